@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
+from alvh_core.grammar import GrammarError, readable_validation_error
+
 if TYPE_CHECKING:  # pragma: no cover
     from alvh_core.models import IronCondor, MarketState
 
@@ -38,27 +40,10 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _validation_line(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        msg = str(err.get("msg", "invalid value"))
-        for prefix in ("Value error, ", "Assertion failed, "):
-            if msg.startswith(prefix):
-                msg = msg[len(prefix):]
-        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "__root__")
-        if err.get("type") == "value_error" or not loc:
-            parts.append(msg)
-        else:
-            got = err.get("input")
-            got_txt = f" (got {got!r})" if isinstance(got, (int, float, str)) and len(repr(got)) < 40 else ""
-            parts.append(f"{loc}: {msg[:1].lower()}{msg[1:]}{got_txt}")
-    return "; ".join(parts) or "invalid input"
-
-
 def one_line_error(exc: BaseException) -> str:
     """A single readable line for an input error (no newlines, pydantic noise removed)."""
     if isinstance(exc, ValidationError):
-        text = _validation_line(exc)
+        text = readable_validation_error(exc)
     else:
         text = str(exc) or type(exc).__name__
     return " ".join(text.split())
@@ -76,8 +61,6 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     Unexpected errors (bugs) are one line with exit 1 unless ``ALVH_DEBUG`` is set, in which case
     they propagate with their traceback.
     """
-    from alvh_core.grammar import GrammarError
-
     try:
         code = func(args)
     except (GrammarError, ValidationError, ValueError) as exc:
