@@ -1,0 +1,280 @@
+"""The management comparison: every strategy on ONE shared set of paths, with honest uncertainty.
+
+``compare(condor, market, ...) -> Comparison`` runs hold, leg_out, close_tested, alvh and
+take_profit_stop on the same paths (common random numbers) and reports, per strategy, EV and its
+standard error, risk (std, CVaR95, P(loss), worst), costs and margin; the difference to legging out with
+its PAIRED standard error (the SE of the per-path difference); the method's two claims as measured
+numbers; and every assumption behind them.
+
+P&L is in dollars for the whole position, cash flows discounted to the valuation date (see
+``alvh_core.strategies.base``). With premia and costs off, every strategy's EV must equal leg_out's
+within its paired SE: the engine manufactures no edge (tests/test_edge_honesty.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from alvh_core.costs import CostModel
+from alvh_core.models import IronCondor, MarketState, year_fraction
+from alvh_core.scenarios.base import MarketPaths
+from alvh_core.strategies import (
+    STRATEGY_NAMES, CondorOnPaths, HedgeSpec, LayerPolicy, StrategyResult, TakeProfitStop, alvh, close_tested,
+    hold, leg_out, take_profit_stop,
+)
+
+
+class StrategyMetrics(BaseModel):
+    """One strategy over the paths. Dollars, whole position; ``cvar95`` and ``worst`` are P&L (negative = loss)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ev: float = Field(description="mean P&L, $")
+    ev_se: float = Field(description="standard error of ev, $")
+    std: float = Field(description="standard deviation of P&L across paths, $")
+    cvar95: float = Field(description="mean P&L of the worst 5% of paths, $")
+    p_loss: float = Field(description="share of paths with P&L < 0")
+    worst: float = Field(description="worst path P&L, $")
+    margin: float = Field(description="largest margin/capital held on any path and date, $")
+    return_on_margin: float | None = Field(description="ev / margin (None when no margin is held)")
+    mean_costs: float = Field(description="mean transaction costs paid, $")
+    mean_fills: float = Field(description="mean contracts filled per path")
+
+
+class PairedDiff(BaseModel):
+    """EV(strategy) - EV(leg_out) and the standard error of the per-path difference."""
+
+    model_config = ConfigDict(frozen=True)
+
+    diff: float
+    se: float
+
+
+class SeedClaims(BaseModel):
+    """The ALVH method's two claims, as measured on these paths (all $ unless marked %).
+
+    - ``alvh_minus_leg_out``: extra EV kept by the layered hedge over legging out now (paired SE);
+    - ``entry_ev``: the trade's model EV if simply held: credit - E[discounted settlement] under the
+      paths' law, before costs ($). With premia off this equals credit - today's model marks.
+    - ``pct_of_entry_ev``: 100 x alvh_minus_leg_out / entry_ev (None when entry_ev <= 0), delta-method SE;
+    - ``tested_wing_credit``: the tested wing's share of the credit, taken as half the condor credit
+      (balanced-condor assumption: the wing credits at entry are not recorded);
+    - ``pct_of_tested_wing_credit``: 100 x alvh_minus_leg_out / tested_wing_credit.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    tested_wing: str
+    alvh_minus_leg_out: PairedDiff
+    entry_ev: PairedDiff
+    pct_of_entry_ev: float | None
+    pct_of_entry_ev_se: float | None
+    tested_wing_credit: float
+    pct_of_tested_wing_credit: float
+    pct_of_tested_wing_credit_se: float
+    definitions: str = (
+        "extra EV = EV(alvh) - EV(leg_out) on shared paths; entry EV = credit - E[discounted settlement] of "
+        "the condor held to expiry (before costs); tested wing credit = half the condor credit"
+    )
+
+
+class Assumptions(BaseModel):
+    """Everything needed to reproduce and explain the numbers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    position: str
+    asof: dt.date
+    expiry: dt.date
+    horizon_days: int
+    spot: float
+    vix: float
+    model: str
+    params: str
+    n_paths: int
+    seed: int | None
+    premia: bool
+    costs: str
+    policy: str
+    take_profit_stop: str
+    hedges: list[str]
+    conventions: str = (
+        "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
+        "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
+    )
+
+
+class Comparison(BaseModel):
+    """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strategies: dict[str, StrategyMetrics]
+    vs_leg_out: dict[str, PairedDiff]
+    seed_claims: SeedClaims
+    assumptions: Assumptions
+
+
+# ----- metrics --------------------------------------------------------------------------------
+
+def metrics(res: StrategyResult) -> StrategyMetrics:
+    """Summary statistics of one strategy's per-path P&L (N,)."""
+    x = res.pnl
+    n = x.size
+    srt = np.sort(x)
+    tail = max(1, int(np.ceil(0.05 * n)))
+    summ = res.summary()
+    ev = float(x.mean())
+    margin = summ.max_margin
+    return StrategyMetrics(
+        ev=ev,
+        ev_se=float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0,
+        std=float(x.std(ddof=1)) if n > 1 else 0.0,
+        cvar95=float(srt[:tail].mean()),
+        p_loss=float((x < -1e-9).mean()),
+        worst=float(srt[0]),
+        margin=margin,
+        return_on_margin=ev / margin if margin > 0 else None,
+        mean_costs=summ.mean_costs,
+        mean_fills=summ.mean_fills,
+    )
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> PairedDiff:
+    """Mean of a - b over paths and the standard error of that mean (paired)."""
+    d = a - b
+    n = d.size
+    return PairedDiff(diff=float(d.mean()), se=float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0)
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+    """mean(a)/mean(b) and its delta-method SE; None when mean(b) <= 0."""
+    n = a.size
+    ma, mb = a.mean(), b.mean()
+    if mb <= 0:
+        return None
+    if n < 2:
+        return float(ma / mb), 0.0
+    cov = np.cov(a, b, ddof=1)
+    var = (cov[0, 0] / mb**2 - 2 * ma * cov[0, 1] / mb**3 + ma**2 * cov[1, 1] / mb**4) / n
+    return float(ma / mb), float(np.sqrt(max(var, 0.0)))
+
+
+def _resolve_costs(costs: bool | CostModel) -> CostModel:
+    if isinstance(costs, CostModel):
+        return costs
+    return CostModel() if costs else CostModel.zero()
+
+
+def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy) -> dict[str, HedgeSpec]:
+    """Hedge specs for both wings from ``alvh_core.hedge.size_hedge`` (sized for 100% of the stress loss)."""
+    from alvh_core.hedge import size_hedge
+
+    out = {}
+    for wing in ("put", "call"):
+        plan = size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
+                          trigger=policy.triggers[0])
+        out[wing] = plan.spec()
+    return out
+
+
+def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
+                   policy: LayerPolicy, specs: dict[str, HedgeSpec],
+                   rule: TakeProfitStop) -> tuple[CondorOnPaths, dict[str, StrategyResult]]:
+    """All five strategies on ``paths``; the condor is priced once and shared."""
+    cp = CondorOnPaths.from_market(condor, paths, market)
+    res = {
+        "hold": hold(cp, costs),
+        "leg_out": leg_out(cp, costs),
+        "close_tested": close_tested(cp, costs),
+        "alvh": alvh(cp, costs, policy, specs),
+        "take_profit_stop": take_profit_stop(cp, costs, rule),
+    }
+    assert tuple(res) == STRATEGY_NAMES
+    return cp, res
+
+
+def compare(
+    condor: IronCondor,
+    market: MarketState,
+    *,
+    n_paths: int = 4000,
+    seed: int = 7,
+    premia: bool = True,
+    costs: bool | CostModel = True,
+    policy: LayerPolicy | None = None,
+    paths: MarketPaths | None = None,
+    take_profit: TakeProfitStop | None = None,
+    specs: dict[str, HedgeSpec] | None = None,
+    params: Any = None,
+) -> Comparison:
+    """Compare the management choices for ``condor`` in ``market`` on one shared path set.
+
+    ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
+    ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
+    ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    """
+    dte = condor.dte(market.asof)
+    if dte <= 0:
+        raise ValueError(f"the condor expires {condor.expiry} on or before the valuation date {market.asof}; "
+                         "nothing left to manage")
+    if n_paths < 2:
+        raise ValueError(f"paths {n_paths} must be at least 2 (use a few thousand)")
+    cost_model = _resolve_costs(costs)
+    policy = policy or LayerPolicy()
+    rule = take_profit or TakeProfitStop()
+    params_txt = "supplied paths"
+    simulated = paths is None
+    if paths is None:
+        from alvh_core.scenarios import simulate
+
+        paths = simulate(market, dte, n_paths=n_paths, seed=seed, premia=premia, params=params)
+        model_name = type(paths).__name__
+        desc = getattr(paths, "describe", None)
+        params_txt = desc() if callable(desc) else str(getattr(paths, "params", "default calibration"))
+    else:
+        model_name = type(paths).__name__
+    if specs is None:
+        specs = default_specs(condor, market, policy)
+    cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
+    lo = res["leg_out"].pnl
+    strategies = {name: metrics(r) for name, r in res.items()}
+    vs = {name: paired(r.pnl, lo) for name, r in res.items()}
+
+    # ----- the method's claims, measured -----
+    wing = cp.tested_wing()
+    extra = res["alvh"].pnl - lo
+    hold_flows = res["hold"].ledger.flows
+    entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
+    r1 = _ratio(extra, entry)
+    wing_credit = 0.5 * condor.credit * cp.mult
+    claims = SeedClaims(
+        tested_wing=wing,
+        alvh_minus_leg_out=vs["alvh"],
+        entry_ev=PairedDiff(diff=float(entry.mean()), se=float(entry.std(ddof=1) / np.sqrt(entry.size))),
+        pct_of_entry_ev=None if r1 is None else 100 * r1[0],
+        pct_of_entry_ev_se=None if r1 is None else 100 * r1[1],
+        tested_wing_credit=wing_credit,
+        pct_of_tested_wing_credit=100 * vs["alvh"].diff / wing_credit,
+        pct_of_tested_wing_credit_se=100 * vs["alvh"].se / wing_credit,
+    )
+    hedges = []
+    for w, s in specs.items():
+        if w == "call" and not policy.hedge_call_wing:
+            continue
+        strikes = "" if s.strikes is None else " " + "/".join(f"{k:g}" for k in s.strikes if k is not None)
+        layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
+        hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
+                      f"{s.expiry_t * 365:.0f}d, layers of {layers} contracts")
+    assumptions = Assumptions(
+        position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
+        spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
+        n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,
+        premia=premia, costs=cost_model.describe(), policy=policy.describe(),
+        take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
+                         f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
+    )
+    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)

@@ -1,0 +1,181 @@
+"""Strategies: P&L conservation (every dollar traced to a fill or settlement), independent references,
+layer mechanics and the indicators (RSI/MACD against slow reference loops)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alvh_core.costs import CostModel
+from alvh_core.models import IronCondor
+from alvh_core.strategies import (
+    CondorOnPaths, HedgeSpec, LayerPolicy, TakeProfitStop, alvh, close_tested, hold, leg_out, take_profit_stop,
+)
+from alvh_core.strategies.indicators import ema, macd, rsi
+from doubles import GbmVixDouble
+from test_edge_honesty import ASOF, DTE, SPOT, condor_for, specs_for
+
+
+@pytest.fixture(scope="module")
+def setup():
+    c = condor_for("put", 25.0)
+    paths = GbmVixDouble(SPOT, 25.0, DTE, 600, seed=21, premia=True)
+    return c, paths, CondorOnPaths(c, paths, DTE / 365)
+
+
+def _settle_value(c: IronCondor, s: np.ndarray) -> np.ndarray:
+    """Signed expiry value of the condor, points per condor, from the SPX level alone."""
+    return (np.maximum(c.long_put - s, 0) - np.maximum(c.short_put - s, 0)
+            - np.maximum(s - c.short_call, 0) + np.maximum(s - c.long_call, 0))
+
+
+@pytest.mark.parametrize("costs", [CostModel.zero(), CostModel()])
+def test_hold_pnl_is_credit_plus_discounted_settlement(setup, costs):
+    c, paths, cp = setup
+    r = hold(cp, costs)
+    ref = (c.credit + np.exp(-paths.rate * DTE / 365) * _settle_value(c, paths.spot[:, -1])) * c.dollars_per_point
+    np.testing.assert_allclose(r.pnl, ref, atol=1e-6)
+    np.testing.assert_allclose(r.pnl, r.ledger.total())
+    assert r.ledger.fills.sum() == 0  # settlement is not a fill
+    assert r.summary().max_margin == 50 * c.dollars_per_point
+
+
+def test_close_tested_is_leg_out_of_one_wing_plus_hold_of_other(setup):
+    c, paths, cp = setup
+    cm = CostModel()
+    r = close_tested(cp, cm)
+    assert cp.tested_wing() == "put"
+    put_mark = -cp.price[1, 0, 0] + cp.price[0, 0, 0]
+    put_cost = c.quantity * sum(float(cm.spx_option(cp.price[i, 0, 0], 1)) for i in (0, 1))
+    call_settle = -np.maximum(paths.spot[:, -1] - c.short_call, 0) + np.maximum(paths.spot[:, -1] - c.long_call, 0)
+    ref = ((c.credit + put_mark) * c.dollars_per_point - put_cost
+           + np.exp(-paths.rate * DTE / 365) * call_settle * c.dollars_per_point)
+    np.testing.assert_allclose(r.pnl, ref, atol=1e-6)
+    assert r.ledger.fills.mean() == 2 * c.quantity
+
+
+def test_take_profit_stop_exits_on_first_hit_at_that_days_marks(setup):
+    c, paths, cp = setup
+    rule = TakeProfitStop(take_profit=0.5, stop_loss=6.0)
+    r = take_profit_stop(cp, CostModel.zero(), rule)
+    day, exited = r.extra["exit_day"], r.extra["exited"]
+    assert exited.any() and (~exited).any()
+    v = cp.value()
+    for i in np.flatnonzero(exited)[:50]:  # slow reference on a sample of paths
+        pnl_path = c.credit + v[i, : cp.k]
+        first = next(d for d in range(cp.k) if pnl_path[d] >= 0.5 * c.credit or pnl_path[d] <= -6 * c.credit)
+        assert day[i] == first
+        assert r.pnl[i] == pytest.approx(pnl_path[first] * np.exp(-paths.rate * paths.t[first]) * c.dollars_per_point
+                                         + c.credit * c.dollars_per_point * (1 - np.exp(-paths.rate * paths.t[first])),
+                                         abs=1e-6)
+    held = ~exited
+    ref = (c.credit + np.exp(-paths.rate * DTE / 365) * _settle_value(c, paths.spot[held, -1])) * c.dollars_per_point
+    np.testing.assert_allclose(r.pnl[held], ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("futures", [False, True])
+def test_alvh_hedge_pnl_traced_to_layer_fills(setup, futures):
+    """alvh P&L = hold P&L + hedge flows recomputed from the recorded add/remove dates."""
+    c, paths, cp = setup
+    specs = specs_for(25.0, futures=futures)
+    policy = LayerPolicy()
+    r = alvh(cp, CostModel.zero(), policy, specs)
+    h = hold(cp, CostModel.zero())
+    np.testing.assert_allclose(r.pnl, r.ledger.total())
+    disc = np.exp(-paths.rate * paths.t)
+    ref = np.zeros(cp.n)
+    n_added = 0
+    for wing, spec in specs.items():
+        if spec.kind in ("VX", "VXM"):
+            unit = spec.direction * paths.vix_future(spec.expiry_t) * (1000 if spec.kind == "VX" else 100)
+        else:
+            kind = "C" if spec.kind == "VIX_CALL" else "P"
+            unit = 100 * (paths.vix_option(kind, spec.strikes[0], spec.expiry_t)
+                          - paths.vix_option(kind, spec.strikes[1], spec.expiry_t))
+        for li in range(len(policy.layers())):
+            add, rem = r.extra[f"{wing}_{li}_add_day"], r.extra[f"{wing}_{li}_remove_day"]
+            q = int(r.extra[f"{wing}_{li}_contracts"])
+            for i in np.flatnonzero(add >= 0):
+                n_added += 1
+                a, b = add[i], rem[i]
+                assert a < b <= cp.k
+                if spec.kind in ("VX", "VXM"):  # daily variation, each day discounted
+                    ref[i] += q * sum(disc[d] * (unit[i, d] - unit[i, d - 1]) for d in range(a + 1, b + 1))
+                else:
+                    ref[i] += q * (unit[i, b] * disc[b] - unit[i, a] * disc[a])
+    assert n_added > 20
+    np.testing.assert_allclose(r.pnl - h.pnl, ref, atol=1e-6)
+    np.testing.assert_allclose(r.extra["hedge_pnl"], ref, atol=1e-6)
+
+
+def test_alvh_layer_sizes_and_triggers(setup):
+    c, paths, cp = setup
+    spec = specs_for(25.0)["put"]
+    policy = LayerPolicy(triggers=(0.2, 0.3), shares=(0.5, 0.25), hedge_call_wing=False)
+    r = alvh(cp, CostModel.zero(), policy, {"put": spec})
+    assert int(r.extra["put_0_contracts"]) == 20 and int(r.extra["put_1_contracts"]) == 10
+    absd = np.abs(cp.delta[1])
+    add0 = r.extra["put_0_add_day"]
+    i = np.flatnonzero(add0 >= 0)[0]
+    assert absd[i, add0[i]] >= 0.2 and (add0[i] == 0 or absd[i, : add0[i]].max() < 0.2)
+    never = add0 < 0
+    assert (absd[never, : cp.k].max(axis=1) < 0.2).all()
+
+
+def test_layer_policy_validation():
+    with pytest.raises(ValueError, match="one share per trigger"):
+        LayerPolicy(triggers=(0.1, 0.2), shares=(0.5,))
+    with pytest.raises(ValueError, match="must increase"):
+        LayerPolicy(triggers=(0.3, 0.2), shares=(0.5, 0.5))
+    assert HedgeSpec(wing="put", kind="VX", expiry_t=0.1, contracts_full=3).layer_contracts(0.1) == 1
+
+
+def test_leg_out_flows_and_fills(setup):
+    c, paths, cp = setup
+    r = leg_out(cp, CostModel())
+    assert r.ledger.fills.mean() == 4 * c.quantity
+    assert set(r.ledger.flows) == {"credit", "close", "costs"}
+
+
+# ----- indicators -------------------------------------------------------------------------------
+
+def _rsi_slow(x: list[float], n: int) -> list[float]:
+    out = [np.nan] * len(x)
+    ch = [x[i] - x[i - 1] for i in range(1, len(x))]
+    au = sum(max(c, 0) for c in ch[:n]) / n
+    ad = sum(max(-c, 0) for c in ch[:n]) / n
+    out[n] = 100 - 100 / (1 + au / ad)
+    for i in range(n + 1, len(x)):
+        c = ch[i - 1]
+        au = (au * (n - 1) + max(c, 0)) / n
+        ad = (ad * (n - 1) + max(-c, 0)) / n
+        out[i] = 100 - 100 / (1 + au / ad)
+    return out
+
+
+def test_rsi_matches_slow_wilder_reference_and_bounds():
+    rng = np.random.default_rng(0)
+    x = 20 * np.exp(np.cumsum(0.05 * rng.standard_normal((3, 60)), axis=1))
+    r = rsi(x, 14)
+    for row in range(3):
+        np.testing.assert_allclose(r[row], _rsi_slow(list(x[row]), 14), equal_nan=True)
+    assert np.isnan(r[:, :14]).all() and np.nanmin(r) >= 0 and np.nanmax(r) <= 100
+    assert rsi(np.arange(30.0), 14)[-1] == 100.0
+    assert rsi(np.arange(30.0)[::-1], 14)[-1] == 0.0
+
+
+def test_macd_is_ema_difference_and_signal():
+    rng = np.random.default_rng(1)
+    x = 20 + np.cumsum(rng.standard_normal(80))
+    line, sig, hist = macd(x)
+    # EMA reference by hand, alpha = 2/(n+1)
+    def e(v, n):
+        out, a = [v[0]], 2 / (n + 1)
+        for u in v[1:]:
+            out.append(a * u + (1 - a) * out[-1])
+        return np.array(out)
+    ref_line = e(x, 12) - e(x, 26)
+    np.testing.assert_allclose(line[25:], ref_line[25:])
+    np.testing.assert_allclose(sig[25:], e(ref_line, 9)[25:])
+    np.testing.assert_allclose(hist[25:], (ref_line - e(ref_line, 9))[25:])
+    assert np.isnan(line[:25]).all()
+    np.testing.assert_allclose(ema(np.full(10, 3.0), 5), 3.0)
