@@ -1,0 +1,92 @@
+"""Option-pricing inputs of one historical day, from that day's closes.
+
+SPX implied vol at (strike, tau), all decimals, ACT/365:
+
+1. Level and term structure. The Cboe indices are 30-day-style variance levels: VIX9D at 9 days,
+   VIX at 30 days, VIX3M at 93 days (those present that day). Total variance ``w = level^2 * tau`` is
+   interpolated linearly in tau between them, flat in level outside. Without VIX9D/VIX3M the level is
+   flat at VIX (counted as "modelled term structure").
+2. Smile slope from SKEW. Cboe SKEW = 100 - 10 * S where S is the risk-neutral skewness of the 30-day
+   log return. The Gram-Charlier (Backus-Foresi-Wu 1997) first-order smile is
+   ``sigma(K) = sigma_atm * (1 - S/6 * d)`` with ``d = ln(F/K)/(sigma_atm sqrt(tau)) + sigma_atm sqrt(tau)/2``;
+   ``d`` is clipped to [-3, 3] and the vol to [0.4, 3] x ATM. Without SKEW, S = DEFAULT_SKEWNESS (modelled).
+3. ATM from the variance level: ``sigma_atm = level / R(|S|/6)`` where ``R`` is the ratio of the
+   variance-swap vol (Carr-Madan replication over the smile) to the ATM vol, tabulated once for a
+   30-day, 20-vol smile (``_VS_RATIO``; it moves by about 2% across 7-90 days and 15-50 vols).
+
+VIX options are priced by Black-76 on the VX future of their expiry (the real settle, else the close,
+where the file has that contract on that day; otherwise a mean-reverting model curve from spot VIX), with
+vol from VVIX (a 30-day vol of VIX) scaled as ``(30/days)^VOL_TERM_POWER``; without VVIX the vol is
+DEFAULT_VIX_OPTION_VOL (modelled). These are documented approximations, not vendor marks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+DAYS_PER_YEAR = 365.0
+#: Risk-neutral 30-day skewness used when SKEW is missing (SKEW 120 ~ its 1990-2018 median).
+DEFAULT_SKEWNESS = -2.0
+#: VIX option Black-76 vol (decimal, 30-day) when VVIX is missing (VVIX 2007-2018 mean ~ 0.87).
+DEFAULT_VIX_OPTION_VOL = 0.87
+#: VIX option vol falls with maturity: vol(tau) = vol30 * (30 / days) ** VOL_TERM_POWER.
+VOL_TERM_POWER = 0.3
+#: Model VX curve when no contract price exists: F(tau) = theta + (VIX - theta) exp(-kappa tau).
+VX_CURVE_THETA = 21.0
+VX_CURVE_KAPPA = 4.0
+
+
+#: sqrt(variance swap) / ATM vol of the smile for |S|/6 = 0, 0.05, ..., 1.0 (30 days, ATM 0.20).
+_VS_A = np.arange(21) * 0.05
+_VS_RATIO = np.array([1.0, 1.0066, 1.0207, 1.0427, 1.0728, 1.1109, 1.1567, 1.2098, 1.2696, 1.3356, 1.4069,
+                      1.4831, 1.5635, 1.6476, 1.7006, 1.7333, 1.7623, 1.7881, 1.8112, 1.832, 1.8508])
+
+
+def level_vol(tau: np.ndarray, vix9d: np.ndarray, vix: np.ndarray, vix3m: np.ndarray) -> np.ndarray:
+    """Variance-level vol (decimal) at ``tau`` years; the index arrays are in vol points, NaN = absent.
+
+    All arguments broadcast together. Linear in total variance between the available pillars
+    (9, 30, 93 days), flat outside.
+    """
+    tau = np.maximum(np.asarray(tau, dtype=float), 1.0 / DAYS_PER_YEAR)
+    v30 = np.asarray(vix, dtype=float) / 100.0
+    v9 = np.where(np.isfinite(vix9d), np.asarray(vix9d, dtype=float) / 100.0, v30)
+    v93 = np.where(np.isfinite(vix3m), np.asarray(vix3m, dtype=float) / 100.0, v30)
+    t9, t30, t93 = 9.0 / DAYS_PER_YEAR, 30.0 / DAYS_PER_YEAR, 93.0 / DAYS_PER_YEAR
+    w9, w30, w93 = v9**2 * t9, v30**2 * t30, v93**2 * t93
+    w_lo = w9 + (w30 - w9) * (tau - t9) / (t30 - t9)
+    w_hi = w30 + (w93 - w30) * (tau - t30) / (t93 - t30)
+    w = np.where(tau <= t9, v9**2 * tau, np.where(tau <= t30, w_lo, np.where(tau <= t93, w_hi, v93**2 * tau)))
+    return np.sqrt(np.maximum(w, 1e-12) / tau)
+
+
+def skewness_from_skew(skew: np.ndarray) -> np.ndarray:
+    """Risk-neutral skewness S from Cboe SKEW (SKEW = 100 - 10 S); DEFAULT_SKEWNESS where NaN."""
+    skew = np.asarray(skew, dtype=float)
+    return np.where(np.isfinite(skew), (100.0 - skew) / 10.0, DEFAULT_SKEWNESS)
+
+
+def spx_vol(strike: np.ndarray, forward: np.ndarray, tau: np.ndarray, level: np.ndarray,
+            skewness: np.ndarray) -> np.ndarray:
+    """SPX implied vol (decimal) of the skewness-sloped smile; all arguments broadcast.
+
+    ``level`` is the variance-level vol at ``tau`` (``level_vol``), ``skewness`` from ``skewness_from_skew``.
+    """
+    tau = np.maximum(np.asarray(tau, dtype=float), 1.0 / DAYS_PER_YEAR)
+    a = np.asarray(skewness, dtype=float) / 6.0
+    atm = np.asarray(level, dtype=float) / np.interp(np.abs(a), _VS_A, _VS_RATIO)
+    sq = atm * np.sqrt(tau)
+    d = np.clip(np.log(np.asarray(forward, dtype=float) / np.asarray(strike, dtype=float)) / sq + 0.5 * sq, -3.0, 3.0)
+    return atm * np.clip(1.0 - a * d, 0.4, 3.0)
+
+
+def vix_option_vol(tau: np.ndarray, vvix: np.ndarray) -> np.ndarray:
+    """Black-76 vol (decimal) of a VIX option with ``tau`` years left; VVIX in vol points, NaN = absent."""
+    days = np.maximum(np.asarray(tau, dtype=float) * DAYS_PER_YEAR, 7.0)
+    vol30 = np.where(np.isfinite(vvix), np.asarray(vvix, dtype=float) / 100.0, DEFAULT_VIX_OPTION_VOL)
+    return vol30 * (30.0 / days) ** VOL_TERM_POWER
+
+
+def model_vx_future(vix: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Model VX future (points) from spot VIX (points) and ``tau`` years: mean-reverting curve."""
+    tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
+    return VX_CURVE_THETA + (np.asarray(vix, dtype=float) - VX_CURVE_THETA) * np.exp(-VX_CURVE_KAPPA * tau)
