@@ -93,9 +93,11 @@ _ENTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "layered hedge": (
         "Layered hedge: not a standard options term. The ALVH method's name for a VIX hedge bought in layers "
-        "(several strikes and/or expiries, added as the condor gets tested) instead of one block. In this tool "
-        "the 'alvh' strategy is that layered VIX-call hedge, sized by hedge ratio, with its cost, carry "
-        "(contango) and payoff on the same paths as the condor.",
+        "as the condor gets tested, instead of one block. In this tool the 'alvh' strategy keeps the condor and "
+        "adds a layer each time the tested short strike's |delta| crosses a trigger (0.15, 0.25, 0.35 by default; "
+        "VIX call spreads by default, or VX/VXM futures), each layer sized to offset a share of the wing's stress "
+        "loss, and removes layers when VIX retraces. Its cost, carry (contango) and payoff are measured on the "
+        "same paths as the condor.",
         ("layered hedges", "alvh", "layered vix hedge", "layers", "layering"),
     ),
     "tested wing": (

@@ -95,6 +95,8 @@ def _normalize(text: object, what: str) -> str:
     if len(text) > MAX_TEXT:
         raise GrammarError(f"{what} text is {len(text)} characters: expected at most {MAX_TEXT}")
     text = unicodedata.normalize("NFKC", text)
+    # Slack escapes these three in message text
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = text.replace("\u2212", "-")  # unicode minus sign
     return text.strip()

@@ -182,6 +182,7 @@ def test_command_errors(text, needle):
     ("greeks", g.GreeksQuestion()),
     ("what's my pnl", g.GreeksQuestion(focus="pnl")),
     ("what’s my P&L?", g.GreeksQuestion(focus="pnl")),
+    ("what's my P&amp;L?", g.GreeksQuestion(focus="pnl")),  # Slack-escaped
     ("what's my delta", g.GreeksQuestion()),
     ("should I leg out?", g.ShouldLegOutQuestion()),
     ("what should I do", g.ShouldLegOutQuestion()),
