@@ -45,6 +45,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--take-profit", type=float, default=0.5, help="take_profit_stop: fraction of credit won (0.5)")
     p.add_argument("--stop-loss", type=float, default=2.0, help="take_profit_stop: multiple of credit lost (2)")
     p.add_argument("--exit-dte", type=int, default=21, help="take_profit_stop: close at this DTE (21)")
+    p.add_argument("--engine", choices=("shared", "fast"), default="shared",
+                   help="shared: alvh_core.strategies applied at each trigger day (default); fast: the vectorised "
+                   "history policies (whole-life take-profit/stop with a DTE exit)")
     p.add_argument("--no-costs", action="store_true", help="switch spreads and fees off")
     p.add_argument("--seed", type=int, default=7, help="bootstrap seed (7)")
     p.add_argument("--chart", default=None, help="write the equity-curve PNG here")
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start, end=args.end, entry_dte=args.entry_dte, entry_every=args.every,
         short_delta=args.short_delta, width=w if kind == "pts" else 50.0, width_pct=w if kind == "pct" else None,
         trigger=args.trigger, take_profit=args.take_profit, stop_loss=args.stop_loss, exit_dte=args.exit_dte,
-        costs=not args.no_costs, seed=args.seed,
+        costs=not args.no_costs, seed=args.seed, engine=args.engine,
     )
     history = load_daily(args.data)
     report = backtest(history, cfg)

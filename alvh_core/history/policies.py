@@ -223,3 +223,11 @@ def alvh(book: CondorBook, spot: np.ndarray, quotes: VixHedgeQuotes, costs: Cost
         fills += 2 * n_layer
     _settle(flows, book, (0, 1, 2, 3), np.ones(n, bool), costs)
     return _ledger(flows, n, exit_col, fills), n_layer
+
+
+def describe(take_profit: float, stop_loss: float, exit_dte: int) -> str:
+    """One line of the fast engine's rules for the assumptions block."""
+    return (f"ALVH: 3 VIX call layers at VX future x {'/'.join(f'{m:g}' for m in LAYER_MONEYNESS)} bought at a "
+            f"put-side trigger, sized to offset the condor delta (VX beta {VX_BETA:g}), debit <= entry credit, "
+            "a layer sold at 3x cost, the rest at expiry; call-side tests hold; take_profit_stop from entry: "
+            f"{take_profit:g} x credit won, {stop_loss:g} x credit lost or {exit_dte} DTE")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -69,6 +70,9 @@ class BacktestConfig(BaseModel):
     n_boot: int = Field(2000, ge=100, le=100_000)
     block: int | None = Field(None, ge=1, description="bootstrap block length in trades (None: automatic)")
     seed: int = 7
+    engine: Literal["shared", "fast"] = Field(
+        "shared", description="shared: alvh_core.strategies (the code of `alvh compare`) applied at each trigger "
+        "day; fast: the vectorised history policies (whole-life take-profit/stop with a DTE exit, own ALVH)")
 
     @model_validator(mode="after")
     def _check(self) -> "BacktestConfig":
@@ -111,9 +115,11 @@ class DiffStats(BaseModel):
 class ClaimStats(BaseModel):
     """The method's two claimed quantities, measured on the tested (triggered) trades.
 
-    ``extra_ev`` is the mean of (ALVH - leg out) P&L per triggered trade; ``entry_ev`` the mean hold P&L
-    per trade over all trades (the condor's realised EV at entry); ``tested_wing_credit`` the mean entry
-    credit of the tested vertical of the triggered trades (dollars).
+    As in ``alvh_core.edge.SeedClaims`` but realised: ``extra_ev`` is the mean of (ALVH - leg out) P&L per
+    tested trade; ``entry_ev`` the mean P&L of the tested trades held to expiry before costs (credit -
+    settlement), ``pct_of_entry_ev`` None when it is <= 0; ``tested_wing_credit`` the mean entry credit of
+    the tested vertical (recorded, not half the credit). ``hedge_value_put_side``: mean (ALVH - hold) on
+    put-side tests, i.e. what the VIX layers themselves added. Dollars per condor; CIs by block bootstrap.
     """
 
     n_triggered: int
@@ -124,6 +130,8 @@ class ClaimStats(BaseModel):
     pct_of_entry_ev: float | None
     tested_wing_credit: float
     pct_of_tested_wing_credit: float | None
+    hedge_value_put_side: float | None
+    hedge_value_put_side_ci: tuple[float, float] | None
 
 
 class GroupRow(BaseModel):
@@ -286,6 +294,27 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
     ledgers["alvh"], n_layer = policies.alvh(book, paths.spot, quotes, costs, cfg.hedge_ratio,
                                              cfg.max_hedge_debit, cfg.layer_take_profit)
     pnl = {s: ledgers[s].total() for s in STRATEGIES}
+    exit_col = {s: ledgers[s].exit_col for s in STRATEGIES}
+    cost_paid = {s: -ledgers[s].flows["costs"] for s in STRATEGIES}
+    fills = {s: ledgers[s].fills for s in STRATEGIES}
+    engine_note = ("management by the vectorised history policies (alvh_core.history.policies): "
+                   + policies.describe(cfg.take_profit, cfg.stop_loss, cfg.exit_dte))
+    if cfg.engine == "shared":
+        from alvh_core.history.shared import run_shared
+
+        try:
+            import alvh_core.hedge  # noqa: F401  (hedge sizing for the shared ALVH)
+        except ImportError:
+            raise ValueError("engine 'shared' needs alvh_core.hedge (hedge sizing), which is not installed; "
+                             "use engine 'fast' (--engine fast)") from None
+
+        hold_l = ledgers["hold"]
+        credit_pts = -(policies.SIGN @ price[:, :, 0])
+        run = run_shared(h, entries, settle, np.stack(strikes), credit_pts, trigger, tested_put,
+                         pnl["hold"], -hold_l.flows["costs"], costs, cfg.rate, cfg.div)
+        pnl, exit_col, cost_paid, fills, n_layer = run.pnl, run.exit_col, run.costs, run.fills, run.hedge_contracts
+        engine_note = ("management by alvh_core.strategies (the code of `alvh compare`) from each trigger day: "
+                       f"{run.policy}; take_profit_stop: {run.rule}; untested trades are held by all")
 
     # ----- statistics ------------------------------------------------------------------------
     hold_days = float(k_col.mean())
@@ -298,21 +327,22 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
     strategies: dict[str, StrategyStats] = {}
     for i, s in enumerate(STRATEGIES):
         daily = np.zeros(len(h))
-        np.add.at(daily, entries + ledgers[s].exit_col, pnl[s])
+        np.add.at(daily, entries + exit_col[s], pnl[s])
         eq = np.cumsum(daily)
         equity[s] = eq.tolist()
         strategies[s] = StrategyStats(
             mean=float(pnl[s].mean()), se=float(se[i]), ci_low=float(lo[i]), ci_high=float(hi[i]),
             total=float(pnl[s].sum()), max_drawdown=max_drawdown(eq), win_rate=float((pnl[s] > 0).mean()),
             worst=float(pnl[s].min()), best=float(pnl[s].max()),
-            mean_costs=float(-ledgers[s].flows["costs"].mean()), mean_fills=float(ledgers[s].fills.mean()),
+            mean_costs=float(cost_paid[s].mean()), mean_fills=float(fills[s].mean()),
         )
     vs_leg_out = {s: DiffStats(mean=float(stacked[ns + i].mean()), se=float(se[ns + i]), ci_low=float(lo[ns + i]),
                                ci_high=float(hi[ns + i])) for i, s in enumerate(STRATEGIES) if s != "leg_out"}
 
     trig = trigger >= 0
     diff = pnl["alvh"] - pnl["leg_out"]
-    entry_ev = float(pnl["hold"].mean())
+    hold_flows = ledgers["hold"].flows
+    held = hold_flows["credit"] + hold_flows["settlement"]  # held to expiry, before costs
     wing_credit = np.where(tested_put, price[1, rows, 0] - price[0, rows, 0], price[2, rows, 0] - price[3, rows, 0])
     if trig.sum() >= 2:
         tb = default_block_length(int(trig.sum()), 1.0)
@@ -320,12 +350,20 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
     else:
         c_lo = c_hi = float("nan")
     extra = float(diff[trig].mean()) if trig.any() else 0.0
+    entry_ev = float(held[trig].mean()) if trig.any() else 0.0
+    put_t = trig & tested_put
+    hv = hv_ci = None
+    if put_t.sum() >= 2:
+        hdiff = (pnl["alvh"] - pnl["hold"])[put_t]
+        _, h_lo, h_hi = bootstrap_mean_ci(hdiff, cfg.block or default_block_length(hdiff.size, 1.0), cfg.n_boot, cfg.seed)
+        hv, hv_ci = float(hdiff.mean()), (float(h_lo), float(h_hi))
     twc = float(wing_credit[trig].mean() * policies.MULT) if trig.any() else 0.0
     claims = ClaimStats(
         n_triggered=int(trig.sum()), n_put_side=int((trig & tested_put).sum()), extra_ev=extra,
         extra_ev_ci=(float(c_lo), float(c_hi)), entry_ev=entry_ev,
-        pct_of_entry_ev=100.0 * extra / entry_ev if entry_ev != 0 else None,
+        pct_of_entry_ev=100.0 * extra / entry_ev if entry_ev > 0 else None,
         tested_wing_credit=twc, pct_of_tested_wing_credit=100.0 * extra / twc if twc > 0 else None,
+        hedge_value_put_side=hv, hedge_value_put_side_ci=hv_ci,
     )
 
     entry_dates = d0.astype(dt.date)
@@ -375,6 +413,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
         for i in range(n)
     ]
     assumptions = [
+        engine_note,
         f"one condor per entry ({'monthly, first trading day after the monthly expiry' if cfg.entry_every is None else f'every {cfg.entry_every} trading days'}), "
         f"expiry: the monthly nearest {cfg.entry_dte} calendar days ahead, settled on that day's close (not the AM SOQ)",
         f"short strikes at {cfg.short_delta:g} delta on the day's smile, rounded to 5 points; wings "
@@ -385,11 +424,6 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
         f"{cfg.rate:g} and dividend yield {cfg.div:g}",
         "VIX options: Black-76 on the VX contract's settle (else close) where the file has it, else a model "
         "curve; vol from VVIX x (30/days)^0.3, else 0.87",
-        f"ALVH: 3 VIX call layers at F x {', '.join(f'{m:g}' for m in policies.LAYER_MONEYNESS)}, sized to offset "
-        f"{cfg.hedge_ratio:g} x the condor delta (VX beta {policies.VX_BETA:g}), debit <= {cfg.max_hedge_debit:g} x credit, "
-        f"layer sold at {cfg.layer_take_profit:g}x cost, rest at condor expiry; call-side tests hold",
-        f"take_profit_stop: close at {cfg.take_profit:g} x credit won, {cfg.stop_loss:g} x credit lost or "
-        f"{cfg.exit_dte} DTE",
         f"costs: {costs.describe()}",
         f"mean P&L intervals: circular block bootstrap over entry order, block {block} trades, "
         f"{cfg.n_boot} resamples, seed {cfg.seed}; equity curve books each trade's P&L on its exit day",

@@ -49,10 +49,14 @@ def render_text(r: BacktestReport) -> str:
         f"  tested trades {cl.n_triggered} (put side {cl.n_put_side}; call-side tests hold under ALVH)",
         f"  extra P&L kept by ALVH: {_money(cl.extra_ev)} per tested trade, 95% CI "
         f"[{_money(cl.extra_ev_ci[0])}, {_money(cl.extra_ev_ci[1])}]",
-        f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = mean hold P&L per trade), "
-        f"{_pct(cl.pct_of_tested_wing_credit)} of the tested wing's entry credit ({_money(cl.tested_wing_credit)})",
-        "",
+        f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = tested trades held to expiry, "
+        f"before costs; n/a when <= 0), {_pct(cl.pct_of_tested_wing_credit)} of the tested wing's entry credit "
+        f"({_money(cl.tested_wing_credit)})",
     ]
+    if cl.hedge_value_put_side is not None and cl.hedge_value_put_side_ci is not None:
+        lines.append(f"  VIX layers alone (ALVH - hold, put-side tests): {_money(cl.hedge_value_put_side)} per trade, "
+                     f"95% CI [{_money(cl.hedge_value_put_side_ci[0])}, {_money(cl.hedge_value_put_side_ci[1])}]")
+    lines.append("")
     lines += _groups("By period of entry (crises):", r.by_period) + [""]
     lines += _groups("By VIX at entry:", r.by_regime) + [""]
     i = r.inputs

@@ -9,7 +9,11 @@ SPX implied vol at (strike, tau), all decimals, ACT/365:
 2. Smile slope from SKEW. Cboe SKEW = 100 - 10 * S where S is the risk-neutral skewness of the 30-day
    log return. The Gram-Charlier (Backus-Foresi-Wu 1997) first-order smile is
    ``sigma(K) = sigma_atm * (1 - S/6 * d)`` with ``d = ln(F/K)/(sigma_atm sqrt(tau)) + sigma_atm sqrt(tau)/2``;
-   ``d`` is clipped to [-3, 3] and the vol to [0.4, 3] x ATM. Without SKEW, S = DEFAULT_SKEWNESS (modelled).
+   ``d`` is clipped to [-3, 3] and the vol to [0.4, 3] x ATM. That first-order form is symmetric in d and
+   makes OTM calls far too cheap (0.67 x ATM at one sd for SKEW 120); the SPX call wing is much flatter,
+   so on the call side (d < 0) the slope is ``CALL_SLOPE_SHARE`` of the put side's and the vol is floored
+   at ``CALL_VOL_FLOOR`` x ATM (a 25-delta call ~0.85 x ATM, a 25-delta put ~1.2 x ATM at SKEW 120, as on
+   typical SPX screens). Without SKEW, S = DEFAULT_SKEWNESS (modelled).
 3. ATM from the variance level: ``sigma_atm = level / R(|S|/6)`` where ``R`` is the ratio of the
    variance-swap vol (Carr-Madan replication over the smile) to the ATM vol, tabulated once for a
    30-day, 20-vol smile (``_VS_RATIO``; it moves by about 2% across 7-90 days and 15-50 vols).
@@ -30,6 +34,9 @@ DEFAULT_SKEWNESS = -2.0
 DEFAULT_VIX_OPTION_VOL = 0.87
 #: VIX option vol falls with maturity: vol(tau) = vol30 * (30 / days) ** VOL_TERM_POWER.
 VOL_TERM_POWER = 0.3
+#: Call-side slope as a share of the put-side slope, and the call-side vol floor (x ATM).
+CALL_SLOPE_SHARE = 0.6
+CALL_VOL_FLOOR = 0.75
 #: Model VX curve when no contract price exists: F(tau) = theta + (VIX - theta) exp(-kappa tau).
 VX_CURVE_THETA = 21.0
 VX_CURVE_KAPPA = 4.0
@@ -37,8 +44,8 @@ VX_CURVE_KAPPA = 4.0
 
 #: sqrt(variance swap) / ATM vol of the smile for |S|/6 = 0, 0.05, ..., 1.0 (30 days, ATM 0.20).
 _VS_A = np.arange(21) * 0.05
-_VS_RATIO = np.array([1.0, 1.0066, 1.0207, 1.0427, 1.0728, 1.1109, 1.1567, 1.2098, 1.2696, 1.3356, 1.4069,
-                      1.4831, 1.5635, 1.6476, 1.7006, 1.7333, 1.7623, 1.7881, 1.8112, 1.832, 1.8508])
+_VS_RATIO = np.array([1.0, 1.013, 1.0318, 1.0572, 1.0896, 1.1293, 1.1764, 1.2306, 1.2912, 1.3579, 1.4298,
+                      1.5063, 1.587, 1.6713, 1.7248, 1.7582, 1.7879, 1.8144, 1.8382, 1.8596, 1.879])
 
 
 def level_vol(tau: np.ndarray, vix9d: np.ndarray, vix: np.ndarray, vix3m: np.ndarray) -> np.ndarray:
@@ -76,7 +83,9 @@ def spx_vol(strike: np.ndarray, forward: np.ndarray, tau: np.ndarray, level: np.
     atm = np.asarray(level, dtype=float) / np.interp(np.abs(a), _VS_A, _VS_RATIO)
     sq = atm * np.sqrt(tau)
     d = np.clip(np.log(np.asarray(forward, dtype=float) / np.asarray(strike, dtype=float)) / sq + 0.5 * sq, -3.0, 3.0)
-    return atm * np.clip(1.0 - a * d, 0.4, 3.0)
+    slope = np.where(d < 0.0, CALL_SLOPE_SHARE * a, a)
+    mult = np.clip(1.0 - slope * d, 0.4, 3.0)
+    return atm * np.where(d < 0.0, np.maximum(mult, CALL_VOL_FLOOR), mult)
 
 
 def vix_option_vol(tau: np.ndarray, vvix: np.ndarray) -> np.ndarray:
