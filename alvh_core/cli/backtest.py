@@ -45,9 +45,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--take-profit", type=float, default=0.5, help="take_profit_stop: fraction of credit won (0.5)")
     p.add_argument("--stop-loss", type=float, default=2.0, help="take_profit_stop: multiple of credit lost (2)")
     p.add_argument("--exit-dte", type=int, default=21, help="take_profit_stop: close at this DTE (21)")
-    p.add_argument("--engine", choices=("shared", "fast"), default="shared",
-                   help="shared: alvh_core.strategies applied at each trigger day (default); fast: the vectorised "
-                   "history policies (whole-life take-profit/stop with a DTE exit)")
+    p.add_argument("--engine", choices=("auto", "shared", "fast"), default="auto",
+                   help="shared: alvh_core.strategies applied at each trigger day; fast: the vectorised history "
+                   "policies (whole-life take-profit/stop with a DTE exit); auto (default): shared when hedge "
+                   "sizing is installed")
     p.add_argument("--no-costs", action="store_true", help="switch spreads and fees off")
     p.add_argument("--seed", type=int, default=7, help="bootstrap seed (7)")
     p.add_argument("--chart", default=None, help="write the equity-curve PNG here")

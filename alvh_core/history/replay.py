@@ -70,9 +70,10 @@ class BacktestConfig(BaseModel):
     n_boot: int = Field(2000, ge=100, le=100_000)
     block: int | None = Field(None, ge=1, description="bootstrap block length in trades (None: automatic)")
     seed: int = 7
-    engine: Literal["shared", "fast"] = Field(
-        "shared", description="shared: alvh_core.strategies (the code of `alvh compare`) applied at each trigger "
-        "day; fast: the vectorised history policies (whole-life take-profit/stop with a DTE exit, own ALVH)")
+    engine: Literal["auto", "shared", "fast"] = Field(
+        "auto", description="shared: alvh_core.strategies (the code of `alvh compare`) applied at each trigger "
+        "day; fast: the vectorised history policies (whole-life take-profit/stop with a DTE exit, own ALVH); "
+        "auto: shared when alvh_core.hedge (hedge sizing) is installed, else fast")
 
     @model_validator(mode="after")
     def _check(self) -> "BacktestConfig":
@@ -299,14 +300,20 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
     fills = {s: ledgers[s].fills for s in STRATEGIES}
     engine_note = ("management by the vectorised history policies (alvh_core.history.policies): "
                    + policies.describe(cfg.take_profit, cfg.stop_loss, cfg.exit_dte))
-    if cfg.engine == "shared":
-        from alvh_core.history.shared import run_shared
-
+    engine = cfg.engine
+    if engine in ("auto", "shared"):
         try:
             import alvh_core.hedge  # noqa: F401  (hedge sizing for the shared ALVH)
         except ImportError:
-            raise ValueError("engine 'shared' needs alvh_core.hedge (hedge sizing), which is not installed; "
-                             "use engine 'fast' (--engine fast)") from None
+            if engine == "shared":
+                raise ValueError("engine 'shared' needs alvh_core.hedge (hedge sizing), which is not installed; "
+                                 "use engine 'fast' (--engine fast)") from None
+            engine = "fast"
+            engine_note += " [auto: alvh_core.hedge not installed, so not the shared strategies]"
+        else:
+            engine = "shared"
+    if engine == "shared":
+        from alvh_core.history.shared import run_shared
 
         hold_l = ledgers["hold"]
         credit_pts = -(policies.SIGN @ price[:, :, 0])
