@@ -401,6 +401,18 @@ class MarkCommand(_Frozen):
     marks: Marks
     id: PositionId | None = None
 
+    @property
+    def spot(self) -> float:
+        return self.marks.spot
+
+    @property
+    def vix(self) -> float:
+        return self.marks.vix
+
+    @property
+    def asof(self) -> dt.date | None:
+        return self.marks.asof
+
     def describe(self) -> str:
         return f"mark {self.marks.describe()}" + (f" {self.id}" if self.id is not None else "")
 

@@ -165,6 +165,11 @@ def test_command_errors(text, needle):
     assert needle in str(ei.value) and "\n" not in str(ei.value)
 
 
+def test_mark_command_exposes_spot_vix_asof():
+    cmd = parse_command("mark spot 5712 vix 24.3 asof 2026-11-24 7", ASOF)
+    assert (cmd.spot, cmd.vix, cmd.asof, cmd.id) == (5712.0, 24.3, ASOF, 7)
+
+
 # ----- questions ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
