@@ -298,3 +298,15 @@ def test_command_round_trip(verb, pid, paths, seed, premia, costs):
     }
     cmd = cmds[verb]
     assert parse_command(cmd.describe(), ASOF) == cmd
+
+
+@given(st.integers(1, 10_000_000).map(lambda c: c / 100), st.integers(100, 20_000).map(lambda c: c / 100),
+       st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1))),
+       st.one_of(st.none(), st.integers(1, 10**6)), st.booleans(), st.times().map(lambda t: t.replace(second=0, microsecond=0)))
+@settings(max_examples=100, deadline=None)
+def test_mark_and_daily_round_trip(spot, vix, asof, pid, on, when):
+    mark = g.MarkCommand(marks=g.Marks(spot=spot, vix=vix, asof=asof), id=pid)
+    assert parse_command(mark.describe(), ASOF) == mark
+    assert parse_marks(mark.marks.describe()) == mark.marks
+    daily = g.DailyCommand(on=on, time=when)
+    assert parse_command(daily.describe(), ASOF) == daily
