@@ -283,3 +283,35 @@ def test_shared_engine_agrees_with_fast_engine(crash_set: Path) -> None:
     for a, b in zip(fast.trades, shared.trades):
         for s in ("hold", "leg_out", "close_tested"):
             assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), s
+
+
+def test_fast_alvh_ledger_is_hold_plus_hedge(crash_set: Path) -> None:
+    """ALVH (fast engine) = hold's ledger + the VIX layers' cash + their costs; no hedge without a put test."""
+    h = load_daily(crash_set)
+    entries, expiry, settle = entry_schedule(h, 45)
+    paths = HistoricalPaths(h, entries, settle)
+    et = (h.dates[settle] - h.dates[entries]).astype(np.int64) / 365.0
+    s0 = h.spx[entries]
+    strikes = [s0 - 450, s0 - 400, s0 + 250, s0 + 300]
+    pr = [paths.spx_option(k, s, et) for k, s in zip(("P", "P", "C", "C"), strikes)]
+    price, delta = np.stack([p for p, _ in pr]), np.stack([d for _, d in pr])
+    k = settle - entries
+    trig, put = policies.find_trigger(delta, k, 0.30)
+    assert trig[0] >= 1 and put[0]  # the crash tests the first trade's put wing
+    book = policies.CondorBook(price, delta, k, np.zeros_like(paths.t_rows), trig, put)
+    hedge_t = et + 40 / 365
+    fut = paths.vix_future(hedge_t)
+    lay_k = np.stack([np.round(fut[np.arange(2), np.maximum(trig, 0)] * m) for m in policies.LAYER_MONEYNESS])
+    quotes = policies.VixHedgeQuotes(
+        price=np.stack([paths.vix_option("C", kk, hedge_t) for kk in lay_k]),
+        delta=np.stack([paths.vix_option_delta("C", kk, hedge_t) for kk in lay_k]), strike=lay_k, future=fut)
+    c = CostModel()
+    hold_l = policies.hold(book, c)
+    alvh_l, n_layer = policies.alvh(book, paths.spot, quotes, c)
+    assert n_layer[0] > 0 and np.all(n_layer[~(put & (trig >= 0))] == 0)
+    hedge_costs = alvh_l.flows["costs"] - hold_l.flows["costs"]
+    np.testing.assert_allclose(alvh_l.total(), hold_l.total() + alvh_l.flows["hedge"] + hedge_costs)
+    # debit capped at the entry credit
+    c_trig = np.maximum(trig, 0)
+    debit = n_layer * quotes.price[:, np.arange(2), c_trig].sum(axis=0) * 100
+    assert np.all(debit <= hold_l.flows["credit"] + 1e-9)
