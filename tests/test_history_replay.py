@@ -272,17 +272,54 @@ def test_cli_backtest(flat_set: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert "vix_daily.csv line 2" in err and err.count("\n") == 1
 
 
-def test_shared_engine_agrees_with_fast_engine(crash_set: Path) -> None:
+def _fixed_specs(condor, market, policy):
+    """A fixed hedge (so this test does not depend on hedge sizing): VIX call spread 1.2/1.6 x VIX on the
+    put wing, put spread on the call wing, on the first VX expiry after the condor's."""
+    from alvh_core.models import year_fraction
+    from alvh_core.pricing.expiries import next_vx_expiry
+    from alvh_core.strategies import HedgeSpec
+
+    t = year_fraction(market.asof, next_vx_expiry(condor.expiry))
+    v = market.vix
+    return {"put": HedgeSpec(wing="put", kind="VIX_CALL", expiry_t=t, strikes=(round(v * 1.2), round(v * 1.6)),
+                             contracts_full=3.0),
+            "call": HedgeSpec(wing="call", kind="VIX_PUT", expiry_t=t, strikes=(round(v * 0.9), round(v * 0.7)),
+                              contracts_full=2.0)}
+
+
+def test_shared_engine_agrees_with_fast_engine(crash_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """alvh_core.strategies on HistoricalPaths (one row from the trigger day) gives the same hold, leg out and
-    close-tested P&L as the vectorised history policies (rate 0: no discounting difference)."""
-    pytest.importorskip("alvh_core.hedge")
+    close-tested P&L as the vectorised history policies (rate 0: no discounting difference); its ALVH
+    ledger is hold + hedge (the same condor legs), here with a fixed hedge spec."""
+    import sys
+    import types
+
+    import alvh_core.edge as edge
+
+    monkeypatch.setattr(edge, "default_specs", _fixed_specs)
+    if "alvh_core.hedge" not in sys.modules:
+        try:
+            import alvh_core.hedge  # noqa: F401
+        except ImportError:
+            monkeypatch.setitem(sys.modules, "alvh_core.hedge", types.ModuleType("alvh_core.hedge"))
     h = load_daily(crash_set)
     fast = backtest(h, BacktestConfig(engine="fast", rate=0.0))
     shared = backtest(h, BacktestConfig(engine="shared", rate=0.0))
     assert shared.n_triggered == fast.n_triggered >= 1
+    assert shared.assumptions[0].startswith("management by alvh_core.strategies")
     for a, b in zip(fast.trades, shared.trades):
         for s in ("hold", "leg_out", "close_tested"):
             assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), s
+    t = shared.trades[0]
+    assert t.tested == "put" and t.hedge_contracts >= 1  # layer 1 = 0.5 x 3 contracts, rounded
+    assert t.pnl["alvh"] != t.pnl["hold"]
+
+
+def test_shared_engine_with_real_hedge_sizing(crash_set: Path) -> None:
+    pytest.importorskip("alvh_core.hedge")
+    r = backtest(load_daily(crash_set), BacktestConfig(engine="shared"))
+    assert r.n_triggered >= 1 and r.assumptions[0].startswith("management by alvh_core.strategies")
+    assert all(np.isfinite(list(t.pnl.values())).all() for t in r.trades)
 
 
 def test_fast_alvh_ledger_is_hold_plus_hedge(crash_set: Path) -> None:
