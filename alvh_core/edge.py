@@ -25,6 +25,7 @@ from alvh_core.strategies import (
     STRATEGY_NAMES, CondorOnPaths, HedgeSpec, LayerPolicy, StrategyResult, TakeProfitStop, alvh, close_tested,
     hold, leg_out, take_profit_stop,
 )
+from alvh_core.strategies.base import time_to
 
 
 class StrategyMetrics(BaseModel):
@@ -169,15 +170,21 @@ def _resolve_costs(costs: bool | CostModel) -> CostModel:
     return CostModel() if costs else CostModel.zero()
 
 
-def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy) -> dict[str, HedgeSpec]:
-    """Hedge specs for both wings from ``alvh_core.hedge.size_hedge`` (sized for 100% of the stress loss)."""
+def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
+                  paths: MarketPaths | None = None) -> dict[str, HedgeSpec]:
+    """Hedge specs for both wings from ``alvh_core.hedge.size_hedge`` (sized for 100% of the stress loss).
+
+    The hedge expiry is put on the clock of ``paths`` (``strategies.base.time_to``; ACT/365 without paths).
+    """
     from alvh_core.hedge import size_hedge
 
     out = {}
     for wing in ("put", "call"):
         plan = size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
                           trigger=policy.triggers[0])
-        out[wing] = plan.spec()
+        t_h = (time_to(paths, market.asof, plan.hedge_expiry) if paths is not None
+               else year_fraction(market.asof, plan.hedge_expiry))
+        out[wing] = plan.spec(t_h)
     return out
 
 
@@ -231,14 +238,16 @@ def compare(
     if paths is None:
         from alvh_core.scenarios import simulate
 
-        paths = simulate(market, dte, n_paths=n_paths, seed=seed, premia=premia, params=params)
+        from alvh_core.scenarios.simulation import steps_to
+
+        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths, seed=seed, premia=premia, params=params)
         model_name = type(paths).__name__
-        desc = getattr(paths, "describe", None)
-        params_txt = desc() if callable(desc) else str(getattr(paths, "params", "default calibration"))
+        notes = getattr(paths, "assumptions", None)
+        params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
     else:
         model_name = type(paths).__name__
     if specs is None:
-        specs = default_specs(condor, market, policy)
+        specs = default_specs(condor, market, policy, paths)
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
     lo = res["leg_out"].pnl
     strategies = {name: metrics(r) for name, r in res.items()}
@@ -268,7 +277,7 @@ def compare(
         strikes = "" if s.strikes is None else " " + "/".join(f"{k:g}" for k in s.strikes if k is not None)
         layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
         hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
-                      f"{s.expiry_t * 365:.0f}d, layers of {layers} contracts")
+                      f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
     assumptions = Assumptions(
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,

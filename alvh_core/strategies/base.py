@@ -32,6 +32,25 @@ PUT_WING = (0, 1)
 CALL_WING = (2, 3)
 
 
+def time_to(paths: MarketPaths, asof, date) -> float:
+    """``expiry_t`` of ``date`` on the clock of ``paths`` (years from column 0 == ``asof``).
+
+    Paths define their own clock: an optional ``paths.time_to(date)`` method wins; the scenario model's
+    ``SimulatedPaths`` count NYSE trading days / 252 (``scenarios.simulation.steps_to``); anything else
+    (the doubles, ``HistoricalPaths``) uses ACT/365.
+    """
+    fn = getattr(paths, "time_to", None)
+    if callable(fn):
+        return float(fn(date))
+    try:
+        from alvh_core.scenarios.simulation import SimulatedPaths, steps_to
+    except Exception:  # pragma: no cover - scenario model not installed
+        SimulatedPaths = None  # type: ignore[assignment]
+    if SimulatedPaths is not None and isinstance(paths, SimulatedPaths):
+        return steps_to(date, asof) / 252.0
+    return year_fraction(asof, date)
+
+
 def expiry_index(t: np.ndarray, expiry_t: float) -> int:
     """Index of the last date on or before ``expiry_t`` (the settlement date on the grid)."""
     k = int(np.searchsorted(t, expiry_t + 1e-9, side="right") - 1)
@@ -67,7 +86,7 @@ class CondorOnPaths:
 
     @classmethod
     def from_market(cls, condor: IronCondor, paths: MarketPaths, market: MarketState) -> "CondorOnPaths":
-        return cls(condor, paths, year_fraction(market.asof, condor.expiry))
+        return cls(condor, paths, time_to(paths, market.asof, condor.expiry))
 
     def value(self, legs: tuple[int, ...] = (0, 1, 2, 3)) -> np.ndarray:
         """Signed mark of the given legs, points per condor, (N, T+1) (negative for the short condor)."""
