@@ -1,0 +1,99 @@
+"""`alvh hedge POSITION --spot S --vix V [--condors N] [--instrument vix_call_spread|vx|vxm] [--trigger 0.15]
+[--share 0.5] [--wing put|call] [--beta B] [--json]`.
+
+Sizes the VIX hedge of the tested wing (``alvh_core.hedge.size_hedge``) and prints contracts, cost,
+margin, the beta used, whether the delta trigger is hit and the stress table.
+``format_hedge(plan) -> str`` is the same text for reuse (bot).
+"""
+from __future__ import annotations
+
+import argparse
+
+from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
+                                  position_from_args)
+from alvh_core.hedge import INSTRUMENTS, HedgePlan, size_hedge
+
+_NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}
+
+
+def format_hedge(p: HedgePlan) -> str:
+    """Plain-text hedge plan."""
+    what = _NAMES[p.kind]
+    if p.strikes:
+        what += f" {p.strikes[0]:g}/{p.strikes[1]:g}"
+    side = "buy" if p.direction > 0 else "sell"
+    lines = [
+        f"{p.wing.upper()} wing hedge for {p.condors} condor(s): {side} {p.contracts} x {what} "
+        f"expiring {p.hedge_expiry} (VIX future {p.vix_future:.2f})",
+        f"trigger: short {p.wing} |delta| {p.short_delta:.3f} vs {p.trigger:g} -> "
+        + ("HIT, hedge now" if p.trigger_hit else "not hit yet"),
+        f"cost ${p.cost:,.0f} (premium ${p.premium:,.0f} + spreads/fees ${p.trading_costs:,.0f})   "
+        f"margin ${p.margin:,.0f}",
+        f"sizing: SPX to {p.stress_spx:,.0f}, VIX {p.stress_vix:.1f} (beta {p.beta:g}): wing loses "
+        f"${p.wing_loss:,.0f}, one contract gains ${p.hedge_gain_per_contract:,.0f}; {p.share:.0%} offset -> "
+        f"{p.share * p.contracts_full:.1f} -> {p.contracts} contracts",
+        "",
+        f"{'SPX move':>9}{'SPX':>9}{'VIX':>7}{'VX fut':>8}{'wing $':>11}{'hedge $':>11}{'net $':>11}",
+    ]
+    for r in p.scenarios:
+        lines.append(f"{r.spx_move:>+9.0%}{r.spx:>9,.0f}{r.vix:>7.1f}{r.vix_future:>8.2f}{r.wing_pnl:>+11,.0f}"
+                     f"{r.hedge_pnl:>+11,.0f}{r.net:>+11,.0f}")
+    lines.append("(instantaneous moves, same time to expiry; hedge P&L before costs)")
+    lines.append("assumptions:")
+    lines.extend(f"  - {a}" for a in p.assumptions)
+    return "\n".join(lines)
+
+
+def _unit_interval(name: str):
+    def conv(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a number like 0.15") from None
+        if not 0 < v < 1 if name == "trigger" else not 0 < v <= 5:
+            raise argparse.ArgumentTypeError(
+                f"{name} {text} out of range: expected " + ("a |delta| in (0, 1), e.g. 0.15" if name == "trigger"
+                                                            else "a share in (0, 5], e.g. 0.5"))
+        return v
+
+    conv.__name__ = name
+    return conv
+
+
+def _condors(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"can't read condors '{text}': expected a whole number like 20") from None
+    if not 1 <= v <= 100_000:
+        raise argparse.ArgumentTypeError(f"condors {v} must be between 1 and 100,000")
+    return v
+
+
+def run(args: argparse.Namespace) -> int:
+    condor = position_from_args(args)
+    market = market_from_args(args)
+    plan = size_hedge(condor, market, trigger=args.trigger, share=args.share, instrument=args.instrument,
+                      beta=args.beta, condors=args.condors, wing=args.wing)
+    print(plan.model_dump_json(indent=2) if args.json else format_hedge(plan))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "hedge", help="size the VIX hedge of the tested wing (contracts, cost, margin, stress table)",
+        description="Size the layered VIX hedge, e.g. alvh hedge SPX 2026-12-18 5600/5650P 6150/6200C x10 @4.80 "
+                    "--spot 5712 --vix 24.3 --condors 20",
+    )
+    add_position_arg(p)
+    add_market_args(p)
+    p.add_argument("--condors", type=_condors, default=None, help="size for this many condors (default: the position's)")
+    p.add_argument("--instrument", choices=INSTRUMENTS, default="vix_call_spread", help="hedge instrument")
+    p.add_argument("--trigger", type=_unit_interval("trigger"), default=0.15, help="|delta| trigger (default 0.15)")
+    p.add_argument("--share", type=_unit_interval("share"), default=0.5,
+                   help="share of the wing's stress loss to offset (default 0.5)")
+    p.add_argument("--wing", choices=("put", "call"), default=None, help="wing to hedge (default: the tested one)")
+    p.add_argument("--beta", type=float, default=None,
+                   help="beta of log VIX on SPX log returns (default -4.2 down / -2.9 up)")
+    add_json_arg(p)
+    p.set_defaults(func=run)

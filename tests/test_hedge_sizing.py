@@ -1,0 +1,121 @@
+"""Hedge sizing: against an independent recomputation with a flat smile and a flat VIX curve, plus
+invariants with the shipped smile/curve (scaling in condors and share, wing mirror, expiry rule)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+pytest.importorskip("alvh_core.pricing.smile")
+pytest.importorskip("alvh_core.pricing.vix_curve")
+
+from alvh_core.hedge import BETA_DOWN, BETA_UP, size_hedge  # noqa: E402
+from alvh_core.models import IronCondor, MarketState  # noqa: E402
+from alvh_core.pricing.expiries import next_vx_expiry  # noqa: E402
+from doubles import black76_price, bsm_price_delta  # noqa: E402
+
+ASOF = dt.date(2026, 11, 24)
+EXP = dt.date(2026, 12, 31)
+PUT_TESTED = IronCondor(expiry=EXP, long_put=6300, short_put=6450, short_call=7000, long_call=7150,
+                        quantity=10, credit=9.0)
+CALL_TESTED = IronCondor(expiry=EXP, long_put=5900, short_put=6050, short_call=6700, long_call=6850,
+                         quantity=10, credit=9.0)
+MARKET = MarketState(spot=6600.0, vix=22.0, asof=ASOF)
+
+
+class FlatSmile:
+    """Every strike at the VIX level (decimal)."""
+
+    def vol(self, strike, tau, spot, vix_decimal):
+        return np.full(np.shape(strike), vix_decimal, dtype=float)
+
+
+class FlatCurve:
+    """Every VIX future equals spot VIX (points); VIX options at 90% vol."""
+
+    def future(self, vix_decimal, tau):
+        return 100.0 * np.asarray(vix_decimal, float)
+
+    def option_vol(self, strike, forward, tau):
+        return np.full(np.shape(strike), 0.9)
+
+
+def _wing(c: IronCondor, wing: str, s: float, vol: float, tau: float, m: MarketState) -> float:
+    call = wing == "call"
+    ks, kl = (c.short_put, c.long_put) if not call else (c.short_call, c.long_call)
+    ps, _ = bsm_price_delta(call, s, ks, tau, vol, m.rate, m.div_yield)
+    pl, _ = bsm_price_delta(call, s, kl, tau, vol, m.rate, m.div_yield)
+    return float(ps - pl)
+
+
+@pytest.mark.parametrize("cond,wing", [(PUT_TESTED, "put"), (CALL_TESTED, "call")])
+def test_call_spread_size_matches_independent_recomputation(cond, wing):
+    plan = size_hedge(cond, MARKET, smile=FlatSmile(), curve=FlatCurve(), share=0.5)
+    assert plan.wing == wing
+    tau = MARKET.tau(EXP)
+    h_exp = next_vx_expiry(EXP)
+    assert plan.hedge_expiry == h_exp and h_exp > EXP
+    tau_h = MARKET.tau(h_exp)
+    k_long = cond.long_put if wing == "put" else cond.long_call
+    beta = BETA_DOWN if wing == "put" else BETA_UP
+    v1 = 22.0 * np.exp(beta * np.log(k_long / 6600.0))
+    loss = (_wing(cond, wing, k_long, v1 / 100, tau, MARKET) - _wing(cond, wing, 6600.0, 0.22, tau, MARKET)) * 1000
+    assert plan.wing_loss == pytest.approx(loss, rel=1e-9)
+    call = wing == "put"  # put wing -> VIX calls, call wing -> VIX puts
+    k = (22.0, 32.0) if call else (22.0, 17.0)
+    assert plan.strikes == k
+    assert plan.kind == ("VIX_CALL" if call else "VIX_PUT")
+
+    def spread(f):
+        return float(black76_price(call, f, k[0], tau_h, 0.9, MARKET.rate) - black76_price(call, f, k[1], tau_h, 0.9, MARKET.rate))
+
+    gain = (spread(v1) - spread(22.0)) * 100
+    assert plan.hedge_gain_per_contract == pytest.approx(gain, rel=1e-9)
+    assert plan.contracts == max(1, round(0.5 * loss / gain))
+    assert plan.premium == pytest.approx(spread(22.0) * 100 * plan.contracts, rel=1e-9)
+    assert plan.cost > plan.premium  # spreads and fees on top
+    assert plan.margin == pytest.approx(plan.premium)
+
+
+def test_futures_direction_margin_and_scaling():
+    p = size_hedge(PUT_TESTED, MARKET, instrument="vx", smile=FlatSmile(), curve=FlatCurve(), share=1.0)
+    c = size_hedge(CALL_TESTED, MARKET, instrument="vxm", smile=FlatSmile(), curve=FlatCurve(), share=1.0)
+    assert (p.kind, p.direction, c.kind, c.direction) == ("VX", 1, "VXM", -1)
+    v1 = 22.0 * np.exp(BETA_DOWN * np.log(6300 / 6600.0))
+    assert p.hedge_gain_per_contract == pytest.approx((v1 - 22.0) * 1000)
+    assert p.premium == 0 and p.margin == 9000 * p.contracts
+    # contracts_full is linear in the number of condors
+    p20 = size_hedge(PUT_TESTED, MARKET, instrument="vx", smile=FlatSmile(), curve=FlatCurve(), condors=20)
+    assert p20.contracts_full == pytest.approx(2 * p.contracts_full)
+    assert p20.condors == 20
+
+
+def test_shipped_smile_and_curve_invariants():
+    plan = size_hedge(PUT_TESTED, MARKET, condors=20)
+    assert plan.condors == 20 and plan.contracts >= 1
+    assert plan.short_delta > 0 and plan.trigger_hit == (plan.short_delta >= 0.15)
+    rows = plan.scenarios
+    assert [r.spx_move for r in rows] == [-0.02, -0.04, -0.06, -0.10]
+    assert all(r.vix > MARKET.vix for r in rows)
+    wing = [r.wing_pnl for r in rows]
+    hedge = [r.hedge_pnl for r in rows]
+    assert all(a > b for a, b in zip(wing, wing[1:]))  # deeper falls lose more on the wing
+    assert all(a < b for a, b in zip(hedge, hedge[1:]))  # and gain more on the hedge
+    for r in rows:
+        assert r.net == pytest.approx(r.wing_pnl + r.hedge_pnl)
+    half = size_hedge(PUT_TESTED, MARKET, condors=20, share=0.25)
+    assert half.contracts_full == pytest.approx(plan.contracts_full)
+    assert abs(half.contracts - 0.25 * plan.contracts_full) <= 0.5 + 1e-9
+
+
+def test_trigger_threshold_and_bad_input():
+    lo = size_hedge(PUT_TESTED, MARKET, trigger=0.01, smile=FlatSmile(), curve=FlatCurve())
+    hi = size_hedge(PUT_TESTED, MARKET, trigger=0.99, smile=FlatSmile(), curve=FlatCurve())
+    assert lo.trigger_hit and not hi.trigger_hit
+    with pytest.raises(ValueError, match="instrument"):
+        size_hedge(PUT_TESTED, MARKET, instrument="spy_puts")
+    with pytest.raises(ValueError, match="trigger"):
+        size_hedge(PUT_TESTED, MARKET, trigger=1.5)
+    with pytest.raises(ValueError, match="expired"):
+        size_hedge(PUT_TESTED, MARKET.model_copy(update={"asof": dt.date(2027, 1, 5)}))
