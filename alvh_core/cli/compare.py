@@ -38,7 +38,7 @@ def format_comparison(c: Comparison) -> str:
     lines = [
         a.position,
         f"as of {a.asof}: SPX {a.spot:,.2f}  VIX {a.vix:.2f}  {a.horizon_days} days to expiry  "
-        f"({a.n_paths:,} paths, seed {a.seed}, premia {'on' if a.premia else 'OFF'}, "
+        f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, premia {'on' if a.premia else 'OFF'}, "
         f"{'costs off' if a.costs.startswith('costs off') else 'costs on'})",
         "",
         f"{'strategy':<20}{'EV $ ± SE':>18}{'vs leg out ± SE':>19}{'std':>10}{'CVaR95':>10}{'P(loss)':>9}"
@@ -53,8 +53,9 @@ def format_comparison(c: Comparison) -> str:
     d = c.vs_leg_out[best]
     sig = "" if best == "leg_out" else (
         " (within noise)" if abs(d.diff) < 2 * d.se else f" ({abs(d.diff) / d.se:.1f} SE from leg out)")
-    lines.append(f"highest EV: {LABELS.get(best, best)}{sig}. $ for the whole position, incl. the entry credit; "
-                 "CVaR95 = mean of the worst 5% of paths")
+    lines.append(f"highest EV: {LABELS.get(best, best)}{sig}")
+    lines.append("($ for the whole position incl. the entry credit; SE = standard error; vs leg out uses the paired SE "
+                 "on shared paths; CVaR95 = mean of the worst 5% of paths)")
     sc = c.seed_claims
     lines.append("")
     lines.append(f"measured claims (tested wing: {sc.tested_wing}):")

@@ -1,0 +1,65 @@
+"""`alvh compare` / `alvh hedge`: the table text, JSON and bad input (one line, exit 2)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alvh_core.cli import main
+from alvh_core.cli.compare import format_comparison
+from test_edge_honesty import run
+
+POS = ["SPX", "2026-12-31", "6300/6450P", "7000/7150C", "x10", "@9.00"]
+MKT = ["--spot", "6600", "--vix", "22", "--asof", "2026-11-24"]
+
+
+def test_format_comparison_reads_in_ten_seconds():
+    cmp = run("put", 20.0, n=400)[3]
+    text = format_comparison(cmp)
+    for label in ("hold to expiry", "leg out now", "close tested wing", "ALVH layered hedge", "TP 50% / stop 2x",
+                  "measured claims", "assumptions:", "premia OFF", "costs off"):
+        assert label in text, label
+    lo = cmp.strategies["leg_out"]
+    assert f"{lo.ev:+,.0f}" in text
+    assert max(len(line) for line in text.splitlines()[:10]) <= 120
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["compare", *POS, *MKT, "--paths", "5"], "paths 5 must be between"),
+    (["compare", *POS, "--spot", "6600", "--vix", "0.22", "--asof", "2026-11-24"], "VIX"),
+    (["compare", *POS, "--spot", "6600", "--vix", "22", "--asof", "2027-01-05"], "expired"),
+    (["hedge", *POS, *MKT, "--trigger", "1.5"], "trigger"),
+    (["hedge", *POS, *MKT, "--condors", "0"], "condors"),
+    (["hedge", *POS, *MKT, "--instrument", "spy"], "instrument"),
+])
+def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    if code == 1 and "is unavailable" in err:
+        pytest.skip(err)
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and needle in err
+
+
+def test_compare_json_end_to_end(capsys):
+    try:
+        from alvh_core.scenarios.params import load_default_params
+
+        load_default_params()
+        import alvh_core.hedge  # noqa: F401
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"scenario model or hedge sizing not available: {exc}")
+    code = main(["compare", *POS, *MKT, "--paths", "400", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    d = json.loads(out)
+    assert set(d) == {"strategies", "vs_leg_out", "seed_claims", "assumptions"}
+    assert d["assumptions"]["n_paths"] == 400 and d["assumptions"]["seed"] == 7
+
+
+def test_hedge_json_end_to_end(capsys):
+    pytest.importorskip("alvh_core.pricing.smile")
+    pytest.importorskip("alvh_core.pricing.vix_curve")
+    code = main(["hedge", *POS, *MKT, "--condors", "20", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["condors"] == 20 and d["contracts"] >= 1 and len(d["scenarios"]) == 4
