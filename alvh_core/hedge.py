@@ -120,7 +120,8 @@ def _wing_value(condor: IronCondor, wing: str, spot: float, vix_points: float, t
     """Value we owe on the wing's vertical (short minus long), points per condor."""
     kind = wing == "call"
     ks = np.array([condor.short_put, condor.long_put] if wing == "put" else [condor.short_call, condor.long_call])
-    vols = np.asarray(smile.vol(ks, tau, spot, vix_points / 100.0), float).reshape(2)
+    vols = np.asarray(smile.vol(ks, tau, spot, vix_points / 100.0, rate=market.rate, div=market.div_yield),
+                      float).reshape(2)
     p = bsm.price(kind, spot, ks, tau, vols, market.rate, market.div_yield)
     return float(p[0] - p[1])
 
@@ -141,7 +142,8 @@ def short_deltas(condor: IronCondor, market: MarketState, smile=None) -> tuple[f
     smile = smile or DEFAULT_SPX_SMILE
     tau = market.tau(condor.expiry)
     ks = np.array([condor.short_put, condor.short_call])
-    vols = np.asarray(smile.vol(ks, tau, market.spot, market.vix_decimal), float).reshape(2)
+    vols = np.asarray(smile.vol(ks, tau, market.spot, market.vix_decimal, rate=market.rate, div=market.div_yield),
+                      float).reshape(2)
     if market.leg_vols:
         vols = np.array([market.leg_vols.get(float(k), v) for k, v in zip(ks, vols)])
     g_p = bsm.greeks(False, market.spot, ks[0], tau, vols[0], market.rate, market.div_yield)

@@ -27,7 +27,7 @@ MARKET = MarketState(spot=6600.0, vix=22.0, asof=ASOF)
 class FlatSmile:
     """Every strike at the VIX level (decimal)."""
 
-    def vol(self, strike, tau, spot, vix_decimal):
+    def vol(self, strike, tau, spot, vix_decimal, rate=0.0, div=0.0):
         return np.full(np.shape(strike), vix_decimal, dtype=float)
 
 
