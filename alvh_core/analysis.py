@@ -19,6 +19,7 @@ P&L now = (credit - close_cost) x multiplier x quantity.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -134,6 +135,16 @@ def breakevens(condor: IronCondor) -> tuple[float | None, float | None]:
     return lo, hi
 
 
+def smile_vol(smile: Smile, strike: Any, tau: float, market: MarketState) -> np.ndarray:
+    """``smile.vol`` at ``strike`` for ``market``; passes rate/div (they move the forward) when the smile takes them."""
+    try:
+        params = inspect.signature(smile.vol).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        params = {}
+    kw = {"rate": market.rate, "div": market.div_yield} if "rate" in params and "div" in params else {}
+    return np.asarray(smile.vol(strike, tau, market.spot, market.vix_decimal, **kw), dtype=float)
+
+
 def _leg_vols(condor: IronCondor, market: MarketState, tau: float, smile: Smile | None
               ) -> tuple[np.ndarray, list[str], Smile | None]:
     strikes = np.array([leg.strike for leg in condor.legs])
@@ -142,7 +153,7 @@ def _leg_vols(condor: IronCondor, market: MarketState, tau: float, smile: Smile 
     vols = np.full(4, np.nan)
     if "smile" in sources:
         smile = smile if smile is not None else default_smile()
-        vols = np.asarray(smile.vol(strikes, tau, market.spot, market.vix_decimal), dtype=float).reshape(4)
+        vols = smile_vol(smile, strikes, tau, market).reshape(4)
     for i, k in enumerate(strikes):
         if sources[i] == "market":
             vols[i] = given[float(k)]
@@ -231,7 +242,7 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
             sm = used_smile
 
             def vol_at(k: np.ndarray) -> np.ndarray:
-                return np.asarray(sm.vol(k, tau, market.spot, market.vix_decimal), dtype=float)
+                return smile_vol(sm, k, tau, market)
             pop_method = ("risk-neutral, from the smile: digital prices by central finite difference of call "
                           f"prices in strike (step {DIGITAL_STEP:g} x strike), P(lower BE < SPX at expiry < upper BE)")
         else:  # every strike observed: interpolate the observed vols linearly in strike (flat beyond)

@@ -219,3 +219,30 @@ def test_json_round_trip():
     data = json.loads(a.model_dump_json())
     assert data["tested_wing"] == "put" and len(data["legs"]) == 4
     assert type(a).model_validate_json(a.model_dump_json()) == a
+
+
+def test_default_smile_prob_profit_matches_analytic_skew_digital():
+    """With the SPX smile, P(S_T > K) = N(d2) - dC/dsigma * dsigma/dK * e^{rT} (the skew-adjusted digital);
+    the finite-difference PoP must agree with this closed form (smile slope by a wider independent step)."""
+    from alvh_core.pricing.smile import DEFAULT_SPX_SMILE as smile
+
+    a = analyze(CONDOR, MARKET)
+    tau = MARKET.tau(CONDOR.expiry)
+    r, q = MARKET.rate, MARKET.div_yield
+
+    def p_above(k):
+        vol = float(smile.vol(k, tau, MARKET.spot, MARKET.vix_decimal, r, q))
+        h = 0.05
+        slope = float((smile.vol(k + h, tau, MARKET.spot, MARKET.vix_decimal, r, q)
+                       - smile.vol(k - h, tau, MARKET.spot, MARKET.vix_decimal, r, q)) / (2 * h))
+        d1 = (math.log(MARKET.spot / k) + (r - q + 0.5 * vol * vol) * tau) / (vol * math.sqrt(tau))
+        d2 = d1 - vol * math.sqrt(tau)
+        vega = MARKET.spot * math.exp(-q * tau) * norm.pdf(d1) * math.sqrt(tau)  # per unit vol
+        return norm.cdf(d2) - vega * slope * math.exp(r * tau)
+
+    lo, hi = a.breakevens
+    assert a.prob_profit == pytest.approx(p_above(lo) - p_above(hi), abs=1e-5)
+    assert a.smile_params is not None and "slope" in a.smile_params
+    assert all(l.iv_source == "smile" for l in a.legs)
+    # the smile reached the legs: put wing vols above the call wing vols
+    assert a.legs[0].iv > a.legs[1].iv > a.legs[2].iv

@@ -1,0 +1,32 @@
+"""`alvh demo` end to end, in-process."""
+from __future__ import annotations
+
+import re
+
+from alvh_core.analysis import analyze
+from alvh_core.cli import main
+from alvh_core.cli.demo import ENTRY, NOW, demo_condor
+
+
+def test_demo_condor_is_sold_at_the_model_mid():
+    c = demo_condor()
+    fair = analyze(c, ENTRY).close_cost
+    assert abs(c.credit - fair) <= 0.025 + 1e-12
+    assert analyze(c, NOW).tested_wing == "put"
+
+
+def test_demo_runs_and_explains(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for needle in ("1. The trade", "2. Today", "What the numbers say", "The put side is tested", "Net delta",
+                   "Net vega", "Net theta", "Probability of profit", "3. What if", "alvh analyze SPX"):
+        assert needle in out
+    # the P&L line of the explanation is the analysis' own number
+    pnl = analyze(demo_condor(), NOW).pnl_now
+    sign = "-" if pnl < 0 else "+"
+    assert f"P&L now {sign}${abs(pnl):,.0f}" in out
+    # the suggested command reproduces the same analysis
+    cmd = re.search(r"alvh (analyze .*)$", out, re.M).group(1).split()
+    capsys.readouterr()
+    assert main(cmd) == 0
+    assert f"P&L now: {sign}${abs(pnl):,.0f}" in capsys.readouterr().out
