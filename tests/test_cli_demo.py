@@ -19,7 +19,8 @@ def test_demo_runs_and_explains(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for needle in ("1. The trade", "2. Today", "What the numbers say", "The put side is tested", "Net delta",
-                   "Net vega", "Net theta", "Probability of profit", "3. What if", "alvh analyze SPX"):
+                   "Net vega", "Net theta", "Probability of profit", "3. What if", "4. The layered VIX hedge",
+                   "VIX call spread", "alvh analyze SPX"):
         assert needle in out
     # the P&L line of the explanation is the analysis' own number
     pnl = analyze(demo_condor(), NOW).pnl_now

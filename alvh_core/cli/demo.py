@@ -12,6 +12,8 @@ import datetime as dt
 
 from alvh_core.analysis import Analysis, analyze, what_if
 from alvh_core.cli.analyze import format_analysis, money
+from alvh_core.cli.hedge import format_hedge
+from alvh_core.hedge import HedgePlan, size_hedge
 from alvh_core.models import IronCondor, MarketState
 
 ENTRY = MarketState(spot=5900.0, vix=16.0, asof=dt.date(2026, 11, 3))
@@ -70,6 +72,25 @@ def explain_now(a: Analysis, entry: Analysis) -> list[str]:
     return lines
 
 
+def explain_hedge(plan: HedgePlan, now: Analysis) -> list[str]:
+    what = {"VIX_CALL": "VIX call spreads", "VIX_PUT": "VIX put spreads", "VX": "VX futures",
+            "VXM": "VXM futures"}[plan.kind]
+    worst = min(plan.scenarios, key=lambda r: r.net)
+    return [
+        f"The {plan.wing} wing's short strike has |delta| {plan.short_delta:.2f}, "
+        f"{'above' if plan.trigger_hit else 'below'} the {plan.trigger:.2f} trigger for a layer.",
+        f"The size comes from a stress: SPX to the long strike ({plan.stress_spx:,.0f}) with VIX rising by the "
+        f"historical beta {plan.beta:g} (to {plan.stress_vix:.1f}). There the wing loses "
+        f"{money(plan.wing_loss, False)} and one contract gains {money(plan.hedge_gain_per_contract, False)}; "
+        f"offsetting {plan.share:.0%} of the loss takes {plan.contracts} {what}.",
+        f"That costs {money(plan.cost, False)} now, against {money(now.max_profit, False)} of credit collected: "
+        "a hedge is not free, and whether it pays on average is what the comparison measures.",
+        f"In the table, the worst net row is SPX {worst.spx_move:+.0%}: wing {money(worst.wing_pnl)}, hedge "
+        f"{money(worst.hedge_pnl)}, net {money(worst.net)}. VIX calls pay when VIX jumps, which is when "
+        "the put wing hurts most; they decay when it does not.",
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
     condor = demo_condor()
     entry = analyze(condor, ENTRY)
@@ -94,6 +115,14 @@ def run(args: argparse.Namespace) -> int:
     out.append(f"   - P&L would be {money(wi.pnl_now)} ({money(wi.what_if.pnl_change)} from now); the short put "
                f"delta would be {wi.short_put_delta:+.2f}, probability of profit {wi.prob_profit:.0%}.")
     out.append(f"   - Worst case at expiry stays {money(-wi.max_loss)}: the long {condor.long_put:g} put caps it.")
+    out.append("")
+    plan = size_hedge(condor, NOW)
+    out.append("4. The layered VIX hedge (ALVH): how big would one layer be?")
+    out.append("")
+    out.extend("   " + line if line else "" for line in format_hedge(plan).splitlines())
+    out.append("")
+    out.append("   What the numbers say:")
+    out.extend(f"   - {s}" for s in explain_hedge(plan, now))
     out.append("")
     out.append("Try it on your own position:")
     out.append(f"   alvh analyze {condor.describe()} --spot {NOW.spot:g} --vix {NOW.vix:g} --asof {NOW.asof.isoformat()}")
