@@ -628,17 +628,23 @@ class WhatIfQuestion(_Frozen):
     kind: Literal["what_if"] = "what_if"
     spot: float | None = Field(default=None, gt=0)
     spot_change_pct: float | None = Field(default=None, gt=-100, le=1000)
+    spot_change: float | None = Field(default=None, ge=-MAX_STRIKE, le=MAX_STRIKE, description="signed SPX points")
     vix: float | None = Field(default=None, ge=1.0, le=200.0)
     vix_change: float | None = Field(default=None, ge=-200, le=200)
     vix_change_pct: float | None = Field(default=None, gt=-100, le=1000)
     days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    at_expiry: bool = Field(default=False, description="horizon is the position's expiry (``days`` ignored)")
 
-    def resolve(self, market: MarketState) -> tuple[float | None, float | None, int]:
+    def resolve(self, market: MarketState, expiry: dt.date | None = None
+                ) -> tuple[float | None, float | None, int]:
         """(spot, vix, days) as absolute levels for ``analysis.what_if``; None = unchanged.
-        A VIX moved by a relative amount is clipped to 1-200 vol points."""
+        A VIX moved by a relative amount is clipped to 1-200 vol points; an SPX moved by points is
+        floored at 1. ``expiry`` is needed for ``at_expiry`` (days = calendar days to it, at least 0)."""
         spot = self.spot
         if spot is None and self.spot_change_pct is not None:
             spot = market.spot * (1.0 + self.spot_change_pct / 100.0)
+        if spot is None and self.spot_change is not None:
+            spot = max(1.0, market.spot + self.spot_change)
         vix = self.vix
         if vix is None and self.vix_change is not None:
             vix = market.vix + self.vix_change
@@ -646,7 +652,12 @@ class WhatIfQuestion(_Frozen):
             vix = market.vix * (1.0 + self.vix_change_pct / 100.0)
         if vix is not None:
             vix = min(200.0, max(1.0, vix))
-        return spot, vix, self.days
+        days = self.days
+        if self.at_expiry:
+            if expiry is None:
+                raise ValueError("this what-if is at expiry: pass the position's expiry to resolve()")
+            days = max(0, (expiry - market.asof).days)
+        return spot, vix, days
 
 
 class HedgeSizeQuestion(_Frozen):
@@ -735,6 +746,12 @@ def _q_number(txt: str, what: str) -> float:
     return v
 
 
+#: words between "spx"/"vix" and a level: "spx 5600", "spx at 5600", "vix spikes to 40", "spx hits 5500"
+_LEVEL_VERB = (r"(?:(?:is|was|were|gets?|goes|trades?|sits?|stays?|ends?|closes?|settles?|comes?|back)\s+){0,3}"
+               r"(?:(?:falls?|drops?|rall(?:y|ies)|rises?|climbs?|sinks?|spikes?|jumps?|moves?|goes)\s+(?:back\s+)?"
+               r"(?:to|at)\s+|(?:at|to|of|near|around|hits?|reaches?|touches?|=|@)\s*)?")
+
+
 def _what_if(t: str) -> WhatIfQuestion | None:
     """A what-if question from lower-cased text, or None when the text names no level, move or horizon."""
     kw: dict[str, object] = {}
@@ -746,9 +763,16 @@ def _what_if(t: str) -> WhatIfQuestion | None:
         m = m_dn or m_up
         kw["spot_change_pct"] = (-1.0 if m is m_dn else 1.0) * _q_number(m.group(1), "SPX move")
     else:
-        m = re.search(rf"\b{spx}\s*(?:is\s+|at\s+|to\s+|goes to\s+|of\s+|=\s*|@\s*)?{_Q_NUM}(?![0-9.]|\s*%)", t)
-        if m:
-            kw["spot"] = _check_spot(_q_number(m.group(1), "SPX level"), m.group(1))
+        pts = r"(?:\s*(?:pts?|points?|handles?)\b)?(?![0-9.]|\s*%)"
+        m_up = re.search(rf"\b{spx}\s*{verb}{_UP}\s*(?:by\s+)?{_Q_NUM}{pts}", t)
+        m_dn = re.search(rf"\b{spx}\s*{verb}{_DOWN}\s*(?:by\s+)?{_Q_NUM}{pts}", t)
+        if m_dn or m_up:
+            m = m_dn or m_up
+            kw["spot_change"] = (-1.0 if m is m_dn else 1.0) * _q_number(m.group(1), "SPX move")
+        else:
+            m = re.search(rf"\b{spx}\s*{_LEVEL_VERB}{_Q_NUM}(?![0-9.]|\s*%)", t)
+            if m:
+                kw["spot"] = _check_spot(_q_number(m.group(1), "SPX level"), m.group(1))
     unit = r"\s*(%|pts?\b|points?\b|vol points?\b)?"
     m_up = re.search(rf"\bvix\s*{verb}{_UP}\s*(?:by\s+)?{_Q_NUM}{unit}", t)
     m_dn = re.search(rf"\bvix\s*{verb}{_DOWN}\s*(?:by\s+)?{_Q_NUM}{unit}", t)
@@ -759,8 +783,7 @@ def _what_if(t: str) -> WhatIfQuestion | None:
     elif re.search(r"\bvix\s+doubles\b", t):
         kw["vix_change_pct"] = 100.0
     else:
-        m = re.search(rf"\bvix\s*(?:is\s+|at\s+|to\s+|goes to\s+|of\s+|=\s*|@\s*|spikes to\s+|jumps to\s+)?"
-                      rf"{_Q_NUM}(?![0-9.]|\s*%)", t)
+        m = re.search(rf"\bvix\s*{_LEVEL_VERB}{_Q_NUM}(?![0-9.]|\s*%)", t)
         if m:
             kw["vix"] = _check_vix(_q_number(m.group(1), "VIX"), m.group(1))
     is_if = re.search(r"\bwhat if\b|\bif\b|\bsuppose\b|\bscenario\b", t) is not None
@@ -773,6 +796,8 @@ def _what_if(t: str) -> WhatIfQuestion | None:
     days = _q_days(t)
     if days is not None:
         kw["days"] = days
+    if re.search(r"\b(?:at|by|on|into) (?:the )?(?:expiry|expiration|settlement)\b", t):
+        kw["at_expiry"] = True
     if not kw or (set(kw) == {"days"} and not is_if):
         return None
     try:
@@ -807,6 +832,8 @@ def parse_question(text: str) -> Question:
     t = " ".join(raw.lower().replace("’", "'").split())
     t = re.sub(r"^<@[^>]*>\s*", "", t)          # leading Slack mention
     t = t.strip(" ?!.")
+    t = re.sub(r"(?<=[0-9]),(?=[0-9]{3}\b)", "", t)           # 5,600 -> 5600
+    t = re.sub(r"\s*(?:percent|pct)\b", "%", t)               # 10 percent -> 10%
     t_nopunct = t.replace("?", " ").replace("!", " ").strip()
     t = " ".join(t_nopunct.split())
     if not t:
@@ -815,7 +842,7 @@ def parse_question(text: str) -> Question:
     # 1. hedge size
     if re.search(r"\bhow (?:many|much)\b.*\b(?:vix|calls?|hedge|hedges|vx|vxm|futures?)\b", t) or \
             re.search(r"\b(?:hedge size|size (?:the|my|a)? ?hedge|hedge ratio for|hedge for)\b", t) or \
-            t in ("hedge", "hedge?", "size hedge"):
+            re.match(r"^(?:hedge|size hedge)\b", t):
         m = re.search(r"\b(?:for|with|on)\s+([0-9]{1,7})\s*(?:condors?|ics?|lots?|contracts?)?\b", t) or \
             re.search(r"\b([0-9]{1,7})\s*(?:condors?|ics?)\b", t)
         condors = None
@@ -850,8 +877,15 @@ def parse_question(text: str) -> Question:
     # 5. greeks / P&L now
     pnl = re.search(r"\b(?:pnl|p&l|p/l|p & l|profit|loss|how am i doing|how(?:'s| is) (?:my|the) (?:position|trade|condor)"
                     r"|up or down|making money|losing)\b", t)
-    greeks = re.search(r"\b(?:greeks?|delta|gamma|vega|theta|exposure|risk now|status|position|mark)\b", t)
+    greeks = re.search(r"\b(?:greeks?|delta|gamma|vega|theta|exposure|risk|status|position|mark)\b", t)
     if pnl or greeks:
         focus: Literal["greeks", "pnl"] = "pnl" if pnl and (not greeks or pnl.start() < greeks.start()) else "greeks"
         return GreeksQuestion(focus=focus)
+    # 6. a bare term: "break-even?", "CVaR"
+    if len(t) <= 40:
+        from alvh_core.glossary import lookup
+
+        key = lookup(t)
+        if key is not None:
+            return ExplainQuestion(term=key, known=True)
     return UnknownQuestion(text=_show(raw, 200), suggestions=QUESTION_EXAMPLES)

@@ -182,7 +182,18 @@ def test_mark_command_exposes_spot_vix_asof():
     ("what if it falls 3% over 2 weeks", g.WhatIfQuestion(spot_change_pct=-3, days=14)),
     ("<@U0ABC> what if spx 5500", g.WhatIfQuestion(spot=5500)),
     ("what if nothing moves in 10 days", g.WhatIfQuestion(days=10)),
+    ("what happens if SPX hits 5,500", g.WhatIfQuestion(spot=5500)),
+    ("what if SPX rallies to 6100", g.WhatIfQuestion(spot=6100)),
+    ("spx drops to 5400 and vix jumps to 35", g.WhatIfQuestion(spot=5400, vix=35)),
+    ("what if spx drops 50", g.WhatIfQuestion(spot_change=-50)),
+    ("what if spx up 200 points", g.WhatIfQuestion(spot_change=200)),
+    ("what if spx falls 10 percent", g.WhatIfQuestion(spot_change_pct=-10)),
+    ("what if spx 5600 vix 28 at expiry", g.WhatIfQuestion(spot=5600, vix=28, at_expiry=True)),
     ("how many VIX calls for 20 condors?", g.HedgeSizeQuestion(condors=20)),
+    ("hedge 20 condors", g.HedgeSizeQuestion(condors=20)),
+    ("break-even?", g.ExplainQuestion(term="break-even")),
+    ("CVaR", g.ExplainQuestion(term="cvar")),
+    ("what's my risk", g.GreeksQuestion()),
     ("how much hedge do I need", g.HedgeSizeQuestion()),
     ("greeks", g.GreeksQuestion()),
     ("what's my pnl", g.GreeksQuestion(focus="pnl")),
@@ -214,6 +225,11 @@ def test_what_if_resolve():
     assert parse_question("what if spx drops 4% and vix up 5").resolve(m) == (pytest.approx(4800), 25, 0)
     assert parse_question("what if vix doubles in 3 days").resolve(m) == (None, 40, 3)
     assert parse_question("what if vix down 50 points").resolve(m) == (None, 1.0, 0)  # clipped
+    assert parse_question("what if spx down 120").resolve(m) == (4880, None, 0)
+    q = parse_question("what if spx 4900 at expiry")
+    assert q.resolve(m, expiry=ASOF + dt.timedelta(days=24)) == (4900, None, 24)
+    with pytest.raises(ValueError, match="expiry"):
+        q.resolve(m)
 
 
 @pytest.mark.parametrize("text", ["what if vix 0", "what if vix 500", "how many vix calls for 0 condors"])
