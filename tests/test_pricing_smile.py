@@ -1,0 +1,109 @@
+"""SPX smile sanity: levels at 10 delta, put skew above calls, VIX consistency by replication,
+no butterfly arbitrage, term structure, strike_for_delta round trip."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alvh_core.pricing import bsm
+from alvh_core.pricing.smile import DEFAULT_SPX_SMILE, SpxSmile, strike_for_delta
+
+SM = DEFAULT_SPX_SMILE
+
+
+@pytest.mark.parametrize("dte", [30, 37, 45])
+def test_typical_levels_at_vix_20(dte):
+    tau = dte / 365
+    kp = strike_for_delta(0.10, False, tau, 5000.0, 0.20, 0.04, 0.013)
+    kc = strike_for_delta(0.10, True, tau, 5000.0, 0.20, 0.04, 0.013)
+    fwd = bsm.forward(5000.0, tau, 0.04, 0.013)
+    atm, vp, vc = SM.vol(np.array([fwd, kp, kc]), tau, 5000.0, 0.20, 0.04, 0.013)
+    assert 0.17 <= atm <= 0.19
+    assert 0.26 <= vp <= 0.30
+    assert 0.14 <= vc <= 0.16
+    assert kp < 5000 < kc
+
+
+def test_put_skew_above_call_and_monotone_down_to_call_wing():
+    tau = 40 / 365
+    for vix in (0.12, 0.2, 0.35):
+        for d in (0.05, 0.1, 0.2, 0.3):
+            kp = strike_for_delta(d, False, tau, 4000.0, vix)
+            kc = strike_for_delta(d, True, tau, 4000.0, vix)
+            vp, vc = SM.vol(np.array([kp, kc]), tau, 4000.0, vix)
+            assert vp > vc
+        k = np.linspace(3000, 4100, 50)
+        assert np.all(np.diff(SM.vol(k, tau, 4000.0, vix)) < 0)  # decreasing through the money
+        k = np.linspace(1000, 8000, 500)
+        assert np.all(np.diff(SM.vol(k, tau, 4000.0, vix)) <= 0)  # and nowhere increasing
+
+
+def test_strike_for_delta_round_trip():
+    rng = np.random.default_rng(0)
+    n = 500
+    delta = rng.uniform(0.02, 0.6, n)
+    is_call = rng.random(n) < 0.5
+    tau = rng.uniform(2 / 365, 1.0, n)
+    vix = rng.uniform(0.1, 0.6, n)
+    k = SM.strike_for_delta(delta, is_call, tau, 4500.0, vix, 0.04, 0.013)
+    vol = SM.vol(k, tau, 4500.0, vix, 0.04, 0.013)
+    g = bsm.greeks(is_call, 4500.0, k, tau, vol, 0.04, 0.013)
+    np.testing.assert_allclose(np.abs(g.delta), delta, atol=1e-9)
+    # signed put deltas are accepted too
+    np.testing.assert_allclose(SM.strike_for_delta(-0.1, False, 0.1, 4500.0, 0.2),
+                               SM.strike_for_delta(0.1, False, 0.1, 4500.0, 0.2))
+
+
+@pytest.mark.parametrize("vix", [0.11, 0.2, 0.4, 0.8])
+def test_vix_is_the_30_day_variance_swap_of_the_smile(vix):
+    """Replicate the 30-day variance swap from the smile's OTM prices (independent quadrature)."""
+    tau, spot = 30 / 365, 3000.0
+    k = np.linspace(spot * 0.2, spot * 2.5, 200_001)
+    vol = SM.vol(k, tau, spot, vix)
+    otm = bsm.price(k > spot, spot, k, tau, vol)
+    var = 2.0 / tau * np.trapezoid(otm / k**2, k)
+    assert np.sqrt(var) == pytest.approx(vix, rel=2e-3)
+    assert SM.atm_vol(tau, vix) < vix  # ATM sits below VIX because of the skew
+
+
+def test_no_butterfly_or_calendar_arbitrage():
+    spot = 4000.0
+    for vix in (0.1, 0.2, 0.4, 0.7):
+        for tau in (1 / 365, 7 / 365, 30 / 365, 0.25, 1.0):
+            k = np.linspace(spot * 0.5, spot * 1.4, 3001)
+            c = bsm.price(True, spot, k, tau, SM.vol(k, tau, spot, vix))
+            assert np.all(np.diff(c) <= 1e-9)
+            assert np.all(np.diff(c, 2) >= -1e-10 * spot), (vix, tau)
+        # total variance increases with tenor at fixed standardised moneyness (ATM here)
+        taus = np.linspace(1 / 365, 2.0, 200)
+        assert np.all(np.diff(SM.atm_vol(taus, vix) ** 2 * taus) > 0)
+
+
+def test_term_structure_mean_reverts():
+    low, high = SM.atm_vol(np.array([0.05, 0.5, 2.0]), 0.12), SM.atm_vol(np.array([0.05, 0.5, 2.0]), 0.45)
+    assert np.all(np.diff(low) > 0) and np.all(np.diff(high) < 0)  # contango when low, inverted when high
+    assert SM.variance_swap_vol(30 / 365, 0.2) == pytest.approx(0.2, rel=1e-12)
+
+
+def test_params_validate_and_vectorise():
+    with pytest.raises(ValueError):
+        SpxSmile(slope=0.1)
+    with pytest.raises(ValueError):
+        SpxSmile(put_reach=0.0)
+    v = SM.vol(np.full((3, 4), 4000.0), np.array([0.1, 0.2, 0.3, 0.4]), 4000.0, np.array([[0.15], [0.2], [0.3]]))
+    assert v.shape == (3, 4) and np.all(np.isfinite(v))
+
+
+def test_matches_vix3m_and_vix9d_history(shared_data):
+    """The term-structure rule reproduces Cboe VIX9D/VIX3M from VIX within ~1.6-1.8 vol points RMS."""
+    import pandas as pd
+    v = pd.read_csv(shared_data / "vix_daily.csv", index_col=0)["close"]
+    v3 = pd.read_csv(shared_data / "vix3m_daily.csv", index_col=0)["close"]
+    v9 = pd.read_csv(shared_data / "vix9d_daily.csv", index_col=0)["close"]
+    df = pd.concat([v, v3, v9], axis=1, keys=["v", "v3", "v9"]).dropna()
+    assert len(df) > 1500
+    pred3 = 100 * SM.variance_swap_vol(93 / 365, df.v.to_numpy() / 100)
+    pred9 = 100 * SM.variance_swap_vol(9 / 365, df.v.to_numpy() / 100)
+    assert np.sqrt(np.mean((pred3 - df.v3.to_numpy()) ** 2)) < 1.6
+    assert np.sqrt(np.mean((pred9 - df.v9.to_numpy()) ** 2)) < 1.8
+    assert abs(np.mean(pred3 - df.v3.to_numpy())) < 0.5
