@@ -311,7 +311,7 @@ def test_shared_engine_agrees_with_fast_engine(crash_set: Path, monkeypatch: pyt
         for s in ("hold", "leg_out", "close_tested"):
             assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), s
     t = shared.trades[0]
-    assert t.tested == "put" and t.hedge_contracts >= 1  # layer 1 = 0.5 x 3 contracts, rounded
+    assert t.tested == "put" and t.hedge_contracts == pytest.approx(0.2)  # round(0.5 x 3) = 2 per book of 10
     assert t.pnl["alvh"] != t.pnl["hold"]
 
 

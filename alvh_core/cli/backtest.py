@@ -49,6 +49,9 @@ def register(subparsers: Any) -> None:
                    help="shared: alvh_core.strategies applied at each trigger day; fast: the vectorised history "
                    "policies (whole-life take-profit/stop with a DTE exit); auto (default): shared when hedge "
                    "sizing is installed")
+    p.add_argument("--condors", type=int, default=10,
+                   help="shared engine: condors per trade, so hedge layers round to whole contracts (10); "
+                   "results are per condor")
     p.add_argument("--no-costs", action="store_true", help="switch spreads and fees off")
     p.add_argument("--seed", type=int, default=7, help="bootstrap seed (7)")
     p.add_argument("--chart", default=None, help="write the equity-curve PNG here")
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start, end=args.end, entry_dte=args.entry_dte, entry_every=args.every,
         short_delta=args.short_delta, width=w if kind == "pts" else 50.0, width_pct=w if kind == "pct" else None,
         trigger=args.trigger, take_profit=args.take_profit, stop_loss=args.stop_loss, exit_dte=args.exit_dte,
-        costs=not args.no_costs, seed=args.seed, engine=args.engine,
+        costs=not args.no_costs, seed=args.seed, engine=args.engine, condors=args.condors,
     )
     history = load_daily(args.data)
     report = backtest(history, cfg)

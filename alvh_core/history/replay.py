@@ -67,6 +67,8 @@ class BacktestConfig(BaseModel):
     rate: float = Field(0.03, ge=-0.05, le=0.25, description="constant rate (no rate history in the files)")
     div: float = Field(0.018, ge=0, le=0.2, description="constant SPX dividend yield")
     costs: bool = True
+    condors: int = Field(10, ge=1, le=1000, description="shared engine: condors per trade (hedge layers are "
+                         "whole contracts); results are reported per condor")
     n_boot: int = Field(2000, ge=100, le=100_000)
     block: int | None = Field(None, ge=1, description="bootstrap block length in trades (None: automatic)")
     seed: int = 7
@@ -176,6 +178,7 @@ class BacktestReport(BaseModel):
     """Everything ``alvh backtest`` prints; dollars per condor (multiplier 100, one condor a trade)."""
 
     config: BacktestConfig
+    engine: str = Field(description="the engine used: shared (alvh_core.strategies) or fast (history policies)")
     data_source: str
     data_start: dt.date
     data_end: dt.date
@@ -318,10 +321,13 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
         hold_l = ledgers["hold"]
         credit_pts = -(policies.SIGN @ price[:, :, 0])
         run = run_shared(h, entries, settle, np.stack(strikes), credit_pts, trigger, tested_put,
-                         pnl["hold"], -hold_l.flows["costs"], costs, cfg.rate, cfg.div)
+                         pnl["hold"], -hold_l.flows["costs"], costs, cfg.rate, cfg.div, condors=cfg.condors)
         pnl, exit_col, cost_paid, fills, n_layer = run.pnl, run.exit_col, run.costs, run.fills, run.hedge_contracts
         engine_note = ("management by alvh_core.strategies (the code of `alvh compare`) from each trigger day: "
-                       f"{run.policy}; take_profit_stop: {run.rule}; untested trades are held by all")
+                       f"{run.policy}; take_profit_stop: {run.rule}; untested trades are held by all; a book of "
+                       f"{cfg.condors} condors a trade (whole hedge contracts), reported per condor"
+                       + (f"; hedge sizing refused {run.n_unsized} tested trades (SPX already past the long "
+                          "strike), which ALVH held unhedged" if run.n_unsized else ""))
 
     # ----- statistics ------------------------------------------------------------------------
     hold_days = float(k_col.mean())
@@ -437,7 +443,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
         "P&L per single condor in dollars, undiscounted",
     ]
     return BacktestReport(
-        config=cfg, data_source=h.source, data_start=h.start, data_end=h.end, n_trades=n, n_triggered=int(trig.sum()),
+        config=cfg, engine=engine, data_source=h.source, data_start=h.start, data_end=h.end, n_trades=n, n_triggered=int(trig.sum()),
         block_length=int(block), strategies=strategies, vs_leg_out=vs_leg_out, claims=claims,
         by_period=_group_rows(period, list(CRISES) + ["other"], pnl, trig),
         by_regime=_group_rows(regime, list(REGIMES), pnl, trig),

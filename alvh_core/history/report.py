@@ -28,7 +28,7 @@ def render_text(r: BacktestReport) -> str:
     """The human report: strategies table, ALVH claims, splits, inputs, assumptions."""
     c = r.config
     lines = [
-        f"ALVH historical replay  {r.data_start} .. {r.data_end}  ({r.data_source})",
+        f"ALVH historical replay  {r.data_start} .. {r.data_end}  ({r.data_source}; engine {r.engine})",
         f"{r.n_trades} condors, {r.n_triggered} tested (short |delta| >= {c.trigger:g}); dollars per condor; "
         f"95% CI by circular block bootstrap (block {r.block_length} trades)",
         "",
@@ -46,7 +46,8 @@ def render_text(r: BacktestReport) -> str:
     lines += [
         "",
         "ALVH vs legging out on the tested trades (the method's claims, measured):",
-        f"  tested trades {cl.n_triggered} (put side {cl.n_put_side}; call-side tests hold under ALVH)",
+        f"  tested trades {cl.n_triggered} (put side {cl.n_put_side}; "
+        + ("call-side tests hold under ALVH)" if r.engine == "fast" else "call-side tests get the VIX put/short hedge)"),
         f"  extra P&L kept by ALVH: {_money(cl.extra_ev)} per tested trade, 95% CI "
         f"[{_money(cl.extra_ev_ci[0])}, {_money(cl.extra_ev_ci[1])}]",
         f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = tested trades held to expiry, "
