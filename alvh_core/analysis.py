@@ -209,8 +209,9 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         sources = ["expired"] * 4
         mark = intrinsic.copy()
         delta = gamma = vega = theta = np.zeros(4)
-        assumptions.append(f"expired on {condor.expiry.isoformat()}: legs valued at intrinsic against "
-                           f"SPX {market.spot:g}, greeks zero")
+        when = "expiry day" if dte == 0 else f"expired on {condor.expiry.isoformat()}"
+        assumptions.append(f"{when}: legs valued at intrinsic (settlement) against SPX {market.spot:g}, greeks zero; "
+                           "day granularity, intraday time value on expiry day is ignored")
     else:
         vols, sources, used_smile = _leg_vols(condor, market, tau, smile)
         gk = bsm.greeks(is_call, market.spot, strikes, tau, vols, market.rate, market.div_yield)
