@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--trigger", type=float, default=0.30, help="short |delta| that marks a tested wing (0.30)")
     p.add_argument("--take-profit", type=float, default=0.5, help="take_profit_stop: fraction of credit won (0.5)")
     p.add_argument("--stop-loss", type=float, default=2.0, help="take_profit_stop: multiple of credit lost (2)")
-    p.add_argument("--exit-dte", type=int, default=21, help="take_profit_stop: close at this DTE (21)")
+    p.add_argument("--exit-dte", type=int, default=21, help="take_profit_stop, fast engine only: close at this DTE (21)")
     p.add_argument("--engine", choices=("auto", "shared", "fast"), default="auto",
                    help="shared: alvh_core.strategies applied at each trigger day; fast: the vectorised history "
                    "policies (whole-life take-profit/stop with a DTE exit); auto (default): shared when hedge "

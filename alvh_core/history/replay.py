@@ -60,7 +60,8 @@ class BacktestConfig(BaseModel):
     trigger: float = Field(0.30, gt=0.0, lt=1.0, description="short |delta| at which a wing is tested")
     take_profit: float = Field(0.5, gt=0, description="take_profit_stop: close at this fraction of credit won")
     stop_loss: float = Field(2.0, gt=0, description="take_profit_stop: close at this multiple of credit lost")
-    exit_dte: int = Field(21, ge=0, description="take_profit_stop: close with this many calendar days left")
+    exit_dte: int = Field(21, ge=0, description="take_profit_stop (fast engine only): close with this many "
+                          "calendar days left")
     hedge_ratio: float = Field(1.0, gt=0, description="ALVH: share of the condor delta offset by VIX calls")
     max_hedge_debit: float = Field(1.0, gt=0, description="ALVH: hedge debit cap, multiple of entry credit")
     layer_take_profit: float = Field(3.0, gt=1, description="ALVH: sell a layer at this multiple of its cost")
@@ -317,11 +318,13 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
             engine = "shared"
     if engine == "shared":
         from alvh_core.history.shared import run_shared
+        from alvh_core.strategies import TakeProfitStop
 
         hold_l = ledgers["hold"]
         credit_pts = -(policies.SIGN @ price[:, :, 0])
         run = run_shared(h, entries, settle, np.stack(strikes), credit_pts, trigger, tested_put,
-                         pnl["hold"], -hold_l.flows["costs"], costs, cfg.rate, cfg.div, condors=cfg.condors)
+                         pnl["hold"], -hold_l.flows["costs"], costs, cfg.rate, cfg.div, condors=cfg.condors,
+                         rule=TakeProfitStop(take_profit=cfg.take_profit, stop_loss=cfg.stop_loss))
         pnl, exit_col, cost_paid, fills, n_layer = run.pnl, run.exit_col, run.costs, run.fills, run.hedge_contracts
         engine_note = ("management by alvh_core.strategies (the code of `alvh compare`) from each trigger day: "
                        f"{run.policy}; take_profit_stop: {run.rule}; untested trades are held by all; a book of "
