@@ -123,7 +123,8 @@ class ClaimStats(BaseModel):
     tested trade; ``entry_ev`` the mean P&L of the tested trades held to expiry before costs (credit -
     settlement), ``pct_of_entry_ev`` None when it is <= 0; ``tested_wing_credit`` the mean entry credit of
     the tested vertical (recorded, not half the credit). ``hedge_value_put_side``: mean (ALVH - hold) on
-    put-side tests, i.e. what the VIX layers themselves added. Dollars per condor; CIs by block bootstrap.
+    put-side tests, i.e. what the VIX layers themselves added (``hedge_value_call_side`` the same on call-side
+    tests: 0 for the fast engine, which holds them). Dollars per condor; CIs by block bootstrap.
     """
 
     n_triggered: int
@@ -136,6 +137,8 @@ class ClaimStats(BaseModel):
     pct_of_tested_wing_credit: float | None
     hedge_value_put_side: float | None
     hedge_value_put_side_ci: tuple[float, float] | None
+    hedge_value_call_side: float | None = None
+    hedge_value_call_side_ci: tuple[float, float] | None = None
 
 
 class GroupRow(BaseModel):
@@ -367,19 +370,22 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
         c_lo = c_hi = float("nan")
     extra = float(diff[trig].mean()) if trig.any() else 0.0
     entry_ev = float(held[trig].mean()) if trig.any() else 0.0
-    put_t = trig & tested_put
-    hv = hv_ci = None
-    if put_t.sum() >= 2:
-        hdiff = (pnl["alvh"] - pnl["hold"])[put_t]
+    def layers_value(mask: np.ndarray) -> tuple[float | None, tuple[float, float] | None]:
+        if mask.sum() < 2:
+            return None, None
+        hdiff = (pnl["alvh"] - pnl["hold"])[mask]
         _, h_lo, h_hi = bootstrap_mean_ci(hdiff, cfg.block or default_block_length(hdiff.size, 1.0), cfg.n_boot, cfg.seed)
-        hv, hv_ci = float(hdiff.mean()), (float(h_lo), float(h_hi))
+        return float(hdiff.mean()), (float(h_lo), float(h_hi))
+
+    hv, hv_ci = layers_value(trig & tested_put)
+    hc, hc_ci = layers_value(trig & ~tested_put)
     twc = float(wing_credit[trig].mean() * policies.MULT) if trig.any() else 0.0
     claims = ClaimStats(
         n_triggered=int(trig.sum()), n_put_side=int((trig & tested_put).sum()), extra_ev=extra,
         extra_ev_ci=(float(c_lo), float(c_hi)), entry_ev=entry_ev,
         pct_of_entry_ev=100.0 * extra / entry_ev if entry_ev > 0 else None,
         tested_wing_credit=twc, pct_of_tested_wing_credit=100.0 * extra / twc if twc > 0 else None,
-        hedge_value_put_side=hv, hedge_value_put_side_ci=hv_ci,
+        hedge_value_put_side=hv, hedge_value_put_side_ci=hv_ci, hedge_value_call_side=hc, hedge_value_call_side_ci=hc_ci,
     )
 
     entry_dates = d0.astype(dt.date)

@@ -54,9 +54,11 @@ def render_text(r: BacktestReport) -> str:
         f"before costs; n/a when <= 0), {_pct(cl.pct_of_tested_wing_credit)} of the tested wing's entry credit "
         f"({_money(cl.tested_wing_credit)})",
     ]
-    if cl.hedge_value_put_side is not None and cl.hedge_value_put_side_ci is not None:
-        lines.append(f"  VIX layers alone (ALVH - hold, put-side tests): {_money(cl.hedge_value_put_side)} per trade, "
-                     f"95% CI [{_money(cl.hedge_value_put_side_ci[0])}, {_money(cl.hedge_value_put_side_ci[1])}]")
+    for side, v, ci in (("put", cl.hedge_value_put_side, cl.hedge_value_put_side_ci),
+                        ("call", cl.hedge_value_call_side, cl.hedge_value_call_side_ci)):
+        if v is not None and ci is not None:
+            lines.append(f"  VIX layers alone (ALVH - hold, {side}-side tests): {_money(v)} per trade, "
+                         f"95% CI [{_money(ci[0])}, {_money(ci[1])}]")
     lines.append("")
     lines += _groups("By period of entry (crises):", r.by_period) + [""]
     lines += _groups("By VIX at entry:", r.by_regime) + [""]
