@@ -352,3 +352,28 @@ def test_fast_alvh_ledger_is_hold_plus_hedge(crash_set: Path) -> None:
     c_trig = np.maximum(trig, 0)
     debit = n_layer * quotes.price[:, np.arange(2), c_trig].sum(axis=0) * 100
     assert np.all(debit <= hold_l.flows["credit"] + 1e-9)
+
+
+def test_shared_data_engines_agree(shared_data: Path) -> None:
+    """On 2015-2017 real data (VX settles, VVIX, VIX9D/VIX3M all present) the shared strategies and the
+    fast policies agree on hold / leg out / close tested to the cent (rate 0), and the ALVH hedge was
+    priced on real VX quotes."""
+    pytest.importorskip("alvh_core.hedge")
+    h = load_daily(shared_data)
+    kw = dict(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31), n_boot=200, rate=0.0)
+    fast = backtest(h, BacktestConfig(engine="fast", **kw))
+    shared = backtest(h, BacktestConfig(engine="shared", **kw))
+    assert shared.engine == "shared" and fast.engine == "fast"
+    for a, b in zip(fast.trades, shared.trades):
+        for s in ("hold", "leg_out", "close_tested"):
+            assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), (a.entry, s)
+    assert fast.inputs.hedge_days > 0 and fast.inputs.vx_model_days == 0
+    assert fast.inputs.vvix_real_days == fast.inputs.hedge_days
+
+
+def test_cli_no_trade_in_range(flat_set: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from alvh_core.cli import main
+
+    assert main(["backtest", "--data", str(flat_set), "--start", "2021-04-01"]) == 2
+    err = capsys.readouterr().err
+    assert "no complete trade" in err and err.count("\n") == 1
