@@ -246,3 +246,17 @@ def test_property_parity_and_delta_bounds(spot, m, tau, vol, rate, div):
     assert 0 <= c.delta <= 1 and -1 <= p.delta <= 0
     assert c.gamma == pytest.approx(float(p.gamma), rel=1e-12, abs=1e-300)
     assert c.vega >= 0
+
+
+def test_black76_limits_at_expiry_and_zero_vol():
+    f = np.array([15.0, 20.0, 30.0])
+    g = black76.greeks(True, f, 20.0, 0.0, 0.9, 0.05)
+    np.testing.assert_array_equal(g.price, [0.0, 0.0, 10.0])
+    np.testing.assert_array_equal(g.delta, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(g.theta, 0.0)
+    g0 = black76.greeks(False, f, 20.0, 0.25, 0.0, 0.05)
+    df = np.exp(-0.05 * 0.25)
+    np.testing.assert_allclose(g0.price, df * np.maximum(20.0 - f, 0), rtol=1e-15)
+    np.testing.assert_allclose(g0.delta, [-df, -0.5 * df, 0.0], rtol=1e-15)
+    # with zero vol only discounting decays: theta = r V per year
+    np.testing.assert_allclose(g0.theta, 0.05 * g0.price / 365, rtol=1e-12)

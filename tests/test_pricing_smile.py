@@ -107,3 +107,21 @@ def test_matches_vix3m_and_vix9d_history(shared_data):
     assert np.sqrt(np.mean((pred3 - df.v3.to_numpy()) ** 2)) < 1.6
     assert np.sqrt(np.mean((pred9 - df.v9.to_numpy()) ** 2)) < 1.8
     assert abs(np.mean(pred3 - df.v3.to_numpy())) < 0.5
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=100, deadline=None)
+@given(vix=st.floats(0.09, 0.9), dte=st.integers(1, 400), d1=st.floats(0.02, 0.5), d2=st.floats(0.02, 0.5))
+def test_property_strikes_ordered_by_delta(vix, dte, d1, d2):
+    """Lower put delta -> lower strike; lower call delta -> higher strike; puts below calls."""
+    tau = dte / 365
+    lo, hi = sorted((d1, d2))
+    if hi - lo < 1e-6:
+        return
+    kp = SM.strike_for_delta(np.array([lo, hi]), False, tau, 4000.0, vix)
+    kc = SM.strike_for_delta(np.array([lo, hi]), True, tau, 4000.0, vix)
+    assert kp[0] < kp[1] and kc[0] > kc[1]
+    assert kp[1] < kc[1] or hi > 0.45

@@ -37,7 +37,7 @@ from functools import cached_property
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
 from alvh_core.pricing import bsm
 
