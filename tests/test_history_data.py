@@ -126,3 +126,15 @@ def test_shared_data_loads(shared_data: Path) -> None:
     # no contract is quoted after its expiry
     rows, cols = np.nonzero(np.isfinite(h.vx))
     assert np.all(h.dates[rows] <= h.vx_expiries[cols])
+
+
+def test_fast_parser_equals_line_parser(tiny: Path, shared_data: Path) -> None:
+    """The vectorised CSV path returns exactly what the line-by-line (error-reporting) parser returns."""
+    from alvh_core.history import data
+
+    for root in (tiny, shared_data):
+        for name in ("spx_daily.csv", "vix_daily.csv", "skew_daily.csv"):
+            a, b = data.read_close_series(root / name), data._read_close_series_slow(root / name)
+            assert all(np.array_equal(x, y) for x, y in zip(a, b))
+        a, b = data.read_vx_futures(root / "vx_futures_daily.csv"), data._read_vx_futures_slow(root / "vx_futures_daily.csv")
+        assert all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b))

@@ -169,8 +169,63 @@ def _cell(path: Path, line: int, row: list[str], cols: dict[str, int], name: str
     return row[i]
 
 
+def _fast_columns(path: Path, names: tuple[str, ...]) -> list[np.ndarray] | None:
+    """The named columns as string arrays, or None when anything looks off (ragged rows, blank lines,
+    quoting, missing header names); the caller then runs the line-by-line parser, which names the error."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = text.splitlines()
+    if len(lines) < 2 or '"' in text:
+        return None
+    header = [h.strip().lower() for h in lines[0].split(",")]
+    if any(n not in header for n in names):
+        return None
+    body = lines[1:]
+    while body and not body[-1].strip():
+        body.pop()
+    width = len(header)
+    cells = [ln.split(",") for ln in body]
+    if not cells or any(len(c) != width for c in cells):
+        return None
+    table = np.array(cells, dtype=str)
+    return [np.char.strip(table[:, header.index(n)]) for n in names]
+
+
+def _fast_dates(text: np.ndarray) -> np.ndarray | None:
+    if text.size == 0 or np.any(np.char.str_len(text) != 10):
+        return None
+    try:
+        return text.astype("datetime64[D]")
+    except ValueError:
+        return None
+
+
+def _fast_prices(text: np.ndarray, allow_empty: bool = False) -> np.ndarray | None:
+    if allow_empty:
+        text = np.where(text == "", "nan", text)
+    try:
+        v = text.astype(float)
+    except ValueError:
+        return None
+    ok = np.isnan(v) if allow_empty else np.zeros(v.shape, bool)
+    if not np.all(ok | (np.isfinite(v) & (v > 0))):
+        return None
+    return v
+
+
 def read_close_series(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a ``date, ..., close`` CSV: (dates datetime64[D], closes float). Dates must strictly increase."""
+    fast = _fast_columns(path, ("date", "close"))
+    if fast is not None:
+        d, c = _fast_dates(fast[0]), _fast_prices(fast[1])
+        if d is not None and c is not None and np.all(np.diff(d.astype(np.int64)) > 0):
+            return d, c
+    return _read_close_series_slow(path)
+
+
+def _read_close_series_slow(path: Path) -> tuple[np.ndarray, np.ndarray]:
     cols, rows = _open_rows(path, ("date", "close"))
     dates: list[dt.date] = []
     closes: list[float] = []
@@ -195,6 +250,41 @@ def read_vx_futures(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     Returns (dates (k,), contract expiries (k,), prices (k,), is_settle (k,), unique expiries (m,)) with
     one entry per row; the price is the settle where present, else the close.
     """
+    fast = _fast_columns(path, ("date", "contract", "expiry", "settle", "close"))
+    if fast is not None:
+        out = _read_vx_fast(*fast)
+        if out is not None:
+            return out
+    return _read_vx_futures_slow(path)
+
+
+def _read_vx_fast(date_s, contract, exp_s, settle_s, close_s):
+    """Vectorised VX parse; None when any check fails (the slow parser then names the line)."""
+    d, e = _fast_dates(date_s), _fast_dates(exp_s)
+    if d is None or e is None or np.any(contract == "") or np.any(np.char.lower(settle_s) == "nan") \
+            or np.any(np.char.lower(close_s) == "nan"):
+        return None
+    st, cl = _fast_prices(settle_s, allow_empty=True), _fast_prices(close_s, allow_empty=True)
+    if st is None or cl is None or np.any(np.isnan(st) & np.isnan(cl)):
+        return None
+    di = d.astype(np.int64)
+    if np.any(np.diff(di) < 0) or np.any(d > e):
+        return None
+    # one row per (date, contract); one expiry per contract
+    uc, cid = np.unique(contract, return_inverse=True)
+    key = di * (uc.size + 1) + cid
+    if np.unique(key).size != key.size:
+        return None
+    first = np.zeros(uc.size, dtype=np.int64)
+    first[cid[::-1]] = np.arange(cid.size)[::-1]
+    if np.any(e != e[first][cid]):
+        return None
+    settle_flag = ~np.isnan(st)
+    price = np.where(settle_flag, st, cl)
+    return d, e, price, settle_flag, np.unique(e)
+
+
+def _read_vx_futures_slow(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     cols, rows = _open_rows(path, ("date", "contract", "expiry", "settle", "close"))
     dates: list[dt.date] = []
     expiries: list[dt.date] = []
