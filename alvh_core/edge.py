@@ -236,11 +236,10 @@ def compare(
     params_txt = "supplied paths"
     simulated = paths is None
     if paths is None:
-        from alvh_core.scenarios import simulate
+        from alvh_core.scenarios.simulation import simulate, steps_to
 
-        from alvh_core.scenarios.simulation import steps_to
-
-        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths, seed=seed, premia=premia, params=params)
+        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths, seed=seed, premia=premia,
+                         params=params)
         model_name = type(paths).__name__
         notes = getattr(paths, "assumptions", None)
         params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
