@@ -179,7 +179,7 @@ def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
     from alvh_core.hedge import size_hedge
 
     out = {}
-    for wing in ("put", "call"):
+    for wing in ("put", "call") if policy.hedge_call_wing else ("put",):
         plan = size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
                           trigger=policy.triggers[0])
         t_h = (time_to(paths, market.asof, plan.hedge_expiry) if paths is not None

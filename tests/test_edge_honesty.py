@@ -49,6 +49,7 @@ def run(wing, vix, *, premia=False, costs=False, seed=11, n=4000, futures=False,
     c = condor_for(wing, vix)
     m = MarketState(spot=SPOT, vix=vix, asof=ASOF)
     paths = GbmVixDouble(SPOT, vix, DTE, n, seed=seed, premia=premia, rate=m.rate, div=m.div_yield)
+    policy = policy or LayerPolicy(hedge_call_wing=True)  # both wings hedged: the honesty test covers both
     return c, m, paths, compare(c, m, paths=paths, costs=costs, premia=premia, specs=specs_for(vix, futures),
                                 policy=policy)
 
@@ -72,7 +73,8 @@ def test_no_premia_no_costs_no_edge(wing, vix, futures):
 
 
 def test_no_edge_with_indicator_gates():
-    policy = LayerPolicy(rsi_max=70, rsi_period=5, macd_confirm=True, remove_delta=0.1, remove_vix_below=15)
+    policy = LayerPolicy(rsi_max=70, rsi_period=5, macd_confirm=True, remove_delta=0.1, remove_vix_below=15,
+                         hedge_call_wing=True)
     _, _, _, cmp = run("put", 35.0, policy=policy)
     d = cmp.vs_leg_out["alvh"]
     assert cmp.strategies["alvh"].mean_fills > 0
@@ -106,7 +108,7 @@ def test_more_costs_never_raise_ev():
     dear = CostModel(spx_fee=3.0, vix_option_fee=3.0, vx_fee=6.0, settlement_fee_spx=1.0, settlement_fee_vix=1.0,
                      spx_tiers=tuple((b, 2 * h) for b, h in base.spx_tiers),
                      vix_tiers=tuple((b, 2 * h) for b, h in base.vix_tiers))
-    evs = [compare(c, m, paths=paths, costs=cm, specs=specs_for(25.0)).strategies
+    evs = [compare(c, m, paths=paths, costs=cm, specs=specs_for(25.0), policy=LayerPolicy(hedge_call_wing=True)).strategies
            for cm in (CostModel.zero(), base, dear)]
     for name in evs[0]:
         e0, e1, e2 = (e[name].ev for e in evs)

@@ -10,7 +10,7 @@ import pytest
 
 from alvh_core.edge import compare
 from alvh_core.models import MarketState
-from alvh_core.strategies import HedgeSpec
+from alvh_core.strategies import HedgeSpec, LayerPolicy
 from test_edge_honesty import ASOF, SPOT, condor_for
 
 
@@ -40,7 +40,8 @@ def test_model_no_premia_no_costs_no_edge(wing, vix):
     m = MarketState(spot=SPOT, vix=vix, asof=ASOF)
     n = steps_to(c.expiry, ASOF)
     paths = simulate(m, n, n_paths=4000, seed=17, premia=False)
-    cmp = compare(c, m, paths=paths, costs=False, premia=False, specs=_specs(n, vix))
+    cmp = compare(c, m, paths=paths, costs=False, premia=False, specs=_specs(n, vix),
+                  policy=LayerPolicy(hedge_call_wing=True))
     assert cmp.seed_claims.tested_wing == wing
     assert cmp.strategies["alvh"].mean_fills > 0
     for name, d in cmp.vs_leg_out.items():

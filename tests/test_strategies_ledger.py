@@ -77,7 +77,7 @@ def test_alvh_hedge_pnl_traced_to_layer_fills(setup, futures):
     """alvh P&L = hold P&L + hedge flows recomputed from the recorded add/remove dates."""
     c, paths, cp = setup
     specs = specs_for(25.0, futures=futures)
-    policy = LayerPolicy()
+    policy = LayerPolicy(hedge_call_wing=True)
     r = alvh(cp, CostModel.zero(), policy, specs)
     h = hold(cp, CostModel.zero())
     np.testing.assert_allclose(r.pnl, r.ledger.total())

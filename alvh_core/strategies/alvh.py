@@ -16,9 +16,12 @@ Method, per wing and per layer i (a loop over dates and over the handful of laye
 - at the condor's expiry (the condor settles) every open layer is sold at mid with costs.
 
 Direction. Tested PUT wing (SPX falling, VIX rising): long VIX call spreads, or long VX / VXM.
-Tested CALL wing (SPX rallying, VIX falling, beta of log VIX about -2.9 on up days): the mirror, long VIX
-put spreads or short VX / VXM. VIX falls less in rallies than it rises in sell-offs, and futures roll down
-while VIX is low, so this side hedges less per dollar; ``hedge_call_wing=False`` turns it off.
+Tested CALL wing (SPX rallying, VIX falling, beta of log VIX about -2.9 on up days): by DEFAULT NO HEDGE,
+ALVH simply holds that wing (as the historical replay's fast engine does). Reason, measured with
+``alvh hedge --wing call``: VIX falls less in rallies than it rises in sell-offs and its futures move
+about half as much as spot VIX over a month, so offsetting a call wing's loss takes roughly twice the
+VIX put spreads per dollar as the put side takes call spreads, and their spreads and fees eat the offset.
+``hedge_call_wing=True`` turns on the mirror: long VIX put spreads, or short VX / VXM.
 
 Dates on which an indicator has no value yet (warm-up) do not block a gate.
 """
@@ -59,7 +62,8 @@ class LayerPolicy(BaseModel):
                                description="put wing: add only while VIX MACD line > signal (call wing: <)")
     instrument: Instrument = "vix_call_spread"
     max_layers: int = Field(default=3, ge=1, le=10)
-    hedge_call_wing: bool = True
+    hedge_call_wing: bool = Field(default=False, description="also hedge a tested call wing (VIX put spreads / "
+                                  "short futures); default off, see the module docstring")
 
     @model_validator(mode="after")
     def _check(self) -> "LayerPolicy":
@@ -89,6 +93,8 @@ class LayerPolicy(BaseModel):
             extra.append(f"gate RSI{self.rsi_period}(VIX) <= {self.rsi_max:g}")
         if self.macd_confirm:
             extra.append("gate MACD(VIX) confirms")
+        if not self.hedge_call_wing:
+            extra.append("; call wing not hedged (held)")
         return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the stress loss; "
                 f"remove on a {self.remove_vix_retrace:.0%} VIX retrace " + " ".join(extra)).strip()
 
