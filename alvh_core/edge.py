@@ -76,6 +76,7 @@ class SeedClaims(BaseModel):
     tested_wing_credit: float
     pct_of_tested_wing_credit: float
     pct_of_tested_wing_credit_se: float
+    summary: str = Field(default="", description="the two claims in one sentence, for chat replies")
     definitions: str = (
         "extra EV = EV(alvh) - EV(leg_out) on shared paths; entry EV = credit - E[discounted settlement] of "
         "the condor held to expiry (before costs); tested wing credit = half the condor credit"
@@ -162,6 +163,13 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
     cov = np.cov(a, b, ddof=1)
     var = (cov[0, 0] / mb**2 - 2 * ma * cov[0, 1] / mb**3 + ma**2 * cov[1, 1] / mb**4) / n
     return float(ma / mb), float(np.sqrt(max(var, 0.0)))
+
+
+def _claims_summary(d: PairedDiff, entry: np.ndarray, r1: tuple[float, float] | None, wing_credit: float) -> str:
+    pe = ("n/a of the entry EV (the held trade's EV is not positive)" if r1 is None
+          else f"{100 * r1[0]:+.0f}% ± {100 * r1[1]:.0f}% of the entry EV (${entry.mean():,.0f})")
+    return (f"ALVH vs legging out: {d.diff:+,.0f} ± {d.se:,.0f} $ ({pe}; "
+            f"{100 * d.diff / wing_credit:+.0f}% ± {100 * d.se / wing_credit:.0f}% of the tested wing's credit)")
 
 
 def _resolve_costs(costs: bool | CostModel) -> CostModel:
@@ -268,6 +276,7 @@ def compare(
         tested_wing_credit=wing_credit,
         pct_of_tested_wing_credit=100 * vs["alvh"].diff / wing_credit,
         pct_of_tested_wing_credit_se=100 * vs["alvh"].se / wing_credit,
+        summary=_claims_summary(vs["alvh"], entry, r1, wing_credit),
     )
     hedges = []
     for w, s in specs.items():

@@ -64,7 +64,9 @@ class ScenarioRow(BaseModel):
     vix_future: float
     wing_pnl: float = Field(description="$ change of the tested wing (negative = loss)")
     hedge_pnl: float = Field(description="$ change of the hedge (before costs)")
-    net: float
+    net: float = Field(description="$ wing_pnl + hedge_pnl")
+    condor_pnl: float = Field(description="$ change of the whole condor (both wings), for the hedged condor count")
+    net_pnl: float = Field(description="$ condor_pnl + hedge_pnl: the whole hedged position")
 
 
 class HedgePlan(BaseModel):
@@ -222,6 +224,13 @@ def size_hedge(
         hedge_pc = (_unit(kind, strikes, f1, tau_h, market.rate, curve, direction) - unit0) * mult
         return s1, v1, f1, wing_pnl, hedge_pc
 
+    other = "call" if wing == "put" else "put"
+
+    def other_wing_pnl(s1: float, v1: float) -> float:
+        o0 = _wing_value(condor, other, market.spot, market.vix, tau, market, smile)
+        o1 = _wing_value(condor, other, s1, v1, tau, market, smile)
+        return -(o1 - o0) * MULTIPLIERS["SPX"] * n_condors
+
     stress_move = k_long / market.spot - 1.0
     s1, v1, f1, wing_pnl, gain = stressed(stress_move)
     wing_loss = max(-wing_pnl, 0.0)
@@ -245,8 +254,9 @@ def size_hedge(
     rows = []
     for mv in moves:
         a, b, c, wp, hp = stressed(mv)
+        cp_ = wp + other_wing_pnl(a, b)
         rows.append(ScenarioRow(spx_move=mv, spx=a, vix=b, vix_future=c, wing_pnl=wp, hedge_pnl=hp * contracts,
-                                net=wp + hp * contracts))
+                                net=wp + hp * contracts, condor_pnl=cp_, net_pnl=cp_ + hp * contracts))
     notes = [
         f"stress: SPX to the long {wing} strike {k_long:g} ({stress_move:+.1%}), VIX x exp(beta ln move), "
         f"beta {beta:g} ({beta_src}); instantaneous, same time to expiry",

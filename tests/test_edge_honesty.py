@@ -139,3 +139,4 @@ def test_json_keys_exact():
     for v in d["strategies"].values():
         assert {"ev", "ev_se", "std", "cvar95", "p_loss", "worst", "margin"} <= set(v)
     assert set(d["vs_leg_out"]["alvh"]) == {"diff", "se"}
+    assert d["seed_claims"]["summary"].startswith("ALVH vs legging out: ")

@@ -104,6 +104,8 @@ def test_shipped_smile_and_curve_invariants():
     assert all(a < b for a, b in zip(hedge, hedge[1:]))  # and gain more on the hedge
     for r in rows:
         assert r.net == pytest.approx(r.wing_pnl + r.hedge_pnl)
+        assert r.net_pnl == pytest.approx(r.condor_pnl + r.hedge_pnl)
+        assert r.condor_pnl > r.wing_pnl  # the untested call wing gains a little when SPX falls
     half = size_hedge(PUT_TESTED, MARKET, condors=20, share=0.25)
     assert half.contracts_full == pytest.approx(plan.contracts_full)
     assert abs(half.contracts - 0.25 * plan.contracts_full) <= 0.5 + 1e-9

@@ -33,12 +33,14 @@ def format_hedge(p: HedgePlan) -> str:
         f"${p.wing_loss:,.0f}, one contract gains ${p.hedge_gain_per_contract:,.0f}; {p.share:.0%} offset -> "
         f"{p.share * p.contracts_full:.1f} -> {p.contracts} contracts",
         "",
-        f"{'SPX move':>9}{'SPX':>9}{'VIX':>7}{'VX fut':>8}{'wing $':>11}{'hedge $':>11}{'net $':>11}",
+        f"{'SPX move':>9}{'SPX':>9}{'VIX':>7}{'VX fut':>8}{'wing $':>11}{'hedge $':>11}{'net $':>11}"
+        f"{'condor $':>11}{'cond+hedge':>11}",
     ]
     for r in p.scenarios:
         lines.append(f"{r.spx_move:>+9.0%}{r.spx:>9,.0f}{r.vix:>7.1f}{r.vix_future:>8.2f}{r.wing_pnl:>+11,.0f}"
-                     f"{r.hedge_pnl:>+11,.0f}{r.net:>+11,.0f}")
-    lines.append("(instantaneous moves, same time to expiry; hedge P&L before costs)")
+                     f"{r.hedge_pnl:>+11,.0f}{r.net:>+11,.0f}{r.condor_pnl:>+11,.0f}{r.net_pnl:>+11,.0f}")
+    lines.append("(instantaneous moves, same time to expiry; hedge P&L before costs; net = wing + hedge; "
+                 "condor = both wings)")
     lines.append("assumptions:")
     lines.extend(f"  - {a}" for a in p.assumptions)
     return "\n".join(lines)
