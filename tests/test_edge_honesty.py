@@ -108,7 +108,8 @@ def test_more_costs_never_raise_ev():
     dear = CostModel(spx_fee=3.0, vix_option_fee=3.0, vx_fee=6.0, settlement_fee_spx=1.0, settlement_fee_vix=1.0,
                      spx_tiers=tuple((b, 2 * h) for b, h in base.spx_tiers),
                      vix_tiers=tuple((b, 2 * h) for b, h in base.vix_tiers))
-    evs = [compare(c, m, paths=paths, costs=cm, specs=specs_for(25.0), policy=LayerPolicy(hedge_call_wing=True)).strategies
+    both = LayerPolicy(hedge_call_wing=True)
+    evs = [compare(c, m, paths=paths, costs=cm, specs=specs_for(25.0), policy=both).strategies
            for cm in (CostModel.zero(), base, dear)]
     for name in evs[0]:
         e0, e1, e2 = (e[name].ev for e in evs)

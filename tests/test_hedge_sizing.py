@@ -68,7 +68,8 @@ def test_call_spread_size_matches_independent_recomputation(cond, wing):
     assert plan.kind == ("VIX_CALL" if call else "VIX_PUT")
 
     def spread(f):
-        return float(black76_price(call, f, k[0], tau_h, 0.9, MARKET.rate) - black76_price(call, f, k[1], tau_h, 0.9, MARKET.rate))
+        p = [black76_price(call, f, kk, tau_h, 0.9, MARKET.rate) for kk in k]
+        return float(p[0] - p[1])
 
     gain = (spread(v1) - spread(22.0)) * 100
     assert plan.hedge_gain_per_contract == pytest.approx(gain, rel=1e-9)

@@ -12,7 +12,7 @@ from alvh_core.strategies import (
 )
 from alvh_core.strategies.indicators import ema, macd, rsi
 from doubles import GbmVixDouble
-from test_edge_honesty import ASOF, DTE, SPOT, condor_for, specs_for
+from test_edge_honesty import DTE, SPOT, condor_for, specs_for
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,8 @@ def format_comparison(c: Comparison) -> str:
     lines = [
         a.position,
         f"as of {a.asof}: SPX {a.spot:,.2f}  VIX {a.vix:.2f}  {a.horizon_days} days to expiry  "
-        f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, premia {'on' if a.premia else 'OFF'}, "
+        f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, "
+        f"premia {'on' if a.premia else 'OFF'}, "
         f"{'costs off' if a.costs.startswith('costs off') else 'costs on'})",
         "",
         f"{'strategy':<20}{'EV $ ± SE':>18}{'vs leg out ± SE':>19}{'std':>10}{'CVaR95':>10}{'P(loss)':>9}"

@@ -89,7 +89,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_position_arg(p)
     add_market_args(p)
-    p.add_argument("--condors", type=_condors, default=None, help="size for this many condors (default: the position's)")
+    p.add_argument("--condors", type=_condors, default=None,
+                   help="size for this many condors (default: the position's)")
     p.add_argument("--instrument", choices=INSTRUMENTS, default="vix_call_spread", help="hedge instrument")
     p.add_argument("--trigger", type=_unit_interval("trigger"), default=0.15, help="|delta| trigger (default 0.15)")
     p.add_argument("--share", type=_unit_interval("share"), default=0.5,
