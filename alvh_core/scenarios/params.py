@@ -1,0 +1,98 @@
+"""Parameters of the joint SPX/VIX scenario model and their real-world -> risk-neutral map.
+
+Real-world (P) law, daily (see :mod:`alvh_core.scenarios.hn_garch`):
+
+    R = mu + lam * h + sqrt(h) z,   h' = omega + beta h + alpha (z - gamma sqrt(h))^2
+
+Risk premia (Christoffersen, Heston & Jacobs 2013, variance-dependent pricing kernel). The kernel has
+an equity premium (``lam``) and a variance premium ``variance_ratio = k = 1 / (1 - 2 alpha xi) >= 1``.
+Under the pricing measure Q the model is again Heston-Nandi with
+
+    h* = k h,  omega* = k omega,  alpha* = k^2 alpha,  beta* = beta,
+    gamma* = (lam + gamma) / k + 1/2,  lam* = -1/2.
+
+So options are priced by a model whose variance is k times the real-world variance, with a stronger
+leverage: implied vol above realised vol (the variance risk premium), VIX futures and VIX calls rich on
+average. With the premia switched off (``premia=False`` in ``simulate``) the paths are drawn from the
+Q law itself: real-world law == pricing law, and the engine can manufacture no edge.
+"""
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from alvh_core.scenarios.hn_garch import GarchParams, check_stationary
+
+DEFAULT_PARAMS_FILE = "model_params.json"
+
+
+class ModelParams(BaseModel):
+    """Heston-Nandi GARCH parameters (daily, real-world) plus the risk premia. Frozen.
+
+    Units: ``omega``/``alpha`` are daily variances (decimal^2 per trading day); ``gamma`` and
+    ``lam`` per unit of daily vol; ``variance_ratio`` is the ratio h*/h of risk-neutral to
+    real-world daily variance (1.0 = no variance premium).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    omega: float = Field(ge=0.0, description="variance intercept, daily decimal^2")
+    alpha: float = Field(gt=0.0, description="ARCH scale, daily decimal^2")
+    beta: float = Field(ge=0.0, lt=1.0, description="variance persistence on h")
+    gamma: float = Field(description="leverage asymmetry (positive: variance rises when SPX falls)")
+    lam: float = Field(description="equity risk premium per unit of daily variance (real world)")
+    variance_ratio: float = Field(ge=1.0, le=5.0, description="k = h*/h, the variance risk premium")
+    provenance: str = Field(default="", description="how and on what span the numbers were fitted")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ModelParams":
+        check_stationary(self.real_world(), "real-world parameters")
+        check_stationary(self.risk_neutral(), "risk-neutral parameters")
+        return self
+
+    def real_world(self) -> GarchParams:
+        """The P law (what the paths follow when premia are on)."""
+        return GarchParams(self.omega, self.alpha, self.beta, self.gamma, self.lam)
+
+    def risk_neutral(self) -> GarchParams:
+        """The Q law (what options, VIX and VIX derivatives are priced with)."""
+        k = self.variance_ratio
+        return GarchParams(
+            omega=k * self.omega,
+            alpha=k * k * self.alpha,
+            beta=self.beta,
+            gamma=(self.lam + self.gamma) / k + 0.5,
+            lam=-0.5,
+        )
+
+    def key(self) -> tuple[float, ...]:
+        """Hashable identity of the numbers (caches of pricing tables are keyed on it)."""
+        return (self.omega, self.alpha, self.beta, self.gamma, self.lam, self.variance_ratio)
+
+    def describe(self) -> str:
+        q = self.risk_neutral()
+        p = self.real_world()
+        return (
+            f"Heston-Nandi GARCH(1,1) daily: omega={self.omega:.3e} alpha={self.alpha:.3e} beta={self.beta:.4f} "
+            f"gamma={self.gamma:.1f} lam={self.lam:.2f}; variance ratio Q/P={self.variance_ratio:.3f}; "
+            f"persistence P={p.persistence:.4f} Q={q.persistence:.4f}"
+            + (f"; {self.provenance}" if self.provenance else "")
+        )
+
+
+def load_params(path: str | Path) -> ModelParams:
+    """Read a parameter file written by ``alvh calibrate`` (JSON of :class:`ModelParams`)."""
+    text = Path(path).read_text()
+    data = json.loads(text)
+    data = data.get("params", data)
+    return ModelParams.model_validate(data)
+
+
+def load_default_params() -> ModelParams:
+    """The shipped parameters, ``alvh_core/data/model_params.json`` (fitted by ``alvh calibrate``)."""
+    text = resources.files("alvh_core").joinpath("data", DEFAULT_PARAMS_FILE).read_text()
+    data = json.loads(text)
+    return ModelParams.model_validate(data.get("params", data))

@@ -1,0 +1,313 @@
+"""Prices along paths from the scenario model's own risk-neutral law (fast, table based).
+
+SPX European options (:class:`SpxTablePricer`)
+    For n remaining trading days the risk-neutral generating function of X = ln(S_{t+n}/S_t) is
+    exp(A_n(u) + B_n(u) h*) (Heston-Nandi recursion). For every n we tabulate, by the COS method
+    (Fang & Oosterlee 2008), the put price per unit strike p(x, h*) and its x-derivative on a
+    tensor grid of
+
+    - standardised log-moneyness y = ln(S/K) / s(n, h*), with s = sqrt(n_c * mean daily variance over
+      n_c days) and n_c = n rounded up to a power of two (one COS range per power-of-two class, so
+      the u-nodes and A, B are computed once per class), y in [-Y, Y] uniformly, and
+    - ln h* on a uniform grid.
+
+    Along paths the value is a 4x4 cubic (Lagrange) interpolation in (y, ln h*). The stored complex
+    table is price + i * dprice/dx so one gather gives price and delta. Calls follow by put-call
+    parity (exact). Tables depend on the Q parameters, rate and dividend only (not on the market),
+    and are cached. The interpolation error is measured in tests (``tests/test_scenarios_pricer.py``).
+
+VIX futures and options (:class:`VixGridPricer`)
+    The risk-neutral state H_j = h*_{j+1} is an autonomous Markov chain, and the model VIX is a
+    closed function of it: VIX = sqrt(a0 + a1 H). Values E[g(VIX at expiry) | H] are computed by
+    backward induction on a grid in ln H: the first step integrates the payoff exactly over the
+    Gaussian shock (trapezoid on a fine z grid); later steps apply a precomputed transition matrix
+    (quadrature x cubic interpolation weights). Futures are undiscounted expectations; options are
+    discounted at the flat rate.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, log_mgf_coefficients
+
+# ---- grids (shared by the two pricers) -------------------------------------------------------
+#: daily-variance grid of the SPX tables: annualised vol from 3% to 300%
+H_LO, H_HI, N_H = (0.03**2) / TRADING_DAYS, (3.0**2) / TRADING_DAYS, 32
+#: standardised log-moneyness range and step of the SPX tables
+Y_MAX, DY = 10.0, 0.125
+#: half-width of the COS range in units of s (density covered to W - Y_MAX = 12 s)
+COS_W = 22.0
+N_COS = 192
+
+
+def lagrange4(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cubic Lagrange weights for nodes at offsets -1, 0, 1, 2 evaluated at t (0 <= t < 1)."""
+    tm1, tm2, tp1 = t - 1.0, t - 2.0, t + 1.0
+    return (-t * tm1 * tm2 / 6.0, tp1 * tm1 * tm2 / 2.0, -tp1 * t * tm2 / 2.0, tp1 * t * tm1 / 6.0)
+
+
+def _stencil(pos: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Base index (node at offset -1) and fractional position for a 4-point stencil."""
+    i = np.floor(pos).astype(np.intp)
+    i = np.clip(i, 1, n_nodes - 3)
+    return i - 1, pos - i
+
+
+def _power_class(n: np.ndarray) -> np.ndarray:
+    """n rounded up to a power of two (n >= 1)."""
+    n = np.asarray(n)
+    return (1 << np.ceil(np.log2(np.maximum(n, 1))).astype(np.int64)).astype(np.int64)
+
+
+class SpxTablePricer:
+    """European SPX option prices and deltas under the risk-neutral HN-GARCH law, from COS tables.
+
+    ``q``: risk-neutral parameters; ``rate``, ``div``: continuously compounded per year; time steps
+    are trading days (tau = n / 252).
+    """
+
+    def __init__(self, q: GarchParams, rate: float, div: float) -> None:
+        self.q = q
+        self.rate = float(rate)
+        self.div = float(div)
+        self.mu = (self.rate - self.div) / TRADING_DAYS
+        self.lnh = np.linspace(math.log(H_LO), math.log(H_HI), N_H)
+        self.h_nodes = np.exp(self.lnh)
+        self.dlnh = self.lnh[1] - self.lnh[0]
+        self.y = np.arange(-Y_MAX, Y_MAX + 0.5 * DY, DY)
+        self.n_y = self.y.size
+        k = np.arange(N_COS)
+        # e^{i u_k (x - a)} with x = s y, a = -W s, u_k = k pi / (2 W s): independent of s
+        ang = np.outer(self.y + COS_W, k) * (math.pi / (2.0 * COS_W))
+        self._phase_re_im = np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)  # (n_y, 2K) real
+        self._tables: dict[int, np.ndarray] = {}  # power class -> (n_c//2+1 .. n_c, N_H, n_y) complex
+        self._stack: np.ndarray | None = None  # (n_max, N_H, n_y) complex for n = 1..n_max
+
+    # ---- tables ---------------------------------------------------------------------------
+    def scale(self, n_class: np.ndarray | int, h: np.ndarray) -> np.ndarray:
+        """s(n_c, h): sqrt(n_c x mean expected daily variance over n_c days), the y unit."""
+        q = self.q
+        rho, v = q.persistence, q.long_run_variance
+        nc = np.asarray(n_class, dtype=float)
+        factor = (1.0 - rho**nc) / (nc * (1.0 - rho))
+        return np.sqrt(nc * (v + (h - v) * factor))
+
+    def _class_tables(self, n_c: int) -> np.ndarray:
+        """Tables for n in (n_c/2, n_c] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
+        if n_c in self._tables:
+            return self._tables[n_c]
+        q = self.q
+        s = self.scale(n_c, self.h_nodes)  # (N_H,)
+        width = 2.0 * COS_W * s
+        k = np.arange(N_COS)
+        u = k[None, :] * math.pi / width[:, None]  # (N_H, K)
+        a = -COS_W * s
+        # put payoff (1 - e^y)^+ on [a, 0]; cosine coefficients with omega = u
+        om = u
+        half = np.sin(k * math.pi / 2.0)[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            psi = np.where(k[None, :] == 0, -a[:, None], half / np.where(om == 0, 1.0, om))
+        chi = (np.cos(k * math.pi / 2.0)[None, :] - np.exp(a)[:, None] + om * half) / (1.0 + om * om)
+        V = 2.0 / width[:, None] * (psi - chi)
+        V[:, 0] *= 0.5
+        n_lo = n_c // 2 + 1 if n_c > 1 else 1
+        A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_c)
+        ns = np.arange(n_lo, n_c + 1)
+        cf = np.exp(A[ns] + B[ns] * self.h_nodes[None, :, None])  # (count, N_H, K)
+        disc = np.exp(-self.rate * ns / TRADING_DAYS)[:, None, None]
+        coef = cf * V[None] * disc
+        both = np.concatenate([coef, coef * (1j * u)[None]], axis=1)  # (count, 2 N_H, K)
+        cnt = ns.size
+        flat = both.reshape(cnt * 2 * N_H, N_COS).T  # (K, cnt*2*N_H)
+        # Re(e^{i theta} c) = cos(theta) Re(c) - sin(theta) Im(c): one real matmul
+        vals = (self._phase_re_im @ np.concatenate([flat.real, flat.imag], axis=0))
+        vals = vals.reshape(self.n_y, cnt, 2, N_H)
+        tab = (vals[:, :, 0, :] + 1j * vals[:, :, 1, :]).transpose(1, 2, 0).copy()  # (cnt, N_H, n_y)
+        self._tables[n_c] = tab
+        return tab
+
+    def table_stack(self, n_max: int) -> np.ndarray:
+        """(n_max, N_H, n_y) complex: tables for n = 1..n_max (price/K + i d(price/K)/dx)."""
+        if self._stack is not None and self._stack.shape[0] >= n_max:
+            return self._stack
+        parts = []
+        n_c = 1
+        while True:
+            parts.append(self._class_tables(n_c))
+            if n_c >= n_max:
+                break
+            n_c *= 2
+        self._stack = np.concatenate(parts, axis=0)
+        return self._stack
+
+    # ---- evaluation -----------------------------------------------------------------------
+    def put_per_strike(self, n: np.ndarray, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Put price per unit strike and its derivative in x = ln(S/K).
+
+        ``n`` (int >= 1, remaining trading days), ``x``, ``h`` (risk-neutral state h*) broadcast to a
+        common shape. Returns (p, dp/dx) of that shape.
+        """
+        n, x, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(x, float), np.asarray(h, float))
+        if np.any(n < 1):
+            raise ValueError("remaining days must be >= 1 (expiry is handled by the caller)")
+        stack = self.table_stack(int(n.max()))
+        lnh = np.log(np.clip(h, H_LO, H_HI))
+        ih, th = _stencil((lnh - self.lnh[0]) / self.dlnh, N_H)
+        y = x / self.scale(_power_class(n), np.clip(h, H_LO, H_HI))
+        iy, ty = _stencil((np.clip(y, -Y_MAX, Y_MAX) - self.y[0]) / DY, self.n_y)
+        wh = lagrange4(th)
+        wy = lagrange4(ty)
+        flat = stack.reshape(-1)
+        base = ((n - 1) * N_H + ih) * self.n_y + iy
+        out = np.zeros(x.shape, dtype=complex)
+        for b in range(4):
+            inner = np.zeros(x.shape, dtype=complex)
+            for a in range(4):
+                inner += wy[a] * flat.take(base + (b * self.n_y + a))
+            out += wh[b] * inner
+        p, dp = out.real, out.imag
+        tau = n / TRADING_DAYS
+        deep_itm = y < -Y_MAX
+        if deep_itm.any():
+            fwd = np.exp(x - self.div * tau)
+            p = np.where(deep_itm, np.exp(-self.rate * tau) - fwd, p)
+            dp = np.where(deep_itm, -fwd, dp)
+        deep_otm = y > Y_MAX
+        if deep_otm.any():
+            p = np.where(deep_otm, 0.0, p)
+            dp = np.where(deep_otm, 0.0, dp)
+        return p, dp
+
+    def price(
+        self, is_call: bool, spot: np.ndarray, strike: float, n: np.ndarray, h: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(price, delta) in index points of a European option with n >= 1 trading days left."""
+        spot = np.asarray(spot, dtype=float)
+        x = np.log(spot / strike)
+        p, dp = self.put_per_strike(n, x, h)
+        put = strike * p
+        put_delta = strike * dp / spot
+        if not is_call:
+            return put, put_delta
+        tau = np.asarray(n) / TRADING_DAYS
+        dq = np.exp(-self.div * tau)
+        return put + spot * dq - strike * np.exp(-self.rate * tau), put_delta + dq
+
+
+def cos_put_reference(
+    q: GarchParams, rate: float, div: float, n: int, x: np.ndarray, h: float, n_terms: int = 2048, width: float = 40.0
+) -> np.ndarray:
+    """Direct COS put price per unit strike at exact points (slow reference for tests).
+
+    ``x`` = ln(S/K) array, ``h`` one state, ``n`` >= 1 days; range +-width x sqrt(n x mean variance).
+    """
+    x = np.asarray(x, dtype=float)
+    mu = (rate - div) / TRADING_DAYS
+    s = math.sqrt(n * float(q.mean_variance(h, n)))
+    a, b = -width * s, width * s
+    k = np.arange(n_terms)
+    u = k * math.pi / (b - a)
+    A, B = log_mgf_coefficients(q, mu, 1j * u, n)
+    cf = np.exp(A[n] + B[n] * h)
+    half = np.sin(k * math.pi / 2.0)
+    psi = np.where(k == 0, -a, half / np.where(u == 0, 1.0, u))
+    chi = (np.cos(k * math.pi / 2.0) - math.exp(a) + u * half) / (1.0 + u * u)
+    V = 2.0 / (b - a) * (psi - chi)
+    V[0] *= 0.5
+    terms = (cf * V)[None, :] * np.exp(1j * np.outer(x - a, u))
+    return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
+
+
+@lru_cache(maxsize=16)
+def spx_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
+    """Cached pricer (tables are built lazily and reused across path sets)."""
+    return SpxTablePricer(q, rate, div)
+
+
+# ---- VIX ---------------------------------------------------------------------------------------
+#: grid of the risk-neutral state for VIX derivatives
+VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
+N_Z, Z_MAX = 721, 9.0
+
+
+class VixGridPricer:
+    """VIX futures and options on the model VIX, by backward induction on a grid of H = h*.
+
+    ``vix_coef``: (a0, a1) with VIX^2 = a0 + a1 H (decimal). Prices returned in VIX points.
+    """
+
+    def __init__(self, q: GarchParams, rate: float) -> None:
+        self.q = q
+        self.rate = float(rate)
+        self.a0, self.a1 = q.vix_coefficients()
+        self.lng = np.linspace(math.log(VG_LO), math.log(VG_HI), N_VG)
+        self.grid = np.exp(self.lng)
+        self.dlng = self.lng[1] - self.lng[0]
+        z = np.linspace(-Z_MAX, Z_MAX, N_Z)
+        w = np.exp(-0.5 * z * z)
+        self.zw = w / w.sum()
+        # next state for every (grid node, shock): (N_VG, N_Z)
+        self.h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        self._trans = self._transition()
+        self._cache: dict[tuple[str, float, int], np.ndarray] = {}
+
+    def vix_points(self, h: np.ndarray) -> np.ndarray:
+        """Model VIX in points for state(s) H."""
+        return 100.0 * np.sqrt(self.a0 + self.a1 * np.asarray(h, dtype=float))
+
+    def _weights(self, h: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        pos = (np.log(np.clip(h, VG_LO, VG_HI)) - self.lng[0]) / self.dlng
+        i0, t = _stencil(pos, N_VG)
+        return i0, lagrange4(t)
+
+    def _transition(self) -> np.ndarray:
+        """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
+        i0, w = self._weights(self.h_next)
+        rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
+        M = np.zeros(N_VG * N_VG)
+        for a in range(4):
+            np.add.at(M, (rows * N_VG + i0 + a).ravel(), (w[a] * self.zw[None, :]).ravel())
+        return M.reshape(N_VG, N_VG)
+
+    def _payoff(self, kind: str, strike: float, h: np.ndarray) -> np.ndarray:
+        v = self.vix_points(h)
+        if kind == "F":
+            return v
+        if kind == "C":
+            return np.maximum(v - strike, 0.0)
+        return np.maximum(strike - v, 0.0)
+
+    def values(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
+        """(n_exp + 1, N_VG): value with m = 0..n_exp days to expiry on the grid (m = 0 is the payoff).
+
+        kind "F" (future, undiscounted, strike ignored), "C"/"P" (VIX options, discounted).
+        """
+        key = (kind, float(strike) if kind != "F" else 0.0, int(n_exp))
+        if key in self._cache:
+            return self._cache[key]
+        out = np.empty((n_exp + 1, N_VG))
+        out[0] = self._payoff(kind, strike, self.grid)
+        if n_exp >= 1:
+            out[1] = self._payoff(kind, strike, self.h_next) @ self.zw
+            for m in range(2, n_exp + 1):
+                out[m] = self._trans @ out[m - 1]
+        if kind != "F":
+            out *= np.exp(-self.rate * np.arange(n_exp + 1) / TRADING_DAYS)[:, None]
+        self._cache[key] = out
+        return out
+
+    def evaluate(self, table: np.ndarray, m: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Interpolate ``table`` (rows m) at remaining days m (int, >= 1) and states h (broadcast)."""
+        m, h = np.broadcast_arrays(np.asarray(m, dtype=np.int64), np.asarray(h, dtype=float))
+        i0, w = self._weights(h)
+        flat = table.reshape(-1)
+        base = m * N_VG + i0
+        return sum(w[a] * flat.take(base + a) for a in range(4))
+
+
+@lru_cache(maxsize=16)
+def vix_pricer(q: GarchParams, rate: float) -> VixGridPricer:
+    return VixGridPricer(q, rate)

@@ -1,0 +1,341 @@
+"""Joint SPX/VIX paths from the Heston-Nandi GARCH scenario model, priced by the model's own Q law.
+
+Calendar: one step is one NYSE trading day; ``t[j] = j / 252`` years of vol time. Option and VIX
+derivative expiries are a whole number of steps: convert a date with :func:`steps_to` and pass
+``expiry_t = steps / 252`` (or :meth:`SimulatedPaths.expiry_t`). Discounting uses the same clock
+(tau = steps / 252), so a 30-calendar-day option is about 21 steps.
+
+Model and why (see :mod:`alvh_core.scenarios.params` for the P -> Q map):
+
+- Heston-Nandi GARCH(1,1) is discrete and daily, so simulation is exact (no discretisation bias in
+  the honesty tests) and the leverage effect is asymmetric by construction: h rises with
+  (z - gamma sqrt h)^2, more after down moves than up moves; GARCH clustering gives fat tails of
+  unconditional daily returns and crash clusters.
+- It is affine: SPX option prices come from a closed-form generating function, the model VIX is
+  sqrt(a0 + a1 h*) (a closed function of the state), and the risk-neutral variance is autonomous, so
+  VIX futures/options are backward inductions on a 1-D grid. Every instrument is priced by the SAME
+  law the paths follow when ``premia=False``: prices along paths are martingales.
+- Risk premia (equity premium lam, variance ratio k) are parameters; ``premia=False`` draws paths from
+  the risk-neutral law itself (P == Q) so no strategy can find an edge that is not there.
+
+Known limits: a single variance factor, Gaussian shocks (no separate jump process), VIX cannot
+fall below sqrt(a0) (the model's floor, about 10 with the shipped parameters: a lower market VIX is
+clamped and said so in ``assumptions``), and the conditional SPX/VIX correlation is stronger than in
+the data.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from alvh_core.models import MarketState, OptionKind
+from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
+from alvh_core.scenarios.params import ModelParams, load_default_params
+from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, spx_pricer, vix_pricer
+
+#: smallest risk-neutral daily variance used as a starting state (annualised vol ~1.6%)
+H_FLOOR = 1e-6
+
+
+# ---- calendar ------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _nyse():
+    try:
+        import exchange_calendars as xcals
+
+        return xcals.get_calendar("XNYS")
+    except Exception:  # pragma: no cover - calendar package missing or broken
+        return None
+
+
+def steps_to(expiry: dt.date, asof: dt.date) -> int:
+    """NYSE trading days after ``asof`` up to and including ``expiry`` (0 if expiry <= asof).
+
+    Uses the exchange_calendars XNYS sessions; outside the calendar's range (or without the package),
+    business days Monday-Friday.
+    """
+    if expiry <= asof:
+        return 0
+    cal = _nyse()
+    if cal is not None:
+        first, last = cal.first_session.date(), cal.last_session.date()
+        if first <= asof and expiry <= last:
+            start = asof + dt.timedelta(days=1)
+            sessions = cal.sessions_in_range(start.isoformat(), expiry.isoformat())
+            return int(len(sessions))
+    return int(np.busday_count(asof + dt.timedelta(days=1), expiry + dt.timedelta(days=1)))
+
+
+def _step_of(expiry_t: float) -> int:
+    n = expiry_t * TRADING_DAYS
+    k = int(round(n))
+    if abs(n - k) > 1e-6:
+        raise ValueError(
+            f"expiry_t {expiry_t:g} years is not a whole number of trading-day steps (steps/252); "
+            "convert the date with steps_to(expiry, asof) / 252"
+        )
+    return k
+
+
+def initial_state(params: ModelParams, vix_points: float) -> tuple[float, bool]:
+    """Risk-neutral state h*_{1} whose model VIX equals ``vix_points``; (h*, clamped?)."""
+    a0, a1 = params.risk_neutral().vix_coefficients()
+    h = ((vix_points / 100.0) ** 2 - a0) / a1
+    floor = max(H_FLOOR, params.risk_neutral().omega)
+    if h < floor:
+        return floor, True
+    return h, False
+
+
+# ---- the path set ----------------------------------------------------------------------------------
+@dataclasses.dataclass(eq=False)
+class SimulatedPaths:
+    """Joint SPX/VIX paths with model prices along them; implements ``scenarios.base.MarketPaths``.
+
+    Shapes: N paths, T+1 dates (column 0 is today).
+
+    - ``t`` (T+1,) years, ``t[j] = j/252``; ``spot`` (N, T+1) SPX points; ``vix`` (N, T+1) decimal;
+    - ``h_q`` (N, T+1): risk-neutral daily variance h*_{j+1} known at the close of day j (the state);
+    - ``rate``, ``div``: continuously compounded; ``premia``: whether paths follow P (True) or Q.
+    Prices are in index points (VIX futures and options in VIX points).
+    """
+
+    t: np.ndarray
+    spot: np.ndarray
+    vix: np.ndarray
+    h_q: np.ndarray
+    rate: float
+    div: float
+    params: ModelParams
+    premia: bool
+    seed: int | None = None
+    source: str = "model"
+    assumptions: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.spot.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.spot.shape[1] - 1)
+
+    @staticmethod
+    def expiry_t(steps: int) -> float:
+        """The ``expiry_t`` (years) of an instrument expiring after ``steps`` trading days."""
+        return steps / TRADING_DAYS
+
+    @property
+    def _q(self) -> GarchParams:
+        return self.params.risk_neutral()
+
+    def spx_pricer(self) -> SpxTablePricer:
+        return spx_pricer(self._q, self.rate, self.div)
+
+    def vix_pricer(self) -> VixGridPricer:
+        return vix_pricer(self._q, self.rate)
+
+    def _days_left(self, n_exp: int) -> np.ndarray:
+        return n_exp - np.arange(self.n_steps + 1)
+
+    def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
+        """(price, delta), each (N, T+1); on/after expiry the intrinsic value at expiry and delta 0."""
+        if kind not in ("P", "C"):
+            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+        if not strike > 0:
+            raise ValueError(f"strike must be positive (got {strike!r})")
+        n_exp = _step_of(expiry_t)
+        left = self._days_left(n_exp)
+        live = int(np.count_nonzero(left > 0))  # columns 0..live-1 are before expiry
+        price = np.empty_like(self.spot)
+        delta = np.zeros_like(self.spot)
+        if live:
+            p, d = self.spx_pricer().price(
+                kind == "C", self.spot[:, :live], strike, left[None, :live], self.h_q[:, :live]
+            )
+            price[:, :live] = p
+            delta[:, :live] = d
+        if live <= self.n_steps:
+            s_exp = self.spot[:, n_exp]
+            settle = np.maximum(s_exp - strike, 0.0) if kind == "C" else np.maximum(strike - s_exp, 0.0)
+            price[:, live:] = settle[:, None]
+        return price, delta
+
+    def _vix_instrument(self, kind: str, strike: float, expiry_t: float) -> np.ndarray:
+        n_exp = _step_of(expiry_t)
+        left = self._days_left(n_exp)
+        live = int(np.count_nonzero(left > 0))
+        vp = self.vix_pricer()
+        out = np.empty_like(self.spot)
+        if live:
+            table = vp.values(kind, strike, n_exp)
+            out[:, :live] = vp.evaluate(table, left[None, :live], self.h_q[:, :live])
+        if live <= self.n_steps:
+            v_exp = 100.0 * self.vix[:, n_exp]
+            if kind == "F":
+                settle = v_exp
+            elif kind == "C":
+                settle = np.maximum(v_exp - strike, 0.0)
+            else:
+                settle = np.maximum(strike - v_exp, 0.0)
+            out[:, live:] = settle[:, None]
+        return out
+
+    def vix_future(self, expiry_t: float) -> np.ndarray:
+        """VIX future (VIX points) at every (path, date); from expiry on, VIX at expiry."""
+        return self._vix_instrument("F", 0.0, expiry_t)
+
+    def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
+        """VIX option (VIX points, strike in VIX points) at every (path, date); payoff from expiry on."""
+        if kind not in ("P", "C"):
+            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+        if not strike > 0:
+            raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
+        return self._vix_instrument(kind, float(strike), expiry_t)
+
+    def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
+        """(N,) annualised realised vol of daily SPX log returns between steps start and end."""
+        end = self.n_steps if end is None else end
+        r = np.diff(np.log(self.spot[:, start : end + 1]), axis=1)
+        return np.sqrt(TRADING_DAYS * np.mean(r * r, axis=1))
+
+
+def _rng(seed: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
+    if isinstance(seed, np.random.Generator):
+        return seed, None
+    return np.random.default_rng(seed), int(seed)
+
+
+def simulate(
+    market: MarketState,
+    n_days: int,
+    n_paths: int = 4000,
+    seed: int | np.random.Generator = 7,
+    premia: bool = True,
+    params: ModelParams | None = None,
+    antithetic: bool = True,
+) -> SimulatedPaths:
+    """Simulate ``n_paths`` joint daily SPX/VIX paths over ``n_days`` trading days (exact HN-GARCH).
+
+    The starting state is set so the model VIX equals ``market.vix``. ``premia=True``: paths follow the
+    real-world law (equity and variance premia in); ``premia=False``: paths follow the pricing law.
+    ``antithetic``: shocks come in +z/-z pairs (n_paths must then be even), which halves the noise of
+    symmetric payoffs without biasing anything. Same seed, same numbers.
+    """
+    if n_days < 1 or n_days > 2520:
+        raise ValueError(f"n_days must be 1-2520 trading days (got {n_days})")
+    if n_paths < 2:
+        raise ValueError(f"n_paths must be at least 2 (got {n_paths})")
+    params = params or load_default_params()
+    rng, seed_int = _rng(seed)
+    if antithetic:
+        if n_paths % 2:
+            raise ValueError(f"n_paths must be even with antithetic shocks (got {n_paths})")
+        half = rng.standard_normal((n_days, n_paths // 2))
+        z = np.concatenate([half, -half], axis=1)
+    else:
+        z = rng.standard_normal((n_days, n_paths))
+    q = params.risk_neutral()
+    h_q0, clamped = initial_state(params, market.vix)
+    mu = (market.rate - market.div_yield) / TRADING_DAYS
+    if premia:
+        law = params.real_world()
+        R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z)
+        H *= params.variance_ratio
+    else:
+        R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z)
+    spot = np.empty((n_paths, n_days + 1))
+    spot[:, 0] = market.spot
+    spot[:, 1:] = market.spot * np.exp(np.cumsum(R, axis=1))
+    a0, a1 = q.vix_coefficients()
+    vix = np.sqrt(a0 + a1 * H)
+    notes = [
+        params.describe(),
+        f"{n_paths} paths x {n_days} trading days, seed {seed_int if seed_int is not None else 'generator'}, "
+        + ("antithetic shocks, " if antithetic else "")
+        + ("real-world law with equity and variance premia" if premia else "premia OFF: paths follow the pricing law"),
+        f"options, VIX, VIX futures/options priced by the model's risk-neutral law; rate {market.rate:.4f}, "
+        f"dividend yield {market.div_yield:.4f}; t = trading days / 252",
+    ]
+    if clamped:
+        notes.append(
+            f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
+            "started at the floor"
+        )
+    return SimulatedPaths(
+        t=np.arange(n_days + 1) / TRADING_DAYS,
+        spot=spot,
+        vix=vix,
+        h_q=H,
+        rate=market.rate,
+        div=market.div_yield,
+        params=params,
+        premia=premia,
+        seed=seed_int,
+        assumptions=notes,
+    )
+
+
+def bootstrap_paths(
+    history,
+    market: MarketState,
+    n_days: int,
+    n_paths: int = 4000,
+    seed: int | np.random.Generator = 7,
+    block: int = 10,
+    params: ModelParams | None = None,
+) -> SimulatedPaths:
+    """Model-free paths: blocks of historical joint daily moves (SPX log return, log VIX change).
+
+    ``history``: an ``alvh_core.history.data.DailyHistory`` (or anything with ``spx`` and ``vix``
+    arrays of closes). Blocks of ``block`` consecutive days are drawn uniformly and concatenated,
+    rescaled to start at today's SPX and VIX. Prices along the paths use the model pricer with the
+    risk-neutral state implied by each day's VIX (clamped at the model floor). Not claimed to be
+    arbitrage-consistent: prices along these paths are not martingales. For comparison only.
+    """
+    params = params or load_default_params()
+    spx = np.asarray(history.spx, dtype=float)
+    vixh = np.asarray(history.vix, dtype=float)
+    ok = np.isfinite(spx) & np.isfinite(vixh) & (spx > 0) & (vixh > 0)
+    r = np.diff(np.log(spx[ok]))
+    dv = np.diff(np.log(vixh[ok]))
+    if r.size < block + 1:
+        raise ValueError(f"history too short for blocks of {block} days ({r.size} daily moves)")
+    rng, seed_int = _rng(seed)
+    n_blocks = -(-n_days // block)
+    starts = rng.integers(0, r.size - block + 1, size=(n_paths, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_paths, -1)[:, :n_days]
+    spot = np.empty((n_paths, n_days + 1))
+    spot[:, 0] = market.spot
+    spot[:, 1:] = market.spot * np.exp(np.cumsum(r[idx], axis=1))
+    vix_pts = np.empty_like(spot)
+    vix_pts[:, 0] = market.vix
+    vix_pts[:, 1:] = market.vix * np.exp(np.cumsum(dv[idx], axis=1))
+    q = params.risk_neutral()
+    a0, a1 = q.vix_coefficients()
+    floor = max(H_FLOOR, q.omega)
+    h = np.maximum(((vix_pts / 100.0) ** 2 - a0) / a1, floor)
+    vix = np.sqrt(a0 + a1 * h)  # the model VIX of the state used for pricing (== history unless floored)
+    return SimulatedPaths(
+        t=np.arange(n_days + 1) / TRADING_DAYS,
+        spot=spot,
+        vix=vix,
+        h_q=h,
+        rate=market.rate,
+        div=market.div_yield,
+        params=params,
+        premia=True,
+        seed=seed_int,
+        source="bootstrap",
+        assumptions=[
+            f"block bootstrap of historical daily (SPX log return, log VIX change), blocks of {block} days, "
+            f"{r.size} moves from {getattr(history, 'start', '?')} to {getattr(history, 'end', '?')}",
+            "priced by the model's risk-neutral law at the state implied by each day's VIX "
+            "(not arbitrage-consistent along these paths)",
+            params.describe(),
+        ],
+    )
