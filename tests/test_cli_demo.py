@@ -20,7 +20,7 @@ def test_demo_runs_and_explains(capsys):
     out = capsys.readouterr().out
     for needle in ("1. The trade", "2. Today", "What the numbers say", "The put side is tested", "Net delta",
                    "Net vega", "Net theta", "Probability of profit", "3. What if", "4. The layered VIX hedge",
-                   "VIX call spread", "alvh analyze SPX"):
+                   "VIX call spread", "5. Hold, leg out", "paired standard error", "alvh analyze SPX"):
         assert needle in out
     # the P&L line of the explanation is the analysis' own number
     pnl = analyze(demo_condor(), NOW).pnl_now
@@ -31,3 +31,15 @@ def test_demo_runs_and_explains(capsys):
     capsys.readouterr()
     assert main(cmd) == 0
     assert f"P&L now: {sign}${abs(pnl):,.0f}" in capsys.readouterr().out
+
+
+def test_demo_paths_and_seed_reach_the_comparison(capsys):
+    assert main(["demo", "--paths", "300", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "(300 paths, seed 3," in out
+
+
+def test_demo_bad_paths_is_one_line_exit_2(capsys):
+    assert main(["demo", "--paths", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "paths 5 is outside 100-200,000" in err and err.count("\n") == 1

@@ -1,6 +1,8 @@
 """`alvh demo`: a realistic tested iron condor end to end, with every number explained in plain words.
 
-The story: on 2026-11-03, SPX 5900 and VIX 16, a trader sells 10 SPX 2026-12-18 condors
+Sections: 1 the trade at entry, 2 today (analysis table), 3 a what-if, 4 the VIX hedge plan
+(``alvh_core.hedge.size_hedge``), 5 the comparison of management choices (``alvh_core.edge.compare``,
+``--paths``/``--seed``). The story: on 2026-11-03, SPX 5900 and VIX 16, a trader sells 10 SPX 2026-12-18 condors
 5600/5650P 6150/6200C (45 days) for the model's mid credit. Three weeks later SPX has fallen to
 5712 and VIX has risen to 24.3: the put side is tested. The demo analyzes the trade at entry and
 now, runs a what-if, and prints what each number means.
@@ -12,7 +14,9 @@ import datetime as dt
 
 from alvh_core.analysis import Analysis, analyze, what_if
 from alvh_core.cli.analyze import format_analysis, money
+from alvh_core.cli.compare import LABELS, format_comparison
 from alvh_core.cli.hedge import format_hedge
+from alvh_core.edge import Comparison, compare
 from alvh_core.hedge import HedgePlan, size_hedge
 from alvh_core.models import IronCondor, MarketState
 
@@ -91,6 +95,38 @@ def explain_hedge(plan: HedgePlan, now: Analysis) -> list[str]:
     ]
 
 
+def explain_comparison(cmp: Comparison, now: Analysis) -> list[str]:
+    st, vs = cmp.strategies, cmp.vs_leg_out
+    n = cmp.assumptions.n_paths
+    lo = st["leg_out"]
+    lines = [
+        f"Every choice ran on the same {n:,} simulated SPX/VIX paths, so each difference to legging out comes "
+        "with its own paired standard error (SE); a difference under about 2 SE is noise.",
+        f"Leg out now is certain: {money(lo.ev)} (closing all four legs at the scenario model's prices plus "
+        f"costs). The smile marks above put P&L now at {money(now.pnl_now)} before costs; the gap is how "
+        "differently the scenario model and the smile price these options (see the model assumptions).",
+    ]
+    for name in ("hold", "close_tested", "alvh", "take_profit_stop"):
+        if name not in st:
+            continue
+        m, d = st[name], vs[name]
+        z = abs(d.diff) / d.se if d.se > 0 else float("inf")
+        verdict = "within noise" if z < 2 else ("better" if d.diff > 0 else "worse")
+        lines.append(f"{LABELS.get(name, name)}: EV {money(m.ev)} ± {m.ev_se:,.0f}, {money(d.diff)} ± {d.se:,.0f} vs "
+                     f"leg out ({verdict}); worst-5% average {money(m.cvar95)}, loses on {m.p_loss:.0%} of paths.")
+    best = max(st, key=lambda k: st[k].ev)
+    safest = max(st, key=lambda k: st[k].cvar95)
+    lines.append(f"Highest EV: {LABELS.get(best, best)}; smallest tail loss (CVaR95): {LABELS.get(safest, safest)}. "
+                 "EV is what you make on average over many such trades; CVaR95 is what the bad 1-in-20 outcomes "
+                 "cost. Choosing between them is a risk decision, not a pricing one.")
+    summary = getattr(cmp.seed_claims, "summary", "")
+    if summary:
+        lines.append(f"The method's claim, measured: {summary}.")
+    if not cmp.assumptions.premia:
+        lines.append("Premia are off: no strategy should beat legging out beyond noise.")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     condor = demo_condor()
     entry = analyze(condor, ENTRY)
@@ -124,16 +160,41 @@ def run(args: argparse.Namespace) -> int:
     out.append("   What the numbers say:")
     out.extend(f"   - {s}" for s in explain_hedge(plan, now))
     out.append("")
+    cmp = compare(condor, NOW, n_paths=args.paths, seed=args.seed)
+    out.append(f"5. Hold, leg out, close the tested wing, ALVH, or take-profit/stop? ({args.paths:,} simulated paths, "
+               f"seed {args.seed})")
+    out.append("")
+    out.extend("   " + line if line else "" for line in format_comparison(cmp).splitlines())
+    out.append("")
+    out.append("   What the numbers say:")
+    out.extend(f"   - {s}" for s in explain_comparison(cmp, now))
+    out.append("")
     out.append("Try it on your own position:")
     out.append(f"   alvh analyze {condor.describe()} --spot {NOW.spot:g} --vix {NOW.vix:g} --asof {NOW.asof.isoformat()}")
     print("\n".join(out))
     return 0
 
 
+def _bounded_int(name: str, lo: int, hi: int):
+    def conv(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a whole number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} {v} is outside {lo:,}-{hi:,}")
+        return v
+
+    conv.__name__ = name
+    return conv
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="a tested iron condor end to end, explained in plain words",
                               description="Runs a realistic tested SPX iron condor through the analysis and "
                                           "explains each number. No arguments needed.")
-    p.add_argument("--paths", type=int, default=4000, help="simulated paths for the comparison (default 4000)")
-    p.add_argument("--seed", type=int, default=7, help="random seed for the comparison (default 7)")
+    p.add_argument("--paths", type=_bounded_int("paths", 100, 200_000), default=4000,
+                   help="simulated paths for the comparison (100-200000, default 4000)")
+    p.add_argument("--seed", type=_bounded_int("seed", 0, 2**63 - 1), default=7,
+                   help="random seed for the comparison (default 7)")
     p.set_defaults(func=run)
