@@ -144,10 +144,48 @@ _CREDIT_RE = re.compile(r"^@(.*)$")
 _STRIKES_FORM = "strikes like 5600/5650P 6150/6200C (or 5600/5650/6150/6200)"
 
 
-def _position_tokens(text: str) -> list[str]:
+_MONTHS = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
+           "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+           "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12}
+_MON = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+
+
+def _iso_from_parts(day: str, mon: str, year: str | None, asof: dt.date, shown: str) -> str:
+    m, d = _MONTHS[mon], int(day)
+    # no year: the nearest such date, this year unless that is more than half a year past (then next year);
+    # a date a few days past stays in the past so it is refused as expired rather than read as next year
+    years = [int(year) + (2000 if len(year) == 2 else 0)] if year else [asof.year, asof.year + 1]
+    for y in years:
+        try:
+            when = dt.date(y, m, d)
+        except ValueError:
+            if not year and y == asof.year and m == 2 and d == 29:
+                continue
+            raise GrammarError(f"can't read '{_show(shown)}' (expiry): no such date; expected e.g. Dec 18 or 2026-12-18") from None
+        if year or (asof - when).days <= 183:
+            return when.isoformat()
+    return dt.date(years[-1], m, d).isoformat()
+
+
+def _month_dates(t: str, asof: dt.date) -> str:
+    """'Dec 18', 'dec18', 'December 18, 2026', '18dec26', '18-Dec-2026' -> ISO dates (no year: the next one)."""
+    year = r"(20[0-9]{2}(?![0-9/.])|[0-9]{2}(?![0-9/.]))"
+    t = re.sub(rf"\b([0-9]{{1,2}})\s*-?\s*{_MON}\s*-?\s*{year}?",
+               lambda m: _iso_from_parts(m.group(1), m.group(2), m.group(3), asof, m.group(0)), t)
+    t = re.sub(rf"\b{_MON}\s*([0-9]{{1,2}})(?![0-9/.])(?:st|nd|rd|th)?(?:\s*,?\s*(20[0-9]{{2}})(?![0-9/.]))?",
+               lambda m: _iso_from_parts(m.group(2), m.group(1), m.group(3), asof, m.group(0)), t)
+    return t
+
+
+def _position_tokens(text: str, asof: dt.date) -> list[str]:
     t = text.lower()
-    t = re.sub(r"\b(credit|cr|for)\s*[:=]?\s*", "@", t)      # credit 4.80 -> @4.80
+    t = _month_dates(t, asof)
+    t = re.sub(r"\b(?:credit|cr|for)\s*[:=]?\s*(?=[$0-9.])", "@", t)   # credit 4.80 -> @4.80
+    t = re.sub(r"(?<![0-9.])([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*(?:credit|cr)\b", r"@\1", t)  # 4.80 credit -> @4.80
     t = re.sub(r"@\s+", "@", t)                              # @ 4.8 -> @4.8
+    t = re.sub(r"@\$\s*", "@", t)                            # @$4.80 -> @4.80
+    t = re.sub(r"\b(?:sold|sell|short)\s+([0-9]+)(?![0-9./])", r"x\1", t)            # sold 10 -> x10
+    t = re.sub(r"(?<![0-9./@-])([0-9]+)\s+(?:spxw?\s+)?(?:condors?|ics?|lots?)\b", r"x\1 ", t)  # 10 condors -> x10
     t = re.sub(r"\bx\s+(?=[0-9])", "x", t)                   # x 10 -> x10
     t = re.sub(r"(?<=[0-9])\s+(dte|x)\b", r"\1", t)          # 45 dte -> 45dte, 10 x -> 10x
     t = re.sub(r"\s*/\s*", "/", t)                           # 5600 / 5650 -> 5600/5650
@@ -175,7 +213,7 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
     raw = _normalize(text, "position")
     if not raw:
         raise GrammarError(f"empty position: expected {POSITION_FORM}")
-    tokens = _position_tokens(raw)
+    tokens = _position_tokens(raw, asof)
     originals = {t.lower(): t for t in raw.split()}
 
     expiry: dt.date | None = None
@@ -194,7 +232,8 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
         shown = originals.get(tok, tok)
         if tok == "spx" or tok == "spxw":
             continue
-        if tok in ("ic", "iron", "condor", "condors", "short"):
+        if tok in ("ic", "iron", "condor", "condors", "short", "sold", "sell", "exp", "expiry", "expiring", "expires",
+                   "expiration", "on"):
             continue
         if i == 0 and tok in ("ndx", "rut", "xsp", "spy", "qqq", "es"):
             raise GrammarError(f"underlying '{_show(shown)}' is not supported: expected SPX")

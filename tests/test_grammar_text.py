@@ -30,6 +30,12 @@ REF = IronCondor(expiry=dt.date(2026, 12, 18), long_put=5600, short_put=5650, sh
     "SPX 2026-12-18 5650/5600P 6200/6150C x10 @4.80",   # spread strikes in either order
     "SPX 2026-12-18 5600/5650 puts 6150/6200 calls qty 10 @4.80",
     "ＳＰＸ ２０２６-１２-１８ ５６００/５６５０Ｐ ６１５０/６２００Ｃ ｘ１０ ＠４.８０",  # full-width
+    "SPX Dec 18 5600/5650P 6150/6200C x10 @4.80",
+    "SPX dec18 5600/5650P 6150/6200C x10 4.80 credit",
+    "SPX 18DEC26 5600/5650P 6150/6200C 10x @$4.80",
+    "sold 10 SPX December 18, 2026 5600/5650P 6150/6200C for 4.80",
+    "SPX 18-Dec-2026 IC 5600/5650/6150/6200 x10 cr 4.8",
+    "10 SPX condors exp Dec 18 5600/5650P 6150/6200C @4.8",
 ])
 def test_position_forms_read_the_same_condor(text):
     assert parse_position(text, ASOF) == REF
@@ -38,6 +44,15 @@ def test_position_forms_read_the_same_condor(text):
 def test_dte_counts_calendar_days_from_asof():
     c = parse_position("SPX IC 5600/5650/6150/6200 45DTE x10 @4.80", ASOF)
     assert c.expiry == ASOF + dt.timedelta(days=45) and c.dte(ASOF) == 45
+
+
+def test_month_name_without_year_is_the_nearest_date():
+    assert parse_position("SPX Jan 15 5600/5650P 6150/6200C @4.8", ASOF).expiry == dt.date(2027, 1, 15)
+    assert parse_position("SPX Mar 20 5600/5650P 6150/6200C @4.8", ASOF).expiry == dt.date(2027, 3, 20)
+    with pytest.raises(GrammarError, match="2026-11-20 is before 2026-11-24"):  # a few days past: refused
+        parse_position("SPX Nov 20 5600/5650P 6150/6200C @4.8", ASOF)
+    with pytest.raises(GrammarError, match="no such date"):
+        parse_position("SPX Feb 30 5600/5650P 6150/6200C @4.8", ASOF)
 
 
 def test_quantity_defaults_to_one():
