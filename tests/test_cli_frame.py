@@ -107,3 +107,10 @@ def test_entry_point_group_is_used(monkeypatch, capsys):
     monkeypatch.setattr(cli.importlib.metadata, "entry_points", fake_entry_points)
     monkeypatch.setattr(cli, "discover_command_modules", lambda: [])
     assert cli.main(["zz-ep"]) == 5
+
+
+def test_version(capsys):
+    from alvh_core import __version__
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"alvh {__version__}"

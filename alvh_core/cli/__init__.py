@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="ALVH desk bot: analyze SPX iron condors, size VIX hedges, compare management "
         "choices by expected value, risk and cost.",
     )
+    from alvh_core import __version__
+
+    parser.add_argument("--version", action="version", version=f"alvh {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser)
     seen: set[str] = set()
     for name in discover_command_modules():
