@@ -265,6 +265,10 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         vol_txt = {"market": "observed leg vols (market.leg_vols)",
                    "smile": f"SPX smile {type(used_smile).__name__} anchored on VIX {market.vix:g}"}
         assumptions.append("vols: " + " + ".join(vol_txt[s] for s in src))
+        sp = _smile_params(used_smile)
+        if sp:
+            assumptions.append("smile params: " + ", ".join(
+                f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in sp.items()))
         assumptions.append("pricing: Black-Scholes-Merton, European cash-settled; no early exercise; "
                            "mid marks, no transaction costs")
     assumptions.append(f"rate {market.rate:.2%} and dividend yield {market.div_yield:.2%}, continuously compounded")

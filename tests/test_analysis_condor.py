@@ -243,6 +243,7 @@ def test_default_smile_prob_profit_matches_analytic_skew_digital():
     lo, hi = a.breakevens
     assert a.prob_profit == pytest.approx(p_above(lo) - p_above(hi), abs=1e-5)
     assert a.smile_params is not None and "slope" in a.smile_params
+    assert any(x.startswith("smile params: slope=") for x in a.assumptions)
     assert all(l.iv_source == "smile" for l in a.legs)
     # the smile reached the legs: put wing vols above the call wing vols
     assert a.legs[0].iv > a.legs[1].iv > a.legs[2].iv
