@@ -1,0 +1,273 @@
+"""Fit the scenario model to daily SPX/VIX history and report how well it reproduces the data.
+
+Steps (``calibrate``):
+
+1. Real-world Heston-Nandi parameters (omega, alpha, beta, gamma, lam) by Gaussian quasi maximum
+   likelihood on daily SPX close-to-close log returns over the span (drift ``mu = 0``: the price index
+   has no dividends, lam absorbs the mean), plus ``vix_weight`` (0.1) x the profiled likelihood of the
+   log VIX fit error (see ``fit_qmle``). The variance filter starts at the sample variance.
+2. The variance risk premium k = h*/h by a 1-D root search so the model VIX along the *filtered*
+   history, 100 sqrt(a0(k) + a1(k) k h_t), has the same mean as the actual VIX over the span.
+3. A check: a long simulated path set under the fitted real-world law, summarised by the same
+   statistics as the data (corr/beta of SPX return vs log VIX change, up/down days; VIX AR(1)
+   half-life; mean VIX vs mean realised vol of the next 21 days; tail frequencies).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from scipy import optimize
+
+from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
+from alvh_core.scenarios.params import ModelParams
+
+
+class StatRow(BaseModel):
+    """One statistic, data against model (model from simulated real-world paths)."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    data: float
+    model: float
+    note: str = ""
+
+
+class CalibrationReport(BaseModel):
+    """Fitted parameters, fit quality and the data-vs-model table."""
+
+    model_config = ConfigDict(frozen=True)
+    params: ModelParams
+    start: dt.date
+    end: dt.date
+    n_returns: int
+    log_likelihood: float
+    stats: list[StatRow]
+    sim_paths: int
+    sim_days: int
+    seed: int
+
+    def table(self) -> str:
+        lines = [f"{'statistic':<44} {'data':>10} {'model':>10}"]
+        for s in self.stats:
+            lines.append(f"{s.name:<44} {s.data:>10.4g} {s.model:>10.4g}" + (f"  {s.note}" if s.note else ""))
+        return "\n".join(lines)
+
+    def stat(self, name: str) -> StatRow:
+        for s in self.stats:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+# ---- QMLE ---------------------------------------------------------------------------------------
+def _unpack(theta: np.ndarray) -> tuple[float, float, float, float, float]:
+    omega = math.exp(theta[0])
+    alpha = math.exp(theta[1])
+    beta = 1.0 / (1.0 + math.exp(-theta[2]))
+    return omega, alpha, beta, float(theta[3]), float(theta[4])
+
+
+def filter_variance(p: GarchParams, returns: np.ndarray, h1: float, mu: float = 0.0) -> np.ndarray:
+    """Filtered daily variances h_t (h[t] is the variance of returns[t]); a loop over days."""
+    h = np.empty(returns.size + 1)
+    ht = h1
+    om, al, be, ga, la = p.omega, p.alpha, p.beta, p.gamma, p.lam
+    for t, r in enumerate(returns.tolist()):
+        h[t] = ht
+        sq = math.sqrt(ht)
+        z = (r - mu - la * ht) / sq
+        ht = om + be * ht + al * (z - ga * sq) ** 2
+    h[-1] = ht
+    return h
+
+
+def _neg_loglik(theta: np.ndarray, returns: list[float], log_vix: list[float] | None, h1: float,
+                vix_weight: float) -> float:
+    """Negative quasi log likelihood: Gaussian returns (+ weighted log-VIX fit error, profiled)."""
+    om, al, be, ga, la = _unpack(theta[:5])
+    if be + al * ga * ga >= 0.9999:
+        return 1e10
+    a0 = a1k = 0.0
+    if log_vix is not None:
+        k = 1.0 + math.exp(theta[5])
+        if k > 5.0:
+            return 1e10
+        try:
+            q = ModelParams(omega=om, alpha=al, beta=be, gamma=ga, lam=la, variance_ratio=k).risk_neutral()
+        except ValueError:
+            return 1e10
+        a0, a1 = q.vix_coefficients()
+        a1k = a1 * k
+    ht = h1
+    ll = 0.0
+    se = 0.0
+    log = math.log
+    sqrt = math.sqrt
+    for t, r in enumerate(returns):
+        sq = sqrt(ht)
+        z = (r - la * ht) / sq
+        ll += log(ht) + z * z
+        if log_vix is not None:
+            e = log_vix[t] - 0.5 * log(a0 + a1k * ht)
+            se += e * e
+        ht = om + be * ht + al * (z - ga * sq) ** 2
+        if ht <= 1e-12:
+            return 1e10
+    out = 0.5 * ll
+    if log_vix is not None:
+        out += vix_weight * 0.5 * len(returns) * log(se / len(returns))
+    return out
+
+
+def fit_qmle(
+    returns: np.ndarray, vix_points: np.ndarray | None = None, vix_weight: float = 0.1,
+    start: GarchParams | None = None,
+) -> tuple[GarchParams, float]:
+    """Quasi maximum likelihood of the real-world HN-GARCH; (params, Gaussian return log likelihood).
+
+    ``returns`` (n,) daily log returns. With ``vix_points`` ((n,) VIX at the close BEFORE each
+    return) the objective adds ``vix_weight`` x the profiled Gaussian log likelihood of
+    ln VIX - ln model VIX(h_t) (a joint returns + VIX fit; the weight balances the return fit, which
+    alone gives too short a VIX half-life and too high a VIX floor, against the VIX fit, which alone
+    gives too long a half-life and a weak leverage beta).
+    """
+    r = np.asarray(returns, dtype=float)
+    h1 = float(np.var(r))
+    s = start or GarchParams(omega=1e-7, alpha=3e-6, beta=0.85, gamma=200.0, lam=2.0)
+    theta0 = [math.log(max(s.omega, 1e-12)), math.log(s.alpha), math.log(s.beta / (1 - s.beta)), s.gamma, s.lam]
+    lv = None
+    if vix_points is not None:
+        lv = np.log(np.asarray(vix_points, dtype=float) / 100.0).tolist()
+        theta0.append(math.log(0.3))
+    rl = r.tolist()
+    args = (rl, lv, h1, vix_weight)
+    res = optimize.minimize(_neg_loglik, np.array(theta0), args=args, method="Nelder-Mead",
+                            options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-6})
+    res = optimize.minimize(_neg_loglik, res.x, args=args, method="Nelder-Mead",
+                            options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-7})
+    om, al, be, ga, la = _unpack(res.x[:5])
+    p = GarchParams(om, al, be, ga, la)
+    ll = -_neg_loglik(res.x[:5], rl, None, h1, 0.0) - 0.5 * r.size * math.log(2 * math.pi)
+    return p, float(ll)
+
+
+def fit_variance_ratio(p: GarchParams, h_filtered: np.ndarray, mean_vix_points: float) -> float:
+    """k >= 1 such that the mean model VIX along the filtered history equals ``mean_vix_points``."""
+
+    def model_mean(k: float) -> float:
+        q = ModelParams(omega=p.omega, alpha=p.alpha, beta=p.beta, gamma=p.gamma, lam=p.lam,
+                        variance_ratio=k).risk_neutral()
+        a0, a1 = q.vix_coefficients()
+        return float(np.mean(100.0 * np.sqrt(a0 + a1 * k * h_filtered)))
+
+    lo, hi = 1.0, 1.0
+    if model_mean(lo) >= mean_vix_points:
+        return 1.0
+    while model_mean(hi) < mean_vix_points:
+        hi *= 1.25
+        if hi > 5.0:
+            raise ValueError("no variance ratio up to 5 reproduces the mean VIX")
+    return float(optimize.brentq(lambda k: model_mean(k) - mean_vix_points, lo, hi, xtol=1e-6))
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+def _ols_beta(x: np.ndarray, y: np.ndarray) -> float:
+    xc = x - x.mean()
+    return float(np.dot(xc, y - y.mean()) / np.dot(xc, xc))
+
+
+def joint_stats(r: np.ndarray, vix_points: np.ndarray) -> dict[str, float]:
+    """Statistics of daily SPX log returns ``r`` (n,) and VIX closes (n+1,) in points.
+
+    2-D inputs (paths x days) are pooled over paths (each path's own differences)."""
+    r = np.atleast_2d(r)
+    v = np.atleast_2d(vix_points)
+    dlv = np.diff(np.log(v), axis=1)
+    rr, dd = r.ravel(), dlv.ravel()
+    up, down = rr > 0, rr < 0
+    # VIX AR(1) on levels, pooled within paths
+    x, y = v[:, :-1].ravel(), v[:, 1:].ravel()
+    phi = _ols_beta(x, y)
+    # realised vol over the next 21 days vs VIX that day
+    n = r.shape[1]
+    win = 21
+    c = np.concatenate([np.zeros((r.shape[0], 1)), np.cumsum(r * r, axis=1)], axis=1)
+    rv = np.sqrt(TRADING_DAYS / win * (c[:, win:] - c[:, :-win]))  # rv[:, i] covers r[i..i+20]
+    # VIX at close of day i (v[:, i]) looks at returns r[i .. i+20] (the next 21 days)
+    vix_for_rv = v[:, : n - win + 1]
+    return {
+        "corr(r, dlnVIX)": float(np.corrcoef(rr, dd)[0, 1]),
+        "beta dlnVIX on r": _ols_beta(rr, dd),
+        "beta dlnVIX on r, up days": _ols_beta(rr[up], dd[up]),
+        "beta dlnVIX on r, down days": _ols_beta(rr[down], dd[down]),
+        "VIX AR(1) half-life, trading days": float(math.log(0.5) / math.log(phi)) if 0 < phi < 1 else float("inf"),
+        "mean VIX": float(v.mean()),
+        "mean realised vol next 21d (points)": float(100.0 * rv.mean()),
+        "share of days VIX > RV21": float(np.mean(vix_for_rv > 100.0 * rv)),
+        "daily SPX std (annualised, %)": float(100.0 * rr.std() * math.sqrt(TRADING_DAYS)),
+        "freq SPX day < -3% (per 1000 days)": float(1000 * np.mean(rr < math.log(0.97))),
+        "freq SPX day < -5% (per 1000 days)": float(1000 * np.mean(rr < math.log(0.95))),
+        "freq VIX > 30 (share of days)": float(np.mean(v > 30.0)),
+        "freq VIX > 40 (share of days)": float(np.mean(v > 40.0)),
+    }
+
+
+def simulate_stationary(params: ModelParams, n_paths: int, n_days: int, seed: int, burn: int = 500
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Real-world paths started in the stationary regime: (returns (N, n_days), VIX points (N, n_days+1))."""
+    p = params.real_world()
+    q = params.risk_neutral()
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((burn + n_days, n_paths))
+    R, H = simulate_returns(p, np.full(n_paths, p.long_run_variance), 0.0, z)
+    a0, a1 = q.vix_coefficients()
+    vix = 100.0 * np.sqrt(a0 + a1 * params.variance_ratio * H[:, burn:])
+    return R[:, burn:], vix
+
+
+# ---- data ---------------------------------------------------------------------------------------
+def load_joint_closes(data_dir: str | Path, start: dt.date | None = None, end: dt.date | None = None):
+    """Aligned (dates, spx, vix) closes from the history loader; raises ValueError on bad files."""
+    from alvh_core.history.data import load_daily
+
+    hist = load_daily(data_dir)
+    hist = hist.slice(start, end)
+    if len(hist) < 300:
+        raise ValueError(f"need at least 300 common SPX/VIX days to calibrate (got {len(hist)})")
+    return hist
+
+
+def calibrate(
+    data_dir: str | Path,
+    start: dt.date | None = dt.date(1990, 1, 1),
+    end: dt.date | None = dt.date(2018, 12, 31),
+    n_paths: int = 200,
+    seed: int = 11,
+    vix_weight: float = 0.1,
+) -> CalibrationReport:
+    """Fit the model on the span and compare simulated statistics with the data."""
+    hist = load_joint_closes(data_dir, start, end)
+    spx = np.asarray(hist.spx, dtype=float)
+    vix = np.asarray(hist.vix, dtype=float)
+    r = np.diff(np.log(spx))
+    p, ll = fit_qmle(r, vix[:-1], vix_weight=vix_weight)
+    # h[t] is the variance of r[t] = ln(spx[t+1]/spx[t]), known at the close t: it goes with vix[t]
+    h = filter_variance(p, r, float(np.var(r)))[:-1]
+    k = fit_variance_ratio(p, h, float(vix[:-1].mean()))
+    s0, s1 = hist.start, hist.end
+    params = ModelParams(
+        omega=p.omega, alpha=p.alpha, beta=p.beta, gamma=p.gamma, lam=p.lam, variance_ratio=k,
+        provenance=(f"fitted by alvh calibrate on {s0}..{s1} ({r.size} daily SPX log returns; QMLE of returns "
+                    f"+ {vix_weight:g} x log-VIX fit; variance ratio matched to mean VIX {vix[:-1].mean():.2f})"),
+    )
+    data = joint_stats(r, vix)
+    n_days = r.size
+    R, V = simulate_stationary(params, n_paths, n_days, seed)
+    model = joint_stats(R, V)
+    stats = [StatRow(name=name, data=data[name], model=model[name]) for name in data]
+    return CalibrationReport(params=params, start=s0, end=s1, n_returns=int(r.size), log_likelihood=ll,
+                             stats=stats, sim_paths=n_paths, sim_days=n_days, seed=seed)
