@@ -1,0 +1,166 @@
+"""Forged, replayed, oversized and malformed traffic at /slack/events, and Slack's event retries.
+
+Every rejected request must leave the database byte-for-byte as it was (full dump compared) and make
+no Web API call; replays and retries must produce exactly one effect.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fake_slack import sign
+from test_reliability_harness import (
+    CONDOR_TEXT,
+    SECRET,
+    command_body,
+    dump,
+    message_event,
+    seed_team,
+    served_bot,
+)
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _web_calls(bot) -> list[str]:  # type: ignore[no-untyped-def]
+    """Web API calls with an effect (auth.test is Bolt's read-only, cached authorization check)."""
+    return [c.method for c in bot.slack.recorder.calls if c.method != "auth.test"]
+
+
+@pytest.fixture()
+def bot(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with served_bot(tmp_path) as served:
+        seed_team(served.store, "T1")
+        yield served
+
+
+def test_forged_requests_are_refused_and_change_nothing(bot) -> None:  # type: ignore[no-untyped-def]
+    body = command_body(f"open {CONDOR_TEXT}")
+    now = int(time.time())
+    before = dump(bot.store.path)
+    cases = {
+        "missing signature": {},
+        "missing timestamp": {"X-Slack-Signature": sign(body, SECRET)["X-Slack-Signature"]},
+        "wrong secret": sign(body, "not-the-secret-at-all"),
+        "signature of another body": sign(body + "&x=1", SECRET),
+        "garbage signature": {"X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": "v0=deadbeef"},
+        "timestamp 6 minutes old": sign(body, SECRET, now - 360),
+        "timestamp 6 minutes ahead": sign(body, SECRET, now + 360),
+        "timestamp not a number": {**sign(body, SECRET), "X-Slack-Request-Timestamp": "yesterday"},
+    }
+    for name, headers in cases.items():
+        status, _ = bot.post_raw(body, {**FORM, **headers})
+        assert status == 401, name
+    # the same event, forged: an answer would be posted if it got through
+    pid = bot.store.open_positions("T1")[0]["id"]
+    bot.store.link_thread("T1", "C1", "1700000000.000100", pid)
+    before = dump(bot.store.path)
+    event = json.dumps(message_event("T1", "C1", "U1", "explain gamma", "1700000001.000001",
+                                     "1700000000.000100", "EvFORGED"))
+    for headers in (sign(event, "wrong-secret-xyz"), sign(event, SECRET, now - 301)):
+        assert bot.post_raw(event, {"Content-Type": "application/json", **headers})[0] == 401
+    bot.drain()
+    assert dump(bot.store.path) == before
+    assert _web_calls(bot) == []
+
+
+def test_oversized_and_malformed_bodies_are_refused(bot) -> None:  # type: ignore[no-untyped-def]
+    before = dump(bot.store.path)
+    huge = command_body("open " + CONDOR_TEXT + " " + "9" * 1_100_000)
+    assert bot.post_raw(huge, {**FORM, **sign(huge, SECRET)})[0] == 413
+    # signed with the real secret, yet not a Slack payload
+    for body, ctype in [("{not json", "application/json"), ("payload=%7Bbroken", FORM["Content-Type"]),
+                        ('{"type": "event_callback", "event": "x"', "application/json")]:
+        status, out = bot.post_raw(body, {"Content-Type": ctype, **sign(body, SECRET)})
+        assert status == 400, (body, status, out)
+        assert b"malformed" in out
+    for body, ctype in [("", "application/json"), ("a=b", FORM["Content-Type"]),
+                        ('{"type": "event_callback"}', "application/json"),
+                        ("\u00ff\u00fe\u0000 binary", "application/octet-stream")]:
+        status, _ = bot.post_raw(body.encode("utf-8"), {"Content-Type": ctype, **sign(body, SECRET)})
+        assert 400 <= status < 500, (body, status)
+    bot.drain()
+    assert dump(bot.store.path) == before
+    assert _web_calls(bot) == []
+
+
+def test_replayed_slash_command_runs_once(bot) -> None:  # type: ignore[no-untyped-def]
+    """Same signed body + timestamp delivered three times inside the window: one position opened.
+
+    Policy (bot/listeners/commands.py): each command runs once per (team_id, trigger_id)."""
+    body = command_body(f"open {CONDOR_TEXT}", team="T1", trigger_id="777.888.replayed")
+    headers = {**FORM, **sign(body, SECRET)}
+    statuses = [bot.post_raw(body, headers)[0] for _ in range(3)]
+    assert statuses == [200, 200, 200]  # acknowledged, so Slack (or the replayer) learns nothing
+    bot.drain()
+    assert len(bot.store.open_positions("T1")) == 2  # the seeded one + exactly one new
+    posts = bot.slack.channel_posts("C1")
+    assert len(posts) == 1
+    # a genuinely new invocation (new trigger id) of the same text is not a replay
+    assert len(bot.store.open_positions("T1")) == 2
+
+
+def test_two_invocations_with_distinct_triggers_both_run(tmp_path: Path) -> None:
+    with served_bot(tmp_path) as served:
+        seed_team(served.store, "T1")
+        for trigger in ("1.1.a", "1.1.b"):
+            served.command(f"open {CONDOR_TEXT}", trigger_id=trigger)
+        served.drain()
+        assert len(served.store.open_positions("T1")) == 3
+
+
+def _thread_bot(bot) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    pid = bot.store.open_positions("T1")[0]["id"]
+    thread_ts = "1700000000.000100"
+    bot.store.link_thread("T1", "C1", thread_ts, pid)
+    return pid, thread_ts
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (2, 0, 3, 1), (3, 2, 1, 0)])
+def test_event_delivered_four_times_is_answered_once(bot, order) -> None:  # type: ignore[no-untyped-def]
+    """First delivery plus three retries (X-Slack-Retry-Num 1..3), in any order, concurrently."""
+    _, thread_ts = _thread_bot(bot)
+    event = message_event("T1", "C1", "U2", "explain gamma", "1700000002.000001", thread_ts, "Ev0001")
+    deliveries = [{}] + [{"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"} for n in (1, 2, 3)]
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda h=deliveries[i]: statuses.append(bot.event(event, h)[0]))
+               for i in order]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 4
+    bot.drain()
+    answers = bot.slack.thread_posts(thread_ts)
+    assert len(answers) == 1
+    assert "gamma" in answers[0]["text"].lower()
+    stored = bot.store.thread_messages("T1", "C1", thread_ts)
+    assert [m["role"] for m in stored] == ["question", "answer"]
+
+
+def test_retry_whose_first_delivery_never_arrived_is_answered(bot) -> None:  # type: ignore[no-untyped-def]
+    _, thread_ts = _thread_bot(bot)
+    event = message_event("T1", "C1", "U2", "explain vega", "1700000003.000001", thread_ts, "Ev0002")
+    assert bot.event(event, {"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"})[0] == 200
+    assert bot.event(event, {"X-Slack-Retry-Num": "3", "X-Slack-Retry-Reason": "http_error"})[0] == 200
+    bot.drain()
+    answers = bot.slack.thread_posts(thread_ts)
+    assert len(answers) == 1 and "vega" in answers[0]["text"].lower()
+
+
+def test_failed_answer_is_retried_by_slacks_next_delivery(bot) -> None:  # type: ignore[no-untyped-def]
+    """The first attempt's post fails at Slack (ok: false): the claim is released, the retry answers."""
+    _, thread_ts = _thread_bot(bot)
+    bot.slack.fail_next("chat.postMessage", 1, "internal_error")
+    event = message_event("T1", "C1", "U2", "explain theta", "1700000004.000001", thread_ts, "Ev0003")
+    assert bot.event(event)[0] == 200
+    bot.slack.recorder.wait_count("chat.postMessage", 1)
+    time.sleep(0.3)  # let the failing lazy listener release its claim before Slack's retry arrives
+    assert bot.event(event, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
+    bot.drain()
+    posts = bot.slack.recorder.of("chat.postMessage")
+    assert len(posts) == 2  # the failed one and the answer
+    assert len(bot.store.thread_messages("T1", "C1", thread_ts)) == 2
