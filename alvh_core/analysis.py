@@ -104,6 +104,10 @@ class Analysis(_Result):
         description="SPX levels at expiry where P&L is zero; None when that side cannot lose"
     )
     prob_profit: float = Field(ge=0.0, le=1.0, description="risk-neutral probability of P&L > 0 at expiry")
+    prob_short_put_itm: float = Field(ge=0.0, le=1.0,
+                                      description="risk-neutral probability SPX ends below the short put")
+    prob_short_call_itm: float = Field(ge=0.0, le=1.0,
+                                       description="risk-neutral probability SPX ends above the short call")
     pop_method: str
     what_if: Scenario | None = None
     assumptions: list[str]
@@ -236,6 +240,8 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
     be_lo, be_hi = breakevens(condor)
     if expired:
         pop = float(expiry_pnl(condor, market.spot) > 0.0)
+        p_sp_itm = float(market.spot < condor.short_put)
+        p_sc_itm = float(market.spot > condor.short_call)
         pop_method = "expired: 1 if the settlement P&L is positive, else 0"
     else:
         levels = np.array([b for b in (be_lo, be_hi) if b is not None], dtype=float)
@@ -258,6 +264,8 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         p_lo = next(it) if be_lo is not None else 1.0
         p_hi = next(it) if be_hi is not None else 0.0
         pop = float(np.clip(p_lo - p_hi, 0.0, 1.0))
+        p_shorts = _prob_above(np.array([condor.short_put, condor.short_call]), market, tau, vol_at)
+        p_sp_itm, p_sc_itm = float(1.0 - p_shorts[0]), float(p_shorts[1])
 
     pnl_now = (condor.credit - close_cost) * dpp
     src = sorted(set(sources))
@@ -292,6 +300,7 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         close_cost=close_cost, net=net, tested_wing=tested, short_put_delta=sp_delta, short_call_delta=sc_delta,
         pnl_now=pnl_now, pnl_now_pct_of_max=pnl_now / condor.max_profit, max_profit=condor.max_profit,
         max_loss=condor.max_loss, breakevens=(be_lo, be_hi), prob_profit=pop, pop_method=pop_method,
+        prob_short_put_itm=p_sp_itm, prob_short_call_itm=p_sc_itm,
         assumptions=assumptions, smile_params=_smile_params(used_smile),
     )
 

@@ -168,6 +168,8 @@ def test_prob_profit_matches_lognormal_when_smile_is_flat(vol, spot):
     assert 0.0 <= a.prob_profit <= 1.0
     assert a.prob_profit == pytest.approx(ref, abs=2e-6)
     assert "finite difference" in a.pop_method
+    assert a.prob_short_put_itm == pytest.approx(1 - lognorm_prob_above(5650, m, tau, vol), abs=2e-6)
+    assert a.prob_short_call_itm == pytest.approx(lognorm_prob_above(6150, m, tau, vol), abs=2e-6)
 
 
 def test_skew_lowers_prob_profit_versus_flat_at_the_atm_vol():
@@ -242,6 +244,9 @@ def test_default_smile_prob_profit_matches_analytic_skew_digital():
 
     lo, hi = a.breakevens
     assert a.prob_profit == pytest.approx(p_above(lo) - p_above(hi), abs=1e-5)
+    assert a.prob_short_put_itm == pytest.approx(1 - p_above(5650.0), abs=1e-5)
+    # with put skew, |delta| of the short put overstates its risk-neutral odds of finishing in the money
+    assert a.prob_short_put_itm < abs(a.short_put_delta)
     assert a.smile_params is not None and "slope" in a.smile_params
     assert any(x.startswith("smile params: slope=") for x in a.assumptions)
     assert all(l.iv_source == "smile" for l in a.legs)

@@ -46,8 +46,10 @@ def explain_entry(a: Analysis) -> list[str]:
         f"{money(a.max_loss, False)}.",
         f"Break-evens at expiry: {lo:.2f} and {hi:.2f}. The model gives a {a.prob_profit:.0%} "
         "risk-neutral chance SPX ends between them.",
-        f"Short put delta {a.short_put_delta:+.2f}, short call delta {a.short_call_delta:+.2f}: "
-        "roughly the option market's odds of each short strike finishing in the money.",
+        f"Short put delta {a.short_put_delta:+.2f}, short call delta {a.short_call_delta:+.2f}. Traders read "
+        "delta as the odds of finishing in the money; from the smile the risk-neutral odds are "
+        f"{a.prob_short_put_itm:.0%} (put) and {a.prob_short_call_itm:.0%} (call): the put skew makes "
+        "put delta overstate them.",
     ]
 
 
