@@ -94,9 +94,9 @@ class LayerPolicy(BaseModel):
         if self.macd_confirm:
             extra.append("gate MACD(VIX) confirms")
         if not self.hedge_call_wing:
-            extra.append("; call wing not hedged (held)")
+            extra.append("(call wing not hedged: held)")
         return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the stress loss; "
-                f"remove on a {self.remove_vix_retrace:.0%} VIX retrace " + " ".join(extra)).strip()
+                f"remove on a {self.remove_vix_retrace:.0%} VIX retrace" + "".join(" " + x for x in extra))
 
 
 class HedgeSpec(BaseModel):
