@@ -59,3 +59,18 @@ def test_model_vrp_hold_beats_leg_out_and_seed_reproducible():
     d = runs[0].vs_leg_out["hold"]
     assert d.diff > 2 * d.se
     assert runs[0].model_dump_json() == runs[1].model_dump_json()
+
+
+@pytest.mark.parametrize("wing,vix,instrument", [("put", 35.0, "vix_call_spread"), ("call", 14.0, "vix_call_spread"),
+                                                 ("put", 20.0, "vx"), ("call", 20.0, "vxm")])
+def test_model_end_to_end_default_sizing_no_edge(wing, vix, instrument):
+    """compare() as the CLI calls it (simulated paths, hedge sized by size_hedge), premia and costs off."""
+    _model()
+    c = condor_for(wing, vix)
+    m = MarketState(spot=SPOT, vix=vix, asof=ASOF)
+    cmp = compare(c, m, n_paths=4000, seed=23, premia=False, costs=False,
+                  policy=LayerPolicy(instrument=instrument, hedge_call_wing=True))
+    assert cmp.strategies["alvh"].mean_fills > 0
+    for name, d in cmp.vs_leg_out.items():
+        if name != "leg_out":
+            assert abs(d.diff) <= 3 * d.se, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"
