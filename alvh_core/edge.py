@@ -63,7 +63,9 @@ class SeedClaims(BaseModel):
     - ``pct_of_entry_ev``: 100 x alvh_minus_leg_out / entry_ev (None when entry_ev <= 0), delta-method SE;
     - ``tested_wing_credit``: the tested wing's share of the credit, taken as half the condor credit
       (balanced-condor assumption: the wing credits at entry are not recorded);
-    - ``pct_of_tested_wing_credit``: 100 x alvh_minus_leg_out / tested_wing_credit.
+    - ``pct_of_tested_wing_credit``: 100 x alvh_minus_leg_out / tested_wing_credit;
+    - ``pct_of_hold_edge``: 100 x (alvh - leg_out) / (hold - leg_out), paired per path, delta-method SE:
+      how much of holding's edge over legging out the hedged hold keeps (None when hold's edge <= 0).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -76,6 +78,10 @@ class SeedClaims(BaseModel):
     tested_wing_credit: float
     pct_of_tested_wing_credit: float
     pct_of_tested_wing_credit_se: float
+    pct_of_hold_edge: float | None = Field(
+        default=None, description="100 x (EV alvh - EV leg_out) / (EV hold - EV leg_out): share of the edge that "
+        "holding keeps over legging out which ALVH keeps too (None when holding has no positive edge)")
+    pct_of_hold_edge_se: float | None = None
     summary: str = Field(default="", description="the two claims in one sentence, for chat replies")
     definitions: str = (
         "extra EV = EV(alvh) - EV(leg_out) on shared paths; entry EV = credit - E[discounted settlement] of "
@@ -266,6 +272,7 @@ def compare(
     hold_flows = res["hold"].ledger.flows
     entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
     r1 = _ratio(extra, entry)
+    r2 = _ratio(extra, res["hold"].pnl - lo)
     wing_credit = 0.5 * condor.credit * cp.mult
     claims = SeedClaims(
         tested_wing=wing,
@@ -276,6 +283,8 @@ def compare(
         tested_wing_credit=wing_credit,
         pct_of_tested_wing_credit=100 * vs["alvh"].diff / wing_credit,
         pct_of_tested_wing_credit_se=100 * vs["alvh"].se / wing_credit,
+        pct_of_hold_edge=None if r2 is None else 100 * r2[0],
+        pct_of_hold_edge_se=None if r2 is None else 100 * r2[1],
         summary=_claims_summary(vs["alvh"], entry, r1, wing_credit),
     )
     hedges = []

@@ -122,6 +122,11 @@ def test_vrp_makes_hold_beat_leg_out():
     _, _, _, cmp = run("put", 20.0, premia=True, costs=True)
     d = cmp.vs_leg_out["hold"]
     assert d.diff > 3 * d.se
+    sc = cmp.seed_claims
+    a = cmp.vs_leg_out["alvh"].diff
+    assert sc.pct_of_hold_edge == pytest.approx(100 * a / d.diff)
+    assert sc.pct_of_tested_wing_credit == pytest.approx(100 * a / (0.5 * 6.0 * 1000))
+    assert sc.pct_of_hold_edge_se > 0
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():

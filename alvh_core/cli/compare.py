@@ -66,6 +66,9 @@ def format_comparison(c: Comparison) -> str:
     lines.append(f"  ALVH keeps {_pm(x.diff, x.se)} vs legging out: {pe}")
     lines.append(f"  = {sc.pct_of_tested_wing_credit:+.0f}% ± {sc.pct_of_tested_wing_credit_se:.0f}% of the tested "
                  f"wing's credit {sc.tested_wing_credit:,.0f} (half the condor credit)")
+    if sc.pct_of_hold_edge is not None:
+        lines.append(f"  ALVH keeps {sc.pct_of_hold_edge:+.0f}% ± {sc.pct_of_hold_edge_se:.0f}% of holding's edge over "
+                     "legging out")
     lines.append("assumptions:")
     lines.append(f"  - model: {a.model}; {a.params}")
     lines.append(f"  - costs: {a.costs}")
