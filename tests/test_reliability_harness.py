@@ -123,7 +123,7 @@ def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200) -> It
                             compare_paths=compare_paths, charts=False)
         app = build_app(settings, services)
         server = create_server(flask_app(app), host="127.0.0.1", port=0, threads=threads,
-                               max_request_body_size=2_000_000)
+                               max_request_body_size=2_000_000, asyncore_loop_timeout=0.1)
         stopping = threading.Event()
 
         def run() -> None:
@@ -144,12 +144,13 @@ def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200) -> It
             thread.join(timeout=5)
 
 
-def seed_team(store: Any, team: str, channel: str = "C1", user: str = "U1") -> int:
+def seed_team(store: Any, team: str, channel: str = "C1", user: str = "U1", condor: str = CONDOR_TEXT,
+              spot: float = 5900.0, vix: float = 17.0) -> int:
     """One open position and today's mark for ``team``; returns the position id."""
     from alvh_core.grammar import parse_position
 
-    pid = store.add_position(team, user, channel, parse_position(CONDOR_TEXT, TODAY))
-    store.add_mark(team, user, TODAY, 5900.0, 17.0)
+    pid = store.add_position(team, user, channel, parse_position(condor, TODAY))
+    store.add_mark(team, user, TODAY, spot, vix)
     return pid
 
 
