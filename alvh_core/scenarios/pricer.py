@@ -188,7 +188,7 @@ class SpxTablePricer:
         spot = np.asarray(spot, dtype=float)
         x = np.log(spot / strike)
         p, dp = self.put_per_strike(n, x, h)
-        put = strike * p
+        put = strike * np.maximum(p, 0.0)  # clips round-off (|p| < 1e-12) of far out-of-the-money puts
         put_delta = strike * dp / spot
         if not is_call:
             return put, put_delta

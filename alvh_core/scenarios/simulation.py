@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -47,7 +48,9 @@ def _nyse():
     try:
         import exchange_calendars as xcals
 
-        return xcals.get_calendar("XNYS")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return xcals.get_calendar("XNYS")
     except Exception:  # pragma: no cover - calendar package missing or broken
         return None
 
@@ -65,7 +68,9 @@ def steps_to(expiry: dt.date, asof: dt.date) -> int:
         first, last = cal.first_session.date(), cal.last_session.date()
         if first <= asof and expiry <= last:
             start = asof + dt.timedelta(days=1)
-            sessions = cal.sessions_in_range(start.isoformat(), expiry.isoformat())
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sessions = cal.sessions_in_range(start.isoformat(), expiry.isoformat())
             return int(len(sessions))
     return int(np.busday_count(asof + dt.timedelta(days=1), expiry + dt.timedelta(days=1)))
 

@@ -1,0 +1,115 @@
+"""Calibration: parameter recovery on simulated data, and the fit to the shared SPX/VIX history."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pytest
+
+from alvh_core.cli import main
+from alvh_core.models import MarketState
+from alvh_core.scenarios import bootstrap_paths, load_default_params
+from alvh_core.scenarios.calibration import _neg_loglik, calibrate, fit_qmle, joint_stats, simulate_stationary
+from alvh_core.scenarios.hn_garch import GarchParams, simulate_returns
+
+
+def test_qmle_recovers_known_parameters():
+    true = GarchParams(omega=1e-7, alpha=3e-6, beta=0.80, gamma=250.0, lam=2.0)
+    z = np.random.default_rng(4).standard_normal((6000, 1))
+    r, _ = simulate_returns(true, np.array([true.long_run_variance]), 0.0, z)
+    fit, ll = fit_qmle(r[0])
+    assert fit.persistence == pytest.approx(true.persistence, abs=0.02)
+    assert math.sqrt(fit.long_run_variance) == pytest.approx(math.sqrt(true.long_run_variance), rel=0.15)
+    assert fit.gamma == pytest.approx(true.gamma, rel=0.4)  # gamma is loosely identified in 6000 days
+    # the optimiser found at least the likelihood of the true parameters
+    theta_true = np.array([math.log(true.omega), math.log(true.alpha), math.log(true.beta / (1 - true.beta)),
+                           true.gamma, true.lam])
+    ll_true = -_neg_loglik(theta_true, r[0].tolist(), None, float(np.var(r[0])), 0.0) - 0.5 * r.size * math.log(2 * math.pi)
+    assert ll >= ll_true - 1e-6
+
+
+def test_joint_stats_on_a_known_series():
+    r = np.array([0.01, -0.02, 0.01, -0.01] * 30)
+    vix = 20 * np.exp(np.concatenate([[0.0], np.cumsum(-4 * r)]))
+    s = joint_stats(r, vix)
+    assert s["corr(r, dlnVIX)"] == pytest.approx(-1.0)
+    assert s["beta dlnVIX on r"] == pytest.approx(-4.0)
+    assert s["freq SPX day < -3% (per 1000 days)"] == 0.0
+
+
+def test_shipped_parameters_say_where_they_come_from():
+    p = load_default_params()
+    assert "1990" in p.provenance and "2018" in p.provenance
+
+
+@pytest.fixture(scope="module")
+def report(shared_data):
+    return calibrate(shared_data, n_paths=100)
+
+
+def test_calibration_reproduces_the_key_statistics(report):
+    shipped = load_default_params()
+    fitted = report.params
+    assert fitted.real_world().persistence == pytest.approx(shipped.real_world().persistence, abs=0.003)
+    assert fitted.variance_ratio == pytest.approx(shipped.variance_ratio, rel=0.02)
+    st = {s.name: s for s in report.stats}
+    assert st["mean VIX"].data == pytest.approx(19.26, abs=0.05)
+    assert st["mean VIX"].model == pytest.approx(st["mean VIX"].data, abs=1.0)
+    assert st["mean realised vol next 21d (points)"].model == pytest.approx(15.09, abs=1.0)
+    assert 25 < st["VIX AR(1) half-life, trading days"].model < 50
+    assert -5.0 < st["beta dlnVIX on r"].model < -3.0
+    assert st["beta dlnVIX on r, down days"].model < st["beta dlnVIX on r, up days"].model < 0
+    assert st["corr(r, dlnVIX)"].model < -0.6
+    # known limit (no jumps, one variance factor): the model's tails are THINNER than the data's
+    assert 0 < st["freq SPX day < -3% (per 1000 days)"].model < st["freq SPX day < -3% (per 1000 days)"].data
+    assert st["freq VIX > 30 (share of days)"].model < st["freq VIX > 30 (share of days)"].data
+
+
+def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
+    out = tmp_path / "p.json"
+    code = main(["calibrate", "--data", str(shared_data), "--start", "2012-01-01", "--end", "2018-12-31",
+                 "--paths", "20", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "half-life" in captured.out
+    from alvh_core.scenarios.params import load_params
+
+    p = load_params(out)
+    assert "2012" in p.provenance
+    assert json.loads(out.read_text())["span"].startswith("2012")
+
+
+def test_cli_calibrate_bad_input_is_one_line(tmp_path, capsys):
+    (tmp_path / "spx_daily.csv").write_text("date,close\n2020-01-02,abc\n")
+    (tmp_path / "vix_daily.csv").write_text("date,close\n2020-01-02,12\n")
+    assert main(["calibrate", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "spx_daily.csv" in err
+    assert main(["calibrate", "--data", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_bootstrap_paths_start_at_today_and_resample_history(shared_data):
+    from alvh_core.history.data import load_daily
+
+    hist = load_daily(shared_data).slice("1990-01-01", "2018-12-31")
+    m = MarketState(spot=5000.0, vix=20.0, asof=dt.date(2025, 3, 3))
+    p = bootstrap_paths(hist, m, 30, 1000, seed=2)
+    assert p.spot.shape == (1000, 31)
+    assert np.all(p.spot[:, 0] == 5000.0) and np.allclose(100 * p.vix[:, 0], 20.0)
+    r = np.diff(np.log(p.spot), axis=1)
+    data_r = np.diff(np.log(hist.spx))
+    assert np.std(r) == pytest.approx(np.std(data_r), rel=0.2)
+    put, delta = p.spx_option("P", 4800.0, 30 / 252)
+    assert np.all(put >= 0) and np.all(delta <= 1e-6)
+    q = bootstrap_paths(hist, m, 30, 1000, seed=2)
+    np.testing.assert_array_equal(p.spot, q.spot)
+
+
+def test_stationary_simulation_is_reproducible():
+    p = load_default_params()
+    a = simulate_stationary(p, 4, 50, seed=1, burn=10)
+    b = simulate_stationary(p, 4, 50, seed=1, burn=10)
+    np.testing.assert_array_equal(a[1], b[1])
