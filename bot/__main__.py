@@ -1,0 +1,56 @@
+"""``python -m bot``: run the Slack app (Socket Mode with SLACK_APP_TOKEN, else waitress on $PORT).
+
+``python -m bot daily --once``: post today's daily summaries for every subscribed channel and exit
+(exit 1 when any post failed).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd")
+    sub.add_parser("serve", help="run the app (default)")
+    d = sub.add_parser("daily", help="daily summaries")
+    d.add_argument("--once", action="store_true", help="post today's summaries now and exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.redaction import install_log_redaction
+
+    install_log_redaction()  # tokens and the signing secret never reach a log line
+    settings = Settings()
+    if not settings.slack_bot_token or not settings.slack_signing_secret and not settings.socket_mode:
+        print("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)", file=sys.stderr)
+        return 2
+
+    from bot.app import build_app, serve_http, serve_socket_mode, web_client
+    from bot.schedule import DailyScheduler, run_daily, slack_poster
+    from bot.services import default_services
+
+    services = default_services(settings)
+    if args.cmd == "daily":
+        if not args.once:
+            parser.error("daily needs --once (the running app schedules posts itself)")
+        results = run_daily(services, slack_poster(web_client(settings)), force=True)
+        for r in results:
+            print(f"{r.date} {r.team_id}/{r.channel_id}: {r.status}{' ' + r.error if r.error else ''}")
+        if not results:
+            print("nothing to post (not a trading day, no subscriptions, or already posted today)")
+        return 1 if any(r.status == "failed" for r in results) else 0
+
+    app = build_app(settings, services)
+    DailyScheduler(services, slack_poster(app.client)).start()
+    if settings.socket_mode:
+        serve_socket_mode(app, settings.slack_app_token or "")
+    else:
+        serve_http(app, settings.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Build the Bolt app from injected settings and services; serve it (waitress or Socket Mode).
+
+``build_app(settings, services) -> App``: the listeners (commands, messages, events, actions) are
+registered with the same ``Services`` and one ``Assistant``. ``flask_app(app)`` wraps it for waitress at
+``/slack/events`` (plus ``GET /healthz``). ``serve_http`` runs waitress (production server, not Bolt's
+development server); ``serve_socket_mode`` uses ``SLACK_APP_TOKEN``.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.assistant import Assistant
+from bot.listeners import actions, commands, events, messages
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+#: Largest request body accepted at /slack/events (bytes); larger ones get 413.
+MAX_BODY_BYTES = 1_000_000
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client with retries on 429 / 5xx / connection errors (``bot.slack_client``)."""
+    from bot.slack_client import make_web_client
+
+    return make_web_client(settings.slack_bot_token or None, settings.slack_api_url)
+
+
+def build_app(settings: Settings, services: Services) -> App:
+    """The Bolt app with every listener registered. Token verification (auth.test at start-up) is
+    skipped when the Web API is not Slack's (tests, GovSlack-like proxies)."""
+    app = App(client=web_client(settings), signing_secret=settings.slack_signing_secret,
+              token_verification_enabled=settings.uses_default_api and bool(settings.slack_bot_token),
+              process_before_response=False)
+    assistant = Assistant(services)
+    for module in (commands, messages, events, actions):
+        module.register(app, services, assistant)
+    return app
+
+
+def flask_app(app: App) -> Flask:
+    handler = SlackRequestHandler(app)
+    web = Flask("alvh-bot")
+    # Slack's payloads are a few kB; a larger body is refused with 413 before it is read or verified.
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @web.post("/slack/events")
+    def slack_events():  # type: ignore[no-untyped-def]
+        stamp = request.headers.get("X-Slack-Request-Timestamp")
+        if stamp is not None and not stamp.isdigit():  # Bolt's verifier would raise (500) on int()
+            return {"error": "invalid request timestamp"}, 401
+        try:
+            return handler.handle(request)
+        except ValueError:  # Bolt parses the body before verifying it: undecodable JSON/form -> 400
+            log.warning("malformed request body at /slack/events (%d bytes)", request.content_length or 0)
+            return {"error": "malformed request body"}, 400
+
+    @web.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return {"ok": True}
+
+    return web
+
+
+def serve_http(app: App, port: int, host: str = "0.0.0.0", threads: int = 8) -> None:
+    from waitress import serve
+
+    log.info("HTTP mode: waitress on %s:%d /slack/events", host, port)
+    serve(flask_app(app), host=host, port=port, threads=threads, max_request_body_size=MAX_BODY_BYTES)
+
+
+def serve_socket_mode(app: App, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("Socket Mode")
+    SocketModeHandler(app, app_token).start()

@@ -1,0 +1,567 @@
+"""The assistant: ``/alvh`` commands and thread questions in, ``Reply`` out. Slack-agnostic.
+
+Both the Slack listeners and ``alvh chat`` call ``Assistant.command`` / ``Assistant.question``; the
+assistant parses with the shared grammar (via ``bot.core``), calls alvh_core, stores what it must
+(positions, marks, subscriptions, every question and answer with its analysis and assumptions) and
+returns a ``Reply``. Input errors return an ephemeral Reply with the subcommand's usage, and store
+nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from alvh_core.models import IronCondor, MarketState
+from bot import core
+from bot.core import GrammarError
+from bot.market_data import Mark
+from bot.reply import Button, Reply, Table, table_text
+from bot.services import Services
+
+USAGE: dict[str, str] = {
+    "open": "/alvh open SPX IC 5600/5650/6150/6200 45DTE x10 @4.80   (long put/short put/short call/long call, "
+            "expiry as 45DTE or 2026-12-18, quantity, credit per condor in points); no text opens a form",
+    "list": "/alvh list   (open positions of this workspace)",
+    "status": "/alvh status [id]   (marks, greeks and P&L now; default: your latest position)",
+    "mark": "/alvh mark spot 5600 vix 18.5   (record today's SPX and VIX marks for this workspace)",
+    "hedge": "/alvh hedge [id]   (size the layered VIX call hedge)",
+    "compare": "/alvh compare [id]   (hold / leg out / close tested / ALVH / take-profit-stop by EV and risk)",
+    "close": "/alvh close id",
+    "daily": "/alvh daily on [HH:MM] | /alvh daily off   (post a summary here each NYSE trading day, New York time)",
+    "help": "/alvh help",
+}
+
+QUESTIONS_HELP = [
+    "what if SPX 5600 and VIX 32 in 5 days?",
+    "how many VIX calls to hedge 10 condors?",
+    "greeks / P&L now",
+    "should I leg out?",
+    "explain gamma (or vega, ALVH, CVaR, ...)",
+    "what did we decide on Tuesday?",
+]
+
+#: Practitioner adjustment rules used in the daily summary (documented thresholds).
+TAKE_PROFIT_FRACTION = 0.5      # close at 50% of max profit
+STOP_MULTIPLE = 2.0             # close when the loss reaches 2x the credit
+TESTED_DELTA = 0.30             # a short strike with |delta| >= 0.30 is tested
+TIME_EXIT_DTE = 21              # manage or close inside 21 days
+DEFAULT_DAILY_TIME = "16:15"    # New York time, after the cash close
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who asks and where: Slack team, user, channel (the terminal uses team 'local')."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+
+
+def money(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    if v != v:
+        return "n/a"
+    return f"-${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+
+
+def num(x: Any, fmt: str = ".2f") -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    return "n/a" if v != v else format(v, fmt)
+
+
+def pct(x: Any) -> str:
+    try:
+        return f"{100 * float(x):.1f}%"
+    except (TypeError, ValueError):
+        return "n/a"
+
+
+def input_error_text(exc: BaseException) -> str:
+    from alvh_core.cli.common import one_line_error
+
+    return one_line_error(exc)
+
+
+class Assistant:
+    """Commands and thread questions of one deployment (any number of teams)."""
+
+    def __init__(self, services: Services):
+        self.s = services
+
+    # ===== entry points ===========================================================================
+    def command(self, ctx: Ctx, text: str) -> Reply:
+        """Run one ``/alvh`` command (``text`` without the ``/alvh``)."""
+        text = (text or "").strip()
+        word = text.split()[0].lower() if text else "help"
+        try:
+            cmd = core.parse_command(text or "help", self.s.today())
+        except (GrammarError, ValidationError, ValueError) as exc:
+            return self.usage_error(word, exc)
+        handler = getattr(self, f"_cmd_{cmd.kind}")
+        try:
+            return handler(ctx, cmd)
+        except (GrammarError, ValidationError) as exc:
+            return self.usage_error(cmd.kind, exc)
+        except ValueError as exc:  # the engine refused the request (e.g. an expired position)
+            return self.problem(exc)
+
+    def usage_error(self, word: str, exc: BaseException | str) -> Reply:
+        msg = exc if isinstance(exc, str) else input_error_text(exc)
+        usage = USAGE.get(word) or "\n".join(USAGE.values())
+        return Reply(kind="error", title="Could not read that", status="error", ephemeral=True,
+                     text=f"{msg}\nUsage: {usage}", notes=[f":warning: {msg}", f"*Usage:* `{usage}`"])
+
+    def problem(self, exc: BaseException | str) -> Reply:
+        msg = exc if isinstance(exc, str) else input_error_text(exc)
+        return Reply(kind="error", title="Cannot do that", status="error", ephemeral=True, text=msg,
+                     notes=[f":warning: {msg}"])
+
+    def question(self, ctx: Ctx, position_id: int | None, text: str) -> Reply:
+        """Answer a question about position ``position_id`` (the thread's position)."""
+        history = self._history_question(ctx, position_id, text)
+        if history is not None:
+            return history
+        try:
+            q = core.parse_question(text)
+        except (GrammarError, ValidationError, ValueError) as exc:
+            return self._unknown_question(input_error_text(exc))
+        if q.kind == "explain":
+            answer = core.explain(q.term)
+            if answer is None:
+                return Reply(kind="explain", title=f"Explain: {q.term}"[:150], position_id=position_id,
+                             text=f"I have no entry for '{q.term}'. Try: delta, gamma, vega, theta, ALVH, CVaR, "
+                                  "leg out, tested wing, variance risk premium.")
+            return Reply(kind="explain", title=f"Explain: {q.term}"[:150], text=answer, notes=[answer],
+                         position_id=position_id)
+        if q.kind == "unknown":
+            return self._unknown_question()
+        row = self._position_row(ctx, position_id)
+        if isinstance(row, Reply):
+            return row
+        condor = self.s.store.condor_of(row)
+        market = self._market(ctx)
+        if isinstance(market, Reply):
+            return market
+        state, mark = market
+        try:
+            if q.kind == "what_if":
+                spot, vix, days = q.resolve(state, condor.expiry)
+                return self._what_if(row, condor, state, mark, spot, vix, days)
+            if q.kind == "hedge_size":
+                return self._hedge(row, condor, state, mark, condors=q.condors)
+            if q.kind == "greeks":
+                return self._status(row, condor, state, mark)
+            if q.kind == "should_leg_out":
+                return self._compare(row, condor, state, mark)
+        except ValueError as exc:
+            return self.problem(exc)
+        return self._unknown_question()
+
+    def button(self, ctx: Ctx, what: str, position_id: int) -> Reply:
+        """A result's button: ``hedge``, ``compare`` or ``what_if`` (SPX -5%, VIX +5 points, today)."""
+        row = self._position_row(ctx, position_id)
+        if isinstance(row, Reply):
+            return row
+        market = self._market(ctx)
+        if isinstance(market, Reply):
+            return market
+        state, mark = market
+        condor = self.s.store.condor_of(row)
+        try:
+            if what == "hedge":
+                return self._hedge(row, condor, state, mark)
+            if what == "compare":
+                return self._compare(row, condor, state, mark)
+            reply = self._what_if(row, condor, state, mark, state.spot * 0.95, state.vix + 5.0, 0)
+            reply.notes.append("Ask in this thread for any other scenario, e.g. _what if SPX 5600 and VIX 32 in 5 days?_")
+            return reply
+        except ValueError as exc:
+            return self.problem(exc)
+
+    def record(self, ctx: Ctx, thread_ts: str | None, question: str, reply: Reply) -> None:
+        """Keep the question and its answer (with the analysis and assumptions) in SQLite."""
+        if reply.ephemeral:
+            return
+        self.s.store.record_exchange(ctx.team_id, ctx.channel_id, thread_ts, reply.position_id, ctx.user_id,
+                                     question, reply.text, reply.kind, reply.analysis_json, reply.assumptions)
+
+    def chart_png(self, ctx: Ctx, reply: Reply) -> bytes | None:
+        """PNG chart of the reply's position (at expiry, today, and with the hedge for a hedge reply)."""
+        from bot import charts
+
+        if reply.position_id is None:
+            return None
+        row = self.s.store.position(ctx.team_id, reply.position_id)
+        if row is None:
+            return None
+        condor = self.s.store.condor_of(row)
+        market = self._market(ctx)
+        state = None if isinstance(market, Reply) else market[0]
+        points = None
+        if reply.kind == "hedge" and reply.analysis_json and state is not None:
+            points = hedge_points(json.loads(reply.analysis_json), state.spot)
+        return charts.pnl_chart(condor, state, points, title=f"#{reply.position_id} {condor.describe()}")
+
+    # ===== commands ===============================================================================
+    def _cmd_help(self, ctx: Ctx, cmd: Any = None) -> Reply:
+        topic = (getattr(cmd, "topic", None) or "").strip().lower()
+        if topic in USAGE:
+            return Reply(kind="help", title=f"/alvh {topic}", text=USAGE[topic], ephemeral=True,
+                         notes=[f"`{USAGE[topic]}`"])
+        if topic and core.explain(topic):
+            answer = core.explain(topic) or ""
+            return Reply(kind="help", title=f"Explain: {topic}"[:150], text=answer, notes=[answer], ephemeral=True)
+        lines = list(USAGE.values())
+        text = "Commands:\n" + "\n".join(lines) + "\n\nIn a result's thread, ask:\n" + "\n".join(QUESTIONS_HELP)
+        return Reply(kind="help", title="ALVH desk bot", text=text, ephemeral=True,
+                     notes=["*Commands*\n" + "\n".join(f"• `{u}`" for u in lines),
+                            "*In a result's thread, ask*\n" + "\n".join(f"• {q}" for q in QUESTIONS_HELP)])
+
+    def _cmd_open(self, ctx: Ctx, cmd: Any) -> Reply:
+        condor: IronCondor = cmd.position
+        if condor.opened is None:
+            condor = condor.model_copy(update={"opened": self.s.today()})
+        pid = self.s.store.add_position(ctx.team_id, ctx.user_id, ctx.channel_id, condor)
+        row = self.s.store.position(ctx.team_id, pid)
+        market = self._market(ctx)
+        if isinstance(market, Reply):
+            note = f"No SPX/VIX marks yet, so no analysis. Record them: {USAGE['mark']}"
+            return Reply(kind="open", title=f"Position #{pid} recorded", position_id=pid, start_thread=True,
+                         text=f"Recorded #{pid}: {condor.describe()}\n{note}",
+                         fields=[("Position", condor.describe())], notes=[note], chart=True)
+        state, mark = market
+        reply = self._status(row, condor, state, mark)
+        reply.kind = "open"
+        reply.title = f"Recorded #{pid}: {condor.describe()}"[:150]
+        return reply
+
+    def _cmd_list(self, ctx: Ctx, cmd: Any) -> Reply:
+        rows = self.s.store.open_positions(ctx.team_id)
+        if not rows:
+            return Reply(kind="list", title="Open positions", text="No open positions. " + USAGE["open"])
+        today = self.s.today()
+        table = Table(columns=["id", "position", "DTE", "opened by"],
+                      rows=[[f"#{r['id']}", r["description"], str(self.s.store.condor_of(r).dte(today)),
+                             r["user_id"] or ""] for r in rows])
+        return Reply(kind="list", title=f"Open positions ({len(rows)})", text=table_text(table), table=table)
+
+    def _cmd_status(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, self._status)
+
+    def _cmd_hedge(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, lambda *a: self._hedge(*a, condors=cmd.condors))
+
+    def _cmd_compare(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, lambda *a: self._compare(
+            *a, n_paths=cmd.paths, seed=cmd.seed, premia=cmd.premia, costs=cmd.costs))
+
+    def _cmd_mark(self, ctx: Ctx, cmd: Any) -> Reply:
+        today = self.s.today()
+        asof = cmd.marks.asof or today
+        if asof > today:
+            return self.usage_error("mark", f"mark date {asof} is in the future")
+        spot, vix = cmd.marks.spot, cmd.marks.vix
+        self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
+        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
+        return Reply(kind="mark", title="Marks recorded", text=text,
+                     fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
+
+    def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
+        pid = int(cmd.id)
+        if not self.s.store.close_position(ctx.team_id, pid):
+            return self.usage_error("close", f"no open position #{pid} in this workspace")
+        return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
+                     text=f"Position #{pid} closed by <@{ctx.user_id}>.")
+
+    def _cmd_daily(self, ctx: Ctx, cmd: Any) -> Reply:
+        if not cmd.on:
+            self.s.store.unsubscribe(ctx.team_id, ctx.channel_id)
+            return Reply(kind="daily", title="Daily summary off",
+                         text="This channel no longer gets the daily adjustment summary.")
+        hhmm = cmd.time.strftime("%H:%M") if cmd.time else DEFAULT_DAILY_TIME
+        self.s.store.subscribe(ctx.team_id, ctx.channel_id, hhmm, ctx.user_id)
+        return Reply(kind="daily", title="Daily summary on",
+                     text=f"This channel gets the adjustment summary each NYSE trading day at {hhmm} New York time.")
+
+    # ===== helpers ================================================================================
+    def _position_row(self, ctx: Ctx, position_id: int | None) -> dict[str, Any] | Reply:
+        if position_id is not None:
+            row = self.s.store.position(ctx.team_id, int(position_id))
+            if row is None:
+                return self.usage_error("status", f"no position #{position_id} in this workspace")
+            return row
+        row = (self.s.store.latest_open_position(ctx.team_id, ctx.user_id, ctx.channel_id)
+               or self.s.store.latest_open_position(ctx.team_id, ctx.user_id)
+               or self.s.store.latest_open_position(ctx.team_id))
+        if row is None:
+            return self.usage_error("open", "no open position yet; open one first")
+        return row
+
+    def _market(self, ctx: Ctx) -> tuple[MarketState, Mark] | Reply:
+        today = self.s.today()
+        mark = self.s.market_data.latest(ctx.team_id, today)
+        if mark is None:
+            return Reply(kind="error", title="No marks", ephemeral=True, status="error",
+                         text=f"No SPX/VIX marks yet. Record them: {USAGE['mark']}")
+        return MarketState(spot=mark.spot, vix=mark.vix, asof=today), mark
+
+    def _with_position(self, ctx: Ctx, position_id: int | None, fn: Any) -> Reply:
+        row = self._position_row(ctx, position_id)
+        if isinstance(row, Reply):
+            return row
+        market = self._market(ctx)
+        if isinstance(market, Reply):
+            return market
+        state, mark = market
+        return fn(row, self.s.store.condor_of(row), state, mark)
+
+    def _mark_note(self, mark: Mark, today: dt.date) -> str:
+        stale = "" if mark.asof >= today else f" (stale: {(today - mark.asof).days} days old)"
+        return f"marks SPX {mark.spot:,.2f} / VIX {mark.vix:.2f} as of {mark.asof}, {mark.source}{stale}"
+
+    def _buttons(self, pid: int, skip: str = "") -> list[Button]:
+        out = []
+        for action, label in (("alvh_hedge", "Size hedge"), ("alvh_compare", "Compare choices"),
+                              ("alvh_whatif", "What if SPX -5%?")):
+            if action != skip:
+                out.append(Button(action_id=action, text=label, value=str(pid)))
+        return out
+
+    # ----- analysis ------------------------------------------------------------------------------
+    @staticmethod
+    def _analysis_parts(a: Any) -> tuple[list[tuple[str, str]], Table]:
+        """Key figures and the legs table of an ``alvh_core.analysis.Analysis``."""
+        lo, hi = a.breakevens
+        fields = [
+            ("P&L now", f"{money(a.pnl_now)} ({pct(a.pnl_now_pct_of_max)} of max)"),
+            ("Days to expiry", "expired" if a.expired else str(a.dte)),
+            ("Max profit / loss", f"{money(a.max_profit)} / {money(-a.max_loss)}"),
+            ("Break-evens", f"{num(lo, ',.0f')} / {num(hi, ',.0f')}"),
+            ("P(profit) at expiry", pct(a.prob_profit)),
+            ("Tested wing", a.tested_wing),
+            ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
+            ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
+            ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
+        ]
+        rows = [[f"{leg.role} {leg.strike:g}", num(leg.mark),
+                 "n/a" if leg.iv is None else f"{100 * leg.iv:.1f}", f"{leg.delta:+.3f}"] for leg in a.legs]
+        return fields, Table(columns=["leg", "mark", "IV", "delta"], rows=rows)
+
+    def _status(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark) -> Reply:
+        pid = int(row["id"])
+        a = core.analyze(condor, state)
+        fields, table = self._analysis_parts(a)
+        assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
+        text = (f"#{pid} {condor.describe()}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
+                + f"\n{table_text(table)}")
+        return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
+                     assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
+                     chart=True, analysis_json=a.model_dump_json())
+
+    def _what_if(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
+                 spot: float | None, vix: float | None, days: int) -> Reply:
+        pid = int(row["id"])
+        a = core.what_if(condor, state, spot=spot, vix=vix, days=days)
+        fields, table = self._analysis_parts(a)
+        w = a.what_if
+        scen = (f"SPX {num(a.market.spot, ',.0f')}, VIX {num(a.market.vix, '.1f')}, "
+                f"{days} day{'s' if days != 1 else ''} on ({a.market.asof})")
+        fields[0] = ("P&L in the scenario", fields[0][1])
+        fields.insert(0, ("Scenario", scen))
+        fields.insert(2, ("Change vs now", money(w.pnl_change) if w is not None else "n/a"))
+        notes = list(w.notes) if w is not None else []
+        assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
+        text = f"What if {scen} (#{pid}):\n" + "\n".join(f"{k}: {v}" for k, v in fields)
+        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields[:10], table=table,
+                     notes=notes, assumptions=assumptions, position_id=pid, analysis_json=a.model_dump_json())
+
+    def _hedge(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
+               condors: int | None = None) -> Reply:
+        pid = int(row["id"])
+        plan = core.size_hedge(condor, state, condors=condors)
+        what = plan.kind.replace("_", " ").lower()
+        strikes = f" {plan.strikes[0]:g}/{plan.strikes[1]:g}" if plan.strikes else ""
+        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {plan.instrument.replace('_', ' ')}"
+                            f"{strikes} exp {plan.hedge_expiry}"),
+                  ("For", f"{plan.condors} condors, {plan.wing} wing ({pct(plan.share)} of the stress loss)"),
+                  ("Cost (incl. trading costs)", money(plan.cost)),
+                  ("Margin / capital", money(plan.margin)),
+                  ("Unit price", f"{num(plan.unit_price)} pts ({what}); VX future {num(plan.vix_future)}"),
+                  ("Trigger", f"|short delta| {plan.short_delta:.2f} vs {plan.trigger:.2f}: "
+                              f"{'layer on' if plan.trigger_hit else 'not yet'}"),
+                  ("Beta used", f"{plan.beta:+.2f} ({plan.beta_source})"[:200]),
+                  ("Stress", f"SPX {plan.stress_spx:,.0f} / VIX {plan.stress_vix:.1f}: wing loses {money(plan.wing_loss)}")]
+        table = Table(columns=["SPX move", "SPX", "VIX", "condor", "hedge", "net"],
+                      rows=[[f"{100 * r.spx_move:+.0f}%", f"{r.spx:,.0f}", f"{r.vix:.1f}", money(r.condor_pnl),
+                             money(r.hedge_pnl), money(r.net_pnl)] for r in plan.scenarios])
+        assumptions = [self._mark_note(mark, state.asof), *plan.assumptions]
+        text = (f"Hedge for #{pid}:\n" + "\n".join(f"{k}: {v}" for k, v in fields) + f"\n{table_text(table)}")
+        return Reply(kind="hedge", title=f"ALVH hedge for #{pid}: {plan.contracts} contracts"[:150], text=text,
+                     fields=fields, table=table, assumptions=assumptions, position_id=pid,
+                     buttons=self._buttons(pid, skip="alvh_hedge"), start_thread=True, chart=True,
+                     analysis_json=plan.model_dump_json())
+
+    def _compare(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
+                 n_paths: int | None = None, seed: int | None = None, premia: bool = True,
+                 costs: bool = True) -> Reply:
+        pid = int(row["id"])
+        c = core.compare(condor, state, n_paths=n_paths or self.s.compare_paths,
+                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs)
+        rows = []
+        for name, m in c.strategies.items():
+            d = c.vs_leg_out.get(name)
+            rows.append([name, money(m.ev), money(m.ev_se), money(m.cvar95), pct(m.p_loss), money(m.worst),
+                         "" if d is None or name == "leg_out" else f"{money(d.diff)} ± {money(d.se)}"])
+        table = Table(columns=["strategy", "EV", "±SE", "CVaR95", "P(loss)", "worst", "vs leg out"], rows=rows)
+        notes = [f"*Verdict:* {verdict(c)}"]
+        if c.seed_claims.summary:
+            notes.append(f"*ALVH claims on these paths:* {c.seed_claims.summary}")
+        assumptions = [self._mark_note(mark, state.asof),
+                       *[f"{k}: {v}" for k, v in c.assumptions.model_dump(mode="json").items()]]
+        text = f"Management choices for #{pid}:\n{table_text(table)}\n" + "\n".join(
+            n.replace("*", "") for n in notes)
+        return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,
+                     notes=notes, assumptions=assumptions, position_id=pid,
+                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True,
+                     analysis_json=c.model_dump_json())
+
+    def _unknown_question(self, why: str | None = None) -> Reply:
+        text = (f"{why}\n" if why else "") + "I can answer, in this thread:\n" + "\n".join(
+            f"• {q}" for q in QUESTIONS_HELP)
+        return Reply(kind="unknown", title="What I can answer", text=text, notes=[text])
+
+    # ----- "what did we decide on Tuesday?" -------------------------------------------------------
+    _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+    def _history_question(self, ctx: Ctx, position_id: int | None, text: str) -> Reply | None:
+        t = text.lower()
+        if not re.search(r"\b(decide|decided|discuss|discussed|said|say|history)\b", t):
+            return None
+        today = self.s.today()
+        day = None
+        for i, name in enumerate(self._DAYS):
+            if name in t:
+                back = (today.weekday() - i) % 7 or 7
+                day = today - dt.timedelta(days=back)
+        if "yesterday" in t:
+            day = today - dt.timedelta(days=1)
+        if "today" in t:
+            day = today
+        from bot.services import DESK_TZ
+        if day is None:
+            start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+            end = self.s.clock() + dt.timedelta(days=1)
+            label = "so far"
+        else:
+            start = dt.datetime.combine(day, dt.time(0), DESK_TZ).astimezone(dt.timezone.utc)
+            end = start + dt.timedelta(days=1)
+            label = f"on {day:%A %Y-%m-%d}"
+        msgs = self.s.store.messages_between(ctx.team_id, start, end, position_id)
+        answers = [m for m in msgs if m["role"] == "answer"][-8:]
+        if not answers:
+            return Reply(kind="history", title="History", position_id=position_id,
+                         text=f"Nothing recorded {label} for this position.")
+        lines = [f"{m['created_at'][:16].replace('T', ' ')} UTC [{m['kind']}] {m['text'].splitlines()[0][:200]}"
+                 for m in answers]
+        text = f"What the thread recorded {label}:\n" + "\n".join(lines)
+        return Reply(kind="history", title=f"Recorded {label}", text=text, notes=["\n".join(lines)],
+                     position_id=position_id)
+
+    # ===== daily summary ==========================================================================
+    def daily_summary(self, team_id: str, channel_id: str) -> Reply:
+        """The adjustment summary of a channel's open positions for today (stores a snapshot per position)."""
+        today = self.s.today()
+        rows = self.s.store.open_positions(team_id, channel_id)
+        mark = self.s.market_data.latest(team_id, today)
+        title = f"Daily adjustment summary {today:%a %Y-%m-%d}"
+        if not rows:
+            return Reply(kind="daily_summary", title=title, text=f"{title}\nNo open positions in this channel.")
+        if mark is None:
+            return Reply(kind="daily_summary", title=title,
+                         text=f"{title}\nNo SPX/VIX marks yet: {USAGE['mark']}")
+        state = MarketState(spot=mark.spot, vix=mark.vix, asof=today)
+        sections = []
+        table_rows = []
+        for row in rows:
+            condor = self.s.store.condor_of(row)
+            pid = int(row["id"])
+            if condor.expiry < today:
+                sections.append(f"*#{pid}* {condor.describe()}: expired {condor.expiry}; close it: `/alvh close {pid}`")
+                continue
+            a = core.analyze(condor, state)
+            pnl = a.pnl_now
+            tested = a.tested_wing
+            sd_vals = [a.short_put_delta, a.short_call_delta]
+            advice = suggest_adjustment(condor, today, pnl, [abs(x) for x in sd_vals])
+            hedges = self.s.store.analyses(team_id, pid, "hedge")
+            hedge_txt = (f"hedge sized {hedges[-1]['created_at'][:10]}" if hedges else "no hedge recorded")
+            prev = self.s.store.analyses(team_id, pid, "daily")
+            prev = [p for p in prev if p["asof"] < today.isoformat()]
+            changed = "first summary"
+            if prev:
+                before = json.loads(prev[-1]["result_json"])
+                if before.get("pnl") is not None and pnl is not None:
+                    changed = (f"P&L {money(float(pnl) - before['pnl'])}, SPX {mark.spot - before['spot']:+,.0f}, "
+                               f"VIX {mark.vix - before['vix']:+.1f} since {before['asof']}")
+            snap = {"pnl": None if pnl is None else float(pnl), "spot": mark.spot, "vix": mark.vix,
+                    "asof": today.isoformat(), "advice": advice}
+            self.s.store.record_exchange(team_id, channel_id, None, pid, None, f"daily summary {today}",
+                                         f"#{pid}: {advice}", "daily", json.dumps(snap),
+                                         [self._mark_note(mark, today)])
+            table_rows.append([f"#{pid}", money(pnl), str(condor.dte(today)), tested,
+                               " / ".join(num(v) for v in sd_vals) or "n/a"])
+            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
+        table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
+        text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
+            s.replace("*", "").replace("_", "") for s in sections)
+        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections,
+                     assumptions=[self._mark_note(mark, today),
+                                  f"rules: take profit at {TAKE_PROFIT_FRACTION:.0%} of max profit, stop at "
+                                  f"{STOP_MULTIPLE:g}x credit, tested when |short delta| >= {TESTED_DELTA}, "
+                                  f"manage inside {TIME_EXIT_DTE} DTE"])
+
+
+def verdict(c: Any) -> str:
+    """One sentence: which choice has the best EV and whether its edge over legging out is > 2 SE."""
+    best = max(c.strategies, key=lambda n: c.strategies[n].ev)
+    if best == "leg_out":
+        return "legging out now has the highest expected value on these paths."
+    d = c.vs_leg_out[best]
+    if d.diff > 2 * d.se:
+        return (f"{best} beats legging out by {money(d.diff)} ± {money(d.se)} (more than 2 standard errors): "
+                "on expected value, do not leg out.")
+    return (f"{best} has the highest EV, but its edge over legging out ({money(d.diff)} ± {money(d.se)}) is "
+            "within 2 standard errors: decide on risk (CVaR, worst case) and cost.")
+
+
+def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]] | None:
+    """(SPX level, hedge P&L $) pairs from a hedge plan's scenario table, if it has one."""
+    out = [(float(r["spx"]), float(r["hedge_pnl"])) for r in plan.get("scenarios", [])]
+    return [(spot, 0.0), *out] if out else None
+
+
+def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
+    """The practitioner rule's suggestion and why (pure function of P&L, DTE and short deltas)."""
+    credit = condor.max_profit
+    if pnl == pnl and pnl >= TAKE_PROFIT_FRACTION * credit:
+        return (f"take profit: P&L {money(pnl)} is at least {TAKE_PROFIT_FRACTION:.0%} of the "
+                f"{money(credit)} credit")
+    if pnl == pnl and pnl <= -STOP_MULTIPLE * credit:
+        return f"stop out: loss {money(pnl)} reached {STOP_MULTIPLE:g}x the credit"
+    if short_deltas and max(short_deltas) >= TESTED_DELTA:
+        return (f"consider closing the tested wing or adding the ALVH hedge: short delta "
+                f"{max(short_deltas):.2f} >= {TESTED_DELTA}")
+    if condor.dte(today) <= TIME_EXIT_DTE:
+        return f"manage or close: {condor.dte(today)} days to expiry (gamma grows inside {TIME_EXIT_DTE} DTE)"
+    return "hold: no rule triggered"

@@ -1,0 +1,52 @@
+"""The only place bot/ touches alvh_core's engines: parse text, analyze, hedge, compare, explain.
+
+Thin pass-throughs, so the listeners and tests have one seam (and one import list) to read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from alvh_core import analysis, edge, glossary, grammar, hedge
+from alvh_core.analysis import Analysis
+from alvh_core.edge import Comparison
+from alvh_core.grammar import Command, GrammarError, Question
+from alvh_core.hedge import HedgePlan
+from alvh_core.models import IronCondor, MarketState
+
+__all__ = ["GrammarError", "Command", "Question", "parse_command", "parse_question", "parse_position",
+           "analyze", "what_if", "size_hedge", "compare", "explain"]
+
+
+def parse_command(text: str, asof: dt.date) -> Command:
+    """``/alvh`` text -> typed command (``.kind`` in open/list/status/mark/hedge/compare/close/daily/help)."""
+    return grammar.parse_command(text, asof)
+
+
+def parse_question(text: str) -> Question:
+    return grammar.parse_question(text)
+
+
+def parse_position(text: str, asof: dt.date) -> IronCondor:
+    return grammar.parse_position(text, asof)
+
+
+def analyze(condor: IronCondor, market: MarketState) -> Analysis:
+    return analysis.analyze(condor, market)
+
+
+def what_if(condor: IronCondor, market: MarketState, spot: float | None = None,
+            vix: float | None = None, days: int = 0) -> Analysis:
+    return analysis.what_if(condor, market, spot=spot, vix=vix, days=days)
+
+
+def size_hedge(condor: IronCondor, market: MarketState, condors: int | None = None) -> HedgePlan:
+    return hedge.size_hedge(condor, market, condors=condors)
+
+
+def compare(condor: IronCondor, market: MarketState, n_paths: int, seed: int,
+            premia: bool = True, costs: bool = True) -> Comparison:
+    return edge.compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs)
+
+
+def explain(term: str) -> str | None:
+    return glossary.explain(term)

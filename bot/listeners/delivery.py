@@ -1,0 +1,59 @@
+"""Posting a ``Reply`` to Slack: ephemeral errors, channel results that start a thread, the chart.
+
+``deliver`` is shared by every listener and by the daily scheduler, so a result looks the same
+whichever way it was asked for.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.assistant import Assistant, Ctx
+from bot.render import message_payload
+from bot.reply import Reply
+
+log = logging.getLogger("bot.delivery")
+
+
+def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
+            thread_ts: str | None = None, respond: Callable[..., Any] | None = None) -> str | None:
+    """Show ``reply`` to the user; returns the ts of the thread it lives in (None for ephemeral).
+
+    Ephemeral replies (usage, input errors) go through ``respond`` (the slash command's response_url)
+    or chat.postEphemeral, and nothing is stored. Other replies are posted in the channel (or in
+    ``thread_ts``); a result that starts a thread links the thread to its position; the exchange is
+    stored; the chart, when asked for, is uploaded into the thread.
+    """
+    payload = message_payload(reply)
+    if reply.ephemeral:
+        if respond is not None:
+            respond(response_type="ephemeral", replace_original=False, **payload)
+        else:
+            client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, thread_ts=thread_ts, **payload)
+        return None
+    try:
+        resp = client.chat_postMessage(channel=ctx.channel_id, thread_ts=thread_ts, **payload)
+    except SlackApiError as exc:
+        if respond is not None and exc.response.get("error") in ("not_in_channel", "channel_not_found"):
+            respond(response_type="in_channel", **payload)
+            assistant.record(ctx, None, question, reply)
+            return None
+        raise
+    ts = str(resp["ts"])
+    home = thread_ts or ts
+    if thread_ts is None and reply.start_thread:
+        assistant.s.store.link_thread(ctx.team_id, ctx.channel_id, ts, reply.position_id, reply.kind)
+    assistant.record(ctx, home, question, reply)
+    if reply.chart and assistant.s.charts and reply.position_id is not None:
+        try:
+            png = assistant.chart_png(ctx, reply)
+            if png:
+                client.files_upload_v2(channel=ctx.channel_id, thread_ts=home, content=png,
+                                       filename=f"alvh-{reply.position_id}-pnl.png",
+                                       title=f"P&L of #{reply.position_id} at expiry and today")
+        except Exception:  # a chart must never hide the answer
+            log.exception("chart upload failed for position %s", reply.position_id)
+    return home
