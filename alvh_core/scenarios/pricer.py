@@ -26,6 +26,7 @@ VIX futures and options (:class:`VixGridPricer`)
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from functools import lru_cache
 
@@ -46,7 +47,9 @@ N_COS = 192
 def lagrange4(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cubic Lagrange weights for nodes at offsets -1, 0, 1, 2 evaluated at t (0 <= t < 1)."""
     tm1, tm2, tp1 = t - 1.0, t - 2.0, t + 1.0
-    return (-t * tm1 * tm2 / 6.0, tp1 * tm1 * tm2 / 2.0, -tp1 * t * tm2 / 2.0, tp1 * t * tm1 / 6.0)
+    a = t * tm1
+    b = tp1 * tm2
+    return (a * tm2 * (-1.0 / 6.0), b * tm1 * 0.5, b * t * -0.5, a * tp1 * (1.0 / 6.0))
 
 
 def _stencil(pos: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -60,6 +63,18 @@ def _power_class(n: np.ndarray) -> np.ndarray:
     """n rounded up to a power of two (n >= 1)."""
     n = np.asarray(n)
     return (1 << np.ceil(np.log2(np.maximum(n, 1))).astype(np.int64)).astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class StateStencil:
+    """The strike-independent interpolation data of :meth:`SpxTablePricer.prepare` (arrays of one shape)."""
+
+    n: np.ndarray
+    base: np.ndarray
+    wh: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    inv_scale: np.ndarray
+    price_flat: np.ndarray
+    delta_flat: np.ndarray
 
 
 class SpxTablePricer:
@@ -144,34 +159,62 @@ class SpxTablePricer:
         return self._stack
 
     # ---- evaluation -----------------------------------------------------------------------
-    def put_per_strike(self, n: np.ndarray, x: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Put price per unit strike and its derivative in x = ln(S/K).
-
-        ``n`` (int >= 1, remaining trading days), ``x``, ``h`` (risk-neutral state h*) broadcast to a
-        common shape. Returns (p, dp/dx) of that shape.
-        """
-        n, x, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(x, float), np.asarray(h, float))
+    def prepare(self, n: np.ndarray, h: np.ndarray) -> "StateStencil":
+        """Strike-independent part of the interpolation for remaining days ``n`` and states ``h``
+        (broadcast): reuse it for every strike of the same expiry."""
+        n, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(h, dtype=float))
         if np.any(n < 1):
             raise ValueError("remaining days must be >= 1 (expiry is handled by the caller)")
         stack = self.table_stack(int(n.max()))
-        lnh = np.log(np.clip(h, H_LO, H_HI))
-        ih, th = _stencil((lnh - self.lnh[0]) / self.dlnh, N_H)
-        y = x / self.scale(_power_class(n), np.clip(h, H_LO, H_HI))
+        hc = np.clip(h, H_LO, H_HI)
+        ih, th = _stencil((np.log(hc) - self.lnh[0]) / self.dlnh, N_H)
+        return StateStencil(
+            n=n,
+            base=((n - 1) * N_H + ih) * self.n_y,
+            wh=lagrange4(th),
+            inv_scale=1.0 / self.scale(_power_class(n), hc),
+            price_flat=self._flat_parts(stack)[0],
+            delta_flat=self._flat_parts(stack)[1],
+        )
+
+    def _flat_parts(self, stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if getattr(self, "_parts_of", None) is not stack:
+            self._parts = (np.ascontiguousarray(stack.real).reshape(-1), np.ascontiguousarray(stack.imag).reshape(-1))
+            self._parts_of = stack
+        return self._parts
+
+    def put_per_strike(
+        self, n: np.ndarray, x: np.ndarray, h: np.ndarray, stencil: "StateStencil | None" = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Put price per unit strike and its derivative in x = ln(S/K).
+
+        ``n`` (int >= 1, remaining trading days), ``x``, ``h`` (risk-neutral state h*) broadcast to a
+        common shape. Returns (p, dp/dx) of that shape. ``stencil`` = ``prepare(n, h)`` if reused.
+        """
+        if stencil is None:
+            n, x, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(x, dtype=float),
+                                          np.asarray(h, dtype=float))
+            stencil = self.prepare(n, h)
+        st = stencil
+        x = np.broadcast_to(np.asarray(x, dtype=float), st.n.shape)
+        y = x * st.inv_scale
         iy, ty = _stencil((np.clip(y, -Y_MAX, Y_MAX) - self.y[0]) / DY, self.n_y)
-        wh = lagrange4(th)
         wy = lagrange4(ty)
-        flat = stack.reshape(-1)
-        base = ((n - 1) * N_H + ih) * self.n_y + iy
-        out = np.zeros(x.shape, dtype=complex)
+        base = st.base + iy
+        p = np.zeros(x.shape)
+        dp = np.zeros(x.shape)
         for b in range(4):
-            inner = np.zeros(x.shape, dtype=complex)
+            ip = np.zeros(x.shape)
+            idp = np.zeros(x.shape)
             for a in range(4):
-                inner += wy[a] * flat.take(base + (b * self.n_y + a))
-            out += wh[b] * inner
-        p, dp = out.real, out.imag
-        tau = n / TRADING_DAYS
+                idx = base + (b * self.n_y + a)
+                ip += wy[a] * st.price_flat.take(idx)
+                idp += wy[a] * st.delta_flat.take(idx)
+            p += st.wh[b] * ip
+            dp += st.wh[b] * idp
         deep_itm = y < -Y_MAX
         if deep_itm.any():
+            tau = st.n / TRADING_DAYS
             fwd = np.exp(x - self.div * tau)
             p = np.where(deep_itm, np.exp(-self.rate * tau) - fwd, p)
             dp = np.where(deep_itm, -fwd, dp)
@@ -182,12 +225,18 @@ class SpxTablePricer:
         return p, dp
 
     def price(
-        self, is_call: bool, spot: np.ndarray, strike: float, n: np.ndarray, h: np.ndarray
+        self, is_call: bool, spot: np.ndarray, strike: float, n: np.ndarray, h: np.ndarray,
+        stencil: "StateStencil | None" = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(price, delta) in index points of a European option with n >= 1 trading days left."""
+        """(price, delta) in index points of a European option with n >= 1 trading days left.
+
+        ``spot``, ``strike``, ``n``, ``h`` broadcast; ``stencil = prepare(n, h)`` may be passed to
+        share the state part of the interpolation between strikes."""
         spot = np.asarray(spot, dtype=float)
         x = np.log(spot / strike)
-        p, dp = self.put_per_strike(n, x, h)
+        if stencil is None:
+            stencil = self.prepare(*np.broadcast_arrays(np.asarray(n), np.asarray(h, dtype=float), x)[:2])
+        p, dp = self.put_per_strike(n, x, h, stencil)
         put = strike * np.maximum(p, 0.0)  # clips round-off (|p| < 1e-12) of far out-of-the-money puts
         put_delta = strike * dp / spot
         if not is_call:

@@ -120,6 +120,7 @@ class SimulatedPaths:
     seed: int | None = None
     source: str = "model"
     assumptions: list[str] = dataclasses.field(default_factory=list)
+    _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def n_paths(self) -> int:
@@ -159,8 +160,13 @@ class SimulatedPaths:
         price = np.empty_like(self.spot)
         delta = np.zeros_like(self.spot)
         if live:
-            p, d = self.spx_pricer().price(
-                kind == "C", self.spot[:, :live], strike, left[None, :live], self.h_q[:, :live]
+            pricer = self.spx_pricer()
+            stencil = self._stencils.get(n_exp)
+            if stencil is None:
+                n_left = np.broadcast_to(left[None, :live], (self.n_paths, live))
+                stencil = self._stencils[n_exp] = pricer.prepare(n_left, self.h_q[:, :live])
+            p, d = pricer.price(
+                kind == "C", self.spot[:, :live], strike, left[None, :live], self.h_q[:, :live], stencil
             )
             price[:, :live] = p
             delta[:, :live] = d
