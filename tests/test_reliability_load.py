@@ -1,0 +1,74 @@
+"""Load: 240 concurrent slash commands and thread messages from four teams against the app under
+waitress on loopback (plus Slack retries of some events). Every request is acknowledged within Slack's
+3-second bound, every message is stored exactly once and every answer lands in the right thread.
+(Speed is measured in bench/bench_load.py, not asserted here.)"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from test_reliability_harness import message_event, seed_team, served_bot
+
+TEAMS = ["TA", "TB", "TC", "TD"]
+COMMANDS_PER_TEAM = 30
+EVENTS_PER_TEAM = 30
+SLACK_ACK_BOUND_S = 3.0
+
+
+def test_concurrent_commands_and_thread_messages(tmp_path: Path) -> None:
+    with served_bot(tmp_path, threads=8) as bot:
+        threads: dict[str, str] = {}
+        for i, team in enumerate(TEAMS):
+            pid = seed_team(bot.store, team, f"C{team}", f"U{team}")
+            threads[team] = f"17000000{i:02d}.000100"
+            bot.store.link_thread(team, f"C{team}", threads[team], pid)
+        marks_before = {t: len(list(bot.store.db.query("SELECT id FROM marks WHERE team_id = ?", [t])))
+                        for t in TEAMS}
+
+        jobs = []
+        for k in range(max(COMMANDS_PER_TEAM, EVENTS_PER_TEAM)):
+            for team in TEAMS:
+                if k < COMMANDS_PER_TEAM:
+                    spot = 5000 + k
+                    jobs.append(("cmd", team, f"mark spot {spot} vix {15 + k % 10}", None))
+                if k < EVENTS_PER_TEAM:
+                    ev = message_event(team, f"C{team}", f"U{team}", "explain gamma", f"1700001{k:03d}.0001{TEAMS.index(team)}",
+                                       threads[team], f"Ev{team}{k}")
+                    jobs.append(("event", team, ev, None))
+                    if k % 5 == 0:  # Slack retries one event in five
+                        jobs.append(("event", team, ev, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}))
+
+        def send(job):  # type: ignore[no-untyped-def]
+            kind, team, payload, headers = job
+            t0 = time.monotonic()
+            if kind == "cmd":
+                status = bot.command(payload, team=team, user=f"U{team}", channel=f"C{team}")[0]
+            else:
+                status = bot.event(payload, headers)[0]
+            return status, time.monotonic() - t0
+
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            results = list(pool.map(send, jobs))
+        bot.drain()
+
+        assert len(jobs) >= 200
+        assert all(status == 200 for status, _ in results)
+        slowest = max(latency for _, latency in results)
+        assert slowest < SLACK_ACK_BOUND_S, f"an acknowledgement took {slowest:.2f} s (Slack gives up at 3 s)"
+
+        for i, team in enumerate(TEAMS):
+            spots = [r["spot"] for r in bot.store.db.query(
+                "SELECT spot FROM marks WHERE team_id = ? ORDER BY id", [team])]
+            assert len(spots) == marks_before[team] + COMMANDS_PER_TEAM
+            assert sorted(spots[marks_before[team]:]) == [5000.0 + k for k in range(COMMANDS_PER_TEAM)]
+            channel_posts = bot.slack.channel_posts(f"C{team}")
+            assert len(channel_posts) == COMMANDS_PER_TEAM
+            in_thread = bot.slack.thread_posts(threads[team])
+            assert len(in_thread) == EVENTS_PER_TEAM  # once each, retries included
+            assert {p["channel"] for p in in_thread} == {f"C{team}"}
+            stored = bot.store.thread_messages(team, f"C{team}", threads[team])
+            assert [m["role"] for m in stored].count("question") == EVENTS_PER_TEAM
+            assert [m["role"] for m in stored].count("answer") == EVENTS_PER_TEAM
+        posts = bot.slack.recorder.of("chat.postMessage")
+        assert len(posts) == len(TEAMS) * (COMMANDS_PER_TEAM + EVENTS_PER_TEAM)
