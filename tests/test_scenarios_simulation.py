@@ -160,6 +160,12 @@ def test_steps_to_counts_nyse_sessions():
     assert steps_to(dt.date(2025, 3, 4), dt.date(2025, 3, 3)) == 1
 
 
+def test_time_to_uses_the_trading_day_clock(paths_q):
+    assert paths_q.time_to(dt.date(2025, 4, 17)) == pytest.approx(33 / 252)
+    price, _ = paths_q.spx_option("P", 4900.0, paths_q.time_to(dt.date(2025, 4, 17)))
+    np.testing.assert_allclose(price[:, 40], np.maximum(4900.0 - paths_q.spot[:, 33], 0.0))
+
+
 def test_bad_expiry_and_inputs_are_rejected(paths_q):
     with pytest.raises(ValueError, match="whole number"):
         paths_q.spx_option("P", 4900.0, 0.1)

@@ -120,6 +120,7 @@ class SimulatedPaths:
     seed: int | None = None
     source: str = "model"
     assumptions: list[str] = dataclasses.field(default_factory=list)
+    asof: dt.date | None = None
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -129,6 +130,12 @@ class SimulatedPaths:
     @property
     def n_steps(self) -> int:
         return int(self.spot.shape[1] - 1)
+
+    def time_to(self, date: dt.date) -> float:
+        """``expiry_t`` of a calendar date on this path set's clock: NYSE trading days after ``asof`` / 252."""
+        if self.asof is None:
+            raise ValueError("these paths have no asof date; use steps_to(expiry, asof) / 252")
+        return steps_to(date, self.asof) / TRADING_DAYS
 
     @staticmethod
     def expiry_t(steps: int) -> float:
@@ -288,6 +295,7 @@ def simulate(
         premia=premia,
         seed=seed_int,
         assumptions=notes,
+        asof=market.asof,
     )
 
 
@@ -342,6 +350,7 @@ def bootstrap_paths(
         premia=True,
         seed=seed_int,
         source="bootstrap",
+        asof=market.asof,
         assumptions=[
             f"block bootstrap of historical daily (SPX log return, log VIX change), blocks of {block} days, "
             f"{r.size} moves from {getattr(history, 'start', '?')} to {getattr(history, 'end', '?')}",
