@@ -139,9 +139,7 @@ class Assistant:
         if q.kind == "explain":
             answer = core.explain(q.term)
             if answer is None:
-                return Reply(kind="explain", title=f"Explain: {q.term}"[:150], position_id=position_id,
-                             text=f"I have no entry for '{q.term}'. Try: delta, gamma, vega, theta, ALVH, CVaR, "
-                                  "leg out, tested wing, variance risk premium.")
+                return self._unknown_question(f"I have no glossary entry for '{q.term}'.")
             return Reply(kind="explain", title=f"Explain: {q.term}"[:150], text=answer, notes=[answer],
                          position_id=position_id)
         if q.kind == "unknown":

@@ -39,32 +39,38 @@ def _code(text: str, limit: int = SECTION_MAX) -> str:
 def fallback_text(reply: Reply) -> str:
     """Plain-text fallback (notifications, screen readers): title then the answer."""
     text = reply.text if reply.text.startswith(reply.title) else f"{reply.title}\n{reply.text}"
-    return _clip(text, FALLBACK_MAX) or "ALVH desk bot"
+    text = text.strip()
+    return _clip(text, FALLBACK_MAX) if text else "ALVH desk bot"
 
 
 def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     """Block Kit blocks of a Reply: header, fields, table, notes, buttons, assumptions context."""
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(reply.title or reply.kind, HEADER_MAX),
+        {"type": "header", "text": {"type": "plain_text",
+                                    "text": _clip(reply.title.strip() or reply.kind.strip() or "ALVH desk bot",
+                                                  HEADER_MAX),
                                     "emoji": True}}]
     fields = [{"type": "mrkdwn", "text": _clip(f"*{_plain(k)}*\n{_plain(v)}", FIELD_MAX)} for k, v in reply.fields]
     for i in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[i: i + FIELDS_PER_SECTION]})
     if reply.table is not None and reply.table.rows:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _code(table_text(reply.table))}})
-    if not reply.fields and reply.table is None and not reply.notes and reply.text:
+    if not reply.fields and reply.table is None and not reply.notes and reply.text.strip():
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(_plain(reply.text), SECTION_MAX)}})
     for note in reply.notes:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(note, SECTION_MAX) or " "}})
+        if note.strip():
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(note, SECTION_MAX)}})
     if reply.buttons:
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "action_id": b.action_id, "value": _clip(b.value, 2000),
-             "text": {"type": "plain_text", "text": _clip(b.text, 75)}} for b in reply.buttons[:25]]})
-    if reply.assumptions:
-        elements = [{"type": "mrkdwn", "text": _clip(_plain(a), SECTION_MAX) or " "}
-                    for a in reply.assumptions[: CONTEXT_ELEMENTS - 1]]
-        if len(reply.assumptions) >= CONTEXT_ELEMENTS:
-            rest = "; ".join(reply.assumptions[CONTEXT_ELEMENTS - 1:])
+             "text": {"type": "plain_text", "text": _clip(b.text.strip() or b.action_id, 75)}}
+            for b in reply.buttons[:25]]})
+    assumptions = [a for a in reply.assumptions if a.strip()]
+    if assumptions:
+        elements = [{"type": "mrkdwn", "text": _clip(_plain(a), SECTION_MAX)}
+                    for a in assumptions[: CONTEXT_ELEMENTS - 1]]
+        if len(assumptions) >= CONTEXT_ELEMENTS:
+            rest = "; ".join(assumptions[CONTEXT_ELEMENTS - 1:])
             elements.append({"type": "mrkdwn", "text": _clip(_plain(rest), SECTION_MAX)})
         blocks.append({"type": "context", "elements": elements})
     if len(blocks) > MAX_BLOCKS:
