@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -100,6 +101,7 @@ class SpxTablePricer:
         self._phase_re_im = np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)  # (n_y, 2K) real
         self._tables: dict[int, np.ndarray] = {}  # power class -> (n_c//2+1 .. n_c, N_H, n_y) complex
         self._stack: np.ndarray | None = None  # (n_max, N_H, n_y) complex for n = 1..n_max
+        self._lock = threading.Lock()  # the bot prices from several threads; tables are built once
 
     # ---- tables ---------------------------------------------------------------------------
     def scale(self, n_class: np.ndarray | int, h: np.ndarray) -> np.ndarray:
@@ -146,6 +148,13 @@ class SpxTablePricer:
 
     def table_stack(self, n_max: int) -> np.ndarray:
         """(n_max, N_H, n_y) complex: tables for n = 1..n_max (price/K + i d(price/K)/dx)."""
+        stack = self._stack
+        if stack is not None and stack.shape[0] >= n_max:
+            return stack
+        with self._lock:
+            return self._build_stack(n_max)
+
+    def _build_stack(self, n_max: int) -> np.ndarray:
         if self._stack is not None and self._stack.shape[0] >= n_max:
             return self._stack
         parts = []
@@ -166,6 +175,7 @@ class SpxTablePricer:
         if np.any(n < 1):
             raise ValueError("remaining days must be >= 1 (expiry is handled by the caller)")
         stack = self.table_stack(int(n.max()))
+        parts = self._flat_parts(stack)
         hc = np.clip(h, H_LO, H_HI)
         ih, th = _stencil((np.log(hc) - self.lnh[0]) / self.dlnh, N_H)
         return StateStencil(
@@ -173,15 +183,16 @@ class SpxTablePricer:
             base=((n - 1) * N_H + ih) * self.n_y,
             wh=lagrange4(th),
             inv_scale=1.0 / self.scale(_power_class(n), hc),
-            price_flat=self._flat_parts(stack)[0],
-            delta_flat=self._flat_parts(stack)[1],
+            price_flat=parts[0],
+            delta_flat=parts[1],
         )
 
     def _flat_parts(self, stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if getattr(self, "_parts_of", None) is not stack:
-            self._parts = (np.ascontiguousarray(stack.real).reshape(-1), np.ascontiguousarray(stack.imag).reshape(-1))
-            self._parts_of = stack
-        return self._parts
+        cached = getattr(self, "_parts", None)
+        if cached is None or cached[0] is not stack:
+            cached = (stack, np.ascontiguousarray(stack.real).reshape(-1), np.ascontiguousarray(stack.imag).reshape(-1))
+            self._parts = cached
+        return cached[1], cached[2]
 
     def put_per_strike(
         self, n: np.ndarray, x: np.ndarray, h: np.ndarray, stencil: "StateStencil | None" = None
@@ -345,6 +356,8 @@ class VixGridPricer:
                 out[m] = self._trans @ out[m - 1]
         if kind != "F":
             out *= np.exp(-self.rate * np.arange(n_exp + 1) / TRADING_DAYS)[:, None]
+        if len(self._cache) >= 256:  # bounded: a long-running bot prices many strikes
+            self._cache.clear()
         self._cache[key] = out
         return out
 
