@@ -8,6 +8,7 @@ development server); ``serve_socket_mode`` uses ``SLACK_APP_TOKEN``.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, request
 from slack_bolt import App
@@ -21,6 +22,8 @@ from bot.settings import Settings
 
 log = logging.getLogger("bot")
 
+#: Threads running lazy listeners (the work after the acknowledgement: engines, Web API calls).
+LAZY_WORKERS = 16
 #: Largest request body accepted at /slack/events (bytes); larger ones get 413.
 MAX_BODY_BYTES = 1_000_000
 
@@ -35,9 +38,13 @@ def web_client(settings: Settings) -> WebClient:
 def build_app(settings: Settings, services: Services) -> App:
     """The Bolt app with every listener registered. Token verification (auth.test at start-up) is
     skipped when the Web API is not Slack's (tests, GovSlack-like proxies)."""
+    # process_before_response=True: the ack functions run in the request thread, so an acknowledgement
+    # never queues behind lazy work (with False, Bolt runs acks on the same small executor as the lazy
+    # listeners, and under load acks took > 3 s). Lazy listeners still run in the background executor.
     app = App(client=web_client(settings), signing_secret=settings.slack_signing_secret,
               token_verification_enabled=settings.uses_default_api and bool(settings.slack_bot_token),
-              process_before_response=False)
+              process_before_response=True,
+              listener_executor=ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="alvh-lazy"))
     assistant = Assistant(services)
     for module in (commands, messages, events, actions):
         module.register(app, services, assistant)
