@@ -277,6 +277,9 @@ class Assistant:
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
         pid = int(cmd.id)
+        row = self.s.store.position(ctx.team_id, pid)
+        if row is not None and row["user_id"] and row["user_id"] != ctx.user_id:
+            return self.problem(f"position #{pid} was opened by <@{row['user_id']}>; only they can close it")
         if not self.s.store.close_position(ctx.team_id, pid):
             return self.usage_error("close", f"no open position #{pid} in this workspace")
         return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
@@ -524,6 +527,7 @@ class Assistant:
         text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
             s.replace("*", "").replace("_", "") for s in sections)
         return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections,
+                     position_id=int(rows[0]["id"]) if len(rows) == 1 else None,
                      assumptions=[self._mark_note(mark, today),
                                   f"rules: take profit at {TAKE_PROFIT_FRACTION:.0%} of max profit, stop at "
                                   f"{STOP_MULTIPLE:g}x credit, tested when |short delta| >= {TESTED_DELTA}, "

@@ -84,6 +84,8 @@ def run_daily(services: Services, post: Poster, now: dt.datetime | None = None,
                                        error=str(exc)[:500]))
             continue
         services.store.finish_daily_post(team, channel, today, ok=True, message_ts=ts)
+        # replies in the summary's thread are questions (about its position when it lists exactly one)
+        services.store.link_thread(team, channel, ts, reply.position_id, "daily")
         results.append(DailyResult(team_id=team, channel_id=channel, date=today, status="posted", message_ts=ts))
     return results
 

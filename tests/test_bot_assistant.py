@@ -56,8 +56,14 @@ def test_commands_store_only_valid_input_and_history_survives_restart(tmp_path) 
     h = a2.question(ctx, 1, "what did we decide today?")
     assert h.kind == "history" and "[status] #1 SPX 2027-01-08" in h.text
     assert a2.question(Ctx("T2", "U1", "C1"), 1, "what did we decide today?").text.startswith("Nothing recorded")
-    # another team cannot reach position #1
+    # another team cannot reach position #1; a teammate can read it but only its opener closes it
     assert a2.command(Ctx("T2", "U9", "C1"), "status 1").ephemeral
+    assert a2.command(Ctx("T2", "U1", "C1"), "close 1").ephemeral
+    assert not a2.command(Ctx("T1", "U2", "C1"), "status 1").ephemeral
+    refused = a2.command(Ctx("T1", "U2", "C1"), "close 1")
+    assert refused.ephemeral and "opened by <@U1>" in refused.text
+    assert a2.command(ctx, "close 1").kind == "close"
+    assert a2.command(ctx, "close 1").ephemeral  # already closed
 
 
 def test_questions_route_to_the_right_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]

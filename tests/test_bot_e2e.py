@@ -230,6 +230,12 @@ def test_daily_posts_exactly_once_retries_failures_and_isolates_channels(env: En
     daily = [p for p in posts if p["text"].startswith("Daily adjustment summary Tue 2026-11-24")]
     assert sorted(p["channel"] for p in daily) == ["C1", "C2"]
     assert "Suggests" in json.dumps(daily[0]["blocks"])
+    # a reply in a summary's thread is a question about that channel's position
+    summary_ts = env.services.store.daily_posts("T1")[0]["message_ts"]
+    env.served.event({"type": "message", "channel": "C1", "user": "U1", "text": "greeks", "team": "T1",
+                      "ts": "1700000300.000001", "thread_ts": summary_ts}, "EvD1")
+    env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == summary_ts for c in calls))
+    assert env.slack.thread_posts(summary_ts)[0]["text"].startswith("#1 SPX")
     # a weekend is skipped
     saturday = dt.datetime(2026, 11, 28, 21, 30, tzinfo=dt.timezone.utc)
     assert run_daily(env.services, poster, now=saturday) == []
