@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -23,32 +24,27 @@ VIX_BETA = -4.17
 
 
 def expiry_pnl(condor: IronCondor, spots: np.ndarray) -> np.ndarray:
-    """P&L at expiry in dollars for SPX levels ``spots`` (shape (n,)) -> shape (n,)."""
-    s = np.asarray(spots, dtype=float)[:, None]
-    strikes = np.array([leg.strike for leg in condor.legs])
-    signs = np.array([leg.sign for leg in condor.legs], dtype=float)
-    calls = np.array([leg.kind == "C" for leg in condor.legs])
-    payoff = np.where(calls, np.maximum(s - strikes, 0.0), np.maximum(strikes - s, 0.0))
-    return ((payoff * signs).sum(axis=1) + condor.credit) * condor.dollars_per_point
+    """P&L at expiry in dollars for SPX levels ``spots`` (alvh_core.analysis.expiry_pnl)."""
+    from alvh_core.analysis import expiry_pnl as core_expiry_pnl
+
+    return core_expiry_pnl(condor, spots)
 
 
 def today_pnl(condor: IronCondor, market: MarketState, spots: np.ndarray) -> np.ndarray | None:
-    """Mark-to-model P&L today (dollars) across ``spots``; None when pricing is unavailable."""
-    try:
-        from alvh_core.pricing import bsm
-    except ImportError:
+    """Mark-to-model P&L today (dollars) across ``spots`` (BSM at the SPX smile, as in
+    ``alvh_core.analysis``; VIX moved along the grid by ``VIX_BETA``); None once expired."""
+    from alvh_core.pricing import bsm
+    from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
+
+    tau = market.tau(condor.expiry)
+    if tau <= 0:
         return None
     s = np.asarray(spots, dtype=float)[:, None]
     strikes = np.array([leg.strike for leg in condor.legs])[None, :]
     signs = np.array([leg.sign for leg in condor.legs], dtype=float)
     calls = np.array([leg.kind == "C" for leg in condor.legs])[None, :]
-    tau = max(market.tau(condor.expiry), 1.0 / 365.0)
     vix = market.vix_decimal * np.exp(VIX_BETA * np.log(s / market.spot))
-    try:
-        from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
-        vol = DEFAULT_SPX_SMILE.vol(strikes, tau, s, vix)
-    except Exception:  # smile missing or a different signature: flat VIX
-        vol = np.broadcast_to(vix, np.broadcast_shapes(s.shape, strikes.shape))
+    vol = DEFAULT_SPX_SMILE.vol(strikes, tau, s, vix, market.rate, market.div_yield)
     px = np.asarray(bsm.price(calls, s, strikes, tau, vol, market.rate, market.div_yield), dtype=float)
     value = (px * signs).sum(axis=1)
     return (condor.credit + value) * condor.dollars_per_point
@@ -77,10 +73,11 @@ def pnl_chart(condor: IronCondor, market: MarketState | None,
         if market is not None:
             ax.axvline(market.spot, color="grey", ls=":", lw=1)
         ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xlabel("SPX")
+        ax.set_xlabel("SPX", labelpad=1)
         ax.set_ylabel("P&L ($)")
         ax.set_title(title or condor.describe(), fontsize=9)
-        ax.legend(fontsize=8, loc="lower center")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{'-' if v < 0 else ''}${abs(v) / 1000:,.0f}k"))
         ax.grid(alpha=0.3)
         fig.tight_layout()
         buf = io.BytesIO()
