@@ -98,3 +98,30 @@ def test_real_results_render_within_limits(tmp_path) -> None:  # type: ignore[no
     assert compare.notes[0].startswith("*Verdict:*")
     assert [row[0] for row in hedge.table.rows] == ["-2%", "-4%", "-6%", "-10%"]
     assert "#1" in daily.text and "Suggests" in daily.notes[0]
+
+
+@st.composite
+def condor_texts(draw) -> str:  # type: ignore[no-untyped-def]
+    sp = draw(st.integers(2000, 7000)) // 5 * 5
+    pw, cw = draw(st.integers(1, 60)) * 5, draw(st.integers(1, 60)) * 5
+    sc = sp + draw(st.integers(1, 200)) * 5
+    credit = draw(st.floats(0.05, 0.95)) * min(pw, cw)
+    return (f"SPX IC {sp - pw}/{sp}/{sc}/{sc + cw} {draw(st.integers(1, 400))}DTE "
+            f"x{draw(st.integers(1, 100_000))} @{credit:.2f}")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(condor_texts(), st.floats(100, 9000), st.floats(9, 90))
+def test_any_position_renders_within_limits(tmp_path, text: str, spot: float, vix: float) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path / "h.sqlite")
+    now = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+    a = Assistant(Services(store=store, market_data=RecordedMarks(store), clock=lambda: now))
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, f"mark spot {spot:.2f} vix {vix:.2f}")
+    r = a.command(ctx, f"open {text}")
+    assert r.kind == "open", r.text
+    _check_limits(message_payload(r))
+    w = a.question(ctx, r.position_id, "what if SPX down 10% and VIX up 50% in 3 days?")
+    assert w.kind == "what_if", w.text
+    _check_limits(message_payload(w))
