@@ -293,7 +293,7 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
             iv_source=sources[i], delta=float(delta[i]), gamma=float(gamma[i]), vega=float(vega[i]),
             theta=float(theta[i]),
         )
-        for i, (leg, role) in enumerate(zip(legs, ("long put", "short put", "short call", "long call")))
+        for i, (leg, role) in enumerate(zip(legs, ("long put", "short put", "short call", "long call"), strict=True))
     ]
     return Analysis(
         condor=condor, market=market, tau=tau, dte=dte, expired=expired, legs=leg_results,

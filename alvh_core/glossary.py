@@ -110,7 +110,8 @@ _ENTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Variance risk premium: implied volatility is on average higher than the volatility that is later "
         "realized (VIX averaged about 19 against about 15 realized over the next month, 1990-2018). Option "
         "sellers are paid this premium for bearing crash risk; it is why selling condors can have positive "
-        "expected value, and why the simulation includes it. Switched off (no-premia), no strategy should show an edge.",
+        "expected value, and why the simulation includes it. Switched off (no-premia), no strategy should show "
+        "an edge.",
         ("vrp", "volatility risk premium", "risk premium", "premia", "premium"),
     ),
     "cvar": (

@@ -161,7 +161,8 @@ def _iso_from_parts(day: str, mon: str, year: str | None, asof: dt.date, shown: 
         except ValueError:
             if not year and y == asof.year and m == 2 and d == 29:
                 continue
-            raise GrammarError(f"can't read '{_show(shown)}' (expiry): no such date; expected e.g. Dec 18 or 2026-12-18") from None
+            raise GrammarError(f"can't read '{_show(shown)}' (expiry): no such date; "
+                               "expected e.g. Dec 18 or 2026-12-18") from None
         if year or (asof - when).days <= 183:
             return when.isoformat()
     return dt.date(years[-1], m, d).isoformat()
@@ -226,7 +227,8 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
 
     def once(current: object, name: str, tok: str) -> None:
         if current is not None:
-            raise GrammarError(f"'{_show(originals.get(tok, tok))}' gives the {name} a second time: expected one {name}")
+            shown = _show(originals.get(tok, tok))
+            raise GrammarError(f"'{shown}' gives the {name} a second time: expected one {name}")
 
     for i, tok in enumerate(tokens):
         shown = originals.get(tok, tok)
@@ -267,7 +269,8 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
                 raise GrammarError("credit is missing after '@': expected e.g. @4.80 or credit 4.80")
             c = _number(body, "credit", "a credit like @4.80 (index points per condor)")
             if c <= 0:
-                raise GrammarError(f"credit {_show(body)} must be positive: a short condor is opened for a credit, e.g. @4.80")
+                raise GrammarError(f"credit {_show(body)} must be positive: "
+                                   "a short condor is opened for a credit, e.g. @4.80")
             credit = c
             continue
         m = _SPREAD_RE.match(tok)
@@ -574,7 +577,8 @@ def parse_command(text: str, asof: dt.date) -> Command:
         if left:
             if len(left) > 1 or not _is_id(left[0]):
                 bad = left[1] if _is_id(left[0]) else left[0]
-                raise GrammarError(f"can't read '{_show(bad)}' (mark): expected mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
+                raise GrammarError(f"can't read '{_show(bad)}' (mark): "
+                                   "expected mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
             pid = _id_token(left[0], "mark")
         return MarkCommand(marks=marks, id=pid)
     if verb == "hedge":
@@ -914,7 +918,8 @@ def parse_question(text: str) -> Question:
         return q
 
     # 5. greeks / P&L now
-    pnl = re.search(r"\b(?:pnl|p&l|p/l|p & l|profit|loss|how am i doing|how(?:'s| is) (?:my|the) (?:position|trade|condor)"
+    pnl = re.search(r"\b(?:pnl|p&l|p/l|p & l|profit|loss|how am i doing"
+                    r"|how(?:'s| is) (?:my|the) (?:position|trade|condor)"
                     r"|up or down|making money|losing)\b", t)
     greeks = re.search(r"\b(?:greeks?|delta|gamma|vega|theta|exposure|risk|status|position|mark)\b", t)
     if pnl or greeks:

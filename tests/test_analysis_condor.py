@@ -59,7 +59,7 @@ def test_marks_match_textbook_bsm_and_pnl_is_credit_minus_mark():
         ref = ref_bsm(leg.kind == "C", 5712, leg.strike, tau, 0.22, MARKET.rate, MARKET.div_yield)
         assert leg.mark == pytest.approx(ref, rel=1e-10, abs=1e-10)
         assert leg.iv == 0.22 and leg.iv_source == "smile"
-    assert a.close_cost == pytest.approx(-sum(l.sign * l.mark for l in a.legs))
+    assert a.close_cost == pytest.approx(-sum(leg.sign * leg.mark for leg in a.legs))
     assert a.pnl_now == pytest.approx((CONDOR.credit - a.close_cost) * 100 * 10)
     assert a.pnl_now == pytest.approx(CONDOR.max_profit + position_value(CONDOR, MARKET, 0.22), rel=1e-9)
     assert a.dte == 24 and a.tau == pytest.approx(24 / 365)
@@ -183,14 +183,14 @@ def test_observed_leg_vols_override_the_smile():
     vols = {5600.0: 0.30, 5650.0: 0.28, 6150.0: 0.17, 6200.0: 0.16}
     m = MarketState(spot=5712, vix=24.3, asof=ASOF, leg_vols=vols)
     a = analyze(CONDOR, m, smile=FlatSmile(0.99))
-    assert [l.iv for l in a.legs] == [0.30, 0.28, 0.17, 0.16]
-    assert {l.iv_source for l in a.legs} == {"market"}
+    assert [leg.iv for leg in a.legs] == [0.30, 0.28, 0.17, 0.16]
+    assert {leg.iv_source for leg in a.legs} == {"market"}
     assert any("observed leg vols" in s for s in a.assumptions)
     assert 0 < a.prob_profit < 1
     partial = MarketState(spot=5712, vix=24.3, asof=ASOF, leg_vols={5650.0: 0.28})
     b = analyze(CONDOR, partial, smile=FlatSmile(0.2))
-    assert [l.iv_source for l in b.legs] == ["smile", "market", "smile", "smile"]
-    assert [l.iv for l in b.legs] == [0.2, 0.28, 0.2, 0.2]
+    assert [leg.iv_source for leg in b.legs] == ["smile", "market", "smile", "smile"]
+    assert [leg.iv for leg in b.legs] == [0.2, 0.28, 0.2, 0.2]
 
 
 def test_what_if_equals_analyze_on_the_shifted_market():
@@ -249,6 +249,6 @@ def test_default_smile_prob_profit_matches_analytic_skew_digital():
     assert a.prob_short_put_itm < abs(a.short_put_delta)
     assert a.smile_params is not None and "slope" in a.smile_params
     assert any(x.startswith("smile params: slope=") for x in a.assumptions)
-    assert all(l.iv_source == "smile" for l in a.legs)
+    assert all(leg.iv_source == "smile" for leg in a.legs)
     # the smile reached the legs: put wing vols above the call wing vols
     assert a.legs[0].iv > a.legs[1].iv > a.legs[2].iv

@@ -323,7 +323,8 @@ def test_hostile_text_only_ever_raises_grammar_error(text):
 @settings(max_examples=100, deadline=None)
 def test_command_round_trip(verb, pid, paths, seed, premia, costs):
     cmds = {
-        "list": g.ListCommand(), "status": g.StatusCommand(id=pid), "hedge": g.HedgeCommand(id=pid, condors=paths % 1000 + 1),
+        "list": g.ListCommand(), "status": g.StatusCommand(id=pid),
+        "hedge": g.HedgeCommand(id=pid, condors=paths % 1000 + 1),
         "compare": g.CompareCommand(id=pid, paths=paths, seed=seed, premia=premia, costs=costs),
         "help": g.HelpCommand(topic="compare"),
     }
@@ -333,7 +334,8 @@ def test_command_round_trip(verb, pid, paths, seed, premia, costs):
 
 @given(st.integers(1, 10_000_000).map(lambda c: c / 100), st.integers(100, 20_000).map(lambda c: c / 100),
        st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1))),
-       st.one_of(st.none(), st.integers(1, 10**6)), st.booleans(), st.times().map(lambda t: t.replace(second=0, microsecond=0)))
+       st.one_of(st.none(), st.integers(1, 10**6)), st.booleans(),
+       st.times().map(lambda t: t.replace(second=0, microsecond=0)))
 @settings(max_examples=100, deadline=None)
 def test_mark_and_daily_round_trip(spot, vix, asof, pid, on, when):
     mark = g.MarkCommand(marks=g.Marks(spot=spot, vix=vix, asof=asof), id=pid)

@@ -9,8 +9,13 @@ from __future__ import annotations
 import argparse
 
 from alvh_core.analysis import Analysis, analyze, what_if
-from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
-                                  position_from_args)
+from alvh_core.cli.common import (
+    add_json_arg,
+    add_market_args,
+    add_position_arg,
+    market_from_args,
+    position_from_args,
+)
 
 
 def money(x: float, signed: bool = True) -> str:

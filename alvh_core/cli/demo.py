@@ -58,12 +58,12 @@ def explain_now(a: Analysis, entry: Analysis) -> list[str]:
     side = "put" if a.tested_wing == "put" else "call"
     short = c.short_put if side == "put" else c.short_call
     d = a.short_put_delta if side == "put" else a.short_call_delta
+    d0 = entry.short_put_delta if side == "put" else entry.short_call_delta
     lines = [
         f"P&L now {money(a.pnl_now)}: buying the condor back costs {a.close_cost:.2f} points against the "
         f"{c.credit:.2f} you collected ({a.close_cost - c.credit:+.2f} points x100 x{c.quantity}).",
         f"The {side} side is tested: SPX {a.market.spot:g} is {abs(a.market.spot - short):.0f} points from the "
-        f"{short:g} short {side}, whose delta went from {entry.short_put_delta if side == 'put' else entry.short_call_delta:+.2f} "
-        f"to {d:+.2f}.",
+        f"{short:g} short {side}, whose delta went from {d0:+.2f} to {d:+.2f}.",
         f"Net delta {money(n.delta)} per SPX point: the position now gains about that for each point SPX "
         f"rises and loses it for each point it falls (it is long the market through the short {side}).",
         f"Net gamma {n.gamma:+.2f} $/point per point: each further point down makes delta change by that much; "
@@ -172,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
     out.extend(f"   - {s}" for s in explain_comparison(cmp, now))
     out.append("")
     out.append("Try it on your own position:")
-    out.append(f"   alvh analyze {condor.describe()} --spot {NOW.spot:g} --vix {NOW.vix:g} --asof {NOW.asof.isoformat()}")
+    out.append(f"   alvh analyze {condor.describe()} --spot {NOW.spot:g} --vix {NOW.vix:g} "
+               f"--asof {NOW.asof.isoformat()}")
     print("\n".join(out))
     return 0
 
