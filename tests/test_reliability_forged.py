@@ -56,10 +56,10 @@ def test_forged_requests_are_refused_and_change_nothing(bot) -> None:  # type: i
         assert status == 401, name
     # the same event, forged: an answer would be posted if it got through
     pid = bot.store.open_positions("T1")[0]["id"]
-    bot.store.link_thread("T1", "C1", "1700000000.000100", pid)
+    bot.store.link_thread("T1", "C1", "1600000000.000100", pid)
     before = dump(bot.store.path)
     event = json.dumps(message_event("T1", "C1", "U1", "explain gamma", "1700000001.000001",
-                                     "1700000000.000100", "EvFORGED"))
+                                     "1600000000.000100", "EvFORGED"))
     for headers in (sign(event, "wrong-secret-xyz"), sign(event, SECRET, now - 301)):
         assert bot.post_raw(event, {"Content-Type": "application/json", **headers})[0] == 401
     bot.drain()
@@ -114,7 +114,7 @@ def test_two_invocations_with_distinct_triggers_both_run(tmp_path: Path) -> None
 
 def _thread_bot(bot) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     pid = bot.store.open_positions("T1")[0]["id"]
-    thread_ts = "1700000000.000100"
+    thread_ts = "1600000000.000100"
     bot.store.link_thread("T1", "C1", thread_ts, pid)
     return pid, thread_ts
 

@@ -21,7 +21,7 @@ def test_concurrent_commands_and_thread_messages(tmp_path: Path) -> None:
         threads: dict[str, str] = {}
         for i, team in enumerate(TEAMS):
             pid = seed_team(bot.store, team, f"C{team}", f"U{team}")
-            threads[team] = f"17000000{i:02d}.000100"
+            threads[team] = f"16000000{i:02d}.000100"  # not a ts the fake Slack hands out
             bot.store.link_thread(team, f"C{team}", threads[team], pid)
         marks_before = {t: len(list(bot.store.db.query("SELECT id FROM marks WHERE team_id = ?", [t])))
                         for t in TEAMS}

@@ -12,7 +12,7 @@ from bot.assistant import Assistant, Ctx
 
 A = Ctx("TA", "UA", "CA")
 B = Ctx("TB", "UB", "CB")
-A_THREAD = "1700000000.000777"
+A_THREAD = "1600000000.000777"
 A_CONDOR = "SPX IC 5555/5605/6105/6155 2026-12-18 x7 @3.33"
 SECRET_WORDS = ("5605", "6105", "3.33", "5877", "alpha-plan")  # A's strikes, credit, mark, words
 

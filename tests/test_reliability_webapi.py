@@ -227,12 +227,12 @@ def test_no_secret_in_logs_or_replies_during_a_failing_run(tmp_path: Path, caplo
         caplog.set_level(logging.DEBUG)
         with served_bot(tmp_path) as bot:
             pid = seed_team(bot.store, "T1")
-            bot.store.link_thread("T1", "C1", "1700000000.000100", pid)
+            bot.store.link_thread("T1", "C1", "1600000000.000100", pid)
             assert bot.post_raw("text=status", {"Content-Type": "application/x-www-form-urlencoded",
                                                 "X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": "1"})[0] == 401
             bot.slack.fail_next("chat.postMessage", 5, "invalid_auth")
             bot.event(message_event("T1", "C1", "U2", "explain gamma", "1700000005.000001",
-                                    "1700000000.000100", "EvSECRET"))
+                                    "1600000000.000100", "EvSECRET"))
             bot.command("list", team="T1")
             bot.drain()
             logging.getLogger("bot.test").info("settings at start-up: %r", Settings(
