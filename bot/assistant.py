@@ -480,6 +480,18 @@ class Assistant:
                      position_id=position_id)
 
     # ===== daily summary ==========================================================================
+    def _hedge_on(self, team_id: str, pid: int) -> str:
+        """The latest hedge the bot sized for this position (the bot does not see fills)."""
+        hedges = self.s.store.analyses(team_id, pid, "hedge")
+        if not hedges:
+            return "no hedge sized yet"
+        plan = json.loads(hedges[-1]["result_json"])
+        strikes = plan.get("strikes")
+        what = str(plan.get("instrument", "hedge")).replace("_", " ")
+        return (f"hedge sized {hedges[-1]['created_at'][:10]}: {plan.get('contracts')} x {what}"
+                + (f" {strikes[0]:g}/{strikes[1]:g}" if strikes else "") + f" exp {plan.get('hedge_expiry')}"
+                + ("" if plan.get("trigger_hit") else " (trigger not hit then)"))
+
     def daily_summary(self, team_id: str, channel_id: str) -> Reply:
         """The adjustment summary of a channel's open positions for today (stores a snapshot per position)."""
         today = self.s.today()
@@ -505,18 +517,20 @@ class Assistant:
             tested = a.tested_wing
             sd_vals = [a.short_put_delta, a.short_call_delta]
             advice = suggest_adjustment(condor, today, pnl, [abs(x) for x in sd_vals])
-            hedges = self.s.store.analyses(team_id, pid, "hedge")
-            hedge_txt = (f"hedge sized {hedges[-1]['created_at'][:10]}" if hedges else "no hedge recorded")
-            prev = self.s.store.analyses(team_id, pid, "daily")
-            prev = [p for p in prev if p["asof"] < today.isoformat()]
+            hedge_txt = self._hedge_on(team_id, pid)
+            prev = [json.loads(p["result_json"]) for p in self.s.store.analyses(team_id, pid, "daily")]
+            prev = [p for p in prev if p.get("asof", "") < today.isoformat()]
             changed = "first summary"
             if prev:
-                before = json.loads(prev[-1]["result_json"])
-                if before.get("pnl") is not None and pnl is not None:
-                    changed = (f"P&L {money(float(pnl) - before['pnl'])}, SPX {mark.spot - before['spot']:+,.0f}, "
-                               f"VIX {mark.vix - before['vix']:+.1f} since {before['asof']}")
-            snap = {"pnl": None if pnl is None else float(pnl), "spot": mark.spot, "vix": mark.vix,
-                    "asof": today.isoformat(), "advice": advice}
+                before = prev[-1]
+                changed = (f"P&L {money(pnl - before['pnl'])}, SPX {mark.spot - before['spot']:+,.0f}, "
+                           f"VIX {mark.vix - before['vix']:+.1f} since {before['asof']}")
+                if before.get("tested") and before["tested"] != tested:
+                    changed += f"; tested wing now {tested} (was {before['tested']})"
+                if before.get("advice") and before["advice"].split(":")[0] != advice.split(":")[0]:
+                    changed += f"; suggestion was: {before['advice'].split(':')[0]}"
+            snap = {"pnl": float(pnl), "spot": mark.spot, "vix": mark.vix, "asof": today.isoformat(),
+                    "tested": tested, "advice": advice}
             self.s.store.record_exchange(team_id, channel_id, None, pid, None, f"daily summary {today}",
                                          f"#{pid}: {advice}", "daily", json.dumps(snap),
                                          [self._mark_note(mark, today)])

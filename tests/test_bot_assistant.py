@@ -118,3 +118,28 @@ def test_alvh_chat_command_line(tmp_path) -> None:  # type: ignore[no-untyped-de
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.count("#1 SPX 20") == 2 and "Short deltas" in p.stdout
+
+
+def test_daily_summary_says_what_changed_since_the_last_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clock = [dt.datetime(2026, 11, 23, 21, 30, tzinfo=dt.timezone.utc)]
+    store = Store(tmp_path / "d.sqlite")
+    a = Assistant(Services(store=store, market_data=RecordedMarks(store), clock=lambda: clock[0]))
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "mark spot 5900 vix 18")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 45DTE x10 @17")
+    first = a.daily_summary("T1", "C1")
+    assert "first summary" in first.text and "no hedge sized yet" in first.text
+    p0 = a.command(ctx, "status 1")
+    clock[0] = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+    a.command(ctx, "mark spot 5700 vix 24")
+    hedge = a.command(ctx, "hedge")
+    a.record(ctx, None, "/alvh hedge", hedge)
+    p1 = a.command(ctx, "status 1")
+    second = a.daily_summary("T1", "C1")
+    import json
+    pnl0 = json.loads(p0.analysis_json)["pnl_now"]
+    pnl1 = json.loads(p1.analysis_json)["pnl_now"]
+    from bot.assistant import money
+    assert f"P&L {money(pnl1 - pnl0)}, SPX -200, VIX +6.0 since 2026-11-23" in second.text
+    assert "suggestion was: hold" in second.text
+    assert f"hedge sized 2026-11-24: {hedge.fields[0][1].split()[1]} x vix call spread" in second.text
