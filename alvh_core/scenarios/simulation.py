@@ -283,6 +283,9 @@ def simulate(
         f"options, VIX, VIX futures/options priced by the model's risk-neutral law; rate {market.rate:.4f}, "
         f"dividend yield {market.div_yield:.4f}; t = trading days / 252",
     ]
+    if market.leg_vols or market.vix_futures:
+        notes.append("observed leg vols / VX settles in the market are not used: every price on the paths, "
+                     "today's included, is the model's (so the comparison is internally fair)")
     if clamped:
         notes.append(
             f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
