@@ -108,6 +108,18 @@ def test_open_posts_result_with_blocks_buttons_and_chart_in_thread(env: Env) -> 
     assert "marks SPX 5,900.00" in json.loads(msgs[1]["assumptions_json"])[0]
 
 
+def test_refused_post_is_explained_to_the_user(env: Env) -> None:
+    env.services.store.add_mark("T1", "U1", NOW.date(), 5900.0, 18.0)
+    env.slack.fail_next("chat.postMessage", 1, "channel_not_found")
+    env.served.command("mark spot 5900 vix 18", channel="G1", response_url=env.slack.response_url())
+    resp = env.rec.wait_count("response_url", 1)[0].args
+    assert resp.get("response_type") == "in_channel" and resp["text"].startswith("Marks recorded")
+    env.slack.fail_next("chat.postMessage", 1, "is_archived")
+    env.served.command("list", channel="G1", response_url=env.slack.response_url())
+    resp = env.rec.wait_count("response_url", 2)[1].args
+    assert resp["response_type"] == "ephemeral" and "Slack refused the post (is_archived)" in resp["text"]
+
+
 def test_typo_gets_usage_ephemerally_and_stores_nothing(env: Env) -> None:
     status, body = env.served.command("open SPX IC 5650/5600/6150/6200 45DTE x10 @17",
                                       response_url=env.slack.response_url())

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.assistant import Assistant, Ctx
 from bot.listeners.delivery import deliver
@@ -54,6 +55,12 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
             log.exception("/alvh %s failed", text)
             respond(response_type="ephemeral", text=f"Sorry, that failed inside the bot ({type(exc).__name__}).")
             return
-        deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond)
+        try:
+            deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond)
+        except SlackApiError as exc:  # e.g. the bot is not in a private channel: say so, in one line
+            error = exc.response.get("error", "error")
+            log.warning("/alvh %s: Slack refused the post (%s)", text, error)
+            respond(response_type="ephemeral",
+                    text=f"Slack refused the post ({error}). Invite the bot to this channel (/invite @alvh) and retry.")
 
     app.command("/alvh")(ack=ack_alvh, lazy=[run_alvh])
