@@ -88,3 +88,21 @@ def test_team_b_slash_commands_over_http(world) -> None:  # type: ignore[no-unty
     shown = json.dumps([c.args for c in bot.slack.recorder.calls if c.method != "auth.test"])
     assert _leaks(shown) == []
     assert bot.store.position("TA", pid)["status"] == "open"
+
+
+def test_daily_summary_shows_each_team_only_its_own_positions(world) -> None:  # type: ignore[no-untyped-def]
+    from bot.schedule import run_daily, slack_poster
+    from bot.slack_client import make_web_client
+
+    bot, _ = world
+    seed_team(bot.store, "TB", "CB", "UB", condor="SPX IC 5000/5050/6500/6550 2026-12-18 x2 @2.10",
+              spot=5880.0, vix=18.0)
+    bot.store.subscribe("TA", "CA", "16:15", "UA")
+    bot.store.subscribe("TB", "CB", "16:15", "UB")
+    results = run_daily(bot.services, slack_poster(make_web_client("xoxb-test", bot.slack.api_url)), force=True)
+    assert sorted(r.status for r in results) == ["posted", "posted"]
+    posts = {c.args["channel"]: json.dumps(c.args) for c in bot.slack.recorder.of("chat.postMessage")}
+    assert set(posts) == {"CA", "CB"}
+    assert _leaks(posts["CB"]) == []
+    assert "5050" in posts["CB"] and "5050" not in posts["CA"]
+    assert "5605" in posts["CA"]
