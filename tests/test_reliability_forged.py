@@ -164,3 +164,21 @@ def test_failed_answer_is_retried_by_slacks_next_delivery(bot) -> None:  # type:
     posts = bot.slack.recorder.of("chat.postMessage")
     assert len(posts) == 2  # the failed one and the answer
     assert len(bot.store.thread_messages("T1", "C1", thread_ts)) == 2
+
+
+def test_oversized_chunked_body_without_length_is_refused(bot) -> None:  # type: ignore[no-untyped-def]
+    """No Content-Length to check up front: the body is cut off at the limit while it streams in."""
+    import http.client
+    from urllib.parse import urlparse
+
+    url = urlparse(bot.url)
+    body = command_body(f"open {CONDOR_TEXT} " + "9" * 1_200_000).encode()
+    before = dump(bot.store.path)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    conn.request("POST", url.path, body=(body[i:i + 65536] for i in range(0, len(body), 65536)),
+                 headers={**FORM, **sign(body.decode(), SECRET)}, encode_chunked=True)
+    assert conn.getresponse().status == 413
+    conn.close()
+    bot.drain()
+    assert dump(bot.store.path) == before
+    assert _web_calls(bot) == []
