@@ -17,9 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
                                       populate_by_name=True)
 
-    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN", repr=False)
+    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET", repr=False)
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN", repr=False)
     alvh_db: str = Field(default="alvh.sqlite", validation_alias="ALVH_DB")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     port: int = Field(default=3000, validation_alias="PORT")

@@ -251,3 +251,12 @@ def test_no_secret_in_logs_or_replies_during_a_failing_run(tmp_path: Path, caplo
     for secret in (BOT_TOKEN, SECRET, APP_TOKEN, "FAKEbotTOKEN", "FAKEappTOKEN"):
         assert secret not in logged
         assert secret not in seen_by_users
+
+
+def test_settings_repr_hides_secrets() -> None:
+    from bot.settings import Settings
+
+    s = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_app_token=APP_TOKEN, _env_file=None)
+    shown = repr(s) + str(s)
+    assert BOT_TOKEN not in shown and SECRET not in shown and APP_TOKEN not in shown
+    assert s.slack_bot_token == BOT_TOKEN  # still readable where it is needed
