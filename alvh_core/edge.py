@@ -128,8 +128,26 @@ class Comparison(BaseModel):
 
 # ----- metrics --------------------------------------------------------------------------------
 
-def metrics(res: StrategyResult) -> StrategyMetrics:
-    """Summary statistics of one strategy's per-path P&L (N,)."""
+def sampling_units(x: np.ndarray, antithetic: bool) -> np.ndarray:
+    """The independent draws behind per-path values ``x`` (N,).
+
+    With antithetic shocks path i and path i + N/2 share one draw (+z/-z), so they are averaged into
+    one unit before any standard error is taken; treating them as independent would misstate the SE
+    (too small for payoffs even in the shocks, too large for odd ones).
+    """
+    if antithetic and x.size >= 4 and x.size % 2 == 0:
+        half = x.size // 2
+        return 0.5 * (x[:half] + x[half:])
+    return x
+
+
+def _se(x: np.ndarray, antithetic: bool) -> float:
+    u = sampling_units(x, antithetic)
+    return float(u.std(ddof=1) / np.sqrt(u.size)) if u.size > 1 else 0.0
+
+
+def metrics(res: StrategyResult, antithetic: bool = False) -> StrategyMetrics:
+    """Summary statistics of one strategy's per-path P&L (N,); ``ev_se`` over sampling units."""
     x = res.pnl
     n = x.size
     srt = np.sort(x)
@@ -139,7 +157,7 @@ def metrics(res: StrategyResult) -> StrategyMetrics:
     margin = summ.max_margin
     return StrategyMetrics(
         ev=ev,
-        ev_se=float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0,
+        ev_se=_se(x, antithetic),
         std=float(x.std(ddof=1)) if n > 1 else 0.0,
         cvar95=float(srt[:tail].mean()),
         p_loss=float((x < -1e-9).mean()),
@@ -151,15 +169,15 @@ def metrics(res: StrategyResult) -> StrategyMetrics:
     )
 
 
-def paired(a: np.ndarray, b: np.ndarray) -> PairedDiff:
-    """Mean of a - b over paths and the standard error of that mean (paired)."""
+def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff:
+    """Mean of a - b over paths and the standard error of that mean (paired, over sampling units)."""
     d = a - b
-    n = d.size
-    return PairedDiff(diff=float(d.mean()), se=float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0)
+    return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
 
 
-def _ratio(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
-    """mean(a)/mean(b) and its delta-method SE; None when mean(b) <= 0."""
+def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[float, float] | None:
+    """mean(a)/mean(b) and its delta-method SE over sampling units; None when mean(b) <= 0."""
+    a, b = sampling_units(a, antithetic), sampling_units(b, antithetic)
     n = a.size
     ma, mb = a.mean(), b.mean()
     if mb <= 0:
@@ -263,21 +281,22 @@ def compare(
         specs = default_specs(condor, market, policy, paths)
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
     lo = res["leg_out"].pnl
-    strategies = {name: metrics(r) for name, r in res.items()}
-    vs = {name: paired(r.pnl, lo) for name, r in res.items()}
+    anti = bool(getattr(paths, "antithetic", False))
+    strategies = {name: metrics(r, anti) for name, r in res.items()}
+    vs = {name: paired(r.pnl, lo, anti) for name, r in res.items()}
 
     # ----- the method's claims, measured -----
     wing = cp.tested_wing()
     extra = res["alvh"].pnl - lo
     hold_flows = res["hold"].ledger.flows
     entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
-    r1 = _ratio(extra, entry)
-    r2 = _ratio(extra, res["hold"].pnl - lo)
+    r1 = _ratio(extra, entry, anti)
+    r2 = _ratio(extra, res["hold"].pnl - lo, anti)
     wing_credit = 0.5 * condor.credit * cp.mult
     claims = SeedClaims(
         tested_wing=wing,
         alvh_minus_leg_out=vs["alvh"],
-        entry_ev=PairedDiff(diff=float(entry.mean()), se=float(entry.std(ddof=1) / np.sqrt(entry.size))),
+        entry_ev=PairedDiff(diff=float(entry.mean()), se=_se(entry, anti)),
         pct_of_entry_ev=None if r1 is None else 100 * r1[0],
         pct_of_entry_ev_se=None if r1 is None else 100 * r1[1],
         tested_wing_credit=wing_credit,

@@ -125,6 +125,8 @@ class SimulatedPaths:
     source: str = "model"
     assumptions: list[str] = dataclasses.field(default_factory=list)
     asof: dt.date | None = None
+    #: shocks drawn in +z/-z pairs: path i and path i + N/2 are one sampling unit (see ``edge``)
+    antithetic: bool = False
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -303,6 +305,7 @@ def simulate(
         seed=seed_int,
         assumptions=notes,
         asof=market.asof,
+        antithetic=antithetic,
     )
 
 

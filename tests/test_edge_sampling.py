@@ -1,0 +1,37 @@
+"""Standard errors are taken over independent draws: antithetic pairs count once."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from alvh_core.edge import paired, sampling_units
+from alvh_core.models import MarketState
+from alvh_core.scenarios import simulate
+
+
+def test_even_payoff_of_antithetic_pairs_has_the_se_of_half_the_paths():
+    z = np.random.default_rng(3).standard_normal(5000)
+    x = np.concatenate([z, -z]) ** 2  # even in the shock: both halves identical
+    naive = x.std(ddof=1) / np.sqrt(x.size)
+    se = paired(x, np.zeros_like(x), antithetic=True).se
+    assert np.isclose(se, z.__pow__(2).std(ddof=1) / np.sqrt(z.size))
+    assert se > 1.35 * naive  # the naive SE would claim sqrt(2) too much precision
+
+
+def test_odd_payoff_of_antithetic_pairs_has_no_noise():
+    z = np.random.default_rng(4).standard_normal(3000)
+    x = np.concatenate([z, -z])
+    assert np.allclose(sampling_units(x, True), 0.0)
+    assert paired(x, np.zeros_like(x), antithetic=True).se == 0.0
+    assert paired(x, np.zeros_like(x), antithetic=False).se > 0.0
+
+
+def test_simulated_paths_declare_their_antithetic_pairs():
+    m = MarketState(spot=5000, vix=20, asof=dt.date(2026, 11, 24))
+    p = simulate(m, 5, n_paths=8, seed=1)
+    assert p.antithetic
+    # path i and path i + N/2 are mirror draws: their log returns on day 1 sum to twice the drift part
+    r = np.log(p.spot[:, 1] / p.spot[:, 0])
+    assert np.allclose(r[:4] + r[4:], (r[:4] + r[4:])[0])
+    assert not simulate(m, 5, n_paths=8, seed=1, antithetic=False).antithetic
