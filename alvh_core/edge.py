@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
 from alvh_core.scenarios.base import MarketPaths
@@ -109,6 +110,11 @@ class Assumptions(BaseModel):
     policy: str
     take_profit_stop: str
     hedges: list[str]
+    close_cost_model: float | None = Field(
+        default=None, description="today's cost to buy the condor back under the paths' pricing law, points per condor "
+        "(what leg out pays before costs)")
+    close_cost_smile: float | None = Field(
+        default=None, description="the same from the desk smile (alvh analyze), points per condor")
     conventions: str = (
         "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
@@ -314,7 +320,10 @@ def compare(
         layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
         hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
                       f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
+    close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
+    close_smile = analyze(condor, market).close_cost
     assumptions = Assumptions(
+        close_cost_model=close_model, close_cost_smile=close_smile,
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
         n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,

@@ -35,3 +35,18 @@ def test_simulated_paths_declare_their_antithetic_pairs():
     r = np.log(p.spot[:, 1] / p.spot[:, 0])
     assert np.allclose(r[:4] + r[4:], (r[:4] + r[4:])[0])
     assert not simulate(m, 5, n_paths=8, seed=1, antithetic=False).antithetic
+
+
+def test_comparison_states_todays_buy_back_under_the_model_and_the_smile():
+    from alvh_core.analysis import analyze
+    from alvh_core.edge import compare
+    from alvh_core.grammar import parse_position
+
+    m = MarketState(spot=5712, vix=24.3, asof=dt.date(2026, 11, 24))
+    c = parse_position("SPX 2026-12-18 5600/5650P 6150/6200C x10 @15.80", m.asof)
+    cmp = compare(c, m, n_paths=200, seed=1, premia=False, costs=False)
+    a = cmp.assumptions
+    assert np.isclose(a.close_cost_smile, analyze(c, m).close_cost)
+    # with premia and costs off, legging out pays exactly today's model buy-back
+    lo = cmp.strategies["leg_out"].ev
+    assert np.isclose(lo, (c.credit - a.close_cost_model) * c.dollars_per_point, atol=1e-6)
