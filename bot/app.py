@@ -64,7 +64,10 @@ def flask_app(app: App) -> Flask:
             return {"error": "invalid request timestamp"}, 401
         try:
             return handler.handle(request)
-        except ValueError:  # Bolt parses the body before verifying it: undecodable JSON/form -> 400
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Bolt parses the body (and builds its context) before verifying it: undecodable JSON/form
+            # or a payload of the wrong shape (e.g. "event": true) raised here -> 400, not 500.
+            # Listener errors never get here (Bolt catches them), so this is input, not a bug.
             log.warning("malformed request body at /slack/events (%d bytes)", request.content_length or 0)
             return {"error": "malformed request body"}, 400
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from fake_slack import sign
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_reliability_harness import (
     CONDOR_TEXT,
     SECRET,
@@ -182,3 +184,50 @@ def test_oversized_chunked_body_without_length_is_refused(bot) -> None:  # type:
     bot.drain()
     assert dump(bot.store.path) == before
     assert _web_calls(bot) == []
+
+
+def test_url_verification_and_ssl_check(bot) -> None:  # type: ignore[no-untyped-def]
+    """Slack's set-up handshakes: a signed url_verification echoes the challenge; unsigned gets 401."""
+    body = json.dumps({"token": "legacy", "challenge": "ch4ll3nge", "type": "url_verification"})
+    status, out = bot.post_raw(body, {"Content-Type": "application/json", **sign(body, SECRET)})
+    assert status == 200 and b"ch4ll3nge" in out
+    assert bot.post_raw(body, {"Content-Type": "application/json"})[0] == 401
+    ssl = "ssl_check=1&token=legacy"
+    assert bot.post_raw(ssl, {**FORM, **sign(ssl, SECRET)})[0] == 200
+
+
+json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(), st.text(max_size=20))
+json_value = st.recursive(json_leaf, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                              st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                          max_leaves=8)
+EVENT_KEYS = ["type", "channel", "user", "text", "ts", "thread_ts", "team", "subtype", "bot_id", "event_ts"]
+
+
+def test_fuzz_signed_event_payloads_never_500(tmp_path: Path) -> None:
+    """Signed (so past verification) event_callbacks of random shape and types: never a 5xx, the app
+    keeps serving, nothing is posted with a traceback, nothing stored is lost."""
+    with served_bot(tmp_path) as served:
+        pid = seed_team(served.store, "T1")
+        served.store.link_thread("T1", "C1", "1600000000.000100", pid)
+        before = dump(served.store.path)
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.dictionaries(st.sampled_from(EVENT_KEYS),
+                               st.one_of(json_value, st.sampled_from(["message", "app_mention", "C1",
+                                                                      "1600000000.000100", "T1", "explain gamma"])),
+                               max_size=len(EVENT_KEYS)),
+               st.one_of(json_value, st.sampled_from(["T1", "T2"])), st.one_of(json_value, st.text(max_size=10)))
+        def run(event, team_id, event_id) -> None:  # type: ignore[no-untyped-def]
+            payload = {"type": "event_callback", "team_id": team_id, "event": event, "event_id": event_id,
+                       "api_app_id": "A1", "event_time": 1}
+            status, _ = served.event(payload)
+            assert status < 500, payload
+
+        run()
+        assert served.command("list")[0] == 200  # still serving
+        served.drain()
+        after = dump(served.store.path)
+        for table in ("positions", "marks", "threads"):
+            assert after[table] == before[table]
+        shown = json.dumps([c.args for c in served.slack.recorder.calls if c.method != "auth.test"])
+        assert "Traceback" not in shown
