@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.assistant import Assistant
 from bot.listeners import actions, commands, events, messages
+from bot.payload_guard import request_problem
 from bot.services import Services
 from bot.settings import Settings
 
@@ -62,6 +63,12 @@ def flask_app(app: App) -> Flask:
         stamp = request.headers.get("X-Slack-Request-Timestamp")
         if stamp is not None and not stamp.isdigit():  # Bolt's verifier would raise (500) on int()
             return {"error": "invalid request timestamp"}, 401
+        # Bolt indexes into payloads while parsing and matching (body["actions"][0] ...): a payload of
+        # a shape Slack never sends is refused here with 400 instead of a 500 and a logged traceback.
+        problem = request_problem(request.get_data(as_text=True), request.content_type or "")
+        if problem is not None:
+            log.warning("refused a malformed Slack payload: %s", problem)
+            return {"error": f"malformed payload: {problem}"}, 400
         try:
             return handler.handle(request)
         except (ValueError, TypeError, AttributeError, KeyError):

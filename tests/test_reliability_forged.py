@@ -231,3 +231,32 @@ def test_fuzz_signed_event_payloads_never_500(tmp_path: Path) -> None:
             assert after[table] == before[table]
         shown = json.dumps([c.args for c in served.slack.recorder.calls if c.method != "auth.test"])
         assert "Traceback" not in shown
+
+
+def test_fuzz_signed_interactive_payloads_never_500(tmp_path: Path) -> None:
+    """Buttons and modal submissions (form field ``payload``) of random shape: never a 5xx."""
+    from urllib.parse import urlencode
+
+    with served_bot(tmp_path) as served:
+        pid = seed_team(served.store, "T1")
+        before = dump(served.store.path)
+        action = st.fixed_dictionaries({"action_id": st.sampled_from(["alvh_hedge", "alvh_compare", "alvh_whatif"]),
+                                        "value": st.one_of(json_value, st.just(str(pid)))})
+
+        @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.sampled_from(["block_actions", "view_submission", "shortcut", "message_action", None]),
+               st.dictionaries(st.sampled_from(["team", "user", "channel", "message", "view", "trigger_id"]),
+                               json_value, max_size=6),
+               st.one_of(json_value, st.lists(action, max_size=2)))
+        def run(kind, fields, actions) -> None:  # type: ignore[no-untyped-def]
+            payload = {"type": kind, "actions": actions, **fields}
+            body = urlencode({"payload": json.dumps(payload)})
+            status, _ = served.post_raw(body, {**FORM, **sign(body, SECRET)})
+            assert status < 500, payload
+
+        run()
+        assert served.command("list")[0] == 200
+        served.drain()
+        after = dump(served.store.path)
+        for table in ("positions", "marks", "threads"):
+            assert after[table] == before[table]
