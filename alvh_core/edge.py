@@ -120,6 +120,21 @@ class Assumptions(BaseModel):
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
     )
 
+    def lines(self) -> list[str]:
+        """The assumptions as short lines, most decisive first (shared by the CLI and the bot)."""
+        out = [f"model: {self.model}; {self.params}"]
+        if self.close_cost_model is not None and self.close_cost_smile is not None:
+            out.append(f"today's buy-back: {self.close_cost_model:.2f} pts/condor under the model (leg out fills there, "
+                       f"so every strategy is valued by one law) vs {self.close_cost_smile:.2f} on the desk smile "
+                       "(alvh analyze); the gap is the model's disagreement with the smile, and every EV difference "
+                       "between trading now and holding carries it")
+        out.append(f"costs: {self.costs}")
+        out.append(self.policy)
+        out.extend(f"hedge {h}" for h in self.hedges)
+        out.append(self.take_profit_stop)
+        out.append(self.conventions)
+        return out
+
 
 class Comparison(BaseModel):
     """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``."""

@@ -428,8 +428,7 @@ class Assistant:
         notes = [f"*Verdict:* {verdict(c)}"]
         if c.seed_claims.summary:
             notes.append(f"*ALVH claims on these paths:* {c.seed_claims.summary}")
-        assumptions = [self._mark_note(mark, state.asof),
-                       *[f"{k}: {v}" for k, v in c.assumptions.model_dump(mode="json").items()]]
+        assumptions = [self._mark_note(mark, state.asof), *c.assumptions.lines()]
         text = f"Management choices for #{pid}:\n{table_text(table)}\n" + "\n".join(
             n.replace("*", "") for n in notes)
         return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,

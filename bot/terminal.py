@@ -81,7 +81,7 @@ class ChatSession:
 
     def show(self, reply: Reply) -> None:
         print(("! " if reply.status == "error" else "") + reply.text, file=self.out)
-        for a in reply.assumptions[:4]:
+        for a in reply.assumptions:
             print(f"  ~ {a}", file=self.out)
         print(file=self.out)
 

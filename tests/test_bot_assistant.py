@@ -143,3 +143,16 @@ def test_daily_summary_says_what_changed_since_the_last_one(tmp_path) -> None:  
     assert f"P&L {money(pnl1 - pnl0)}, SPX -200, VIX +6.0 since 2026-11-23" in second.text
     assert "suggestion was: hold" in second.text
     assert f"hedge sized 2026-11-24: {hedge.fields[0][1].split()[1]} x vix call spread" in second.text
+
+
+def test_comparison_reply_carries_the_decisive_assumptions_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a, _ = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "mark spot 5712 vix 24.3")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 45DTE x10 @17")
+    r = a.question(ctx, 1, "should I leg out?")
+    # the marks, then the model with its paths, seed and premia, then the model-vs-smile buy-back and the costs
+    assert "5,712" in r.assumptions[0]
+    assert r.assumptions[1].startswith("model: ") and "400 paths" in r.assumptions[1] and "seed 7" in r.assumptions[1]
+    assert r.assumptions[2].startswith("today's buy-back: ")
+    assert r.assumptions[3].startswith("costs: SPX half-spread")

@@ -70,17 +70,7 @@ def format_comparison(c: Comparison) -> str:
         lines.append(f"  ALVH keeps {sc.pct_of_hold_edge:+.0f}% ± {sc.pct_of_hold_edge_se:.0f}% of holding's edge over "
                      "legging out")
     lines.append("assumptions:")
-    lines.append(f"  - model: {a.model}; {a.params}")
-    if a.close_cost_model is not None and a.close_cost_smile is not None:
-        lines.append(f"  - today's buy-back: {a.close_cost_model:.2f} pts/condor under the model (leg out fills there, so "
-                     f"every strategy is valued by one law) vs {a.close_cost_smile:.2f} on the desk smile (alvh analyze); "
-                     "the gap is the model's disagreement with the smile, and every EV difference between trading now and holding "
-                     "carries it")
-    lines.append(f"  - costs: {a.costs}")
-    lines.append(f"  - {a.policy}")
-    lines.extend(f"  - hedge {h}" for h in a.hedges)
-    lines.append(f"  - {a.take_profit_stop}")
-    lines.append(f"  - {a.conventions}")
+    lines.extend(f"  - {x}" for x in a.lines())
     return "\n".join(lines)
 
 
