@@ -47,7 +47,7 @@ def render_text(r: BacktestReport) -> str:
         "",
         "ALVH vs legging out on the tested trades (the method's claims, measured):",
         f"  tested trades {cl.n_triggered} (put side {cl.n_put_side}; "
-        + ("call-side tests hold under ALVH)" if r.engine == "fast" else "call-side tests get the VIX put/short hedge)"),
+        + ("call-side tests hold under ALVH)" if r.engine == "fast" else "call-side tests are hedged only if the policy hedges the call wing: see the assumptions)"),
         f"  extra P&L kept by ALVH: {_money(cl.extra_ev)} per tested trade, 95% CI "
         f"[{_money(cl.extra_ev_ci[0])}, {_money(cl.extra_ev_ci[1])}]",
         f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = tested trades held to expiry, "
