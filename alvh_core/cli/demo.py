@@ -104,10 +104,19 @@ def explain_comparison(cmp: Comparison, now: Analysis) -> list[str]:
     lines = [
         f"Every choice ran on the same {n:,} simulated SPX/VIX paths, so each difference to legging out comes "
         "with its own paired standard error (SE); a difference under about 2 SE is noise.",
-        f"Leg out now is certain: {money(lo.ev)} (closing all four legs at the scenario model's prices plus "
-        f"costs). The smile marks above put P&L now at {money(now.pnl_now)} before costs; the gap is how "
-        "differently the scenario model and the smile price these options (see the model assumptions).",
+        f"Leg out now is certain: {money(lo.ev)}, closing all four legs at the scenario model's prices plus "
+        f"costs. At the desk smile's marks (section 2) it would be {money(now.pnl_now)} before costs.",
     ]
+    gap = now.pnl_now - lo.ev
+    if abs(gap) > 2 * max(1.0, lo.mean_costs):
+        lines.append(
+            f"That {money(abs(gap), False)} gap (costs included) is the scenario model and the smile disagreeing "
+            "about today's option prices. Every strategy that keeps the condor (or part of it) open gets it, in part or whole, "
+            f"{'added to' if gap > 0 else 'taken from'} its 'vs leg out' number, so part of those differences "
+            "is that disagreement, not an edge of the strategy.")
+    else:
+        lines.append("The scenario model and the smile agree on today's prices to within costs, so the 'vs leg "
+                     "out' numbers measure the strategies, not a pricing disagreement.")
     for name in ("hold", "close_tested", "alvh", "take_profit_stop"):
         if name not in st:
             continue
