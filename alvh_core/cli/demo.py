@@ -111,7 +111,8 @@ def explain_comparison(cmp: Comparison, now: Analysis) -> list[str]:
     if abs(gap) > 2 * max(1.0, lo.mean_costs):
         lines.append(
             f"That {money(abs(gap), False)} gap (costs included) is the scenario model and the smile disagreeing "
-            "about today's option prices. Every strategy that keeps the condor (or part of it) open gets it, in part or whole, "
+            "about today's option prices. Every strategy that keeps the condor (or part of it) open gets it, "
+            "in part or whole, "
             f"{'added to' if gap > 0 else 'taken from'} its 'vs leg out' number, so part of those differences "
             "is that disagreement, not an edge of the strategy.")
     else:
