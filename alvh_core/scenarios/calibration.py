@@ -88,7 +88,10 @@ def filter_variance(p: GarchParams, returns: np.ndarray, h1: float, mu: float = 
 def _neg_loglik(theta: np.ndarray, returns: list[float], log_vix: list[float] | None, h1: float,
                 vix_weight: float) -> float:
     """Negative quasi log likelihood: Gaussian returns (+ weighted log-VIX fit error, profiled)."""
-    om, al, be, ga, la = _unpack(theta[:5])
+    try:
+        om, al, be, ga, la = _unpack(theta[:5])
+    except OverflowError:  # the optimiser wandered off to exp(>709)
+        return 1e10
     if be + al * ga * ga >= 0.9999:
         return 1e10
     a0 = a1k = 0.0
@@ -223,7 +226,7 @@ def simulate_stationary(params: ModelParams, n_paths: int, n_days: int, seed: in
     q = params.risk_neutral()
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((burn + n_days, n_paths))
-    R, H = simulate_returns(p, np.full(n_paths, p.long_run_variance), 0.0, z)
+    R, H = simulate_returns(p, np.full(n_paths, p.long_run_variance), 0.0, z, rng)
     a0, a1 = q.vix_coefficients()
     vix = 100.0 * np.sqrt(a0 + a1 * params.variance_ratio * H[:, burn:])
     return R[:, burn:], vix
@@ -254,6 +257,9 @@ def calibrate(
     spx = np.asarray(hist.spx, dtype=float)
     vix = np.asarray(hist.vix, dtype=float)
     r = np.diff(np.log(spx))
+    if np.count_nonzero(r) < 250 or not np.all(np.isfinite(r)):
+        raise ValueError(f"SPX closes move on only {np.count_nonzero(r)} of {r.size} days: need at least 250 "
+                         "nonzero daily returns to fit the variance model")
     p, ll = fit_qmle(r, vix[:-1], vix_weight=vix_weight)
     # h[t] is the variance of r[t] = ln(spx[t+1]/spx[t]), known at the close t: it goes with vix[t]
     h = filter_variance(p, r, float(np.var(r)))[:-1]

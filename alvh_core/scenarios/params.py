@@ -11,6 +11,12 @@ Under the pricing measure Q the model is again Heston-Nandi with
     h* = k h,  omega* = k omega,  alpha* = k^2 alpha,  beta* = beta,
     gamma* = (lam + gamma) / k + 1/2,  lam* = -1/2.
 
+Crash jumps (optional, off when both rates are 0): a Poisson number of N(jump_mean, jump_std^2) log
+jumps per day with intensity jump_rate + jump_rate_h * h (see :mod:`alvh_core.scenarios.hn_garch`).
+Under Q the intensity is ``jump_rate_ratio`` times the real-world one (the crash premium; the same
+jump sizes), and the variance loading is k * jump_var (the state is h* = k h). The real-world drift is
+compensated with the RISK-NEUTRAL jump law, so the crash premium is a higher real-world mean return.
+
 So options are priced by a model whose variance is k times the real-world variance, with a stronger
 leverage: implied vol above realised vol (the variance risk premium), VIX futures and VIX calls rich on
 average. With the premia switched off (``premia=False`` in ``simulate``) the paths are drawn from the
@@ -45,6 +51,14 @@ class ModelParams(BaseModel):
     gamma: float = Field(description="leverage asymmetry (positive: variance rises when SPX falls)")
     lam: float = Field(description="equity risk premium per unit of daily variance (real world)")
     variance_ratio: float = Field(ge=1.0, le=5.0, description="k = h*/h, the variance risk premium")
+    jump_rate: float = Field(default=0.0, ge=0.0, le=0.2, description="real-world crash intensity, jumps per day")
+    jump_rate_h: float = Field(default=0.0, ge=0.0, le=5000.0,
+                               description="real-world crash intensity per unit of daily variance h (per day/decimal^2)")
+    jump_mean: float = Field(default=0.0, ge=-0.5, le=0.5, description="mean log jump mJ (decimal)")
+    jump_std: float = Field(default=0.0, ge=0.0, le=0.5, description="std of the log jump sJ (decimal)")
+    jump_var: float = Field(default=0.0, ge=0.0, le=10.0, description="delta: loading of sum J^2 on next day's h")
+    jump_rate_ratio: float = Field(default=1.0, ge=1.0, le=10.0,
+                                   description="Q/P jump intensity, the crash risk premium")
     provenance: str = Field(default="", description="how and on what span the numbers were fitted")
 
     @model_validator(mode="after")
@@ -53,24 +67,50 @@ class ModelParams(BaseModel):
         check_stationary(self.risk_neutral(), "risk-neutral parameters")
         return self
 
+    @property
+    def has_jumps(self) -> bool:
+        return self.jump_rate > 0.0 or self.jump_rate_h > 0.0
+
     def real_world(self) -> GarchParams:
         """The P law (what the paths follow when premia are on)."""
-        return GarchParams(self.omega, self.alpha, self.beta, self.gamma, self.lam)
+        if not self.has_jumps:
+            return GarchParams(self.omega, self.alpha, self.beta, self.gamma, self.lam)
+        q = self.risk_neutral()
+        c0, c1 = q.compensator()  # c(h*) with h* = k h: in P units c1 * k
+        return GarchParams(self.omega, self.alpha, self.beta, self.gamma, self.lam,
+                           jump_rate=self.jump_rate, jump_rate_h=self.jump_rate_h, jump_mean=self.jump_mean,
+                           jump_std=self.jump_std, jump_var=self.jump_var,
+                           comp0=c0, comp1=c1 * self.variance_ratio)
 
     def risk_neutral(self) -> GarchParams:
         """The Q law (what options, VIX and VIX derivatives are priced with)."""
         k = self.variance_ratio
+        if not self.has_jumps:
+            return GarchParams(
+                omega=k * self.omega,
+                alpha=k * k * self.alpha,
+                beta=self.beta,
+                gamma=(self.lam + self.gamma) / k + 0.5,
+                lam=-0.5,
+            )
+        ratio = self.jump_rate_ratio
         return GarchParams(
             omega=k * self.omega,
             alpha=k * k * self.alpha,
             beta=self.beta,
             gamma=(self.lam + self.gamma) / k + 0.5,
             lam=-0.5,
+            jump_rate=ratio * self.jump_rate,
+            jump_rate_h=ratio * self.jump_rate_h / k,  # l1 h = l1 h*/k
+            jump_mean=self.jump_mean,
+            jump_std=self.jump_std,
+            jump_var=k * self.jump_var,
         )
 
     def key(self) -> tuple[float, ...]:
         """Hashable identity of the numbers (caches of pricing tables are keyed on it)."""
-        return (self.omega, self.alpha, self.beta, self.gamma, self.lam, self.variance_ratio)
+        return (self.omega, self.alpha, self.beta, self.gamma, self.lam, self.variance_ratio,
+                self.jump_rate, self.jump_rate_h, self.jump_mean, self.jump_std, self.jump_var, self.jump_rate_ratio)
 
     def describe(self) -> str:
         q = self.risk_neutral()
@@ -79,6 +119,10 @@ class ModelParams(BaseModel):
             f"Heston-Nandi GARCH(1,1) daily: omega={self.omega:.3e} alpha={self.alpha:.3e} beta={self.beta:.4f} "
             f"gamma={self.gamma:.1f} lam={self.lam:.2f}; variance ratio Q/P={self.variance_ratio:.3f}; "
             f"persistence P={p.persistence:.4f} Q={q.persistence:.4f}"
+            + (f"; crash jumps: {self.jump_rate:.4g} + {self.jump_rate_h:.4g} h per day "
+               f"(Q x{self.jump_rate_ratio:.3g}), "
+               f"J~N({self.jump_mean:.3f}, {self.jump_std:.3f}^2), variance loading {self.jump_var:.3g}"
+               if self.has_jumps else "")
             + (f"; {self.provenance}" if self.provenance else "")
         )
 

@@ -266,12 +266,13 @@ def simulate(
     q = params.risk_neutral()
     h_q0, clamped = initial_state(params, market.vix)
     mu = (market.rate - market.div_yield) / TRADING_DAYS
+    # jumps (if any) are drawn after z inside the recursion; without jumps the stream is unchanged
     if premia:
         law = params.real_world()
-        R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z)
+        R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z, rng, antithetic)
         H *= params.variance_ratio
     else:
-        R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z)
+        R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z, rng, antithetic)
     spot = np.empty((n_paths, n_days + 1))
     spot[:, 0] = market.spot
     spot[:, 1:] = market.spot * np.exp(np.cumsum(R, axis=1))
