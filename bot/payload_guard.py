@@ -19,6 +19,9 @@ EVENT_STR_FIELDS = ("type", "channel", "user", "text", "ts", "thread_ts", "team"
 TOP_STR_FIELDS = ("team_id", "event_id", "api_app_id", "type", "command", "text", "trigger_id", "user_id",
                   "channel_id", "response_url", "callback_id")
 OBJECT_FIELDS = ("team", "user", "channel", "message", "container", "enterprise", "view", "state")
+#: Object fields Slack does send as null (enterprise outside Enterprise Grid; team/channel in some
+#: org-wide or modal payloads). Every other object field, when present, must be an object.
+NULLABLE_OBJECTS = ("enterprise", "team", "channel")
 
 
 def _bad_str(obj: dict[str, Any], keys: tuple[str, ...], where: str) -> str | None:
@@ -42,11 +45,14 @@ def payload_problem(body: Any) -> str | None:
         problem = _bad_str(event, EVENT_STR_FIELDS, "event.")
         if problem:
             return problem
+        for key in ("message", "previous_message"):
+            if key in event and not isinstance(event[key], dict):
+                return f"event.{key} must be an object"
     for key in OBJECT_FIELDS:
-        if key in body and body[key] is not None and not isinstance(body[key], dict):
+        if key in body and not isinstance(body[key], dict) and not (body[key] is None and key in NULLABLE_OBJECTS):
             return f"{key} must be an object"
     kind = body.get("type")
-    if kind == "block_actions":
+    if kind == "block_actions" or "actions" in body:
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
             return "actions must be a non-empty list of objects"
