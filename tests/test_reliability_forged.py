@@ -160,7 +160,10 @@ def test_failed_answer_is_retried_by_slacks_next_delivery(bot) -> None:  # type:
     event = message_event("T1", "C1", "U2", "explain theta", "1700000004.000001", thread_ts, "Ev0003")
     assert bot.event(event)[0] == 200
     bot.slack.recorder.wait_count("chat.postMessage", 1)
-    time.sleep(0.3)  # let the failing lazy listener release its claim before Slack's retry arrives
+    deadline = time.monotonic() + 10  # wait (bounded) until the failed attempt has released its claim
+    while bot.store.db.execute("SELECT COUNT(*) FROM processed_events WHERE event_id = 'Ev0003'").fetchone()[0]:
+        assert time.monotonic() < deadline, "the failed delivery never released its claim"
+        time.sleep(0.02)
     assert bot.event(event, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
     bot.drain()
     posts = bot.slack.recorder.of("chat.postMessage")
