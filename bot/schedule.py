@@ -113,6 +113,7 @@ class DailyScheduler(threading.Thread):
         while not self._stop_event.is_set():
             try:
                 run_daily(self.services, self.post)
+                self.services.store.prune_events(self.services.clock() - dt.timedelta(days=1))
             except Exception:  # keep ticking
                 log.exception("daily tick failed")
             self._stop_event.wait(self.interval)

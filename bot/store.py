@@ -348,3 +348,13 @@ class Store:
         """Forget a claimed event whose processing failed, so Slack's retry gets answered."""
         with self.transaction() as db:
             db.execute("DELETE FROM processed_events WHERE event_id = ?", [event_id])
+
+    def prune_events(self, before: dt.datetime) -> int:
+        """Drop dedupe claims received before ``before`` (UTC); returns how many.
+
+        Slack retries an event within minutes and a signed request is only valid for five minutes, so
+        claims older than a day can never be needed again; without pruning the table grows forever."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM processed_events WHERE received_at < ?",
+                             [before.astimezone(dt.timezone.utc).isoformat(timespec="seconds")])
+            return cur.rowcount

@@ -179,3 +179,17 @@ def test_migration_from_previous_version_keeps_rows(tmp_path: Path, monkeypatch,
     rows = conn.execute("SELECT * FROM positions ORDER BY rowid").fetchall()
     assert [r[:-1] for r in rows] == before["positions"] and rows[0][-1] is None  # the new column
     assert new.position("T1", pid)["note"] is None
+
+
+def test_old_dedupe_claims_are_pruned_recent_ones_kept(tmp_path: Path) -> None:
+    import datetime as dt
+
+    store = Store(tmp_path / "p.sqlite")
+    assert store.claim_event("Ev-new", "T1")
+    with store.transaction() as db:
+        db.execute("INSERT INTO processed_events (event_id, team_id, received_at) VALUES (?, ?, ?)",
+                   ["Ev-old", "T1", "2020-01-01T00:00:00+00:00"])
+    now = dt.datetime.now(dt.timezone.utc)
+    assert store.prune_events(now - dt.timedelta(days=1)) == 1
+    assert not store.claim_event("Ev-new", "T1")  # a recent claim still dedupes
+    assert store.claim_event("Ev-old", "T1")  # the pruned one is gone
