@@ -2,6 +2,9 @@
 
 ``python -m bot daily --once``: post today's daily summaries for every subscribed channel and exit
 (exit 1 when any post failed).
+
+``python -m bot backup FILE``: copy the SQLite database ($ALVH_DB) to FILE with SQLite's online backup
+API, safe while the bot runs.
 """
 from __future__ import annotations
 
@@ -18,7 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the app (default)")
     d = sub.add_parser("daily", help="daily summaries")
     d.add_argument("--once", action="store_true", help="post today's summaries now and exit")
+    b = sub.add_parser("backup", help="copy the SQLite database ($ALVH_DB) to a new file, safely while running")
+    b.add_argument("dest", help="path of the backup file to create")
     args = parser.parse_args(argv)
+    if args.cmd == "backup":
+        import sqlite3
+
+        from bot.store import Store
+
+        try:
+            written = Store(Settings().alvh_db).backup(args.dest)
+        except (OSError, sqlite3.Error) as exc:
+            print(f"backup failed: {exc}", file=sys.stderr)
+            return 2
+        print(f"backed up {Settings().alvh_db} to {written}")
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.redaction import install_log_redaction
 

@@ -137,6 +137,19 @@ class Store:
                     db["schema_version"].insert({"version": version, "applied_at": _now()})
             return len(MIGRATIONS)
 
+    def backup(self, dest: str | Path) -> Path:
+        """Copy the live database to ``dest`` with SQLite's online backup API (consistent while the bot
+        runs and writes; WAL content included). Returns the path written."""
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(f"{dest} exists: choose a new backup file")
+        target = sqlite3.connect(str(dest))
+        try:
+            self.db.conn.backup(target)
+        finally:
+            target.close()
+        return dest
+
     def schema_version(self) -> int:
         return self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
 
