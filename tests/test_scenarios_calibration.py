@@ -67,6 +67,25 @@ def test_calibration_reproduces_the_key_statistics(report):
     assert st["freq VIX > 30 (share of days)"].model < st["freq VIX > 30 (share of days)"].data
 
 
+def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(shared_data, report):
+    from alvh_core.scenarios.calibration import DEFAULT_JUMPS
+
+    jr = calibrate(shared_data, n_paths=100, jumps=DEFAULT_JUMPS)
+    shipped = load_default_params(jumps=True)
+    assert jr.params.has_jumps
+    assert jr.params.real_world().persistence == pytest.approx(shipped.real_world().persistence, abs=0.003)
+    assert jr.params.variance_ratio == pytest.approx(shipped.variance_ratio, rel=0.02)
+    plain = {s.name: s for s in report.stats}
+    st = {s.name: s for s in jr.stats}
+    for name in ("freq SPX day < -5% (per 1000 days)", "freq VIX > 30 (share of days)",
+                 "freq VIX > 40 (share of days)"):
+        assert plain[name].model < st[name].model < st[name].data, name  # closer to the data, still thinner
+    assert st["mean VIX"].model == pytest.approx(st["mean VIX"].data, abs=0.5)
+    assert st["mean realised vol next 21d (points)"].model == pytest.approx(15.09, abs=1.0)
+    assert abs(st["corr(r, dlnVIX)"].model - st["corr(r, dlnVIX)"].data) < abs(
+        plain["corr(r, dlnVIX)"].model - plain["corr(r, dlnVIX)"].data)
+
+
 def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
     out = tmp_path / "p.json"
     code = main(["calibrate", "--data", str(shared_data), "--start", "2012-01-01", "--end", "2018-12-31",

@@ -137,10 +137,13 @@ def test_crash_jumps_steepen_the_put_wing():
 N_PATHS, N_DAYS = 8000, 45
 
 
-@pytest.fixture(scope="module", params=[14.0, 35.0], ids=["calm_vix14", "stressed_vix35"])
+@pytest.fixture(scope="module", params=[(14.0, "jumpy"), (35.0, "jumpy"), (14.0, "shipped"), (35.0, "shipped")],
+                ids=["calm_vix14", "stressed_vix35", "shipped_jump_fit_vix14", "shipped_jump_fit_vix35"])
 def jump_paths(request):
-    m = MarketState(spot=5000.0, vix=request.param, asof=ASOF, rate=0.04, div_yield=0.013)
-    return simulate(m, N_DAYS, N_PATHS, seed=321, premia=False, params=JUMPY)
+    vix, which = request.param
+    params = JUMPY if which == "jumpy" else load_default_params(jumps=True)
+    m = MarketState(spot=5000.0, vix=vix, asof=ASOF, rate=0.04, div_yield=0.013)
+    return simulate(m, N_DAYS, N_PATHS, seed=321, premia=False, params=params)
 
 
 def test_prices_along_jump_paths_are_martingales(jump_paths):
@@ -174,3 +177,8 @@ def test_prices_along_jump_paths_are_martingales(jump_paths):
 def test_vix_grid_transition_is_a_probability_kernel():
     vp = VixGridPricer(Q, 0.0)
     np.testing.assert_allclose(vp._trans.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_shipped_jump_fit_loads_and_has_jumps_the_default_has_none():
+    assert load_default_params(jumps=True).has_jumps
+    assert not load_default_params().has_jumps

@@ -1,7 +1,7 @@
 """`alvh calibrate`: fit the SPX/VIX scenario model to daily history and show model vs data.
 
     alvh calibrate --data ../shared/data [--out params.json] [--start 1990-01-01 --end 2018-12-31]
-        [--vix-weight 0.1] [--paths 200] [--seed 11] [--json]
+        [--vix-weight 0.1] [--paths 200] [--seed 11] [--jumps] [--json]
 
 Writes the fitted parameters (the format of alvh_core/data/model_params.json) when --out is given.
 """
@@ -30,12 +30,15 @@ def register(subparsers: Any) -> None:
                    help="weight of the log-VIX fit against the return likelihood, 0-1 (0.1)")
     p.add_argument("--paths", type=int, default=200, help="simulated paths for the model statistics (200)")
     p.add_argument("--seed", type=int, default=11, help="seed of the simulated check (11)")
+    p.add_argument("--jumps", action="store_true",
+                   help="add the crash-jump overlay (fatter tails, VIX spikes, put skew; "
+                   "the fit shipped as alvh_core/data/model_params_jumps.json)")
     add_json_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args: Any) -> int:
-    from alvh_core.scenarios.calibration import calibrate
+    from alvh_core.scenarios.calibration import DEFAULT_JUMPS, calibrate
 
     if not args.data:
         return fail("error: --data DIR is required (a folder with spx_daily.csv and vix_daily.csv), or set $ALVH_DATA")
@@ -48,7 +51,7 @@ def run(args: Any) -> int:
     if not 10 <= args.paths <= 10_000:
         return fail(f"error: --paths {args.paths} must be 10-10000")
     report = calibrate(args.data, start=args.start, end=args.end, n_paths=args.paths, seed=args.seed,
-                       vix_weight=args.vix_weight)
+                       vix_weight=args.vix_weight, jumps=DEFAULT_JUMPS if getattr(args, "jumps", False) else None)
     if args.out:
         payload = {"span": f"{report.start}..{report.end}", "log_likelihood": report.log_likelihood,
                    "params": json.loads(report.params.model_dump_json())}
