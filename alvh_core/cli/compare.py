@@ -12,6 +12,7 @@ import argparse
 from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
                                   position_from_args)
 from alvh_core.edge import Comparison, compare
+from alvh_core.scenarios import load_default_params
 from alvh_core.strategies import LayerPolicy
 
 LABELS = {
@@ -93,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
     market = market_from_args(args)
     policy = LayerPolicy(instrument=args.instrument)
     n = args.paths + (args.paths % 2)  # the scenario model draws antithetic pairs
+    params = load_default_params(jumps=True) if args.jumps else None
     result = compare(condor, market, n_paths=n, seed=args.seed, premia=not args.no_premia,
-                     costs=not args.no_costs, policy=policy)
+                     costs=not args.no_costs, policy=policy, params=params)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     return 0
 
@@ -112,6 +114,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-premia", action="store_true",
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
     p.add_argument("--no-costs", action="store_true", help="no spreads or fees")
+    p.add_argument("--jumps", action="store_true",
+                   help="the scenario model with crash jumps (alvh_core/data/model_params_jumps.json): fatter tails, "
+                        "steeper smile; rare far-OTM payoffs need more paths (use --paths 20000 or more)")
     p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
                    help="ALVH hedge instrument (default vix_call_spread)")
     add_json_arg(p)
