@@ -298,6 +298,9 @@ def compare(
         params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
     else:
         model_name = type(paths).__name__
+        notes = getattr(paths, "assumptions", None)
+        if notes:
+            params_txt = "; ".join(notes)
     if specs is None:
         specs = default_specs(condor, market, policy, paths)
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)

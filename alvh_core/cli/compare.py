@@ -12,7 +12,8 @@ import argparse
 from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
                                   position_from_args)
 from alvh_core.edge import Comparison, compare
-from alvh_core.scenarios import load_default_params
+from alvh_core.history.data import load_daily
+from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
 from alvh_core.strategies import LayerPolicy
 
 LABELS = {
@@ -95,8 +96,15 @@ def run(args: argparse.Namespace) -> int:
     policy = LayerPolicy(instrument=args.instrument)
     n = args.paths + (args.paths % 2)  # the scenario model draws antithetic pairs
     params = load_default_params(jumps=True) if args.jumps else None
+    paths = None
+    if args.bootstrap:
+        if args.no_premia:
+            raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
+        history = load_daily(args.bootstrap)
+        paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=n,
+                                seed=args.seed, params=params)
     result = compare(condor, market, n_paths=n, seed=args.seed, premia=not args.no_premia,
-                     costs=not args.no_costs, policy=policy, params=params)
+                     costs=not args.no_costs, policy=policy, params=params, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     return 0
 
@@ -117,6 +125,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jumps", action="store_true",
                    help="the scenario model with crash jumps (alvh_core/data/model_params_jumps.json): fatter tails, "
                         "steeper smile; rare far-OTM payoffs need more paths (use --paths 20000 or more)")
+    p.add_argument("--bootstrap", metavar="DIR",
+                   help="model-free paths: resample blocks of 10 historical daily SPX/VIX moves from the daily CSVs "
+                        "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "
+                        "not arbitrage-consistent")
     p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
                    help="ALVH hedge instrument (default vix_call_spread)")
     add_json_arg(p)
