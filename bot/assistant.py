@@ -168,24 +168,21 @@ class Assistant:
 
     def button(self, ctx: Ctx, what: str, position_id: int) -> Reply:
         """A result's button: ``hedge``, ``compare`` or ``what_if`` (SPX -5%, VIX +5 points, today)."""
-        row = self._position_row(ctx, position_id)
-        if isinstance(row, Reply):
-            return row
-        market = self._market(ctx)
-        if isinstance(market, Reply):
-            return market
-        state, mark = market
-        condor = self.s.store.condor_of(row)
-        try:
-            if what == "hedge":
-                return self._hedge(row, condor, state, mark)
-            if what == "compare":
-                return self._compare(row, condor, state, mark)
-            reply = self._what_if(row, condor, state, mark, state.spot * 0.95, state.vix + 5.0, 0)
-            reply.notes.append("Ask in this thread for any other scenario, e.g. _what if SPX 5600 and VIX 32 in 5 days?_")
-            return reply
-        except ValueError as exc:
-            return self.problem(exc)
+
+        def press(row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark) -> Reply:
+            try:
+                if what == "hedge":
+                    return self._hedge(row, condor, state, mark)
+                if what == "compare":
+                    return self._compare(row, condor, state, mark)
+                reply = self._what_if(row, condor, state, mark, state.spot * 0.95, state.vix + 5.0, 0)
+                reply.notes.append(
+                    "Ask in this thread for any other scenario, e.g. _what if SPX 5600 and VIX 32 in 5 days?_")
+                return reply
+            except ValueError as exc:
+                return self.problem(exc)
+
+        return self._with_position(ctx, position_id, press)
 
     def record(self, ctx: Ctx, thread_ts: str | None, question: str, reply: Reply) -> None:
         """Keep the question and its answer (with the analysis and assumptions) in SQLite."""
