@@ -128,10 +128,11 @@ class IronCondor(_Frozen):
         return (self.expiry - asof).days
 
     def describe(self) -> str:
-        """Canonical text form, parseable by the grammar."""
+        """Canonical text form, parseable by the grammar (exact: ``parse_position(c.describe()) == c``)."""
+        credit = f"{self.credit:.2f}" if round(self.credit, 2) == self.credit else f"{self.credit:.10g}"
         return (
-            f"SPX {self.expiry.isoformat()} {self.long_put:g}/{self.short_put:g}P "
-            f"{self.short_call:g}/{self.long_call:g}C x{self.quantity} @{self.credit:.2f}"
+            f"SPX {self.expiry.isoformat()} {self.long_put:.10g}/{self.short_put:.10g}P "
+            f"{self.short_call:.10g}/{self.long_call:.10g}C x{self.quantity} @{credit}"
         )
 
 

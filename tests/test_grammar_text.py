@@ -343,3 +343,10 @@ def test_mark_and_daily_round_trip(spot, vix, asof, pid, on, when):
     assert parse_marks(mark.marks.describe()) == mark.marks
     daily = g.DailyCommand(on=on, time=when)
     assert parse_command(daily.describe(), ASOF) == daily
+
+
+def test_describe_round_trips_quarter_point_strikes_and_fine_credits():
+    c = IronCondor(expiry=dt.date(2027, 1, 15), long_put=12345.25, short_put=12395.5, short_call=13000,
+                   long_call=13050.75, quantity=3, credit=4.875)
+    assert c.describe() == "SPX 2027-01-15 12345.25/12395.5P 13000/13050.75C x3 @4.875"
+    assert parse_position(c.describe(), dt.date(2026, 11, 24)) == c
