@@ -42,4 +42,4 @@ def test_demo_paths_and_seed_reach_the_comparison(capsys):
 def test_demo_bad_paths_is_one_line_exit_2(capsys):
     assert main(["demo", "--paths", "5"]) == 2
     err = capsys.readouterr().err
-    assert "paths 5 is outside 100-200,000" in err and err.count("\n") == 1
+    assert "paths 5 must be between 100 and 200,000" in err and err.count("\n") == 1

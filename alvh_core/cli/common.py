@@ -101,6 +101,21 @@ def _positive_float(name: str) -> Callable[[str], float]:
     return conv
 
 
+def bounded_int(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    """argparse type: a whole number in [lo, hi], else one line saying what was wrong."""
+    def conv(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a whole number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} {v} must be between {lo:,} and {hi:,}")
+        return v
+
+    conv.__name__ = name
+    return conv
+
+
 def _float(name: str) -> Callable[[str], float]:
     def conv(text: str) -> float:
         try:

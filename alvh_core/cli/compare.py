@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
-                                  position_from_args)
+from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, bounded_int,
+                                  market_from_args, position_from_args)
 from alvh_core.edge import Comparison, compare
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
@@ -76,20 +76,6 @@ def format_comparison(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _count(name: str, lo: int, hi: int):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a whole number") from None
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{name} {v} must be between {lo:,} and {hi:,}")
-        return v
-
-    conv.__name__ = name
-    return conv
-
-
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
@@ -117,8 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_position_arg(p)
     add_market_args(p)
-    p.add_argument("--paths", type=_count("paths", 100, 200_000), default=4000, help="simulated paths (default 4000)")
-    p.add_argument("--seed", type=_count("seed", 0, 2**31 - 1), default=7, help="random seed (default 7)")
+    p.add_argument("--paths", type=bounded_int("paths", 100, 200_000), default=4000, help="simulated paths (default 4000)")
+    p.add_argument("--seed", type=bounded_int("seed", 0, 2**31 - 1), default=7, help="random seed (default 7)")
     p.add_argument("--no-premia", action="store_true",
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
     p.add_argument("--no-costs", action="store_true", help="no spreads or fees")

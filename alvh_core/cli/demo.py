@@ -14,6 +14,7 @@ import datetime as dt
 
 from alvh_core.analysis import Analysis, analyze, what_if
 from alvh_core.cli.analyze import format_analysis, money
+from alvh_core.cli.common import bounded_int
 from alvh_core.cli.compare import LABELS, format_comparison
 from alvh_core.cli.hedge import format_hedge
 from alvh_core.edge import Comparison, compare
@@ -188,26 +189,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bounded_int(name: str, lo: int, hi: int):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a whole number") from None
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{name} {v} is outside {lo:,}-{hi:,}")
-        return v
-
-    conv.__name__ = name
-    return conv
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="a tested iron condor end to end, explained in plain words",
                               description="Runs a realistic tested SPX iron condor through the analysis and "
                                           "explains each number. No arguments needed.")
-    p.add_argument("--paths", type=_bounded_int("paths", 100, 200_000), default=4000,
+    p.add_argument("--paths", type=bounded_int("paths", 100, 200_000), default=4000,
                    help="simulated paths for the comparison (100-200000, default 4000)")
-    p.add_argument("--seed", type=_bounded_int("seed", 0, 2**63 - 1), default=7,
+    p.add_argument("--seed", type=bounded_int("seed", 0, 2**63 - 1), default=7,
                    help="random seed for the comparison (default 7)")
     p.set_defaults(func=run)
