@@ -291,8 +291,9 @@ def compare(
     if paths is None:
         from alvh_core.scenarios.simulation import simulate, steps_to
 
-        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths, seed=seed, premia=premia,
-                         params=params)
+        # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
+        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths + n_paths % 2, seed=seed,
+                         premia=premia, params=params)
         model_name = type(paths).__name__
         notes = getattr(paths, "assumptions", None)
         params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))

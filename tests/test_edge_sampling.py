@@ -50,3 +50,15 @@ def test_comparison_states_todays_buy_back_under_the_model_and_the_smile():
     # with premia and costs off, legging out pays exactly today's model buy-back
     lo = cmp.strategies["leg_out"].ev
     assert np.isclose(lo, (c.credit - a.close_cost_model) * c.dollars_per_point, atol=1e-6)
+
+
+def test_an_odd_path_count_is_rounded_up_to_whole_antithetic_pairs(capsys):
+    from alvh_core.cli import main
+    from alvh_core.edge import compare
+    from alvh_core.grammar import parse_position
+
+    m = MarketState(spot=5712, vix=24.3, asof=dt.date(2026, 11, 24))
+    c = parse_position("SPX 2026-12-18 5600/5650P 6150/6200C x10 @15.80", m.asof)
+    assert compare(c, m, n_paths=101, seed=1).assumptions.n_paths == 102
+    assert main(["demo", "--paths", "101"]) == 0
+    assert "102 paths" in capsys.readouterr().out

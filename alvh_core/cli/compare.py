@@ -80,16 +80,15 @@ def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
     policy = LayerPolicy(instrument=args.instrument)
-    n = args.paths + (args.paths % 2)  # the scenario model draws antithetic pairs
     params = load_default_params(jumps=True) if args.jumps else None
     paths = None
     if args.bootstrap:
         if args.no_premia:
             raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
         history = load_daily(args.bootstrap)
-        paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=n,
+        paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=args.paths,
                                 seed=args.seed, params=params)
-    result = compare(condor, market, n_paths=n, seed=args.seed, premia=not args.no_premia,
+    result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
                      costs=not args.no_costs, policy=policy, params=params, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     return 0
