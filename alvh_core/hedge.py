@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import MULTIPLIERS, IronCondor, MarketState
 from alvh_core.pricing import black76, bsm
@@ -139,20 +140,6 @@ def _unit(kind: str, strikes, fut: float, tau: float, rate: float, curve: VixCur
     return float(p[0] - p[1])
 
 
-def short_deltas(condor: IronCondor, market: MarketState, smile=None) -> tuple[float, float]:
-    """(|delta| short put, |delta| short call) now, SPX smile BSM (``market.leg_vols`` win)."""
-    smile = smile or DEFAULT_SPX_SMILE
-    tau = market.tau(condor.expiry)
-    ks = np.array([condor.short_put, condor.short_call])
-    vols = np.asarray(smile.vol(ks, tau, market.spot, market.vix_decimal, rate=market.rate, div=market.div_yield),
-                      float).reshape(2)
-    if market.leg_vols:
-        vols = np.array([market.leg_vols.get(float(k), v) for k, v in zip(ks, vols)])
-    g_p = bsm.greeks(False, market.spot, ks[0], tau, vols[0], market.rate, market.div_yield)
-    g_c = bsm.greeks(True, market.spot, ks[1], tau, vols[1], market.rate, market.div_yield)
-    return abs(float(g_p.delta)), abs(float(g_c.delta))
-
-
 def size_hedge(
     condor: IronCondor,
     market: MarketState,
@@ -183,8 +170,9 @@ def size_hedge(
     curve = curve or VixCurve()
     costs = costs or CostModel()
     n_condors = condors or condor.quantity
-    d_put, d_call = short_deltas(condor, market, smile)
-    wing = wing or ("call" if d_call > d_put else "put")
+    now = analyze(condor, market, smile)  # one definition of the short deltas and the tested wing
+    d_put, d_call = abs(now.short_put_delta), abs(now.short_call_delta)
+    wing = wing or now.tested_wing
     short_delta = d_put if wing == "put" else d_call
     if beta is None:
         beta = BETA_DOWN if wing == "put" else BETA_UP
