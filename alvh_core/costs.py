@@ -83,7 +83,7 @@ class CostModel(BaseModel):
     vxm_initial_margin: float = Field(default=900.0, ge=0, description="$ initial margin per VXM future (approx.)")
 
     @model_validator(mode="after")
-    def _check_tiers(self) -> "CostModel":
+    def _check_tiers(self) -> CostModel:
         for name in ("spx_tiers", "vix_tiers"):
             tiers = getattr(self, name)
             if not tiers:
@@ -96,7 +96,7 @@ class CostModel(BaseModel):
         return self
 
     @classmethod
-    def zero(cls) -> "CostModel":
+    def zero(cls) -> CostModel:
         """No spreads, no fees, no settlement fees (margins kept: they are capital, not cost)."""
         return cls(
             spx_tiers=((float("inf"), 0.0),), spx_fee=0.0, vix_tiers=((float("inf"), 0.0),),

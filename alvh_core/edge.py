@@ -23,8 +23,17 @@ from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.strategies import (
-    STRATEGY_NAMES, CondorOnPaths, HedgeSpec, LayerPolicy, StrategyResult, TakeProfitStop, alvh, close_tested,
-    hold, leg_out, take_profit_stop,
+    STRATEGY_NAMES,
+    CondorOnPaths,
+    HedgeSpec,
+    LayerPolicy,
+    StrategyResult,
+    TakeProfitStop,
+    alvh,
+    close_tested,
+    hold,
+    leg_out,
+    take_profit_stop,
 )
 from alvh_core.strategies.base import time_to
 

@@ -30,7 +30,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -512,8 +512,7 @@ class HelpCommand(_Frozen):
 
 
 Command = Annotated[
-    Union[OpenCommand, ListCommand, StatusCommand, MarkCommand, HedgeCommand, CompareCommand,
-          CloseCommand, DailyCommand, HelpCommand],
+    OpenCommand | ListCommand | StatusCommand | MarkCommand | HedgeCommand | CompareCommand | CloseCommand | DailyCommand | HelpCommand,
     Field(discriminator="kind"),
 ]
 #: validates/dumps any Command (e.g. ``COMMAND_ADAPTER.validate_json(stored)``)
@@ -734,8 +733,7 @@ class UnknownQuestion(_Frozen):
 
 
 Question = Annotated[
-    Union[WhatIfQuestion, HedgeSizeQuestion, GreeksQuestion, ShouldLegOutQuestion, ExplainQuestion,
-          UnknownQuestion],
+    WhatIfQuestion | HedgeSizeQuestion | GreeksQuestion | ShouldLegOutQuestion | ExplainQuestion | UnknownQuestion,
     Field(discriminator="kind"),
 ]
 QUESTION_ADAPTER: TypeAdapter[Question] = TypeAdapter(Question)

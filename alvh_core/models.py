@@ -63,7 +63,7 @@ class IronCondor(_Frozen):
     opened: dt.date | None = None
 
     @model_validator(mode="after")
-    def _check_strikes(self) -> "IronCondor":
+    def _check_strikes(self) -> IronCondor:
         lp, sp, sc, lc = self.long_put, self.short_put, self.short_call, self.long_call
         if not lp < sp:
             raise ValueError(f"long put {lp:g} must be below short put {sp:g}")
@@ -153,7 +153,7 @@ class HedgeLeg(_Frozen):
     strike: float | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "HedgeLeg":
+    def _check(self) -> HedgeLeg:
         if self.quantity == 0:
             raise ValueError("hedge quantity must not be zero")
         is_option = self.instrument in ("VIX_CALL", "VIX_PUT")

@@ -27,8 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from fake_slack import FakeSlack, sign  # noqa: E402
-from test_reliability_harness import (  # noqa: E402
-    BOT_TOKEN, NOW, SECRET, command_body, message_event, seed_team)
+from test_reliability_harness import BOT_TOKEN, NOW, SECRET, command_body, message_event, seed_team  # noqa: E402
 
 TEAMS = ["TA", "TB", "TC", "TD"]
 

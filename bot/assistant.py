@@ -457,11 +457,11 @@ class Assistant:
             day = today
         from bot.services import DESK_TZ
         if day is None:
-            start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+            start = dt.datetime.min.replace(tzinfo=dt.UTC)
             end = self.s.clock() + dt.timedelta(days=1)
             label = "so far"
         else:
-            start = dt.datetime.combine(day, dt.time(0), DESK_TZ).astimezone(dt.timezone.utc)
+            start = dt.datetime.combine(day, dt.time(0), DESK_TZ).astimezone(dt.UTC)
             end = start + dt.timedelta(days=1)
             label = f"on {day:%A %Y-%m-%d}"
         msgs = self.s.store.messages_between(ctx.team_id, start, end, position_id)

@@ -19,7 +19,7 @@ DESK_TZ = ZoneInfo("America/New_York")
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass

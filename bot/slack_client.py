@@ -19,7 +19,6 @@ The token is only ever passed in from the environment (``bot.settings``); nothin
 from __future__ import annotations
 
 from http.client import RemoteDisconnected
-from typing import Optional
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -48,7 +47,7 @@ class TransientServerErrorRetryHandler(RetryHandler):
     """Retries HTTP 500/502/503/504 (slack_sdk's own handler covers only 500 and 503)."""
 
     def _can_retry(self, *, state: RetryState, request: HttpRequest,
-                   response: Optional[HttpResponse] = None, error: Optional[Exception] = None) -> bool:
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
         return response is not None and response.status_code in RETRYABLE_STATUS
 
 

@@ -35,7 +35,7 @@ MAX_POST_ATTEMPTS = 5
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 # ----- migrations -------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ class Store:
 
         A new slot is inserted (the unique index makes a second insert fail); a ``failed`` slot with
         attempts left, or a ``claimed`` slot older than ``STALE_CLAIM``, is taken over atomically."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or dt.datetime.now(dt.UTC)
         stamp = now.isoformat(timespec="seconds")
         stale = (now - STALE_CLAIM).isoformat(timespec="seconds")
         with self.transaction() as db:
@@ -369,5 +369,5 @@ class Store:
         claims older than a day can never be needed again; without pruning the table grows forever."""
         with self.transaction() as db:
             cur = db.execute("DELETE FROM processed_events WHERE received_at < ?",
-                             [before.astimezone(dt.timezone.utc).isoformat(timespec="seconds")])
+                             [before.astimezone(dt.UTC).isoformat(timespec="seconds")])
             return cur.rowcount

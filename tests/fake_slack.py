@@ -15,9 +15,10 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 BOT_USER_ID = "UBOT"
@@ -112,7 +113,7 @@ class FakeSlack:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # ----- lifecycle --------------------------------------------------------------------------
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         self._thread.start()
         return self
 
@@ -214,7 +215,7 @@ class ServedApp:
         except (OSError, ValueError):  # the socket map closed under the loop at shutdown
             pass
 
-    def __enter__(self) -> "ServedApp":
+    def __enter__(self) -> ServedApp:
         self._thread.start()
         return self
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from alvh_core.models import IronCondor
-from bot.assistant import (STOP_MULTIPLE, TAKE_PROFIT_FRACTION, Assistant, Ctx, suggest_adjustment)
+from bot.assistant import STOP_MULTIPLE, TAKE_PROFIT_FRACTION, Assistant, Ctx, suggest_adjustment
 from bot.listeners.actions import modal_errors
 from bot.listeners.messages import is_from_bot
 from bot.market_data import RecordedMarks
@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.store import Store
 from bot.terminal import chat, terminal_services
 
-NOW = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)  # Tuesday, 16:30 New York
+NOW = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)  # Tuesday, 16:30 New York
 CONDOR = IronCondor(expiry=dt.date(2027, 1, 8), long_put=5600, short_put=5650, short_call=6150,
                     long_call=6200, quantity=10, credit=17.0)
 
@@ -121,7 +121,7 @@ def test_alvh_chat_command_line(tmp_path) -> None:  # type: ignore[no-untyped-de
 
 
 def test_daily_summary_says_what_changed_since_the_last_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clock = [dt.datetime(2026, 11, 23, 21, 30, tzinfo=dt.timezone.utc)]
+    clock = [dt.datetime(2026, 11, 23, 21, 30, tzinfo=dt.UTC)]
     store = Store(tmp_path / "d.sqlite")
     a = Assistant(Services(store=store, market_data=RecordedMarks(store), clock=lambda: clock[0]))
     ctx = Ctx("T1", "U1", "C1")
@@ -130,7 +130,7 @@ def test_daily_summary_says_what_changed_since_the_last_one(tmp_path) -> None:  
     first = a.daily_summary("T1", "C1")
     assert "first summary" in first.text and "no hedge sized yet" in first.text
     p0 = a.command(ctx, "status 1")
-    clock[0] = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+    clock[0] = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)
     a.command(ctx, "mark spot 5700 vix 24")
     hedge = a.command(ctx, "hedge")
     a.record(ctx, None, "/alvh hedge", hedge)

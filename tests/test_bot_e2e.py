@@ -20,7 +20,7 @@ from tests.fake_slack import BOT_USER_ID, FakeSlack, ServedApp
 
 SECRET = "test-signing-secret"
 #: Tuesday 2026-11-24 16:30 New York: an NYSE session, after the default 16:15 daily time.
-NOW = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)
 POSITION = "SPX IC 5600/5650/6150/6200 45DTE x10 @17"
 
 
@@ -249,5 +249,5 @@ def test_daily_posts_exactly_once_retries_failures_and_isolates_channels(env: En
     env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == summary_ts for c in calls))
     assert env.slack.thread_posts(summary_ts)[0]["text"].startswith("#1 SPX")
     # a weekend is skipped
-    saturday = dt.datetime(2026, 11, 28, 21, 30, tzinfo=dt.timezone.utc)
+    saturday = dt.datetime(2026, 11, 28, 21, 30, tzinfo=dt.UTC)
     assert run_daily(env.services, poster, now=saturday) == []

@@ -10,8 +10,16 @@ from hypothesis import strategies as st
 
 from bot.assistant import Assistant, Ctx
 from bot.market_data import RecordedMarks
-from bot.render import (FALLBACK_MAX, HEADER_MAX, MAX_BLOCKS, SECTION_MAX, message_payload, modal_position_text,
-                        open_modal, reply_blocks)
+from bot.render import (
+    FALLBACK_MAX,
+    HEADER_MAX,
+    MAX_BLOCKS,
+    SECTION_MAX,
+    message_payload,
+    modal_position_text,
+    open_modal,
+    reply_blocks,
+)
 from bot.reply import Button, Reply, Table
 from bot.services import Services
 from bot.store import Store
@@ -83,7 +91,7 @@ def test_modal_round_trip_to_grammar_text() -> None:
 
 def test_real_results_render_within_limits(tmp_path) -> None:  # type: ignore[no-untyped-def]
     store = Store(tmp_path / "r.sqlite")
-    now = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)
     a = Assistant(Services(store=store, market_data=RecordedMarks(store), clock=lambda: now, compare_paths=400))
     ctx = Ctx("T1", "U1", "C1")
     a.command(ctx, "mark spot 5900 vix 18")
@@ -115,7 +123,7 @@ def condor_texts(draw) -> str:  # type: ignore[no-untyped-def]
 @given(condor_texts(), st.floats(100, 9000), st.floats(9, 90))
 def test_any_position_renders_within_limits(tmp_path, text: str, spot: float, vix: float) -> None:  # type: ignore[no-untyped-def]
     store = Store(tmp_path / "h.sqlite")
-    now = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)
     a = Assistant(Services(store=store, market_data=RecordedMarks(store), clock=lambda: now))
     ctx = Ctx("T1", "U1", "C1")
     a.command(ctx, f"mark spot {spot:.2f} vix {vix:.2f}")

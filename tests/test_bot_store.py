@@ -79,7 +79,7 @@ def test_daily_slot_claimed_once_across_processes_and_retried_after_failure(tmp_
     assert not s.claim_daily_post("T1", "C1", DAY)
     assert s.claim_daily_post("T1", "C1", DAY + dt.timedelta(days=1))
     # a claim whose process died is taken over after STALE_CLAIM, not before
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert s.claim_daily_post("T1", "C2", DAY, now=now)
     assert not s.claim_daily_post("T1", "C2", DAY, now=now + STALE_CLAIM / 2)
     assert s.claim_daily_post("T1", "C2", DAY, now=now + 2 * STALE_CLAIM)

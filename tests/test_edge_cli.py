@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_edge_honesty import run
 
 from alvh_core.cli import main
 from alvh_core.cli.compare import format_comparison
-from test_edge_honesty import run
 
 POS = ["SPX", "2026-12-31", "6300/6450P", "7000/7150C", "x10", "@9.00"]
 MKT = ["--spot", "6600", "--vix", "22", "--asof", "2026-11-24"]

@@ -11,12 +11,12 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from doubles import GbmVixDouble, bsm_price_delta
 
 from alvh_core.costs import CostModel
 from alvh_core.edge import compare
 from alvh_core.models import IronCondor, MarketState
 from alvh_core.strategies import HedgeSpec, LayerPolicy
-from doubles import GbmVixDouble, bsm_price_delta
 
 ASOF = dt.date(2026, 3, 2)
 DTE = 30

@@ -7,12 +7,12 @@ no strategy beats legging out beyond 3 paired standard errors, for either wing, 
 from __future__ import annotations
 
 import pytest
+from test_edge_honesty import ASOF, SPOT, condor_for
 
 from alvh_core.cli import main
 from alvh_core.edge import compare
 from alvh_core.models import MarketState
 from alvh_core.scenarios import load_default_params
-from test_edge_honesty import ASOF, SPOT, condor_for
 
 
 @pytest.mark.parametrize("wing", ["put", "call"])

@@ -7,11 +7,11 @@ Skips while the scenario model (or its shipped parameters) is not installed.
 from __future__ import annotations
 
 import pytest
+from test_edge_honesty import ASOF, SPOT, condor_for
 
 from alvh_core.edge import compare
 from alvh_core.models import MarketState
 from alvh_core.strategies import HedgeSpec, LayerPolicy
-from test_edge_honesty import ASOF, SPOT, condor_for
 
 
 def _model():

@@ -10,10 +10,11 @@ import pytest
 pytest.importorskip("alvh_core.pricing.smile")
 pytest.importorskip("alvh_core.pricing.vix_curve")
 
+from doubles import black76_price, bsm_price_delta  # noqa: E402
+
 from alvh_core.hedge import BETA_DOWN, BETA_UP, size_hedge  # noqa: E402
 from alvh_core.models import IronCondor, MarketState  # noqa: E402
 from alvh_core.pricing.expiries import next_vx_expiry  # noqa: E402
-from doubles import black76_price, bsm_price_delta  # noqa: E402
 
 ASOF = dt.date(2026, 11, 24)
 EXP = dt.date(2026, 12, 31)

@@ -245,7 +245,7 @@ def test_shared_data_three_years(shared_data: Path) -> None:
     assert 30 <= r.n_trades <= 37
     assert r.inputs.spx_term_real_days == r.inputs.days  # VIX9D and VIX3M cover 2015-2017
     assert r.inputs.vx_model_days == 0 or r.inputs.hedge_days == 0
-    for s, st in r.strategies.items():
+    for st in r.strategies.values():
         assert st.ci_low <= st.mean <= st.ci_high
         assert abs(st.total - st.mean * r.n_trades) < 1e-6 * max(1.0, abs(st.total))
     # every trade's strikes bracket the entry spot

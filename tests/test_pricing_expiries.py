@@ -7,7 +7,12 @@ import datetime as dt
 import pytest
 
 from alvh_core.pricing.expiries import (
-    next_spx_monthly_expiry, next_vx_expiry, spx_monthly_expiry, third_friday, vx_contract_month, vx_expiry,
+    next_spx_monthly_expiry,
+    next_vx_expiry,
+    spx_monthly_expiry,
+    third_friday,
+    vx_contract_month,
+    vx_expiry,
 )
 
 D = dt.date

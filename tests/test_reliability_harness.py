@@ -12,9 +12,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 from fake_slack import BOT_USER_ID, FakeSlack, sign
@@ -23,7 +24,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 # fake tokens, assembled at run time so no token-shaped literal sits in the repo for scanners to flag
 BOT_TOKEN = "xoxb" + "-1111111111-2222222222-FAKEbotTOKENforTESTS"
 APP_TOKEN = "xapp" + "-1-A111-222-FAKEappTOKENforTESTS"
-NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.timezone.utc)  # a Tuesday, NYSE session
+NOW = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # a Tuesday, NYSE session
 TODAY = dt.date(2026, 11, 24)
 CONDOR_TEXT = "SPX IC 5600/5650/6150/6200 2026-12-18 x10 @4.80"
 

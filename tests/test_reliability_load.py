@@ -57,7 +57,7 @@ def test_concurrent_commands_and_thread_messages(tmp_path: Path) -> None:
         slowest = max(latency for _, latency in results)
         assert slowest < SLACK_ACK_BOUND_S, f"an acknowledgement took {slowest:.2f} s (Slack gives up at 3 s)"
 
-        for i, team in enumerate(TEAMS):
+        for team in TEAMS:
             spots = [r["spot"] for r in bot.store.db.query(
                 "SELECT spot FROM marks WHERE team_id = ? ORDER BY id", [team])]
             assert len(spots) == marks_before[team] + COMMANDS_PER_TEAM

@@ -158,8 +158,9 @@ def test_migration_from_previous_version_keeps_rows(tmp_path: Path, monkeypatch,
     monkeypatch.setattr(store_mod, "MIGRATIONS", MIGRATIONS[:previous])
     old = Store(path)
     assert old.schema_version() == previous
-    from alvh_core.grammar import parse_position
     import datetime as dt
+
+    from alvh_core.grammar import parse_position
 
     pid = old.add_position("T1", "U1", "C1", parse_position("SPX IC 5600/5650/6150/6200 2026-12-18 x10 @4.80",
                                                             dt.date(2026, 11, 24)))
@@ -189,7 +190,7 @@ def test_old_dedupe_claims_are_pruned_recent_ones_kept(tmp_path: Path) -> None:
     with store.transaction() as db:
         db.execute("INSERT INTO processed_events (event_id, team_id, received_at) VALUES (?, ?, ?)",
                    ["Ev-old", "T1", "2020-01-01T00:00:00+00:00"])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert store.prune_events(now - dt.timedelta(days=1)) == 1
     assert not store.claim_event("Ev-new", "T1")  # a recent claim still dedupes
     assert store.claim_event("Ev-old", "T1")  # the pruned one is gone

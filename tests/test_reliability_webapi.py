@@ -3,7 +3,6 @@ client of bot/slack_client.py; the daily summary posts each channel exactly once
 token or signing secret reaches a log line or a user."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import threading

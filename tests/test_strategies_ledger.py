@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from doubles import GbmVixDouble
+from test_edge_honesty import DTE, SPOT, condor_for, specs_for
 
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor
 from alvh_core.strategies import (
-    CondorOnPaths, HedgeSpec, LayerPolicy, TakeProfitStop, alvh, close_tested, hold, leg_out, take_profit_stop,
+    CondorOnPaths,
+    HedgeSpec,
+    LayerPolicy,
+    TakeProfitStop,
+    alvh,
+    close_tested,
+    hold,
+    leg_out,
+    take_profit_stop,
 )
 from alvh_core.strategies.indicators import ema, macd, rsi
-from doubles import GbmVixDouble
-from test_edge_honesty import DTE, SPOT, condor_for, specs_for
 
 
 @pytest.fixture(scope="module")

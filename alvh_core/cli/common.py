@@ -158,7 +158,7 @@ def asof_from_args(args: argparse.Namespace) -> dt.date:
     return asof if asof is not None else dt.date.today()
 
 
-def position_from_args(args: argparse.Namespace) -> "IronCondor":
+def position_from_args(args: argparse.Namespace) -> IronCondor:
     """Parse the POSITION words relative to --asof (raises GrammarError on bad text)."""
     from alvh_core.grammar import parse_position
 
@@ -167,7 +167,7 @@ def position_from_args(args: argparse.Namespace) -> "IronCondor":
     return parse_position(text, asof_from_args(args))
 
 
-def market_from_args(args: argparse.Namespace) -> "MarketState":
+def market_from_args(args: argparse.Namespace) -> MarketState:
     """MarketState from --spot/--vix/--asof/--rate/--div (raises ValidationError on bad values)."""
     from alvh_core.models import MarketState
 

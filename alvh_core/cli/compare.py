@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, bounded_int,
-                                  market_from_args, position_from_args)
+from alvh_core.cli.common import (
+    add_json_arg,
+    add_market_args,
+    add_position_arg,
+    bounded_int,
+    market_from_args,
+    position_from_args,
+)
 from alvh_core.edge import Comparison, compare
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to

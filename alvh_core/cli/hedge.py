@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.cli.common import (add_json_arg, add_market_args, add_position_arg, market_from_args,
-                                  position_from_args)
+from alvh_core.cli.common import add_json_arg, add_market_args, add_position_arg, market_from_args, position_from_args
 from alvh_core.hedge import INSTRUMENTS, HedgePlan, size_hedge
 
 _NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}

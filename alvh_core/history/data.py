@@ -17,8 +17,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class DailyHistory:
         """Index of the first trading day on or after ``day`` (``len(self)`` if past the end)."""
         return int(np.searchsorted(self.dates, np.datetime64(day, "D"), side="left"))
 
-    def slice(self, start: dt.date | str | None = None, end: dt.date | str | None = None) -> "DailyHistory":
+    def slice(self, start: dt.date | str | None = None, end: dt.date | str | None = None) -> DailyHistory:
         """Days with ``start <= date <= end`` (either bound may be None). VX contracts are kept whole."""
         lo = 0 if start is None else self.index_of(start)
         hi = len(self) if end is None else int(np.searchsorted(self.dates, np.datetime64(end, "D"), side="right"))

@@ -79,7 +79,7 @@ class BacktestConfig(BaseModel):
         "auto: shared when alvh_core.hedge (hedge sizing) is installed, else fast")
 
     @model_validator(mode="after")
-    def _check(self) -> "BacktestConfig":
+    def _check(self) -> BacktestConfig:
         if self.trigger <= self.short_delta:
             raise ValueError(f"trigger {self.trigger:g} must be above the short delta {self.short_delta:g} "
                              "(otherwise every trade is tested on day one)")

@@ -142,7 +142,6 @@ class SpxSmile(BaseModel):
         s = a * np.sqrt(tau)
         # target N(w d1) = delta e^{q tau}; d1 = -z/g + s g / 2 in standardised units
         target = np.clip(delta * np.exp(div * tau), 1e-12, 1 - 1e-12)
-        w = np.where(is_call, 1.0, -1.0)
         lo = np.full(delta.shape, -40.0)
         hi = np.full(delta.shape, 40.0)
         for _ in range(70):

@@ -64,7 +64,7 @@ class ModelParams(BaseModel):
     provenance: str = Field(default="", description="how and on what span the numbers were fitted")
 
     @model_validator(mode="after")
-    def _check(self) -> "ModelParams":
+    def _check(self) -> ModelParams:
         check_stationary(self.real_world(), "real-world parameters")
         check_stationary(self.risk_neutral(), "risk-neutral parameters")
         return self

@@ -174,7 +174,7 @@ class SpxTablePricer:
         return self._stack
 
     # ---- evaluation -----------------------------------------------------------------------
-    def prepare(self, n: np.ndarray, h: np.ndarray) -> "StateStencil":
+    def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
         """Strike-independent part of the interpolation for remaining days ``n`` and states ``h``
         (broadcast): reuse it for every strike of the same expiry."""
         n, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(h, dtype=float))
@@ -201,7 +201,7 @@ class SpxTablePricer:
         return cached[1], cached[2]
 
     def put_per_strike(
-        self, n: np.ndarray, x: np.ndarray, h: np.ndarray, stencil: "StateStencil | None" = None
+        self, n: np.ndarray, x: np.ndarray, h: np.ndarray, stencil: StateStencil | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Put price per unit strike and its derivative in x = ln(S/K).
 
@@ -243,7 +243,7 @@ class SpxTablePricer:
 
     def price(
         self, is_call: bool, spot: np.ndarray, strike: float, n: np.ndarray, h: np.ndarray,
-        stencil: "StateStencil | None" = None,
+        stencil: StateStencil | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(price, delta) in index points of a European option with n >= 1 trading days left.
 

@@ -66,7 +66,7 @@ class LayerPolicy(BaseModel):
                                   "short futures); default off, see the module docstring")
 
     @model_validator(mode="after")
-    def _check(self) -> "LayerPolicy":
+    def _check(self) -> LayerPolicy:
         if len(self.triggers) != len(self.shares):
             raise ValueError(f"{len(self.triggers)} triggers but {len(self.shares)} shares; give one share per trigger")
         if any(not 0 < x < 1 for x in self.triggers):

@@ -85,7 +85,7 @@ class CondorOnPaths:
         self.n = self.price.shape[1]
 
     @classmethod
-    def from_market(cls, condor: IronCondor, paths: MarketPaths, market: MarketState) -> "CondorOnPaths":
+    def from_market(cls, condor: IronCondor, paths: MarketPaths, market: MarketState) -> CondorOnPaths:
         return cls(condor, paths, time_to(paths, market.asof, condor.expiry))
 
     def value(self, legs: tuple[int, ...] = (0, 1, 2, 3)) -> np.ndarray:

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alvh_core.costs import CostModel
 from alvh_core.strategies.base import (
-    CALL_WING, PUT_WING, CondorOnPaths, StrategyResult, close_legs, new_ledger, settle_legs,
+    CALL_WING,
+    PUT_WING,
+    CondorOnPaths,
+    StrategyResult,
+    close_legs,
+    new_ledger,
+    settle_legs,
 )
 
 ALL_LEGS = (0, 1, 2, 3)

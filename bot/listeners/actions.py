@@ -35,7 +35,7 @@ def modal_errors(text: str, empty: dict[str, str], asof: Any) -> dict[str, str]:
 
         msg = input_error_text(exc)[:150]
         low = msg.lower()
-        for key, label, _ in OPEN_FIELDS:
+        for key, _label, _ in OPEN_FIELDS:
             words = key.replace("_", " ")
             if words in low or key in low:
                 return {key: msg}
