@@ -1,35 +1,4 @@
-"""Settings of the Slack app, read from the environment (and an optional ``.env`` file).
+"""The bot reads its configuration through the product's one ``Settings`` (``alvh_core.settings``)."""
+from alvh_core.settings import Settings
 
-Variables: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (optional: Socket Mode),
-ALVH_DB (SQLite path, default ./alvh.sqlite), SLACK_API_URL (Web API base URL), PORT (HTTP mode),
-ALVH_DATA (optional directory of daily CSVs in the format of ../shared/data, used for marks),
-ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot).
-"""
-from __future__ import annotations
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class Settings(BaseSettings):
-    """Everything the bot reads from its environment."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      populate_by_name=True)
-
-    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN", repr=False)
-    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET", repr=False)
-    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN", repr=False)
-    alvh_db: str = Field(default="alvh.sqlite", validation_alias="ALVH_DB")
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    port: int = Field(default=3000, validation_alias="PORT")
-    alvh_data: str | None = Field(default=None, validation_alias="ALVH_DATA")
-    compare_paths: int = Field(default=20_000, ge=100, validation_alias="ALVH_COMPARE_PATHS")
-
-    @property
-    def socket_mode(self) -> bool:
-        return bool(self.slack_app_token)
-
-    @property
-    def uses_default_api(self) -> bool:
-        return self.slack_api_url.rstrip("/") == "https://slack.com/api"
+__all__ = ["Settings"]
