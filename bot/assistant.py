@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.events import default_calendar, describe_events, tomorrow_warning
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.core import GrammarError
@@ -351,6 +352,7 @@ class Assistant:
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
+            ("Events before expiry", describe_events(getattr(a, "events_before_expiry", []), limit=4)),
         ]
         rows = [[f"{leg.role} {leg.strike:g}", num(leg.mark),
                  "n/a" if leg.iv is None else f"{100 * leg.iv:.1f}", f"{leg.delta:+.3f}"] for leg in a.legs]
@@ -425,6 +427,8 @@ class Assistant:
         notes = [f"*Verdict:* {verdict(c)}"]
         if c.seed_claims.summary:
             notes.append(f"*ALVH claims on these paths:* {c.seed_claims.summary}")
+        notes.append("*Events before expiry:* "
+                     + describe_events(default_calendar().before_expiry(state.asof, condor.expiry)))
         assumptions = [self._mark_note(mark, state.asof), *c.assumptions.lines()]
         text = f"Management choices for #{pid}:\n{table_text(table)}\n" + "\n".join(
             n.replace("*", "") for n in notes)
@@ -532,7 +536,11 @@ class Assistant:
                                          [self._mark_note(mark, today)])
             table_rows.append([f"#{pid}", money(pnl), str(condor.dte(today)), tested,
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
-            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
+            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}"
+                            f"\n_Events before expiry:_ {describe_events(a.events_before_expiry, limit=4)}")
+        warning = tomorrow_warning(today)
+        if warning:
+            sections.insert(0, f":warning: *{warning}* (what such days did: `alvh events --study`)")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
         text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
             s.replace("*", "").replace("_", "") for s in sections)

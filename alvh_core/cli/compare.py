@@ -18,6 +18,7 @@ from alvh_core.cli.common import (
     position_from_args,
 )
 from alvh_core.edge import Comparison, compare
+from alvh_core.events import default_calendar, describe_events
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
 from alvh_core.strategies import LayerPolicy
@@ -49,6 +50,7 @@ def format_comparison(c: Comparison) -> str:
         f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, "
         f"premia {'on' if a.premia else 'OFF'}, "
         f"{'costs off' if a.costs.startswith('costs off') else 'costs on'})",
+        f"events before expiry: {describe_events(default_calendar().before_expiry(a.asof, a.expiry), limit=4)}",
         "",
         f"{'strategy':<20}{'EV $ ± SE':>18}{'vs leg out ± SE':>19}{'std':>10}{'CVaR95':>10}{'P(loss)':>9}"
         f"{'worst':>10}{'margin':>10}",
