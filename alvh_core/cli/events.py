@@ -56,7 +56,7 @@ def _run_study(args: argparse.Namespace) -> int:
         raise ValueError("--study needs the daily history: --data DIR (format of ../shared/data) or ALVH_DATA")
     history = load_daily(data)
     res = event_study(history, default_calendar(), start=args.date_from, end=args.date_to,
-                      n_boot=args.boot, seed=args.seed, breadth_dir=data)
+                      n_boot=args.boot, seed=args.seed)
     print(res.model_dump_json(indent=2) if args.json else format_study(res))
     return 0
 
