@@ -1,10 +1,11 @@
-"""`alvh events [--from D] [--to D] [--kind K] [--json]` and `alvh events --study --data DIR [--json]`.
+"""`alvh events [--from D] [--to D] [--kind K] [--json]`, `alvh events --study|--replay --data DIR [--json]`.
 
 Lists FOMC decisions and CPI/PPI releases from the product's calendar (``ALVH_EVENTS`` or the packaged
 file): ``--json`` prints ``{"events": [{"date", "kind", "scheduled", "confidence"}], "source": path}``.
 Default range: today to 90 days on. ``--study`` measures what the events did to SPX and VIX in the
 daily history of ``--data DIR`` (format of ../shared/data; default ALVH_DATA), see
-``alvh_core.event_study``.
+``alvh_core.event_study``. ``--replay`` runs the historical replay and splits its trades by event and by
+gate (``alvh_core.event_replay``); the breadth gate reads ``nyse_breadth.csv`` in DIR or DIR/events.
 """
 from __future__ import annotations
 
@@ -29,8 +30,12 @@ def format_events(lst: EventList, start: dt.date | None, end: dt.date | None) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.study and args.replay:
+        raise ValueError("choose one of --study and --replay")
     if args.study:
         return _run_study(args)
+    if args.replay:
+        return _run_replay(args)
     from alvh_core.clock import desk_today, system_clock
 
     cal = default_calendar()
@@ -46,15 +51,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_study(args: argparse.Namespace) -> int:
-    from alvh_core.event_study import event_study, format_study
-    from alvh_core.history.data import load_daily
+def _history_dir(args: argparse.Namespace) -> str:
     from alvh_core.settings import Settings
 
     data = args.data or Settings().alvh_data
     if not data:
-        raise ValueError("--study needs the daily history: --data DIR (format of ../shared/data) or ALVH_DATA")
-    history = load_daily(data)
+        raise ValueError("--study/--replay need the daily history: --data DIR (format of ../shared/data) or ALVH_DATA")
+    return str(data)
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    from alvh_core.event_replay import format_replay, replay_by_event
+    from alvh_core.history.data import load_daily
+    from alvh_core.history.replay import BacktestConfig, backtest
+    from alvh_core.strategies.gates import load_breadth
+
+    data = _history_dir(args)
+    history = load_daily(data).slice(args.date_from, args.date_to)
+    report = backtest(history, BacktestConfig(engine=args.engine, n_boot=args.boot, seed=args.seed))
+    try:
+        breadth = load_breadth(data, history.dates)
+    except ValueError:
+        breadth = None
+    res = replay_by_event(report, history, default_calendar(), breadth, n_boot=args.boot, seed=args.seed)
+    if breadth is None:
+        res.notes.append(f"no nyse_breadth.csv in {data} (or {data}/events): the breadth gate is not measured")
+    print(res.model_dump_json(indent=2) if args.json else format_replay(res))
+    return 0
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from alvh_core.event_study import event_study, format_study
+    from alvh_core.history.data import load_daily
+    history = load_daily(_history_dir(args))
     res = event_study(history, default_calendar(), start=args.date_from, end=args.date_to,
                       n_boot=args.boot, seed=args.seed)
     print(res.model_dump_json(indent=2) if args.json else format_study(res))
@@ -74,6 +103,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", action="append", choices=KINDS, help="only this kind (repeatable)")
     p.add_argument("--study", action="store_true",
                    help="measure SPX |returns| and VIX changes on event days vs other days, with bootstrap intervals")
+    p.add_argument("--replay", action="store_true",
+                   help="the historical replay (alvh backtest defaults) split by FOMC/CPI in the trade's life and by "
+                        "gate on the trigger day, with block-bootstrap intervals")
+    p.add_argument("--engine", choices=("auto", "shared", "fast"), default="auto",
+                   help="replay engine for --replay (as alvh backtest --engine; default auto)")
     p.add_argument("--data", metavar="DIR", default=None, help="daily CSVs for --study (default ALVH_DATA)")
     p.add_argument("--boot", type=bounded_int("boot", 100, 20_000), default=2000,
                    help="bootstrap resamples for --study intervals (default 2000)")
