@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.clock import DESK_TZ, desk_date_of, desk_time
 from alvh_core.events import default_calendar, describe_events, tomorrow_warning
 from alvh_core.models import IronCondor, MarketState
 from bot import core
@@ -459,7 +460,6 @@ class Assistant:
             day = today - dt.timedelta(days=1)
         if "today" in t:
             day = today
-        from bot.services import DESK_TZ
         if day is None:
             start = dt.datetime.min.replace(tzinfo=dt.UTC)
             end = self.s.clock() + dt.timedelta(days=1)
@@ -473,8 +473,7 @@ class Assistant:
         if not answers:
             return Reply(kind="history", title="History", position_id=position_id,
                          text=f"Nothing recorded {label} for this position.")
-        lines = [f"{m['created_at'][:16].replace('T', ' ')} UTC [{m['kind']}] {m['text'].splitlines()[0][:200]}"
-                 for m in answers]
+        lines = [f"{desk_time(m['created_at'])} [{m['kind']}] {m['text'].splitlines()[0][:200]}" for m in answers]
         text = f"What the thread recorded {label}:\n" + "\n".join(lines)
         return Reply(kind="history", title=f"Recorded {label}", text=text, notes=["\n".join(lines)],
                      position_id=position_id)
@@ -488,7 +487,7 @@ class Assistant:
         plan = json.loads(hedges[-1]["result_json"])
         strikes = plan.get("strikes")
         what = str(plan.get("instrument", "hedge")).replace("_", " ")
-        return (f"hedge sized {hedges[-1]['created_at'][:10]}: {plan.get('contracts')} x {what}"
+        return (f"hedge sized {desk_date_of(hedges[-1]['created_at'])}: {plan.get('contracts')} x {what}"
                 + (f" {strikes[0]:g}/{strikes[1]:g}" if strikes else "") + f" exp {plan.get('hedge_expiry')}"
                 + ("" if plan.get("trigger_hit") else " (trigger not hit then)"))
 
