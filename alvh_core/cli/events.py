@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 
 from alvh_core.cli.common import add_json_arg, bounded_int, parse_date
+from alvh_core.clock import desk_today, system_clock
 from alvh_core.events import KINDS, EventList, default_calendar
 
 
@@ -36,12 +37,10 @@ def run(args: argparse.Namespace) -> int:
         return _run_study(args)
     if args.replay:
         return _run_replay(args)
-    from alvh_core.clock import desk_today, system_clock
-
     cal = default_calendar()
     start, end = args.date_from, args.date_to
     if start is None and end is None:
-        start = desk_today(system_clock)
+        start = desk_today(getattr(args, "clock", None) or system_clock)  # the run's clock, as --asof defaults
         end = start + dt.timedelta(days=90)
     if start is not None and end is not None and end < start:
         raise ValueError(f"--to {end} is before --from {start}: expected --from D --to D with D1 <= D2")
