@@ -61,7 +61,7 @@ def _interval(x: np.ndarray, n_boot: int, seed: int) -> Interval | None:
     if x.size < 3:
         return None
     _, lo, hi = bootstrap_mean_ci(x[None, :], default_block_length(x.size, 1.0), n_boot, seed)
-    return Interval(est=float(x.mean()), lo=float(lo[0]), hi=float(hi[0]))
+    return Interval(est=float(x.mean()), lo=float(np.ravel(lo)[0]), hi=float(np.ravel(hi)[0]))
 
 
 def _rows(split: str, labels: np.ndarray, order: list[str], pnl: dict[str, np.ndarray], tested: np.ndarray,
