@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.analysis import TESTED_DELTA as _TESTED_DELTA
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.core import GrammarError
@@ -31,7 +32,11 @@ USAGE: dict[str, str] = {
     "mark": "/alvh mark spot 5600 vix 18.5   (record today's SPX and VIX marks for this workspace)",
     "hedge": "/alvh hedge [id]   (size the layered VIX call hedge)",
     "compare": "/alvh compare [id]   (hold / leg out / close tested / ALVH / take-profit-stop by EV and risk)",
-    "close": "/alvh close id",
+    "close": "/alvh close id [at PRICE | at LP/SP/SC/LC]   (closing debit per condor or the four leg fills: "
+             "realised P&L)",
+    "edit": "/alvh edit id [credit X] [x N] [expiry DATE] [strikes LP/SP/SC/LC] [opened DATE]",
+    "roll": "/alvh roll id put|call to K1/K2 [EXPIRY] [at NET_CREDIT]   (close one vertical, open another)",
+    "hedge bought": "/alvh hedge id bought N vix 22/32 jan @1.95   (or vx / vxm futures; records the hedge held)",
     "daily": "/alvh daily on [HH:MM] | /alvh daily off   (post a summary here each NYSE trading day, New York time)",
     "help": "/alvh help",
 }
@@ -48,7 +53,7 @@ QUESTIONS_HELP = [
 #: Practitioner adjustment rules used in the daily summary (documented thresholds).
 TAKE_PROFIT_FRACTION = 0.5      # close at 50% of max profit
 STOP_MULTIPLE = 2.0             # close when the loss reaches 2x the credit
-TESTED_DELTA = 0.30             # a short strike with |delta| >= 0.30 is tested
+TESTED_DELTA = _TESTED_DELTA    # a short strike with |delta| >= 0.30 is tested (alvh_core.analysis)
 TIME_EXIT_DTE = 21              # manage or close inside 21 days
 DEFAULT_DAILY_TIME = "16:15"    # New York time, after the cash close
 
@@ -104,6 +109,11 @@ class Assistant:
         """Run one ``/alvh`` command (``text`` without the ``/alvh``)."""
         text = (text or "").strip()
         word = text.split()[0].lower() if text else "help"
+        from bot import lifecycle
+
+        changed = lifecycle.handle(self, ctx, text)  # close/edit/roll/hedge ID bought (alvh_core.lifecycle)
+        if changed is not None:
+            return changed
         try:
             cmd = core.parse_command(text or "help", self.s.today())
         except (GrammarError, ValidationError, ValueError) as exc:
@@ -147,6 +157,10 @@ class Assistant:
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":
+            from bot import lifecycle
+
+            return lifecycle.closed_reply(self, ctx, row)
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         if isinstance(market, Reply):
@@ -318,6 +332,13 @@ class Assistant:
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":
+            from bot import lifecycle
+
+            if fn == self._status:
+                return lifecycle.closed_reply(self, ctx, row)
+            return self.problem(f"position #{row['id']} is closed; nothing to analyse (status {row['id']} "
+                                "shows its realised P&L)")
         market = self._market(ctx)
         if isinstance(market, Reply):
             return market
@@ -347,7 +368,7 @@ class Assistant:
             ("Max profit / loss", f"{money(a.max_profit)} / {money(-a.max_loss)}"),
             ("Break-evens", f"{num(lo, ',.0f')} / {num(hi, ',.0f')}"),
             ("P(profit) at expiry", pct(a.prob_profit)),
-            ("Tested wing", a.tested_wing),
+            ("Tested wing", a.tested_label if a.tested_label != "none" else f"none (|Δ| < {TESTED_DELTA:.2f})"),
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
@@ -361,6 +382,17 @@ class Assistant:
         a = core.analyze(condor, state)
         fields, table = self._analysis_parts(a)
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
+        from bot import lifecycle
+
+        held = lifecycle.holdings(self.s.store, row["team_id"], pid)
+        if held:
+            from alvh_core.lifecycle import holdings_pnl
+
+            hp = float(holdings_pnl(held, state))
+            fields.insert(1, ("Hedge held", lifecycle.hedge_held_text(self.s.store, row["team_id"], pid, state) or ""))
+            fields.insert(2, ("P&L with hedge", money(a.pnl_now + hp)))
+            assumptions.append("hedge held valued at model mid: VIX options Black-76 on the VX curve future of "
+                               "their expiry, futures at that future; before exit costs")
         text = (f"#{pid} {condor.describe()}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
                 + f"\n{table_text(table)}")
         return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
