@@ -464,3 +464,25 @@ def holdings_pnl(holdings: list[HedgeHolding], market: MarketState,
     for h in holdings:
         total = total + h.pnl(market, vix_points)
     return total
+
+
+def holdings_on_paths(holdings: list[HedgeHolding], paths, asof: dt.date) -> np.ndarray:
+    """(N,) $ P&L of the held hedge from its fills to the paths' last date (the condor's horizon), before
+    exit costs, undiscounted. VIX options and futures are priced by the paths' own ``vix_option`` /
+    ``vix_future`` (after expiry: the settlement held), so it shares the comparison's random numbers."""
+    from alvh_core.strategies.base import time_to
+
+    n = np.asarray(paths.spot).shape[0]
+    total = np.zeros(n)
+    for h in holdings:
+        t = max(time_to(paths, asof, h.expiry), 1e-9)
+        if h.kind in ("VX", "VXM"):
+            last = np.asarray(paths.vix_future(t), float)[:, -1]
+        else:
+            assert h.strikes is not None
+            kind = "C" if h.kind == "VIX_CALL" else "P"
+            last = np.asarray(paths.vix_option(kind, h.strikes[0], t), float)[:, -1]
+            if h.strikes[1] is not None:
+                last = last - np.asarray(paths.vix_option(kind, h.strikes[1], t), float)[:, -1]
+        total += (last - h.price) * h.quantity * h.multiplier
+    return total

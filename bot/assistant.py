@@ -446,8 +446,11 @@ class Assistant:
                  n_paths: int | None = None, seed: int | None = None, premia: bool = True,
                  costs: bool = True) -> Reply:
         pid = int(row["id"])
+        from bot import lifecycle
+
         c = core.compare(condor, state, n_paths=n_paths or self.s.compare_paths,
-                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs)
+                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs,
+                         held=lifecycle.holdings(self.s.store, row["team_id"], pid) or None)
         rows = []
         for name, m in c.strategies.items():
             d = c.vs_leg_out.get(name)
@@ -526,6 +529,9 @@ class Assistant:
         rows = self.s.store.open_positions(team_id, channel_id)
         mark = self.s.market_data.latest(team_id, today)
         title = f"Daily adjustment summary {today:%a %Y-%m-%d}"
+        stale_days = (today - mark.asof).days if mark is not None else 0
+        if stale_days > 0:  # a summary on old marks says so first, not in a small context line
+            title = f"STALE MARKS ({stale_days} days old, {mark.asof}): {title}"
         if not rows:
             return Reply(kind="daily_summary", title=title, text=f"{title}\nNo open positions in this channel.")
         if mark is None:
@@ -542,10 +548,13 @@ class Assistant:
                 continue
             a = core.analyze(condor, state)
             pnl = a.pnl_now
-            tested = a.tested_wing
+            tested = a.tested_label  # the documented rule, as in status and the chart
             sd_vals = [a.short_put_delta, a.short_call_delta]
             advice = suggest_adjustment(condor, today, pnl, [abs(x) for x in sd_vals])
-            hedge_txt = self._hedge_on(team_id, pid)
+            from bot import lifecycle
+
+            held_txt = lifecycle.hedge_held_text(self.s.store, team_id, pid, state)
+            hedge_txt = f"hedge held: {held_txt}" if held_txt else self._hedge_on(team_id, pid)
             prev = [json.loads(p["result_json"]) for p in self.s.store.analyses(team_id, pid, "daily")]
             prev = [p for p in prev if p.get("asof", "") < today.isoformat()]
             changed = "first summary"
@@ -566,9 +575,14 @@ class Assistant:
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
             sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
-        text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
-            s.replace("*", "").replace("_", "") for s in sections)
-        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections,
+        warning = None
+        if stale_days > 0:  # lead with it, before the table (Reply.warning renders under the title)
+            warning = (f":warning: *These figures use marks from {mark.asof} ({stale_days} days old).* "
+                       f"Record today's: `{USAGE['mark']}`")
+        plain = ([warning.replace("*", "")] if warning else []) + ([table_text(table)] if table else []) + [
+            x.replace("*", "").replace("_", "") for x in sections]
+        text = f"{title}\n" + "\n".join(plain)
+        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections, warning=warning,
                      position_id=int(rows[0]["id"]) if len(rows) == 1 else None,
                      assumptions=[self._mark_note(mark, today),
                                   f"rules: take profit at {TAKE_PROFIT_FRACTION:.0%} of max profit, stop at "

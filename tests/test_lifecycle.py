@@ -134,3 +134,38 @@ def test_roll_without_a_fill_is_booked_at_model_mid(tmp_path) -> None:  # type: 
     r = a.command(ctx, "roll 1 call to 6200/6250")
     net = lc.model_roll_credit(CONDOR, "call", (6200, 6250), MarketState(spot=5900, vix=18, asof=TODAY))
     assert f"model mid {net:+.2f}" in r.text and net < 0
+
+
+def test_summary_leads_with_stale_marks_and_shows_the_hedge_held(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.render import reply_blocks
+
+    a, store = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2027-01-08 x10 @17")
+    store.add_mark("T1", "U1", TODAY - dt.timedelta(days=4), 5900, 18)
+    a.command(ctx, "hedge 1 bought 2 vx jan @18.00")
+    r = a.daily_summary("T1", "C1")
+    assert r.title.startswith("STALE MARKS (4 days old, 2026-11-20)")
+    assert r.text.splitlines()[1].startswith(":warning: These figures use marks from 2026-11-20")
+    blocks = reply_blocks(r)
+    assert blocks[1]["text"]["text"].startswith(":warning:")  # right under the header
+    assert "hedge held: long 2 x VX exp 2027-01-20 @18" in r.text
+    assert r.table is not None and r.table.rows[0][3] == "none"  # deltas < 0.30: not "tested"
+    # fresh marks: no stale lead
+    store.add_mark("T1", "U1", TODAY, 5900, 18)
+    assert not a.daily_summary("T1", "C1").title.startswith("STALE")
+
+
+def test_compare_adds_the_held_hedge_to_every_strategy() -> None:
+    from alvh_core.edge import compare
+
+    m = MarketState(spot=5900, vix=18, asof=TODAY)
+    held = [lc.HedgeHolding(kind="VX", quantity=3, expiry=vx_expiry(2027, 1), price=17.0)]
+    base = compare(CONDOR, m, n_paths=200, seed=3)
+    with_h = compare(CONDOR, m, n_paths=200, seed=3, held=held)
+    shift = {n: with_h.strategies[n].ev - base.strategies[n].ev for n in base.strategies}
+    assert len({round(v, 6) for v in shift.values()}) == 1 and abs(next(iter(shift.values()))) > 1
+    # paired differences against leg out are unchanged: every choice keeps the hedge
+    for n in base.vs_leg_out:
+        assert with_h.vs_leg_out[n].diff == pytest.approx(base.vs_leg_out[n].diff)
+    assert any("held (desk's fills" in line for line in with_h.assumptions.lines())
