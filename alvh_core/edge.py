@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
@@ -154,6 +154,12 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
+
+    @property
+    def pnls(self) -> dict[str, np.ndarray] | None:
+        return self._pnls
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -374,4 +380,6 @@ def compare(
         take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
                          f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
     )
-    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out._pnls = {name: r.pnl for name, r in res.items()}
+    return out

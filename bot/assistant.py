@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,10 @@ class Assistant:
 
     def __init__(self, services: Services):
         self.s = services
+        #: comparisons run here awaiting their distribution chart (per-path P&L is not serialised), by
+        #: their analysis JSON; popped when charted, at most 16 kept
+        self._comparisons: dict[str, Any] = {}
+        self._comparisons_lock = threading.Lock()
 
     # ===== entry points ===========================================================================
     def command(self, ctx: Ctx, text: str) -> Reply:
@@ -206,8 +211,10 @@ class Assistant:
                                      question, reply.text, reply.kind, reply.analysis_json, reply.assumptions)
 
     def chart_png(self, ctx: Ctx, reply: Reply) -> bytes | None:
-        """PNG chart of the reply's position (at expiry, today, and with the hedge for a hedge reply)."""
-        from bot import charts
+        """PNG chart of the reply's position (``alvh_core.charts``): at expiry and today, with the sized hedge
+        for a hedge reply and the hedge held when one is recorded; a compare reply's P&L distribution."""
+        from alvh_core.hedge import HedgePlan
+        from bot import charts, lifecycle
 
         if reply.position_id is None:
             return None
@@ -217,10 +224,18 @@ class Assistant:
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         state = None if isinstance(market, Reply) else market[0]
-        points = None
+        title = f"#{reply.position_id} {condor.describe()}" + ("" if row["status"] == "open" else " (CLOSED)")
+        if reply.kind == "compare":
+            with self._comparisons_lock:
+                comparison = self._comparisons.pop(reply.analysis_json or "", None)
+            if comparison is None:
+                return None
+            return charts.compare_chart(comparison, title=f"#{reply.position_id}: P&L at the horizon per strategy")
+        plan = None
         if reply.kind == "hedge" and reply.analysis_json and state is not None:
-            points = hedge_points(json.loads(reply.analysis_json), state.spot)
-        return charts.pnl_chart(condor, state, points, title=f"#{reply.position_id} {condor.describe()}")
+            plan = HedgePlan.model_validate_json(reply.analysis_json)
+        held = lifecycle.holdings(self.s.store, ctx.team_id, reply.position_id) or None
+        return charts.pnl_chart(condor, state, plan=plan, held=held, title=title)
 
     # ===== commands ===============================================================================
     def _cmd_help(self, ctx: Ctx, cmd: Any = None) -> Reply:
@@ -451,6 +466,11 @@ class Assistant:
         c = core.compare(condor, state, n_paths=n_paths or self.s.compare_paths,
                          seed=self.s.seed if seed is None else seed, premia=premia, costs=costs,
                          held=lifecycle.holdings(self.s.store, row["team_id"], pid) or None)
+        analysis_json = c.model_dump_json()
+        with self._comparisons_lock:
+            self._comparisons[analysis_json] = c
+            while len(self._comparisons) > 16:
+                self._comparisons.pop(next(iter(self._comparisons)))
         rows = []
         for name, m in c.strategies.items():
             d = c.vs_leg_out.get(name)
@@ -465,8 +485,8 @@ class Assistant:
             n.replace("*", "") for n in notes)
         return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid,
-                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True,
-                     analysis_json=c.model_dump_json())
+                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True, chart=True,
+                     analysis_json=analysis_json)
 
     def _unknown_question(self, why: str | None = None) -> Reply:
         text = (f"{why}\n" if why else "") + "I can answer, in this thread:\n" + "\n".join(
@@ -601,12 +621,6 @@ def verdict(c: Any) -> str:
                 "on expected value, do not leg out.")
     return (f"{best} has the highest EV, but its edge over legging out ({money(d.diff)} ± {money(d.se)}) is "
             "within 2 standard errors: decide on risk (CVaR, worst case) and cost.")
-
-
-def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]] | None:
-    """(SPX level, hedge P&L $) pairs from a hedge plan's scenario table, if it has one."""
-    out = [(float(r["spx"]), float(r["hedge_pnl"])) for r in plan.get("scenarios", [])]
-    return [(spot, 0.0), *out] if out else None
 
 
 def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
