@@ -72,3 +72,18 @@ def test_today_at_spot_is_the_analysis_and_compare_chart_draws() -> None:
     assert c.pnls is not None and set(c.pnls) == set(c.strategies)
     assert np.mean(c.pnls["hold"]) == pytest.approx(c.strategies["hold"].ev)
     assert charts.compare_chart(c)[:8] == PNG
+
+
+@pytest.mark.parametrize("cmd,extra", [("analyze", []), ("hedge", ["--condors", "20"]),
+                                       ("compare", ["--paths", "200"])])
+def test_cli_chart_flag_writes_the_png(cmd, extra, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from alvh_core.cli import main
+
+    pos = ["SPX", "2027-01-08", "5600/5650P", "6150/6200C", "x10", "@17"]
+    mkt = ["--spot", "5900", "--vix", "18", "--asof", "2026-11-24"]
+    out = tmp_path / f"{cmd}.png"
+    assert main([cmd, *pos, *mkt, *extra, "--json", "--chart", str(out)]) == 0
+    assert out.read_bytes()[:8] == PNG and f"chart written to {out}" in capsys.readouterr().err
+    assert main([cmd, *pos, *mkt, *extra, "--chart", str(tmp_path / "x.jpg")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("expected a .png file name") and "\n" not in err

@@ -10,11 +10,13 @@ import argparse
 
 from alvh_core.analysis import Analysis, analyze, what_if
 from alvh_core.cli.common import (
+    add_chart_arg,
     add_json_arg,
     add_market_args,
     add_position_arg,
     market_from_args,
     position_from_args,
+    write_chart,
 )
 
 
@@ -87,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = analyze(condor, market)
     print(result.model_dump_json(indent=2) if args.json else format_analysis(result))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.pnl_chart(condor, market))
     return 0
 
 
@@ -104,4 +109,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--what-if-vix", type=float, default=None, metavar="V", help="re-price at this VIX")
     p.add_argument("--days", type=int, default=0, help="re-price this many calendar days later (default 0)")
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)
