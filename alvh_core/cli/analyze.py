@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.analysis import Analysis, analyze, what_if
+from alvh_core.analysis import TESTED_DELTA, Analysis, analyze, what_if
 from alvh_core.cli.common import (
     add_chart_arg,
     add_json_arg,
@@ -53,7 +53,7 @@ def format_analysis(a: Analysis) -> str:
     n = a.net
     lines.append(f"net greeks ($, whole position): delta {money(n.delta)}/SPX pt   gamma {n.gamma:+,.2f} $/pt per pt   "
                  f"vega {money(n.vega)}/vol pt   theta {money(n.theta)}/day")
-    lines.append(f"tested wing: {a.tested_wing.upper()}   short put delta {a.short_put_delta:+.3f} "
+    lines.append(f"tested wing: {a.tested_label.upper()} (rule: |short delta| >= {TESTED_DELTA:.2f})   short put delta {a.short_put_delta:+.3f} "
                  f"(P(end below) {a.prob_short_put_itm:.0%})   short call delta {a.short_call_delta:+.3f} "
                  f"(P(end above) {a.prob_short_call_itm:.0%})")
     lines.append(f"P&L now: {money(a.pnl_now)} ({a.pnl_now_pct_of_max:+.0%} of max profit): buy-back "
