@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         print("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)", file=sys.stderr)
         return 2
 
+    from bot.startup import startup_problem
+
+    problem = startup_problem(settings)  # one line and exit 2, not auth.test's traceback
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
+
     from bot.app import build_app, serve_http, serve_socket_mode, web_client
     from bot.schedule import DailyScheduler, run_daily, slack_poster
     from bot.services import default_services
