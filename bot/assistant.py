@@ -425,10 +425,13 @@ class Assistant:
         fields[0] = ("P&L in the scenario", fields[0][1])
         fields.insert(0, ("Scenario", scen))
         fields.insert(2, ("Change vs now", money(w.pnl_change) if w is not None else "n/a"))
+        # one Slack section holds 10 fields: max profit/loss does not move in a scenario, vega and theta
+        # (what matters when VIX moved) must stay on the card
+        fields = [f for f in fields if f[0] != "Max profit / loss"]
         notes = list(w.notes) if w is not None else []
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
         text = f"What if {scen} (#{pid}):\n" + "\n".join(f"{k}: {v}" for k, v in fields)
-        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields[:10], table=table,
+        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid, analysis_json=a.model_dump_json())
 
     def _hedge(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,

@@ -2,13 +2,14 @@
 
 Limits respected for any Reply (tested with hypothesis): at most 50 blocks, header text <= 150
 characters, section text <= 3,000, section fields <= 10 of <= 2,000 each, context elements <= 10,
-button text <= 75, and a plain ``text`` fallback always present (<= 3,000 characters here).
+button text <= 75, one ``table`` block (<= 100 rows of <= 20 cells, else a code block), and a plain
+``text`` fallback always present (<= 3,000 characters here).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from bot.reply import Reply, table_text
+from bot.reply import Reply, Table, table_text
 
 MAX_BLOCKS = 50
 HEADER_MAX = 150
@@ -56,7 +57,7 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
     for i in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[i: i + FIELDS_PER_SECTION]})
     if reply.table is not None and reply.table.rows:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _code(table_text(reply.table))}})
+        blocks.append(table_block(reply.table))
     if not reply.fields and reply.table is None and not reply.notes and reply.text.strip():
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(_plain(reply.text), SECTION_MAX)}})
     for note in reply.notes:
@@ -81,6 +82,28 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": f"{len(extra)} more blocks omitted; the full answer is in the message text."}]})
     return blocks
+
+
+TABLE_ROWS = 100      # Slack's table block: at most 100 rows (header included here) of 20 cells
+TABLE_COLUMNS = 20
+CELL_MAX = 2000
+
+
+def table_block(table: Table) -> dict[str, Any]:
+    """A Block Kit ``table`` block (header row first; the first column left, figures right-aligned); a
+    table beyond Slack's limits falls back to a fixed-width code block. The message's ``text`` fallback
+    always carries the table as text (``table_text``)."""
+    n_cols = len(table.columns)
+    if not 0 < n_cols <= TABLE_COLUMNS or len(table.rows) + 1 > TABLE_ROWS:
+        return {"type": "section", "text": {"type": "mrkdwn", "text": _code(table_text(table))}}
+
+    def row(cells: list[str]) -> list[dict[str, str]]:
+        cells = [str(c) for c in cells[:n_cols]] + [""] * max(0, n_cols - len(cells))
+        return [{"type": "raw_text", "text": _clip(c, CELL_MAX) or " "} for c in cells]
+
+    return {"type": "table",
+            "column_settings": [{"is_wrapped": True}] + [{"align": "right"}] * (n_cols - 1),
+            "rows": [row(table.columns)] + [row(r) for r in table.rows]}
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:

@@ -192,8 +192,9 @@ def test_mention_in_thread_and_button_and_team_isolation(env: Env) -> None:
     env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == thread_ts and "Management choices" in
                                        str(c.args.get("text")) for c in calls))
     cmp_post = [p for p in env.slack.thread_posts(thread_ts) if "Management choices" in p["text"]][0]
-    table = next(b["text"]["text"] for b in cmp_post["blocks"] if b["type"] == "section" and "text" in b)
-    assert table.startswith("```strategy") and "take_profit_stop" in table and "Verdict" in cmp_post["text"]
+    table = next(b for b in cmp_post["blocks"] if b["type"] == "table")
+    cells = [[c["text"] for c in r] for r in table["rows"]]
+    assert cells[0][0] == "strategy" and cells[-1][0] == "take_profit_stop" and "Verdict" in cmp_post["text"]
     # another team cannot see position #1
     env.served.command("status 1", team="T2", user="U7", response_url=env.slack.response_url("r2"))
     r = env.rec.wait_for(lambda calls: any(c.method == "response_url" for c in calls))

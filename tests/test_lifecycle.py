@@ -169,3 +169,17 @@ def test_compare_adds_the_held_hedge_to_every_strategy() -> None:
     for n in base.vs_leg_out:
         assert with_h.vs_leg_out[n].diff == pytest.approx(base.vs_leg_out[n].diff)
     assert any("held (desk's fills" in line for line in with_h.assumptions.lines())
+
+
+def test_what_if_card_keeps_vega_and_theta_in_one_section(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.render import reply_blocks
+
+    a, _ = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2027-01-08 x10 @17")
+    a.command(ctx, "mark spot 5900 vix 18")
+    r = a.question(ctx, 1, "what if SPX 5600 and VIX 32 in 5 days?")
+    assert "Vega $/vol pt, theta $/day" in dict(r.fields) and len(r.fields) <= 10
+    sections = [b for b in reply_blocks(r) if b["type"] == "section" and "fields" in b]
+    assert len(sections) == 1 and any(f["text"].startswith("*Vega $/vol pt, theta $/day*")
+                                      for f in sections[0]["fields"])
