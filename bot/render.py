@@ -114,7 +114,7 @@ def message_payload(reply: Reply) -> dict[str, Any]:
 # ----- the open-position modal ----------------------------------------------------------------------
 OPEN_MODAL_CALLBACK = "alvh_open_modal"
 OPEN_FIELDS: list[tuple[str, str, str]] = [
-    ("expiry", "Expiry (YYYY-MM-DD or 45DTE)", "45DTE"),
+    ("expiry", "Expiry", "45DTE"),
     ("long_put", "Long put strike", "5600"),
     ("short_put", "Short put strike", "5650"),
     ("short_call", "Short call strike", "6150"),
@@ -124,13 +124,28 @@ OPEN_FIELDS: list[tuple[str, str, str]] = [
 ]
 
 
+def _open_element(key: str, placeholder: str) -> dict[str, Any]:
+    """A date picker for the expiry, number inputs (Slack checks them as typed) for the rest."""
+    hint = {"type": "plain_text", "text": placeholder}
+    if key == "expiry":
+        return {"type": "datepicker", "action_id": "value", "placeholder": {"type": "plain_text", "text": "Expiry"}}
+    if key == "quantity":
+        return {"type": "number_input", "action_id": "value", "is_decimal_allowed": False, "min_value": "1",
+                "max_value": "100000", "placeholder": hint}
+    if key == "credit":
+        return {"type": "number_input", "action_id": "value", "is_decimal_allowed": True, "min_value": "0.01",
+                "placeholder": hint}
+    return {"type": "number_input", "action_id": "value", "is_decimal_allowed": True, "min_value": "1",
+            "placeholder": hint}
+
+
 def open_modal(channel_id: str) -> dict[str, Any]:
-    """The modal that takes a condor field by field (``private_metadata`` carries the channel)."""
+    """The modal that takes a condor field by field (``private_metadata`` carries the channel): a date
+    picker for the expiry and number inputs for strikes, quantity and credit."""
     blocks = []
     for key, label, placeholder in OPEN_FIELDS:
         blocks.append({"type": "input", "block_id": key, "label": {"type": "plain_text", "text": label},
-                       "element": {"type": "plain_text_input", "action_id": "value",
-                                   "placeholder": {"type": "plain_text", "text": placeholder}}})
+                       "element": _open_element(key, placeholder)})
     return {"type": "modal", "callback_id": OPEN_MODAL_CALLBACK, "private_metadata": channel_id,
             "title": {"type": "plain_text", "text": "Open an iron condor"},
             "submit": {"type": "plain_text", "text": "Record"},
@@ -139,7 +154,11 @@ def open_modal(channel_id: str) -> dict[str, Any]:
 
 def modal_position_text(values: dict[str, dict[str, Any]]) -> tuple[str, dict[str, str]]:
     """Grammar text from the modal's state values, and per-field errors for empty fields."""
-    got = {k: str((values.get(k) or {}).get("value", {}).get("value") or "").strip() for k, _, _ in OPEN_FIELDS}
+    def read(k: str) -> str:  # a date picker sends selected_date; number and text inputs send value
+        v = (values.get(k) or {}).get("value") or {}
+        return str(v.get("selected_date") or v.get("value") or "").strip() if isinstance(v, dict) else ""
+
+    got = {k: read(k) for k, _, _ in OPEN_FIELDS}
     errors = {k: "required" for k, v in got.items() if not v}
     text = (f"SPX IC {got['long_put']}/{got['short_put']}/{got['short_call']}/{got['long_call']} "
             f"{got['expiry']} x{got['quantity']} @{got['credit']}")
