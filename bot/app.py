@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot import home
 from bot.assistant import Assistant
 from bot.listeners import actions, commands, events, messages
 from bot.payload_guard import request_problem
@@ -47,7 +48,7 @@ def build_app(settings: Settings, services: Services) -> App:
               process_before_response=True,
               listener_executor=ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="alvh-lazy"))
     assistant = Assistant(services)
-    for module in (commands, messages, events, actions):
+    for module in (commands, messages, events, actions, home):
         module.register(app, services, assistant)
     return app
 

@@ -57,4 +57,10 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
                                        title=f"P&L of #{reply.position_id} at expiry and today")
         except Exception:  # a chart must never hide the answer
             log.exception("chart upload failed for position %s", reply.position_id)
+    try:  # marks or positions changed: the Home tab follows
+        from bot.home import refresh_after
+
+        refresh_after(client, assistant, ctx.team_id, ctx.user_id, reply.kind)
+    except Exception:
+        log.exception("Home tab refresh failed")
     return home

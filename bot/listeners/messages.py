@@ -59,6 +59,11 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
         bot_user = context.get("bot_user_id")
         if is_from_bot(event, bot_user):
             return
+        if event.get("channel_type") == "im":  # a DM works like a thread (bot.home)
+            from bot.home import answer_dm
+
+            answer_dm(services, assistant, client, body, event)
+            return
         thread_ts = event.get("thread_ts")
         if not thread_ts or thread_ts == event.get("ts"):
             return
