@@ -1,9 +1,10 @@
 """A fake Slack Web API on loopback (http.server in a thread) that records every call.
 
-Serves auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.open,
+Serves auth.test, chat.postMessage, chat.postEphemeral, chat.update, chat.delete, views.open,
 files.getUploadURLExternal, the upload URL it hands out, files.completeUploadExternal, and a
 response_url endpoint (``/respond/<token>``), so end-to-end tests can assert what a user would see in a
-channel and in a thread. ``fail_next(method, n, error)`` makes the next ``n`` calls of a method fail.
+channel and in a thread (``messages``: posted, updated in place, deleted, as a user sees them now).
+``fail_next(method, n, error)`` makes the next ``n`` calls of a method fail.
 
 Also: ``sign(body, secret, timestamp)`` builds the headers Slack sends (HMAC-SHA256 v0).
 """
@@ -85,6 +86,8 @@ class FakeSlack:
         self._files = itertools.count(1)
         self._failures: dict[str, list[str]] = {}
         self._fail_lock = threading.Lock()
+        #: messages as a user sees them now: chat.postMessage by ts, chat.update applied, chat.delete removed
+        self.messages: dict[str, dict[str, Any]] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,12 +133,14 @@ class FakeSlack:
 
     # ----- convenience views of what a user sees -------------------------------------------------
     def channel_posts(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Top-level chat.postMessage calls that succeeded (not in a thread)."""
-        return [c.args for c in self.recorder.of("chat.postMessage")
-                if c.ok and not c.args.get("thread_ts") and (channel is None or c.args.get("channel") == channel)]
+        """Top-level messages as a user sees them now (posted, then updated in place; deleted ones gone)."""
+        with self._fail_lock:
+            msgs = list(self.messages.values())
+        return [m for m in msgs if not m.get("thread_ts") and (channel is None or m.get("channel") == channel)]
 
     def thread_posts(self, thread_ts: str) -> list[dict[str, Any]]:
-        return [c.args for c in self.recorder.of("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
+        with self._fail_lock:
+            return [m for m in self.messages.values() if m.get("thread_ts") == thread_ts]
 
     # ----- request handling -------------------------------------------------------------------
     def _parse(self, ctype: str, raw: bytes) -> dict[str, Any]:
@@ -175,11 +180,20 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "alvh",
                     "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
         if method == "chat.postMessage":
+            with self._fail_lock:
+                self.messages[ts] = dict(args)
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.update":
+            with self._fail_lock:
+                if args.get("ts") in self.messages:
+                    self.messages[str(args["ts"])].update({k: v for k, v in args.items() if k != "ts"})
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "chat.delete":
+            with self._fail_lock:
+                self.messages.pop(str(args.get("ts")), None)
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}
