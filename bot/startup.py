@@ -68,6 +68,9 @@ def _check(client: WebClient, method: str, what: str, env: str, url: str) -> str
 def startup_problem(settings: Settings) -> str | None:
     """None when Slack answers and accepts the tokens; else one line saying what is wrong."""
     url = settings.slack_api_url
+    if settings.oauth and not settings.slack_bot_token:  # tokens come per workspace: check Slack answers
+        anon = WebClient(base_url=url, timeout=TIMEOUT_S, logger=_QUIET, retry_handlers=[])
+        return _check(anon, "api.test", "API", "SLACK_API_URL", url)
     bot = WebClient(token=settings.slack_bot_token or None, base_url=url, timeout=TIMEOUT_S, logger=_QUIET,
                     retry_handlers=[])
     problem = _check(bot, "auth.test", "bot token", "SLACK_BOT_TOKEN", url)

@@ -1,6 +1,6 @@
 """A fake Slack Web API on loopback (http.server in a thread) that records every call.
 
-Serves auth.test, chat.postMessage, chat.postEphemeral, chat.update, chat.delete, views.open,
+Serves auth.test, oauth.v2.access, chat.postMessage, chat.postEphemeral, chat.update, chat.delete, views.open,
 files.getUploadURLExternal, the upload URL it hands out, files.completeUploadExternal, and a
 response_url endpoint (``/respond/<token>``), so end-to-end tests can assert what a user would see in a
 channel and in a thread (``messages``: posted, updated in place, deleted, as a user sees them now).
@@ -23,6 +23,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 BOT_USER_ID = "UBOT"
+
+
+def install_token(team: str) -> str:
+    """The bot token the fake OAuth exchange hands to workspace ``team`` (assembled at run time)."""
+    return "xo" + "xb-" + team + "-fake-install"
 _TRIGGERS = itertools.count(1)
 BOT_ID = "BBOT"
 
@@ -88,6 +93,8 @@ class FakeSlack:
         self._fail_lock = threading.Lock()
         #: messages as a user sees them now: chat.postMessage by ts, chat.update applied, chat.delete removed
         self.messages: dict[str, dict[str, Any]] = {}
+        #: (method, bearer token) of every Web API call: which workspace's token the app used
+        self.tokens: list[tuple[str, str]] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,6 +104,9 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n)
+                auth = self.headers.get("Authorization") or ""
+                with fake._fail_lock:
+                    fake.tokens.append((self.path.split("/api/", 1)[-1].split("?")[0], auth.removeprefix("Bearer ")))
                 status, payload = fake._handle(self.path, self.headers.get("Content-Type", ""), raw)
                 out = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
                 self.send_response(status)
@@ -179,6 +189,12 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "alvh",
                     "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+        if method == "oauth.v2.access":  # the code names the workspace that installs: code "T2" -> team T2
+            team = str(args.get("code") or "T1")
+            return {"ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": "commands,chat:write",
+                    "token_type": "bot", "access_token": install_token(team), "bot_user_id": BOT_USER_ID,
+                    "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+                    "is_enterprise_install": False}
         if method == "chat.postMessage":
             with self._fail_lock:
                 self.messages[ts] = dict(args)
