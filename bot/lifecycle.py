@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from alvh_core import lifecycle as lc
 from alvh_core.clock import utc_stamp
 from alvh_core.models import IronCondor, MarketState
-from bot.reply import Reply, Table, table_text
+from bot.reply import Reply
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant, Ctx
@@ -60,8 +60,8 @@ def handle(a: Assistant, ctx: Ctx, text: str) -> Reply | None:
     if row["user_id"] and row["user_id"] != ctx.user_id:
         return a.problem(f"position #{cmd.id} was opened by <@{row['user_id']}>; only they can change it")
     if row["status"] != "open":
-        return a.problem(f"position #{cmd.id} is already closed ({row['closed_at'] or 'date unknown'}); "
-                         "it cannot change")
+        when = str(row["closed_at"] or "date unknown")[:16].replace("T", " ")
+        return a.problem(f"position #{cmd.id} is already closed ({when} UTC); it cannot change")
     condor = a.s.store.condor_of(row)
     at = utc_stamp(a.s.clock)
     try:
@@ -81,6 +81,9 @@ def _usage(a: Assistant, word: str, exc: BaseException | str) -> Reply:
 
     msg = exc if isinstance(exc, str) else input_error_text(exc)
     usage = f"/alvh {lc.USAGE.get(word, '')}"
+    if lc.USAGE.get(word, "\0") in msg:  # the grammar's message already ends with the expected form
+        return Reply(kind="error", title="Could not read that", status="error", ephemeral=True,
+                     text=msg, notes=[f":warning: {msg}"])
     return Reply(kind="error", title="Could not read that", status="error", ephemeral=True,
                  text=f"{msg}\nUsage: {usage}", notes=[f":warning: {msg}", f"*Usage:* `{usage}`"])
 
@@ -88,13 +91,11 @@ def _usage(a: Assistant, word: str, exc: BaseException | str) -> Reply:
 def _answer(a: Assistant, ctx: Ctx, kind: str, pid: int, title: str, fields: list[tuple[str, str]],
             extra: list[str] | None = None) -> Reply:
     """The reply to a change: what changed, who and when, and the position's whole history."""
-    hist = history_lines(a.s.store, ctx.team_id, pid)
-    table = Table(columns=["when (UTC)", "change"],
-                  rows=[[line[:20].strip(), line[21:][:120]] for line in hist])
+    hist = "\n".join(history_lines(a.s.store, ctx.team_id, pid)[-20:])
     text = (f"{title}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
-            + ("\n" + "\n".join(extra) if extra else "") + f"\nHistory of #{pid}:\n{table_text(table)}")
-    return Reply(kind=kind, title=title[:150], text=text, fields=fields, table=table, notes=extra or [],
-                 position_id=pid, start_thread=True)
+            + ("\n" + "\n".join(extra) if extra else "") + f"\nHistory of #{pid}:\n{hist}")
+    return Reply(kind=kind, title=title[:150], text=text, fields=fields,
+                 notes=[*(extra or []), f"*History of #{pid}*\n{hist}"], position_id=pid, start_thread=True)
 
 
 def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: str) -> Reply:
