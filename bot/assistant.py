@@ -555,8 +555,17 @@ class Assistant:
         stale_days = (today - mark.asof).days if mark is not None else 0
         if stale_days > 0:  # a summary on old marks says so first, not in a small context line
             title = f"STALE MARKS ({stale_days} days old, {mark.asof}): {title}"
+        from bot.services import DESK_TZ
+
+        day_start = dt.datetime.combine(today, dt.time(0), DESK_TZ)
+        closed = [f"*#{r['id']}* {r['description']} CLOSED"
+                  + (f": realised {money(r['realized_pnl'])}" if r.get("realized_pnl") is not None else
+                     " (no fill recorded)")
+                  for r in self.s.store.closed_positions(team_id, channel_id, day_start)]
         if not rows:
-            return Reply(kind="daily_summary", title=title, text=f"{title}\nNo open positions in this channel.")
+            extra = ("\nClosed today:\n" + "\n".join(c.replace("*", "") for c in closed)) if closed else ""
+            return Reply(kind="daily_summary", title=title, notes=closed,
+                         text=f"{title}\nNo open positions in this channel.{extra}")
         if mark is None:
             return Reply(kind="daily_summary", title=title,
                          text=f"{title}\nNo SPX/VIX marks yet: {USAGE['mark']}")
@@ -598,6 +607,8 @@ class Assistant:
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
             sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
+        if closed:
+            sections.append("*Closed today*\n" + "\n".join(closed))
         warning = None
         if stale_days > 0:  # lead with it, before the table (Reply.warning renders under the title)
             warning = (f":warning: *These figures use marks from {mark.asof} ({stale_days} days old).* "

@@ -271,6 +271,15 @@ class Store:
             self._event(db, team_id, position_id, "close", user_id, at, text, detail=detail)
             return True
 
+    def closed_positions(self, team_id: str, channel_id: str | None, since: dt.datetime) -> list[dict[str, Any]]:
+        """Positions closed at or after ``since`` (UTC), oldest first."""
+        sql = "SELECT * FROM positions WHERE team_id = ? AND status = 'closed' AND closed_at >= ?"
+        args: list[Any] = [team_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")]
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            args.append(channel_id)
+        return list(self.db.query(sql + " ORDER BY closed_at, id", args))
+
     def add_hedge_holding(self, team_id: str, position_id: int, holding_json: str, user_id: str | None, at: str,
                           text: str) -> int:
         with self.transaction() as db:

@@ -183,3 +183,18 @@ def test_what_if_card_keeps_vega_and_theta_in_one_section(tmp_path) -> None:  # 
     sections = [b for b in reply_blocks(r) if b["type"] == "section" and "fields" in b]
     assert len(sections) == 1 and any(f["text"].startswith("*Vega $/vol pt, theta $/day*")
                                       for f in sections[0]["fields"])
+
+
+def test_daily_summary_lists_positions_closed_today_with_realised_pnl(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a, store = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2027-01-08 x10 @17")
+    a.command(ctx, "open SPX IC 5500/5550/6250/6300 2027-01-08 x5 @9")
+    a.command(ctx, "mark spot 5900 vix 18")
+    a.command(ctx, "close 1 at 4.5")
+    r = a.daily_summary("T1", "C1")
+    assert "#1 SPX 2027-01-08 5600/5650P 6150/6200C x10 @17.00 CLOSED: realised $12,500" in r.text
+    assert r.table is not None and [row[0] for row in r.table.rows] == ["#2"]  # only #2 is live
+    a.command(ctx, "close 2")
+    assert "#2 SPX 2027-01-08 5500/5550P 6250/6300C x5 @9.00 CLOSED (no fill recorded)" in a.daily_summary(
+        "T1", "C1").text
