@@ -227,7 +227,9 @@ def compare_chart(comparison: Any, title: str | None = None) -> bytes:
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
         a = comparison.assumptions
+        held = any(str(h).startswith("held") for h in a.hedges)
         axes[0].set_title(_tex((title or f"P&L at the horizon per strategy: {a.position}")
+                               + (" (incl. the hedge held)" if held else "")
                                + f"\n{a.n_paths:,} paths, {a.model}, as of {a.asof}: SPX {a.spot:,.2f}, "
                                f"VIX {a.vix:g}" + ("" if a.premia else ", premia off")), fontsize=9)
         axes[-1].set_xlabel("P&L ($, whole position; dashed: EV, dotted: CVaR95; tails beyond the 0.5/99.5 "

@@ -230,7 +230,8 @@ class Assistant:
                 comparison = self._comparisons.pop(reply.analysis_json or "", None)
             if comparison is None:
                 return None
-            return charts.compare_chart(comparison, title=f"#{reply.position_id}: P&L at the horizon per strategy")
+            return charts.compare_chart(comparison, title=f"#{reply.position_id} {condor.describe()}: P&L at the "
+                                                          "horizon per strategy")
         plan = None
         if reply.kind == "hedge" and reply.analysis_json and state is not None:
             plan = HedgePlan.model_validate_json(reply.analysis_json)

@@ -198,3 +198,18 @@ def test_daily_summary_lists_positions_closed_today_with_realised_pnl(tmp_path) 
     a.command(ctx, "close 2")
     assert "#2 SPX 2027-01-08 5500/5550P 6250/6300C x5 @9.00 CLOSED (no fill recorded)" in a.daily_summary(
         "T1", "C1").text
+
+
+def test_slack_charts_for_hedge_compare_and_held_hedge(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a, _ = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2027-01-08 x10 @17")
+    a.command(ctx, "mark spot 5750 vix 22")
+    hedge = a.question(ctx, 1, "how many VIX calls to hedge 20 condors?")
+    png = a.chart_png(ctx, hedge)
+    assert png is not None and png[:4] == b"\x89PNG"
+    cmp = a.command(ctx, "compare 1 paths 200")
+    assert cmp.chart and a.chart_png(ctx, cmp)[:4] == b"\x89PNG"  # type: ignore[index]
+    assert a.chart_png(ctx, cmp) is None  # the per-path P&L is charted once, then let go
+    a.command(ctx, "hedge 1 bought 10 vix 22/32 jan @1.95")
+    assert a.chart_png(ctx, a.command(ctx, "status 1"))[:4] == b"\x89PNG"  # type: ignore[index]
