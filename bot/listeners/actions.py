@@ -76,9 +76,14 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
             pid = int(action.get("value"))
         except (TypeError, ValueError):
             return
+        from bot.progress import post_working
+
+        label = {"hedge": "hedge sizing", "compare": "comparison", "what_if": "what-if"}.get(what or "", "request")
+        working = post_working(client, ctx.channel_id, ctx.user_id, f"{label} for #{pid}", thread_ts)
         reply = assistant.button(ctx, what or "", pid)
         reply.start_thread = False
-        deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts)
+        deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts,
+                working_ts=working)
 
     for action_id in ACTIONS:
         app.action(action_id)(ack=ack_button, lazy=[run_button])
