@@ -78,7 +78,7 @@ class HedgeHolding(_Frozen):
     def describe(self) -> str:
         side = "long" if self.quantity > 0 else "short"
         if self.strikes is None:
-            what = self.kind
+            what: str = self.kind
         else:
             k = f"{self.strikes[0]:g}" + ("" if self.strikes[1] is None else f"/{self.strikes[1]:g}")
             what = f"VIX {k} {'call' if self.kind == 'VIX_CALL' else 'put'}" + (
