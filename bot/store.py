@@ -321,6 +321,13 @@ class Store:
                                   "position_id": position_id, "kind": kind, "created_at": _now()},
                                  replace=True)
 
+    def position_thread(self, team_id: str, channel_id: str, position_id: int) -> str | None:
+        """The first thread the bot started about a position in a channel (where its history lives)."""
+        rows = list(self.db.query(
+            "SELECT thread_ts FROM threads WHERE team_id = ? AND channel_id = ? AND position_id = ? "
+            "ORDER BY created_at, thread_ts LIMIT 1", [team_id, channel_id, position_id]))
+        return str(rows[0]["thread_ts"]) if rows else None
+
     def thread(self, team_id: str, channel_id: str, thread_ts: str) -> dict[str, Any] | None:
         rows = list(self.db.query(
             "SELECT * FROM threads WHERE team_id = ? AND channel_id = ? AND thread_ts = ?",

@@ -28,3 +28,12 @@ def test_a_typo_gets_no_working_message(env: Env) -> None:  # noqa: F811
     env.served.command("compare banana", response_url=env.slack.response_url())
     eventually(lambda: env.rec.of("response_url"))
     assert env.rec.of("chat.postMessage") == [] and env.rec.of("chat.delete") == []
+
+
+def test_a_change_is_posted_in_the_positions_thread(env: Env) -> None:  # noqa: F811
+    open_position(env)
+    thread_ts = env.services.store.db.execute("SELECT thread_ts FROM threads").fetchone()[0]
+    env.served.command("roll 1 call to 6200/6250 at -0.30", response_url=env.slack.response_url())
+    post = eventually(lambda: [c.args for c in env.rec.of("chat.postMessage") if "rolled" in str(c.args.get("text"))])
+    assert post and post[0]["thread_ts"] == thread_ts and post[0]["reply_broadcast"] in (True, "1", "true")
+    assert "<@U1> rolled call 6150/6200 to 6200/6250 for a debit of 0.30" in post[0]["text"]

@@ -18,6 +18,9 @@ from bot.reply import Reply
 
 log = logging.getLogger("bot.delivery")
 
+#: replies that change a position: posted into that position's thread (and broadcast to the channel)
+LIFECYCLE_KINDS = {"close", "edit", "roll", "hedge_bought"}
+
 
 def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
             thread_ts: str | None = None, respond: Callable[..., Any] | None = None,
@@ -29,7 +32,16 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
     ``thread_ts``); a result that starts a thread links the thread to its position; the exchange is
     stored; the chart, when asked for, is uploaded into the thread.
     """
+    broadcast = False
+    if thread_ts is None and reply.position_id is not None and reply.kind in LIFECYCLE_KINDS:
+        # a change to a position goes into the position's thread (its history), shown in the channel too
+        thread_ts = assistant.s.store.position_thread(ctx.team_id, ctx.channel_id, reply.position_id)
+        broadcast = thread_ts is not None
+        if broadcast:
+            reply = reply.model_copy(update={"start_thread": False})
     payload = message_payload(reply)
+    if broadcast:
+        payload["reply_broadcast"] = True
     if working_ts is not None and reply.ephemeral:  # the "working..." message goes; the error is private
         try:
             client.chat_delete(channel=ctx.channel_id, ts=working_ts)
