@@ -177,7 +177,11 @@ def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: 
                                 f"hedge recorded: {h.describe()}")
     held = holdings(a.s.store, ctx.team_id, cmd.id)
     cost = h.price * h.quantity * h.multiplier
-    fields = [("Recorded", h.describe()), ("Paid" if cost >= 0 else "Received", money(abs(cost))),
+    if h.kind in ("VX", "VXM"):  # a future costs no premium: show what one point is worth instead
+        paid = ("Per VIX point", f"{money(h.quantity * h.multiplier)} (futures: no premium, margin held)")
+    else:
+        paid = ("Paid" if cost >= 0 else "Received", money(abs(cost)))
+    fields = [("Recorded", h.describe()), paid,
               ("Hedge held now", "; ".join(x.describe() for x in held)),
               ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
     extra = ["status, the daily summary, the chart and compare now include this hedge."]
