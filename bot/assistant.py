@@ -303,14 +303,10 @@ class Assistant:
                      fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
-        pid = int(cmd.id)
-        row = self.s.store.position(ctx.team_id, pid)
-        if row is not None and row["user_id"] and row["user_id"] != ctx.user_id:
-            return self.problem(f"position #{pid} was opened by <@{row['user_id']}>; only they can close it")
-        if not self.s.store.close_position(ctx.team_id, pid):
-            return self.usage_error("close", f"no open position #{pid} in this workspace")
-        return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
-                     text=f"Position #{pid} closed by <@{ctx.user_id}>.")
+        """``close id`` (no fill): the lifecycle's close (``bot.lifecycle``), the one definition of closing."""
+        from bot import lifecycle
+
+        return lifecycle.handle(self, ctx, f"close {int(cmd.id)}") or self.problem(f"cannot close #{cmd.id}")
 
     def _cmd_daily(self, ctx: Ctx, cmd: Any) -> Reply:
         if not cmd.on:
