@@ -158,11 +158,13 @@ def pnl_chart(condor: IronCondor, market: MarketState | None, plan: HedgePlan | 
             color, lw, ls = _style(label)
             ax.plot(spots, y, color=color, lw=lw, ls=ls, alpha=0.75 if ls == "--" else 1.0, label=label)
         today = next((y for k, y in curves.items() if k.startswith("today, VIX moves")), None)
-        ymin, ymax = ax.get_ylim()
-        for k, name in ((condor.long_put, "LP"), (condor.short_put, "SP"), (condor.short_call, "SC"),
-                        (condor.long_call, "LC")):
+        strikes = ((condor.long_put, "LP"), (condor.short_put, "SP"), (condor.short_call, "SC"),
+                   (condor.long_call, "LC"))
+        for k, name in strikes:
             ax.axvline(k, color="tab:red" if name[0] == "S" else "tab:orange", lw=0.8, ls=":")
-            ax.text(k, ymax, f"{name} {k:g}", rotation=90, va="top", ha="right", fontsize=7, color="dimgray")
+        top = ax.secondary_xaxis("top")  # strike labels above the plot, clear of the curves
+        top.set_xticks([k for k, _ in strikes], [f"{n} {k:g}" for k, n in strikes], fontsize=7, rotation=90)
+        top.tick_params(length=2, colors="dimgray")
         be = [b for b in breakevens(condor) if b is not None]
         ax.plot(be, [0.0] * len(be), "D", color="black", ms=5,
                 label="break-evens " + " / ".join(f"{b:,.0f}" for b in be))
