@@ -26,7 +26,7 @@ from bot.reply import Reply
 from bot.services import Services
 from bot.store import Store
 
-COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help")
+COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help", "edit", "roll")
 TEAM = "local"
 CHANNEL = "terminal"
 
