@@ -79,6 +79,7 @@ class SpxSurface(BaseModel):
     m: float = 0.0
     pillar_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of the VIX9D/VIX3M pillars against the model term "
                                  "structure in the variance level (0: the fit to quotes preferred VIX alone)")
+    wing_cap: float = Field(0.8, gt=0.0, le=2.0, description="cap on the wings' total-variance slope in |k|")
     kappa: float = Field(1.9, gt=0.0, description="mean reversion of the variance term structure, 1/year")
     long_run_vol: float = Field(0.249, gt=0.0, description="long-run variance-swap vol (decimal)")
     min_variance_share: float = Field(0.2, gt=0.0, le=1.0, description="floor of VS(tau) as a share of VIX^2")
@@ -135,11 +136,20 @@ class SpxSurface(BaseModel):
         ln_ratio = self.c0 + self.c_vix * x_vix + self.c_skew * x_skew + self.c_ts * x_ts + self.c_tau * x_tau
         return self.level(tau, vix, vix9d, vix3m) * np.exp(ln_ratio)
 
-    def shape_params(self, vix, vix9d=None, skew=None) -> tuple[np.ndarray, np.ndarray]:
-        """(rho, eta) of the smile at this state."""
+    def shape_params(self, vix, vix9d=None, skew=None, atm=None, tau=None) -> tuple[np.ndarray, np.ndarray]:
+        """(rho, eta) of the smile at this state; with ``atm`` and ``tau`` the wing cap is applied.
+
+        Wing cap: far out, total variance grows like ``eta (1 +- rho) a sqrt(tau) |k|``; Lee's bound
+        needs that slope below 2 and butterfly-free wings want it well below, so ``eta`` is scaled by
+        ``1 / (1 + (slope / wing_cap)^4)^(1/4)`` (no change for ordinary states: slope ~0.05 at VIX 20,
+        30 days; it binds only for long-dated, very high-vol smiles).
+        """
         x_vix, x_skew, x_ts = self.features(vix, vix9d, skew)
         rho = np.tanh(self.r0 + self.r_vix * x_vix + self.r_skew * x_skew + self.r_ts * x_ts)
         eta = np.exp(self.e0 + self.e_vix * x_vix + self.e_skew * x_skew)
+        if atm is not None and tau is not None:
+            slope = eta * (1.0 + np.abs(rho)) * np.asarray(atm, float) * np.sqrt(np.asarray(tau, float))
+            eta = eta / (1.0 + (slope / self.wing_cap) ** 4) ** 0.25
         return rho, eta
 
     def shape(self, z, rho, eta) -> np.ndarray:
@@ -155,7 +165,7 @@ class SpxSurface(BaseModel):
         """Implied vol (decimal) by strike and tenor for the expiry's forward; arrays broadcast."""
         tau = np.maximum(np.asarray(tau, dtype=float), MIN_TAU)
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
-        rho, eta = self.shape_params(vix, vix9d, skew)
+        rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
         z = np.log(np.asarray(strike, dtype=float) / np.asarray(forward, dtype=float)) / (a * np.sqrt(tau))
         return a * self.shape(z, rho, eta)
 
@@ -185,7 +195,7 @@ class SpxSurface(BaseModel):
             delta, is_call, tau, np.asarray(spot, float), np.asarray(vix, float),
             np.asarray(rate, float), np.asarray(div, float))
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
-        rho, eta = self.shape_params(vix, vix9d, skew)
+        rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
         s = a * np.sqrt(tau)
         target = np.clip(delta * np.exp(div * tau), 1e-12, 1 - 1e-12)
         lo = np.full(delta.shape, -40.0)
@@ -208,7 +218,7 @@ class SpxSurface(BaseModel):
                                                    np.asarray(vix, float), _nan_if_none(vix9d),
                                                    _nan_if_none(vix3m), _nan_if_none(skew))
         a = self.atm_vol(tau, vix, v9, v3, sk)[..., None]
-        rho, eta = (x[..., None] for x in self.shape_params(vix, v9, sk))
+        rho, eta = (x[..., None] for x in self.shape_params(vix, v9, sk, a[..., 0], tau))
         z = np.linspace(-24.0, 24.0, n)
         sq = np.sqrt(tau)[..., None]
         k = z * a * sq
