@@ -144,3 +144,30 @@ def markdown_table(rows: list[dict]) -> str:
     out = ["| quotes | n | RMS | median abs | bias |", "|---|---|---|---|---|"]
     out += [f"| {r['group']} | {r['n']} | {r['rms']:.2f} | {r['median_abs']:.2f} | {r['bias']:+.2f} |" for r in rows]
     return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m alvh_core.market.fit [DATA_DIR]``: refit on all quotes, print the parameters and the
+    error tables (in-sample and each out-of-sample split) as markdown (the README's tables)."""
+    import sys
+
+    from alvh_core.settings import Settings
+
+    args = sys.argv[1:] if argv is None else argv
+    data = args[0] if args else (Settings().alvh_data or "../shared/data")
+    sample = load_sample(data)
+    srf = fit(sample)
+    print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS))
+    p = sample.points
+    err = 100.0 * (sample.model_vol(srf) - p.vol)
+    print(f"\nin sample (fit on all {len(sample)} quotes)\n")
+    print(markdown_table(error_table(err, p.delta, sample.vix)))
+    for split in SPLITS:
+        e, m = out_of_sample(sample, split)
+        print(f"\nout of sample, split {split!r} ({int(m.sum())} quotes)\n")
+        print(markdown_table(error_table(e[m], p.delta[m], sample.vix[m])))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

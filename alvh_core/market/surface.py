@@ -68,14 +68,14 @@ class SpxSurface(BaseModel):
     c_skew: float = 0.0
     c_ts: float = 0.0
     c_tau: float = 0.0390
-    r0: float = Field(-0.9597, description="atanh of the smile's skew parameter rho at the reference state")
+    r0: float = Field(-0.9607, description="atanh of the smile's skew parameter rho at the reference state")
     r_vix: float = -0.1274
     r_skew: float = 0.0
     r_ts: float = 0.0
-    e0: float = Field(-0.4786, description="ln eta, the wings' slope, at the reference state")
-    e_vix: float = 0.5873
+    e0: float = Field(-0.4791, description="ln eta, the wings' slope, at the reference state")
+    e_vix: float = 0.5875
     e_skew: float = 0.0
-    s0: float = Field(0.3157, description="ln s, the rounding of the smile at the money")
+    s0: float = Field(0.3147, description="ln s, the rounding of the smile at the money")
     m: float = 0.0
     pillar_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of the VIX9D/VIX3M pillars against the model term "
                                  "structure in the variance level (0: the fit to quotes preferred VIX alone)")
