@@ -1,6 +1,7 @@
 """`alvh curve`: the JSON contract, listed VX expiries, marks winning, one-line errors."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -25,8 +26,8 @@ def test_marks_win_and_text(capsys):
     assert main(["curve", "--vix", "24.3", "--asof", "2026-11-24", "--vx", f"{jan}=22.45", "--months", "2"]) == 0
     out = capsys.readouterr().out
     assert f"{jan}" in out and "22.45  marked" in out
-    dec = vx_expiry(2026, 12)
-    assert f"{float(DEFAULT_VIX_CURVE.future(0.243, (dec - vx_expiry(2026, 12).replace(day=1)).days * 0 + 22 / 365)):.2f}" in out
+    days = (vx_expiry(2026, 12) - dt.date(2026, 11, 24)).days
+    assert f"{float(DEFAULT_VIX_CURVE.future(0.243, days / 365)):.2f}  model" in out
 
 
 @pytest.mark.parametrize("argv,needle", [
