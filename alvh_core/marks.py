@@ -43,7 +43,8 @@ class _Frozen(BaseModel):
 
 
 class LegMark(_Frozen):
-    """An SPX option mark: price (index points) or implied vol (decimal), exactly one."""
+    """An SPX option mark: price (index points) or implied vol (decimal); a price wins when both are set
+    (the bot stores a price mark with the vol it implied at the typed spot)."""
 
     strike: float = Field(gt=0)
     right: Literal["P", "C"]
@@ -53,7 +54,7 @@ class LegMark(_Frozen):
     @property
     def token(self) -> str:
         k = f"{self.strike:g}{self.right}"
-        return f"{k} iv {self.iv * 100:g}" if self.iv is not None else f"{k} {self.price:g}"
+        return f"{k} {self.price:g}" if self.price is not None else f"{k} iv {self.iv * 100:g}"  # type: ignore[operator]
 
 
 class VxMark(_Frozen):
@@ -79,7 +80,7 @@ class VixOptionMark(_Frozen):
     @property
     def token(self) -> str:
         m = f"{MONTHS[self.month - 1]} " if self.month else ""
-        v = f"iv {self.iv * 100:g}" if self.iv is not None else f"{self.price:g}"
+        v = f"{self.price:g}" if self.price is not None else f"iv {self.iv * 100:g}"  # type: ignore[operator]
         return f"vixopt {m}{self.strike:g}{self.right} {v}"
 
 
@@ -202,7 +203,7 @@ def leg_vols(legs: tuple[LegMark, ...] | list[LegMark], tau: float, spot: float,
     out: dict[float, float] = {}
     for lg in legs:
         is_call = lg.right == "C"
-        if lg.iv is not None:
+        if lg.price is None and lg.iv is not None:
             vol = lg.iv
         else:
             vol = float(bsm_implied_vol(lg.price, is_call, spot, lg.strike, tau, rate, div))

@@ -267,10 +267,51 @@ class Assistant:
         if asof > today:
             return self.usage_error("mark", f"mark date {asof} is in the future")
         spot, vix = cmd.marks.spot, cmd.marks.vix
+        extra = self._position_marks_reply(ctx, cmd, asof)  # issue 10: leg / VX / VIX-option marks
+        if isinstance(extra, Reply):
+            return extra
         self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
-        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
+        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)" + extra
         return Reply(kind="mark", title="Marks recorded", text=text,
                      fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
+
+    def _position_marks_reply(self, ctx: Ctx, cmd: Any, asof: dt.date) -> str | Reply:
+        """Check and store the leg / VX / VIX-option marks of a mark command against its position."""
+        from alvh_core.marks import MarkError, apply_marks, vix_option_vols
+
+        m = cmd.marks
+        if not (m.legs or m.vx or m.vix_options):
+            return ""
+        row = self._position_row(ctx, cmd.id)
+        if isinstance(row, Reply):
+            return row
+        condor = self.s.store.condor_of(row)
+        try:
+            market, _, note = apply_marks(m, condor, MarketState(spot=m.spot, vix=m.vix, asof=asof))
+            vix_option_vols(m.vix_options, asof, m.vix, market.vix_futures)
+        except (MarkError, ValueError) as exc:
+            return self.usage_error("mark", exc)
+        # price marks are kept with the vol they imply at the typed spot (sticky strike for the day)
+        lv = market.leg_vols or {}
+        legs = tuple(lg.model_copy(update={"iv": lg.iv if lg.iv is not None else lv[lg.strike]}) for lg in m.legs)
+        self.s.store.add_position_marks(ctx.team_id, int(row["id"]), ctx.user_id, asof, m.model_copy(update={"legs": legs}))
+        return f"\nPosition #{row['id']}: {note}"
+
+    def _marked_state(self, ctx: Ctx, row: dict[str, Any], state: MarketState) -> MarketState:
+        """``state`` with the position's marks of that day (legs as implied vols, VX futures)."""
+        from types import SimpleNamespace
+
+        from alvh_core.marks import LegMark, MarkError, VxMark, apply_marks
+
+        rows = self.s.store.position_marks(ctx.team_id, int(row["id"]), state.asof)
+        legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")
+        vx = tuple(VxMark(month=r["month"], price=r["price"]) for r in rows if r["kind"] == "vx")
+        if not (legs or vx):
+            return state
+        try:
+            return apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)[0]
+        except (MarkError, ValueError):
+            return state
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
         pid = int(cmd.id)
@@ -322,6 +363,7 @@ class Assistant:
         if isinstance(market, Reply):
             return market
         state, mark = market
+        state = self._marked_state(ctx, row, state)
         return fn(row, self.s.store.condor_of(row), state, mark)
 
     def _mark_note(self, mark: Mark, today: dt.date) -> str:
