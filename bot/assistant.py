@@ -297,8 +297,9 @@ class Assistant:
         self.s.store.add_position_marks(ctx.team_id, int(row["id"]), ctx.user_id, asof, m.model_copy(update={"legs": legs}))
         return f"\nPosition #{row['id']}: {note}"
 
-    def _marked_state(self, ctx: Ctx, row: dict[str, Any], state: MarketState) -> MarketState:
-        """``state`` with the position's marks of that day (legs as implied vols, VX futures)."""
+    def _marked_state(self, ctx: Ctx, row: dict[str, Any], state: MarketState) -> tuple[MarketState, str]:
+        """``state`` with the position's marks of that day (legs as implied vols, VX futures), and the
+        "marked vs modelled" line ("" without marks)."""
         from types import SimpleNamespace
 
         from alvh_core.marks import LegMark, MarkError, VxMark, apply_marks
@@ -307,11 +308,12 @@ class Assistant:
         legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")
         vx = tuple(VxMark(month=r["month"], price=r["price"]) for r in rows if r["kind"] == "vx")
         if not (legs or vx):
-            return state
+            return state, ""
         try:
-            return apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)[0]
-        except (MarkError, ValueError):
-            return state
+            marked, _, note = apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)
+        except (MarkError, ValueError) as exc:
+            return state, f"today's leg marks not used ({exc}); all legs modelled"
+        return marked, note
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
         pid = int(cmd.id)
@@ -363,8 +365,12 @@ class Assistant:
         if isinstance(market, Reply):
             return market
         state, mark = market
-        state = self._marked_state(ctx, row, state)
-        return fn(row, self.s.store.condor_of(row), state, mark)
+        state, marks_note = self._marked_state(ctx, row, state)
+        reply = fn(row, self.s.store.condor_of(row), state, mark)
+        if marks_note and isinstance(reply, Reply) and not reply.ephemeral:
+            reply = reply.model_copy(update={"notes": [*reply.notes, marks_note],
+                                             "text": f"{reply.text}\n{marks_note}"})
+        return reply
 
     def _mark_note(self, mark: Mark, today: dt.date) -> str:
         stale = "" if mark.asof >= today else f" (stale: {(today - mark.asof).days} days old)"

@@ -31,6 +31,8 @@ def test_leg_marks_are_stored_per_position_and_win(tmp_path) -> None:  # type: i
     assert sorted(x["token"] for x in rows) == sorted(["5600P 83.1", "5650P 96.9", "vx jan 22.45"])
     assert all(x["marked_at"].startswith("2026-") and x["user_id"] == "U1" for x in rows)
     s = a.command(ctx, "status 1")
+    assert "SPX legs marked: 5600P, 5650P; modelled (THE SPX surface): 6150C, 6200C" in s.text
+    assert any("VX marked: 2027-01-20 22.45" in n for n in s.notes)
     legs = {leg["strike"]: leg for leg in json.loads(s.analysis_json)["legs"]}
     tau = (dt.date(2027, 1, 8) - dt.date(2026, 11, 24)).days / 365
     assert legs[5600.0]["mark"] == bsm.price(False, 5712.0, 5600.0, tau, legs[5600.0]["iv"], 0.04, 0.013)
