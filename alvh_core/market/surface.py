@@ -50,7 +50,7 @@ TAU_9D = 9.0 / 365.0
 TAU_3M = 93.0 / 365.0
 MIN_TAU = 1.0 / 365.0 / 24.0
 #: names of the fitted parameters, in the order of the parameter vector of ``fit_surface``
-PARAM_NAMES = ("c0", "c_vix", "c_skew", "c_ts", "c_tau", "r0", "r_vix", "r_skew", "r_ts",
+PARAM_NAMES = ("c0", "c_vix", "c_skew", "c_ts", "c_3m", "c_tau", "r0", "r_vix", "r_skew", "r_ts",
                "e0", "e_vix", "e_skew", "s0", "m", "pillar_weight")
 
 
@@ -67,6 +67,7 @@ class SpxSurface(BaseModel):
     c_vix: float = -0.0408
     c_skew: float = 0.0
     c_ts: float = 0.0
+    c_3m: float = Field(0.0, description="ATM ratio per unit ln(VIX3M/VIX) (model VIX3M when not given)")
     c_tau: float = 0.0390
     r0: float = Field(-0.9607, description="atanh of the smile's skew parameter rho at the reference state")
     r_vix: float = -0.1274
@@ -128,12 +129,21 @@ class SpxSurface(BaseModel):
             x_ts = np.where(np.isfinite(v9) & (v9 > 0), np.log(v9 / vix), 0.0)
         return x_vix, x_skew, x_ts
 
+    def x_3m(self, vix, vix3m=None) -> np.ndarray:
+        """ln(VIX3M/VIX), with the term-structure model's VIX3M where VIX3M is not given."""
+        vix = np.asarray(vix, dtype=float)
+        v3 = _nan_if_none(vix3m)
+        v3 = np.where(np.isfinite(v3) & (v3 > 0), v3, self.variance_swap_vol(TAU_3M, vix))
+        return np.log(v3 / vix)
+
     def atm_vol(self, tau, vix, vix9d=None, vix3m=None, skew=None) -> np.ndarray:
         """ATM (at-the-forward) implied vol, decimal; arrays broadcast."""
         tau = np.maximum(np.asarray(tau, dtype=float), MIN_TAU)
         x_vix, x_skew, x_ts = self.features(vix, vix9d, skew)
         x_tau = np.log(tau / TAU_VIX)
         ln_ratio = self.c0 + self.c_vix * x_vix + self.c_skew * x_skew + self.c_ts * x_ts + self.c_tau * x_tau
+        if self.c_3m != 0.0:
+            ln_ratio = ln_ratio + self.c_3m * self.x_3m(vix, vix3m)
         return self.level(tau, vix, vix9d, vix3m) * np.exp(ln_ratio)
 
     def shape_params(self, vix, vix9d=None, skew=None, atm=None, tau=None) -> tuple[np.ndarray, np.ndarray]:
