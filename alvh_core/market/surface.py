@@ -4,16 +4,18 @@ trader's own marks (:mod:`alvh_core.marks`).
 
 Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
 
-1. **Variance level by tenor** ``L(tau)``. The Cboe indices are variance-swap levels at 9 days (VIX9D),
-   30 days (VIX) and 93 days (VIX3M). Total variance ``L^2 tau`` is linear in ``tau`` between the pillars,
-   flat in level outside them. A missing VIX9D or VIX3M is replaced by the mean-reverting variance term
-   structure ``VS(tau) = L_inf^2 + (VIX^2 - L_inf^2) h(kappa tau) / h(kappa tau30)``, ``h(y) = (1-e^-y)/y``
+1. **Variance level by tenor** ``L(tau)``: the mean-reverting variance term structure from VIX,
+   ``VS(tau) = L_inf^2 + (VIX^2 - L_inf^2) h(kappa tau) / h(kappa tau30)``, ``h(y) = (1-e^-y)/y``
    (``kappa = 1.9``/year, ``L_inf = 0.249``: a least-squares fit of that rule to VIX9D and VIX3M given VIX,
-   2011-2018; RMS 1.4 vol points).
-2. **ATM vol** ``a = L(tau) * rho_atm``, ``ln rho_atm = c0 + c_vix x_vix + c_skew x_skew + c_ts x_ts + c_tau x_tau``
-   with the state features ``x_vix = ln(VIX/0.20)``, ``x_skew = (SKEW - 130)/10`` (0 without SKEW),
-   ``x_ts = ln(VIX9D/VIX)`` (0 without VIX9D), ``x_tau = ln(tau / 30d)``. The variance swap sits above the
-   ATM vol by the skew's contribution; ``rho_atm`` (about 0.78) is that ratio measured on the quotes.
+   2011-2018; RMS 1.4 vol points), blended in total variance with weight ``pillar_weight`` with the Cboe
+   pillars (VIX9D at 9 days, VIX at 30, VIX3M at 93; total variance linear in tenor between them, a
+   missing pillar from the model). The fit to quotes prefers ``pillar_weight = 0`` (README).
+2. **ATM vol** ``a = L(tau) * rho_atm``,
+   ``ln rho_atm = c0 + c_vix x_vix + c_skew x_skew + c_ts x_ts + c_3m x_3m + c_tau x_tau`` with
+   ``x_vix = ln(VIX/0.20)``, ``x_skew = (SKEW - 130)/10`` (0 without SKEW), ``x_ts = ln(VIX9D/VIX)``
+   (0 without VIX9D), ``x_3m = ln(VIX3M/VIX)`` (the model's VIX3M without it), ``x_tau = ln(tau / 30d)``.
+   The variance swap sits above the ATM vol by the skew's contribution; ``rho_atm`` (about 0.8) is that
+   ratio measured on the quotes.
 3. **Smile in standardised moneyness** ``z = k / (a sqrt(tau))`` (about -1.3 at a 10-delta put):
    ``vol = a * g(z)`` with an SVI-type shape normalised to ``g(0) = 1``
 
@@ -21,18 +23,18 @@ Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
 
    ``rho = tanh(r0 + r_vix x_vix + r_skew x_skew + r_ts x_ts)`` (the skew: negative),
    ``eta = exp(e0 + e_vix x_vix + e_skew x_skew)`` (the wings' slope), ``s = exp(s0)`` (the rounding at
-   the money), ``m`` a small shift. Far out ``g^2`` grows linearly in ``|z|`` (total variance sub-linear
-   in ``|k|``, so Lee's moment bounds hold); the call wing flattens with slope ``eta (1 + rho)``.
-   The shape is floored at ``g^2 >= 0.05``.
+   the money), ``m`` a shift (0). Far out total variance grows like ``eta (1 +- rho) a sqrt(tau) |k|``;
+   ``eta`` is softly capped so that slope stays below ``wing_cap`` (Lee's bound is 2), which binds only
+   for long-dated, very high-vol smiles. The shape is floored at ``g^2 >= 0.05``.
 
-Fit: :func:`fit_surface` minimises squared vol errors of out-of-the-money quotes (7-90 days, 5-50 delta,
-Black-76 on the parity forward) over the parameters; the shipped defaults (:data:`FITTED_PARAMS`) and
-the out-of-sample error table are produced by ``alvh smile --fit`` (see README "The SPX surface").
+Fit: :func:`fit_surface` (robust least squares of vol errors of out-of-the-money quotes, 7-90 days,
+5-50 delta, Black-76 on the parity forward); :mod:`alvh_core.market.fit` chooses the free parameters,
+refits the shipped defaults and measures them out of sample (``python -m alvh_core.market.fit``; README
+"The SPX surface"). Terms with a zero default were tried and made the out-of-sample error worse.
 No butterfly arbitrage (call prices convex and decreasing in strike) and no calendar arbitrage (total
-variance non-decreasing in tenor at fixed moneyness) are checked by tests on a grid of states.
+variance non-decreasing in tenor at fixed K/F) are checked by tests on a grid of states.
 
-Marks. :meth:`SpxSurface.with_marks` returns the surface plus a smooth correction in total variance that
-is exact at the marked strikes of one expiry (see :mod:`alvh_core.marks`).
+Marks: :class:`alvh_core.marks.MarkedSurface` bends this surface exactly through marked strikes.
 """
 from __future__ import annotations
 
