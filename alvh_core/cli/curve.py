@@ -9,23 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 
-from alvh_core.cli.common import add_json_arg, bounded_int, parse_date
-
-
-def _pos(name: str):
-    def conv(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a number") from None
-        if not (v > 0 and math.isfinite(v)):
-            raise argparse.ArgumentTypeError(f"{name} {text} must be a positive number")
-        return v
-
-    conv.__name__ = name
-    return conv
+from alvh_core.cli.common import _positive_float, add_json_arg, bounded_int, parse_date
 
 
 def _vx_mark(text: str) -> tuple[dt.date, float]:
@@ -78,9 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="VX futures curve fitted to VX settles: alvh curve --vix 24.3 [--vix9d 26 --vix3m 23.5] "
                     "[--asof 2026-11-24] [--vx 2027-01-20=22.45] [--json]",
     )
-    p.add_argument("--vix", type=_pos("vix"), required=True, help="VIX in vol points, e.g. 24.3")
-    p.add_argument("--vix9d", type=_pos("vix9d"), default=None, help="VIX9D in vol points (optional)")
-    p.add_argument("--vix3m", type=_pos("vix3m"), default=None, help="VIX3M in vol points (optional)")
+    p.add_argument("--vix", type=_positive_float("vix"), required=True, help="VIX in vol points, e.g. 24.3")
+    p.add_argument("--vix9d", type=_positive_float("vix9d"), default=None, help="VIX9D in vol points (optional)")
+    p.add_argument("--vix3m", type=_positive_float("vix3m"), default=None, help="VIX3M in vol points (optional)")
     p.add_argument("--asof", type=parse_date, default=None, help="valuation date YYYY-MM-DD (default today)")
     p.add_argument("--months", type=bounded_int("months", 1, 12), default=8, help="listed expiries to show (default 8)")
     p.add_argument("--vx", action="append", type=_vx_mark, metavar="EXPIRY=PRICE",

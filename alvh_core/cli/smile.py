@@ -27,24 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from alvh_core.cli.common import add_json_arg, parse_date
+from alvh_core.cli.common import _positive_float, add_json_arg, parse_date
 
 DEFAULT_RATE = 0.04
 DEFAULT_DIV = 0.013
-
-
-def _pos(name: str):
-    def conv(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a number") from None
-        if not (v > 0 and math.isfinite(v)):
-            raise argparse.ArgumentTypeError(f"{name} {text} must be a positive number")
-        return v
-
-    conv.__name__ = name
-    return conv
 
 
 def _strikes(text: str) -> list[float]:
@@ -262,12 +248,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "--strikes 5600,5650,6150,6200 [--json] [--chart smile.png]; or the error table against "
                     "a quotes file: alvh smile --quotes FILE --asof 2018-02-05",
     )
-    p.add_argument("--spot", type=_pos("spot"), default=None, help="SPX level (forward = S e^{(r-q)tau})")
-    p.add_argument("--forward", type=_pos("forward"), default=None, help="the expiry's forward (rate only discounts)")
-    p.add_argument("--vix", type=_pos("vix"), default=None, help="VIX in vol points, e.g. 24.3")
-    p.add_argument("--vix9d", type=_pos("vix9d"), default=None, help="VIX9D in vol points (optional)")
-    p.add_argument("--vix3m", type=_pos("vix3m"), default=None, help="VIX3M in vol points (optional)")
-    p.add_argument("--skew", type=_pos("skew"), default=None, help="Cboe SKEW index, e.g. 130 (optional)")
+    p.add_argument("--spot", type=_positive_float("spot"), default=None, help="SPX level (forward = S e^{(r-q)tau})")
+    p.add_argument("--forward", type=_positive_float("forward"), default=None, help="the expiry's forward (rate only discounts)")
+    p.add_argument("--vix", type=_positive_float("vix"), default=None, help="VIX in vol points, e.g. 24.3")
+    p.add_argument("--vix9d", type=_positive_float("vix9d"), default=None, help="VIX9D in vol points (optional)")
+    p.add_argument("--vix3m", type=_positive_float("vix3m"), default=None, help="VIX3M in vol points (optional)")
+    p.add_argument("--skew", type=_positive_float("skew"), default=None, help="Cboe SKEW index, e.g. 130 (optional)")
     p.add_argument("--asof", type=parse_date, default=None, help="valuation / quote date YYYY-MM-DD (default today)")
     p.add_argument("--expiry", type=_expiry, default=None, help="expiry YYYY-MM-DD or days like 30d")
     p.add_argument("--strikes", type=_strikes, default=None, help="K1,K2,... e.g. 5600,5650,6150,6200")
