@@ -136,7 +136,7 @@ def test_bad_rows_are_named(tmp_path, bad, needle):
 def test_wrong_date_and_missing_columns_are_one_line(tmp_path):
     header = ["quote_date", "expiry", "strike", "type", "bid", "ask"]
     path = _write(tmp_path / "q.csv", header, [["2018-02-05", "2018-02-28", 2700, "P", 20.0, 21.0]])
-    with pytest.raises(QuoteFileError, match=r"wrong date, no quotes dated 2018-02-06 \(the file has 2018-02-05"):
+    with pytest.raises(QuoteFileError, match=r"q.csv row 2: wrong date, no quotes dated 2018-02-06 \(the file has 2018-02-05"):
         read_quotes(path, dt.date(2018, 2, 6))
     path = _write(tmp_path / "r.csv", ["expiry", "strike", "bid", "ask"], [["2018-02-28", 2700, 20.0, 21.0]])
     with pytest.raises(QuoteFileError, match="no column for type"):

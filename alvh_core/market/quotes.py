@@ -142,6 +142,7 @@ def read_quotes(path: str | Path, asof: dt.date | None = None) -> Chain:
         if "quote_date" not in cols and asof is None:
             raise QuoteFileError(f"{name}: no quote_date column; give the chain's date with --asof YYYY-MM-DD")
         other_dates: set[dt.date] = set()
+        first_other = 0
         rows: dict[str, list] = {k: [] for k in ("qd", "exp", "root", "k", "call", "bid", "ask", "spot", "tau", "f", "d")}
         for line, row in enumerate(reader, start=2):
             if not row or all(not c.strip() for c in row):
@@ -156,6 +157,7 @@ def read_quotes(path: str | Path, asof: dt.date | None = None) -> Chain:
                 raise QuoteFileError(f"{name} row {line}: quote date {cell('quote_date')!r} is not a date (expected YYYY-MM-DD)")
             if asof is not None and qd != asof:
                 other_dates.add(qd)
+                first_other = first_other or line
                 continue
             exp = _parse_date(cell("expiry"))
             if exp is None:
@@ -193,7 +195,7 @@ def read_quotes(path: str | Path, asof: dt.date | None = None) -> Chain:
             rows["d"].append(disc)
     if not rows["k"]:
         if other_dates:
-            raise QuoteFileError(f"{name}: wrong date, no quotes dated {asof} (the file has "
+            raise QuoteFileError(f"{name} row {first_other}: wrong date, no quotes dated {asof} (the file has "
                                  f"{min(other_dates)}..{max(other_dates)}; expected --asof one of its quote dates)")
         raise QuoteFileError(f"{name}: no quotes (expected rows of expiry,strike,type,bid,ask)")
     qd = np.array(rows["qd"], dtype="datetime64[D]")
