@@ -299,10 +299,53 @@ class Assistant:
         if asof > today:
             return self.usage_error("mark", f"mark date {asof} is in the future")
         spot, vix = cmd.marks.spot, cmd.marks.vix
+        extra = self._position_marks_reply(ctx, cmd, asof)  # issue 10: leg / VX / VIX-option marks
+        if isinstance(extra, Reply):
+            return extra
         self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
-        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
+        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)" + extra
         return Reply(kind="mark", title="Marks recorded", text=text,
                      fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
+
+    def _position_marks_reply(self, ctx: Ctx, cmd: Any, asof: dt.date) -> str | Reply:
+        """Check and store the leg / VX / VIX-option marks of a mark command against its position."""
+        from alvh_core.marks import MarkError, apply_marks, vix_option_vols
+
+        m = cmd.marks
+        if not (m.legs or m.vx or m.vix_options):
+            return ""
+        row = self._position_row(ctx, cmd.id)
+        if isinstance(row, Reply):
+            return row
+        condor = self.s.store.condor_of(row)
+        try:
+            market, _, note = apply_marks(m, condor, MarketState(spot=m.spot, vix=m.vix, asof=asof))
+            vix_option_vols(m.vix_options, asof, m.vix, market.vix_futures)
+        except (MarkError, ValueError) as exc:
+            return self.usage_error("mark", exc)
+        # price marks are kept with the vol they imply at the typed spot (sticky strike for the day)
+        lv = market.leg_vols or {}
+        legs = tuple(lg.model_copy(update={"iv": lg.iv if lg.iv is not None else lv[lg.strike]}) for lg in m.legs)
+        self.s.store.add_position_marks(ctx.team_id, int(row["id"]), ctx.user_id, asof, m.model_copy(update={"legs": legs}))
+        return f"\nPosition #{row['id']}: {note}"
+
+    def _marked_state(self, ctx: Ctx, row: dict[str, Any], state: MarketState) -> tuple[MarketState, str]:
+        """``state`` with the position's marks of that day (legs as implied vols, VX futures), and the
+        "marked vs modelled" line ("" without marks)."""
+        from types import SimpleNamespace
+
+        from alvh_core.marks import LegMark, MarkError, VxMark, apply_marks
+
+        rows = self.s.store.position_marks(ctx.team_id, int(row["id"]), state.asof)
+        legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")
+        vx = tuple(VxMark(month=r["month"], price=r["price"]) for r in rows if r["kind"] == "vx")
+        if not (legs or vx):
+            return state, ""
+        try:
+            marked, _, note = apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)
+        except (MarkError, ValueError) as exc:
+            return state, f"today's leg marks not used ({exc}); all legs modelled"
+        return marked, note
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
         """``close id`` (no fill): the lifecycle's close (``bot.lifecycle``), the one definition of closing."""
@@ -357,7 +400,12 @@ class Assistant:
         if isinstance(market, Reply):
             return market
         state, mark = market
-        return fn(row, self.s.store.condor_of(row), state, mark)
+        state, marks_note = self._marked_state(ctx, row, state)
+        reply = fn(row, self.s.store.condor_of(row), state, mark)
+        if marks_note and isinstance(reply, Reply) and not reply.ephemeral:
+            reply = reply.model_copy(update={"notes": [*reply.notes, marks_note],
+                                             "text": f"{reply.text}\n{marks_note}"})
+        return reply
 
     def _mark_note(self, mark: Mark, today: dt.date) -> str:
         stale = "" if mark.asof >= today else f" (stale: {(today - mark.asof).days} days old)"
@@ -386,7 +434,6 @@ class Assistant:
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
-            ("Events before expiry", describe_events(getattr(a, "events_before_expiry", []), limit=4)),
         ]
         rows = [[f"{leg.role} {leg.strike:g}", num(leg.mark),
                  "n/a" if leg.iv is None else f"{100 * leg.iv:.1f}", f"{leg.delta:+.3f}"] for leg in a.legs]
@@ -410,8 +457,10 @@ class Assistant:
                                "their expiry, futures at that future; before exit costs")
         text = (f"#{pid} {condor.describe()}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
                 + f"\n{table_text(table)}")
+        events = f"*Events before expiry:* {describe_events(a.events_before_expiry, limit=4)}"
+        text += "\n" + events.replace("*", "")
         return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
-                     assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
+                     notes=[events], assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
                      chart=True, analysis_json=a.model_dump_json())
 
     def _what_if(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,

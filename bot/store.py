@@ -103,8 +103,19 @@ def _m2_lifecycle(db: sqlite_utils.Database) -> None:
     db["hedge_holdings"].create_index(["team_id", "position_id"])
 
 
+def _m3_position_marks(db: sqlite_utils.Database) -> None:
+    """Issue 10: the trader's leg / VX / VIX-option marks, per position, with the time they were typed."""
+    db["position_marks"].create(
+        {"id": int, "team_id": str, "position_id": int, "user_id": str, "asof": str, "kind": str,
+         "token": str, "strike": float, "right": str, "month": int, "price": float, "iv": float,
+         "marked_at": str},
+        pk="id", not_null={"team_id", "position_id", "kind", "token", "marked_at"},
+    )
+    db["position_marks"].create_index(["team_id", "position_id", "asof"])
+
+
 #: Applied in order; version i+1 is MIGRATIONS[i]. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_lifecycle]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_lifecycle, _m3_position_marks]
 
 
 class Store:
@@ -322,6 +333,32 @@ class Store:
             args.append(on_or_before.isoformat())
         rows = list(self.db.query(sql + " ORDER BY asof DESC, id DESC LIMIT 1", args))
         return rows[0] if rows else None
+
+    def add_position_marks(self, team_id: str, position_id: int, user_id: str, asof: dt.date, marks: Any) -> int:
+        """Store the leg / VX / VIX-option marks of ``marks`` (grammar ``Marks``) for one position."""
+        rows = []
+        now = self._now()
+        for kind, items in (("leg", marks.legs), ("vx", marks.vx), ("vix_option", marks.vix_options)):
+            for m in items:
+                rows.append({"team_id": team_id, "position_id": int(position_id), "user_id": user_id,
+                             "asof": asof.isoformat(), "kind": kind, "token": m.token,
+                             "strike": getattr(m, "strike", None), "right": getattr(m, "right", None),
+                             "month": getattr(m, "month", None), "price": getattr(m, "price", None),
+                             "iv": getattr(m, "iv", None), "marked_at": now})
+        if rows:
+            with self.transaction() as db:
+                db["position_marks"].insert_all(rows)
+        return len(rows)
+
+    def position_marks(self, team_id: str, position_id: int, asof: dt.date) -> list[dict[str, Any]]:
+        """The latest mark of each instrument of the position typed on ``asof`` (marks are daily)."""
+        rows = list(self.db.query(
+            "SELECT * FROM position_marks WHERE team_id = ? AND position_id = ? AND asof = ? ORDER BY id",
+            [team_id, int(position_id), asof.isoformat()]))
+        latest: dict[tuple, dict[str, Any]] = {}
+        for r in rows:
+            latest[(r["kind"], r["strike"], r["right"], r["month"])] = r
+        return list(latest.values())
 
     # ----- threads and conversation -------------------------------------------------------------
     def link_thread(self, team_id: str, channel_id: str, thread_ts: str, position_id: int | None,

@@ -146,6 +146,7 @@ def test_daily_summary_warns_the_day_before_fomc(tmp_path: Path) -> None:
     assert "Tomorrow (Wed 2026-12-09): FOMC 2026-12-09" in r.text
     assert "Events before expiry: FOMC 2026-12-09, CPI 2026-12-10" in r.text
     status = a.command(ctx, "status 1")
-    assert dict(status.fields)["Events before expiry"].startswith("FOMC 2026-12-09, CPI 2026-12-10")
+    assert "Events before expiry: FOMC 2026-12-09, CPI 2026-12-10" in status.text
+    assert any(n.startswith("*Events before expiry:* FOMC 2026-12-09") for n in status.notes)  # a line, not a field
     clock[0] = dt.datetime(2026, 12, 11, 21, 30, tzinfo=dt.UTC)  # Friday: nothing through Monday
     assert "Tomorrow" not in a.daily_summary("T1", "C1").text

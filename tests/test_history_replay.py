@@ -196,13 +196,17 @@ def test_vx_future_real_where_quoted(tmp_path: Path) -> None:
 
 
 def test_strike_for_delta_round_trip() -> None:
+    """The replay's strikes come from THE surface (the one `alvh analyze` uses), from the day's indices."""
+    from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
     s, tau = np.array([4000.0, 2500.0]), np.array([45 / 365, 30 / 365])
-    level, skew = np.array([0.2, 0.35]), np.array([-2.0, -2.5])
+    vix, v9, v3, sk = np.array([20.0, 35.0]), np.array([18.0, np.nan]), np.array([22.0, np.nan]), np.array([125.0, np.nan])
     for is_call in (True, False):
-        k = strike_for_delta(is_call, s, tau, level, skew, 0.16, 0.03, 0.018, iters=40)
-        vol = surface.spx_vol(k, s * np.exp(0.012 * tau), tau, level, skew)
+        k = strike_for_delta(is_call, s, tau, vix, v9, v3, sk, 0.16, 0.03, 0.018)
+        vol = surface.day_vol(k, s * np.exp(0.012 * tau), tau, vix, v9, v3, sk)
+        np.testing.assert_allclose(vol, DEFAULT_SPX_SMILE.vol(k, tau, s, vix / 100, 0.03, 0.018, vix9d=v9 / 100,
+                                                              vix3m=v3 / 100, skew=sk), rtol=1e-12)
         d = bsm.greeks(is_call, s, k, tau, vol, 0.03, 0.018).delta
-        np.testing.assert_allclose(np.abs(d), 0.16, atol=2e-3)
+        np.testing.assert_allclose(np.abs(d), 0.16, atol=1e-6)
 
 
 def test_smile_matches_vix_level_and_skew_sign() -> None:

@@ -15,7 +15,7 @@ from alvh_core.pricing.vix_curve import VixCurve
 from bot.assistant import Assistant, Ctx
 from bot.market_data import RecordedMarks
 from bot.services import Services
-from bot.store import Store
+from bot.store import MIGRATIONS, Store
 
 NOW = dt.datetime(2026, 11, 24, 21, 30, tzinfo=dt.UTC)  # Tuesday, 16:30 New York
 TODAY = dt.date(2026, 11, 24)
@@ -122,7 +122,7 @@ def test_desk_flow_open_hedge_edit_roll_close(tmp_path) -> None:  # type: ignore
     assert [x["kind"] for x in ev] == ["open", "hedge", "edit", "roll", "close"]
     assert {x["user_id"] for x in ev} == {"U1"} and all(x["at"].startswith("2026-11-24T21:30") for x in ev[1:])
     assert "History of #1" in c.text and "<@U1> rolled put 5600/5650 to 5500/5550" in c.text
-    assert store.schema_version() == 2
+    assert store.schema_version() == len(MIGRATIONS) and "position_events" in store.db.table_names()
 
 
 def test_roll_without_a_fill_is_booked_at_model_mid(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -60,7 +60,8 @@ class HistoricalPaths:
         self.t = self.t_rows[0].copy()
         self.spot = history.spx[self.idx]
         self.vix = history.vix[self.idx] / 100.0
-        self._skewness = surface.skewness_from_skew(history.skew[self.idx])
+        self._skew = history.skew[self.idx]
+        self._skewness = surface.skewness_from_skew(self._skew)
         self._vix9d = history.vix9d[self.idx]
         self._vix3m = history.vix3m[self.idx]
         self._vvix = history.vvix[self.idx]
@@ -99,8 +100,7 @@ class HistoricalPaths:
         live = tau > _EPS_T
         is_call = kind == "C"
         fwd = bsm.forward(self.spot, tau, self.rate, self.div)
-        level = surface.level_vol(tau, self._vix9d, self.vix * 100.0, self._vix3m)
-        vol = surface.spx_vol(K, fwd, tau, level, self._skewness)
+        vol = surface.day_vol(K, fwd, tau, self.vix * 100.0, self._vix9d, self._vix3m, self._skew)
         g = bsm.greeks(is_call, self.spot, K, np.where(live, tau, 0.0), vol, self.rate, self.div)
         col = self._expiry_col(et[:, 0])
         s_exp = self.spot[np.arange(self.shape[0]), np.minimum(col, self.shape[1] - 1)]

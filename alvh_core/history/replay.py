@@ -19,7 +19,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy.special import ndtri
 
 from alvh_core.costs import DEFAULT_COSTS, CostModel
 from alvh_core.history import policies, surface
@@ -204,18 +203,11 @@ class BacktestReport(BaseModel):
 # ----- strikes ---------------------------------------------------------------------------------
 
 
-def strike_for_delta(is_call: bool, spot: np.ndarray, tau: np.ndarray, level: np.ndarray,
-                     skewness: np.ndarray, delta: float, rate: float, div: float, iters: int = 8) -> np.ndarray:
-    """Strike (N,) whose BSM |delta| on the day's smile is ``delta`` (fixed-point on the vol), unrounded."""
-    fwd = spot * np.exp((rate - div) * tau)
-    z = ndtri(np.minimum(delta * np.exp(div * tau), 0.999))
-    d1 = z if is_call else -z
-    k = fwd.copy()
-    for _ in range(iters):
-        vol = surface.spx_vol(k, fwd, tau, level, skewness)
-        s = vol * np.sqrt(tau)
-        k = fwd * np.exp(-(d1 * s - 0.5 * s * s))
-    return k
+def strike_for_delta(is_call: bool, spot: np.ndarray, tau: np.ndarray, vix: np.ndarray, vix9d: np.ndarray,
+                     vix3m: np.ndarray, skew: np.ndarray, delta: float, rate: float, div: float) -> np.ndarray:
+    """Strike (N,) whose BSM |delta| on the day's surface is ``delta`` (indices in vol points, NaN = absent),
+    unrounded: THE SPX surface's ``strike_for_delta`` (alvh_core.market.surface)."""
+    return surface.day_strike_for_delta(is_call, spot, tau, vix, vix9d, vix3m, skew, delta, rate, div)
 
 
 def _round5(x: np.ndarray) -> np.ndarray:
@@ -255,10 +247,9 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None) -> Bac
     # priced to the settlement day (the third Friday, or the day before when it is a holiday)
     expiry_t = (h.dates[settle] - d0).astype(np.int64) / 365.0
     s0 = h.spx[entries]
-    level0 = surface.level_vol(expiry_t, h.vix9d[entries], h.vix[entries], h.vix3m[entries])
-    skew0 = surface.skewness_from_skew(h.skew[entries])
-    k_sp = _round5(strike_for_delta(False, s0, expiry_t, level0, skew0, cfg.short_delta, cfg.rate, cfg.div))
-    k_sc = _round5(strike_for_delta(True, s0, expiry_t, level0, skew0, cfg.short_delta, cfg.rate, cfg.div))
+    day0 = (h.vix[entries], h.vix9d[entries], h.vix3m[entries], h.skew[entries])
+    k_sp = _round5(strike_for_delta(False, s0, expiry_t, *day0, cfg.short_delta, cfg.rate, cfg.div))
+    k_sc = _round5(strike_for_delta(True, s0, expiry_t, *day0, cfg.short_delta, cfg.rate, cfg.div))
     k_sp = np.minimum(k_sp, 5.0 * np.floor(s0 / 5.0))
     k_sc = np.maximum(np.maximum(k_sc, k_sp + 5.0), 5.0 * np.ceil(s0 / 5.0))
     width = _round5(s0 * cfg.width_pct / 100.0) if cfg.width_pct else np.full(n, float(cfg.width))
