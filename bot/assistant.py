@@ -564,16 +564,8 @@ def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]]
 
 
 def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
-    """The practitioner rule's suggestion and why (pure function of P&L, DTE and short deltas)."""
-    credit = condor.max_profit
-    if pnl == pnl and pnl >= TAKE_PROFIT_FRACTION * credit:
-        return (f"take profit: P&L {money(pnl)} is at least {TAKE_PROFIT_FRACTION:.0%} of the "
-                f"{money(credit)} credit")
-    if pnl == pnl and pnl <= -STOP_MULTIPLE * credit:
-        return f"stop out: loss {money(pnl)} reached {STOP_MULTIPLE:g}x the credit"
-    if short_deltas and max(short_deltas) >= TESTED_DELTA:
-        return (f"consider closing the tested wing or adding the ALVH hedge: short delta "
-                f"{max(short_deltas):.2f} >= {TESTED_DELTA}")
-    if condor.dte(today) <= TIME_EXIT_DTE:
-        return f"manage or close: {condor.dte(today)} days to expiry (gamma grows inside {TIME_EXIT_DTE} DTE)"
-    return "hold: no rule triggered"
+    """The registered strategies' suggestion and why (alvh_core.strategies.suggest: the same take-profit/stop
+    rule and ALVH triggers that `compare` and the replay run)."""
+    from alvh_core.strategies import suggest
+
+    return suggest(condor, today, pnl, short_deltas, manage_dte=TIME_EXIT_DTE, tested_delta=TESTED_DELTA)
