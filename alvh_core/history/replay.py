@@ -197,6 +197,8 @@ class TradeRecord(BaseModel):
     tested: str | None
     hedge_contracts: float = Field(description="ALVH contracts of the first layer, per condor")
     trigger_vix: float | None = None
+    held_gross: float = Field(0.0, description="held to expiry from entry before costs: credit - settlement, $")
+    tested_wing_credit: float = Field(0.0, description="the tested wing's own entry credit, $ (0 if untested)")
     pnl: dict[str, float]
 
 
@@ -485,6 +487,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
             entry=entry_dates[i], expiry=expiry[i].astype(dt.date), spot=float(s0[i]), vix=float(vix0[i]),
             strikes=(float(k_lp[i]), float(k_sp[i]), float(k_sc[i]), float(k_lc[i])),
             credit=float(credit[i]), trigger_vix=None if not trig[i] else float(trigger_vix[i]),
+            held_gross=float(held[i]), tested_wing_credit=float(wing_credit[i] * MULT) if trig[i] else 0.0,
             trigger=tdates[i, trigger[i]].astype(dt.date) if trigger[i] >= 0 else None,
             tested=("put" if tested_put[i] else "call") if trigger[i] >= 0 else None,
             hedge_contracts=float(n_layer[i]),

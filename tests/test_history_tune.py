@@ -1,0 +1,51 @@
+"""`alvh tune`: White's reality check against known cases, and a small search end to end on the shared data."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from alvh_core.history.tune import reality_check
+
+
+def test_reality_check_knows_luck_from_edge() -> None:
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0.0, 1.0, (40, 300))  # 40 policies, no edge: the best in-sample mean is luck
+    assert reality_check(noise, block=1, n_boot=1000) > 0.1
+    edge = noise.copy()
+    edge[7] += 0.4  # one policy with a real edge of 0.4 sd per trade
+    assert reality_check(edge, block=1, n_boot=1000) < 0.01
+    # a single policy: the check is the one-sided bootstrap test of its mean
+    assert reality_check(noise[:1] + 1.0, block=1, n_boot=500) < 0.01
+
+
+def test_tune_small_search_on_shared_data(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from alvh_core.cli import main
+
+    code = main(["tune", "--data", str(shared_data), "--train", "2004-01-01:2010-12-31",
+                 "--test", "2011-01-01:2014-12-31", "--top", "2", "--json"])
+    out = capsys.readouterr()
+    assert code == 0
+    r = json.loads(out.out)
+    assert r["n_policies"] == 96 and len(r["best"]) == 2
+    assert out.err.count("[") >= 96  # progress, one line per policy at least
+    b = r["best"][0]
+    assert b["train"]["alvh_minus_leg_out"]["value"] >= r["best"][1]["train"]["alvh_minus_leg_out"]["value"]
+    for row in (r["default"], b):
+        for span in ("train", "test"):
+            c = row[span]["alvh_minus_leg_out"]
+            assert c["ci"][0] <= c["value"] <= c["ci"][1]
+    assert 0.0 <= r["reality_check_p_train"] <= 1.0
+
+
+def test_tune_refuses_overlapping_spans(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from alvh_core.cli import main
+
+    assert main(["tune", "--data", str(shared_data), "--train", "1990-01-01:2012-12-31",
+                 "--test", "2011-01-01:2018-12-31"]) == 2
+    err = capsys.readouterr().err
+    assert "must start after the training span" in err and err.count("\n") == 1
+    assert main(["tune", "--data", str(shared_data), "--train", "2010"]) == 2
+    assert "expected START:END" in capsys.readouterr().err
