@@ -315,3 +315,26 @@ def test_cli_no_trade_in_range(flat_set: Path, capsys: pytest.CaptureFixture[str
     assert main(["backtest", "--data", str(flat_set), "--start", "2021-04-01"]) == 2
     err = capsys.readouterr().err
     assert "no complete trade" in err and err.count("\n") == 1
+
+
+def test_am_settlement_on_the_expiry_days_open(tmp_path: Path) -> None:
+    """With a real opening print on the expiry day the options settle on it; where the open copies the close
+    (no reliable open) they settle on the close."""
+    days = business_days("2021-01-04", "2021-03-31")
+    spx = np.full(len(days), 4000.0)
+    vix = np.full(len(days), 20.0)
+    root = write_set(tmp_path / "am", days, spx, vix)
+    rows = ["date,open,high,low,close"]
+    for d in days:  # 2021-02-19 (expiry of the first trade) opens 200 points lower than it closes
+        o = 3500.0 if d == dt.date(2021, 2, 19) else 4000.0
+        rows.append(f"{d},{o},4000,{o},4000")
+    (root / "spx_daily.csv").write_text("\n".join(rows) + "\n")
+    h = load_daily(root)
+    assert np.isfinite(h.spx_open).sum() == 1
+    am = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0))
+    pm = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0, settle="close"))
+    t_am, t_pm = am.trades[0], pm.trades[0]
+    lp, sp = t_am.strikes[:2]
+    assert t_pm.pnl["hold"] == pytest.approx(t_pm.credit * 100)  # closes at 4000: everything expires worthless
+    assert t_am.pnl["hold"] == pytest.approx(t_am.credit * 100 - (min(sp, 4000) - max(lp, 3500)) * 100)
+    assert "settled on that day's open" in am.assumptions[1] and "1 of 1 trades" in am.assumptions[1]

@@ -82,6 +82,9 @@ class BacktestConfig(BaseModel):
     width_pct: float | None = Field(None, gt=0, lt=50, description="width as % of spot (overrides long_delta)")
     trigger: float = Field(0.30, gt=0.0, lt=1.0, description="short |delta| at which a wing is tested")
     fill_lag: int = Field(0, ge=0, le=1, description="0: manage on the trigger's close; 1: on the next day's close")
+    settle: Literal["open", "close"] = Field("open", description="SPX options settle on the expiry day's open "
+                                             "(AM settlement, the SOQ approximated by the open) where the data has "
+                                             "a reliable open that day, else on its close; or always the close")
     take_profit: float = Field(0.5, gt=0, description="take_profit_stop: close at this fraction of credit won")
     stop_loss: float = Field(2.0, gt=0, description="take_profit_stop: close at this multiple of credit lost")
     stop_from: Literal["entry", "now"] = Field("now", description="take_profit_stop: the stop counts the loss "
@@ -318,7 +321,8 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
     n = entries.size
     rows = np.arange(n)
     q = cfg.condors
-    paths = HistoricalPaths(h, entries, settle, rate=cfg.rate, div=cfg.div)
+    am = cfg.settle == "open"
+    paths = HistoricalPaths(h, entries, settle, rate=cfg.rate, div=cfg.div, settle_on_open=am)
     d0 = h.dates[entries]
     # priced to the settlement day (the third Friday, or the day before when it is a holiday)
     expiry_t = (h.dates[settle] - d0).astype(np.int64) / 365.0
@@ -364,7 +368,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
         fill = np.minimum(trigger[it] + cfg.fill_lag, k_col[it] - 1)
         start = entries[it] + fill
         trigger_vix[it] = h.vix[entries[it] + trigger[it]]
-        p1 = HistoricalPaths(h, start, settle[it], rate=cfg.rate, div=cfg.div)
+        p1 = HistoricalPaths(h, start, settle[it], rate=cfg.rate, div=cfg.div, settle_on_open=am)
         t_exp = (h.dates[settle[it]] - h.dates[start]).astype(np.int64) / 365.0
         hedge_t = (vx_exp[it] - h.dates[start]).astype(np.int64) / 365.0
         cp1 = CondorOnPaths.batch(p1, strikes[:, it], t_exp, credit[it], q, cfg.div)
@@ -482,6 +486,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
 
     tdates = paths.dates
     n_layer = hedge_q
+    n_open = int(np.isfinite(h.spx_open[settle]).sum()) if (am and h.spx_open is not None) else 0
     trades = [
         TradeRecord(
             entry=entry_dates[i], expiry=expiry[i].astype(dt.date), spot=float(s0[i]), vix=float(vix0[i]),
@@ -498,7 +503,10 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
     assumptions = [
         policy_note,
         f"one condor per entry ({'monthly, first trading day after the monthly expiry' if cfg.entry_every is None else f'every {cfg.entry_every} trading days'}), "
-        f"expiry: the monthly nearest {cfg.entry_dte} calendar days ahead, settled on that day's close (not the AM SOQ)",
+        f"expiry: the monthly nearest {cfg.entry_dte} calendar days ahead, settled "
+        + (f"on that day's open (AM settlement ~ the opening print) for {n_open} of {n} trades; on its close for "
+           f"the {n - n_open} whose expiry day has no reliable open in the data (before about 2006 the file's "
+           "opens copy the previous close)" if am else "on that day's close (not the AM SOQ)"),
         f"short strikes at {cfg.short_delta:g} delta on the day's smile, rounded to 5 points; long strikes "
         + (f"{cfg.width_pct:g}% of spot further out" if cfg.width_pct else f"{cfg.width:g} points further out"
            if cfg.width else f"at {cfg.long_delta:g} delta (as Cboe's CNDR)"),
