@@ -49,3 +49,23 @@ def test_tune_refuses_overlapping_spans(shared_data: Path, capsys: pytest.Captur
     assert "must start after the training span" in err and err.count("\n") == 1
     assert main(["tune", "--data", str(shared_data), "--train", "2010"]) == 2
     assert "expected START:END" in capsys.readouterr().err
+
+
+def test_sensitivity_rows_change_one_choice_each(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from test_history_replay import business_days, write_set
+
+    from alvh_core.history.data import load_daily
+    from alvh_core.history.replay import BacktestConfig, backtest
+    from alvh_core.history.tune import render_sensitivity, sensitivity
+
+    days = business_days("2021-01-04", "2021-04-30")
+    after = np.array([d >= dt.date(2021, 2, 1) for d in days])
+    h = load_daily(write_set(tmp_path / "c", days, np.where(after, 3800.0, 4000.0), np.where(after, 30.0, 20.0)))
+    rows = sensitivity(h, choices={"default": {}, "no costs": {"costs": False}})
+    assert rows[0].n_tested >= 1
+    ref = backtest(h, BacktestConfig(costs=False, n_boot=1000))
+    assert rows[1].vs_leg_out["hold"].value == pytest.approx(ref.vs_leg_out["hold"].mean)
+    assert rows[0].vs_leg_out["hold"].value != pytest.approx(rows[1].vs_leg_out["hold"].value)
+    assert "no costs" in render_sensitivity(rows)

@@ -49,6 +49,11 @@ def register(subparsers: Any) -> None:
                    "since entry (then it often exits on the trigger day, i.e. legs out)")
     p.add_argument("--long-delta", type=float, default=0.05,
                    help="long strikes at this |delta| (CNDR: 0.05), unless --width is given")
+    p.add_argument("--settle", choices=("open", "close"), default="open",
+                   help="expiry settlement: the expiry day's open where the data has a reliable one (AM, default), "
+                   "else the close; or always the close")
+    p.add_argument("--sensitivity", action="store_true",
+                   help="replay again with each design choice changed alone and print the table")
     p.add_argument("--next-day", action="store_true",
                    help="fill management trades on the close of the day after the trigger (default: the trigger's close)")
     p.add_argument("--condors", type=int, default=10,
@@ -75,10 +80,16 @@ def run(args: argparse.Namespace) -> int:
         start=args.start, end=args.end, entry_dte=args.entry_dte, entry_every=args.every,
         short_delta=args.short_delta, long_delta=args.long_delta, width=w if kind == "pts" else None,
         width_pct=w if kind == "pct" else None, trigger=args.trigger, take_profit=args.take_profit,
-        stop_loss=args.stop_loss, stop_from=args.stop_from, fill_lag=1 if args.next_day else 0,
+        stop_loss=args.stop_loss, stop_from=args.stop_from, fill_lag=1 if args.next_day else 0, settle=args.settle,
         costs=not args.no_costs, seed=args.seed, condors=args.condors,
     )
     history = load_daily(args.data)
+    if args.sensitivity:
+        from alvh_core.history.tune import render_sensitivity, sensitivity
+
+        rows = sensitivity(history, cfg, progress=lambda i, n, w: print(f"[{i}/{n}] {w}", file=sys.stderr, flush=True))
+        print("[" + ",".join(r.model_dump_json() for r in rows) + "]" if args.json else render_sensitivity(rows), end="")
+        return EXIT_OK
     report = backtest(history, cfg)
     text = render_text(report)
     if args.trades:

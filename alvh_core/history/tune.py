@@ -235,3 +235,53 @@ def render_tune(r: TuneReport) -> str:
     lines.append("method:")
     lines.extend(f"  - {m}" for m in r.method)
     return "\n".join(lines) + "\n"
+
+
+#: the replay's design choices varied one at a time from the default (label -> BacktestConfig changes)
+DESIGN_CHOICES: dict[str, dict] = {
+    "default: long wings 0.05 delta, fill at the trigger close, stop from the trigger, AM open settle, costs": {},
+    "wings 50 points": {"width": 50.0},
+    "wings 2% of spot": {"width_pct": 2.0},
+    "fills the day after the trigger": {"fill_lag": 1},
+    "stop counted from entry": {"stop_from": "entry"},
+    "settle on the expiry close": {"settle": "close"},
+    "no costs": {"costs": False},
+    "tested at |delta| 0.25": {"trigger": 0.25},
+    "short strikes at 0.10 delta": {"short_delta": 0.10},
+}
+
+
+class SensitivityRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    choice: str
+    n_tested: int
+    vs_leg_out: dict[str, ClaimCI] = Field(description="strategy - leg out per trade (all trades), $ with 95% CI")
+    tp_day0_exits: int
+
+
+def sensitivity(history: DailyHistory, base: BacktestConfig | None = None,
+                choices: dict[str, dict] | None = None,
+                progress: Callable[[int, int, str], None] | None = None) -> list[SensitivityRow]:
+    """The replay with each design choice changed alone: every strategy minus leg out, with its interval."""
+    base = base or BacktestConfig()
+    choices = choices or DESIGN_CHOICES
+    out = []
+    for i, (label, upd) in enumerate(choices.items()):
+        r = backtest(history, base.model_copy(update={**upd, "n_boot": 1000}))
+        out.append(SensitivityRow(
+            choice=label, n_tested=r.n_triggered, tp_day0_exits=r.day0_exits_take_profit_stop,
+            vs_leg_out={s: ClaimCI(value=d.mean, ci=(d.ci_low, d.ci_high)) for s, d in r.vs_leg_out.items()}))
+        if progress:
+            progress(i + 1, len(choices), label)
+    return out
+
+
+def render_sensitivity(rows: list[SensitivityRow]) -> str:
+    names = [s for s in rows[0].vs_leg_out]
+    lines = ["Replay design choices, one at a time: strategy minus leg out, $ per condor per trade [95% CI]",
+             f"  {'choice':<44}{'tested':>7}" + "".join(f"{n:>22}" for n in names) + f"{'TP day-0 exits':>16}"]
+    for r in rows:
+        lines.append(f"  {r.choice[:44]:<44}{r.n_tested:>7}" + "".join(f"{_fmt(r.vs_leg_out[n]):>22}" for n in names)
+                     + f"{r.tp_day0_exits:>16}")
+    return "\n".join(lines) + "\n"
