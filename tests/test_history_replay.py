@@ -338,3 +338,12 @@ def test_am_settlement_on_the_expiry_days_open(tmp_path: Path) -> None:
     assert t_pm.pnl["hold"] == pytest.approx(t_pm.credit * 100)  # closes at 4000: everything expires worthless
     assert t_am.pnl["hold"] == pytest.approx(t_am.credit * 100 - (min(sp, 4000) - max(lp, 3500)) * 100)
     assert "settled on that day's open" in am.assumptions[1] and "1 of 1 trades" in am.assumptions[1]
+
+
+def test_gates_on_history_start_warm(crash_set: Path) -> None:
+    """On history the RSI/MACD gates see the VIX before the trigger day (60-day lookback), so a MACD gate
+    is live from the first managed day instead of warming up for 26 days."""
+    h = load_daily(crash_set)
+    p = HistoricalPaths(h, np.array([30]), np.array([60]))
+    lb = p.vix_lookback(60)
+    assert lb.shape == (1, 60) and lb[0, -1] == h.vix[29] and lb[0, 0] == h.vix[0]

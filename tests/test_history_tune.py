@@ -21,23 +21,26 @@ def test_reality_check_knows_luck_from_edge() -> None:
     assert reality_check(noise[:1] + 1.0, block=1, n_boot=500) < 0.01
 
 
-def test_tune_small_search_on_shared_data(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from alvh_core.cli import main
+def test_tune_small_search_on_shared_data(shared_data: Path) -> None:
+    from alvh_core.history.data import load_daily
+    from alvh_core.history.tune import policy_grid, render_tune, tune
 
-    code = main(["tune", "--data", str(shared_data), "--train", "2004-01-01:2010-12-31",
-                 "--test", "2011-01-01:2014-12-31", "--top", "2", "--json"])
-    out = capsys.readouterr()
-    assert code == 0
-    r = json.loads(out.out)
-    assert r["n_policies"] == 96 and len(r["best"]) == 2
-    assert out.err.count("[") >= 96  # progress, one line per policy at least
-    b = r["best"][0]
-    assert b["train"]["alvh_minus_leg_out"]["value"] >= r["best"][1]["train"]["alvh_minus_leg_out"]["value"]
-    for row in (r["default"], b):
-        for span in ("train", "test"):
-            c = row[span]["alvh_minus_leg_out"]
-            assert c["ci"][0] <= c["value"] <= c["ci"][1]
-    assert 0.0 <= r["reality_check_p_train"] <= 1.0
+    grid = policy_grid()
+    assert len(grid) == 144 and len({p.model_dump_json() for p in grid}) == 144
+    seen: list[str] = []
+    r = tune(load_daily(shared_data), "2004-01-01:2010-12-31", "2011-01-01:2014-12-31", policies=grid[::24], top=2,
+             progress=lambda i, n, w: seen.append(w))
+    assert r.n_policies == 6 and len(r.best) == 2 and len(seen) == 6 + 2
+    b0, b1 = r.best
+    assert b0.train.alvh_minus_leg_out.value >= b1.train.alvh_minus_leg_out.value
+    for row in (r.default, b0):
+        for span in (row.train, row.test):
+            c = span.alvh_minus_leg_out
+            assert c.ci[0] <= c.value <= c.ci[1]
+    assert 0.0 <= r.reality_check_p_train <= 1.0
+    js = json.loads(r.model_dump_json())
+    assert js["best"][0]["test"]["pct_of_tested_wing_credit"]["value"] is not None
+    assert "reality check" in render_tune(r)
 
 
 def test_tune_refuses_overlapping_spans(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:

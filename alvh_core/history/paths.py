@@ -114,6 +114,13 @@ class HistoricalPaths:
         self._count_spx_inputs(live & self.alive)
         return price, delta
 
+    def vix_lookback(self, days: int) -> np.ndarray:
+        """(N, days) VIX closes (points) of the ``days`` trading days before each row's first day (the first
+        day of the history repeated where the history starts later): indicators along a row can then start
+        warm instead of with ``days`` of NaN."""
+        idx = np.maximum(self.start_idx[:, None] - days + np.arange(days)[None, :], 0)
+        return self.history.vix[idx]
+
     def settlement_spx(self, col: np.ndarray) -> np.ndarray:
         """(N,) SPX settlement level at each row's expiry column: the open there when ``settle_on_open`` and
         the day has a reliable open, else the close."""

@@ -34,15 +34,17 @@ from alvh_core.strategies import ALVHPolicy
 
 
 def policy_grid() -> list[ALVHPolicy]:
-    """The policies searched (96): 2 trigger ladders x 3 sizing rules x 2 instruments x 2 removal retraces x
-    2 budgets x 2 VXTH weightings."""
+    """The policies searched (144): 2 trigger ladders x 3 sizing rules x 2 instruments x 2 removal retraces x
+    3 size caps (none, premium <= 0.5 x credit, VXTH weights) x 2 gates (none; RSI(VIX) <= 70 and MACD(VIX)
+    confirming)."""
     ladders = [((0.15, 0.25, 0.35), (0.5, 0.25, 0.25)), ((0.30, 0.40, 0.50), (0.5, 0.25, 0.25))]
+    caps: list[dict] = [{}, {"budget_share": 0.5}, {"vxth": True}]
+    gates: list[dict] = [{}, {"rsi_max": 70.0, "macd_confirm": True}]
     out = []
-    for (trig, share), sizing, inst, retrace, budget, vxth in itertools.product(
-            ladders, ("stress", "dollar_delta", "vega"), ("vix_call_spread", "vx"), (0.10, 0.25), (None, 0.5),
-            (False, True)):
+    for (trig, share), sizing, inst, retrace, cap, gate in itertools.product(
+            ladders, ("stress", "dollar_delta", "vega"), ("vix_call_spread", "vx"), (0.10, 0.25), caps, gates):
         out.append(ALVHPolicy(triggers=trig, shares=share, sizing=sizing, instrument=inst, remove_vix_retrace=retrace,
-                              budget_share=budget, vxth=vxth))
+                              **cap, **gate))
     return out
 
 

@@ -33,7 +33,8 @@ as much as spot VIX, so offsetting a call wing takes roughly twice the VIX put s
 spreads and fees eat the offset. ``hedge_call_wing=True`` turns on the mirror: long VIX PUT spreads, or SHORT
 VX / VXM; ``alvh hedge`` recommends it only when the policy evaluated by ``alvh compare`` has it on.
 
-Dates on which an indicator has no value yet (warm-up) do not block a gate.
+Dates on which an indicator has no value yet (warm-up) do not block a gate. Paths that know their past
+(``HistoricalPaths.vix_lookback``) start the indicators on the 60 trading days before column 0.
 """
 from __future__ import annotations
 
@@ -229,7 +230,12 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
         layers = policy.layers()
         short = 1 if wing == "put" else 2
         absd = np.abs(cp.delta[short])
-        gate = _gates(vix_pts, policy, wing)
+        lookback = getattr(paths, "vix_lookback", None)
+        if callable(lookback) and (policy.rsi_max is not None or policy.macd_confirm):
+            lead = np.asarray(lookback(60), float)  # history before column 0: the indicators start warm
+            gate = _gates(np.concatenate([lead, vix_pts], axis=1), policy, wing)[:, lead.shape[1]:]
+        else:
+            gate = _gates(vix_pts, policy, wing)
         fut = np.asarray(paths.vix_future(h_t), float)
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
         hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
