@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.hedge import KIND_NAMES
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.core import GrammarError
@@ -390,7 +391,7 @@ class Assistant:
         plan = core.size_hedge(condor, state, condors=condors)
         what = plan.kind.replace("_", " ").lower()
         strikes = f" {plan.strikes[0]:g}/{plan.strikes[1]:g}" if plan.strikes else ""
-        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {plan.instrument.replace('_', ' ')}"
+        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {KIND_NAMES[plan.kind]}"
                             f"{strikes} exp {plan.hedge_expiry}"),
                   ("For", f"{plan.condors} condors, {plan.wing} wing ({pct(plan.share)} of the stress loss)"),
                   ("Cost (incl. trading costs)", money(plan.cost)),
