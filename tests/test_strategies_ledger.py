@@ -213,3 +213,32 @@ def test_macd_is_ema_difference_and_signal():
     np.testing.assert_allclose(hist[25:], (ref_line - e(ref_line, 9))[25:])
     assert np.isnan(line[:25]).all()
     np.testing.assert_allclose(ema(np.full(10, 3.0), 5), 3.0)
+
+
+def test_alvh_starts_from_todays_plan_and_never_stacks_on_day_one(setup):
+    """A tested position: date 0 holds exactly the plan `alvh hedge` recommends (its strikes and contracts on
+    every path) and nothing else; deeper layers only come on later crossings of their triggers."""
+    import datetime as dt
+
+    from test_edge_honesty import ASOF
+
+    from alvh_core.hedge import recommend
+    from alvh_core.models import MarketState
+
+    c, paths, cp = setup
+    market = MarketState(spot=SPOT, vix=25.0, asof=ASOF)
+    policy = LayerPolicy()
+    plan, init = recommend(c, market, policy)
+    assert plan is not None and plan.trigger_hit and init.contracts == plan.contracts >= 1
+    t_h = (dt.date.fromisoformat(str(plan.hedge_expiry)) - ASOF).days / 365
+    r = alvh(cp, CostModel(), policy, initial={"put": plan}, hedge_t=t_h)
+    day0 = [e for e in r.extra["events"] if e["add_day"] == 0]
+    assert len(day0) == 1 and day0[0]["layer"] == 0 and day0[0]["rows"].size == cp.n
+    assert (day0[0]["contracts"] == plan.contracts).all()
+    assert (day0[0]["k1"] == plan.strikes[0]).all() and (day0[0]["k2"] == plan.strikes[1]).all()
+    absd = np.abs(cp.delta[1])
+    for e in r.extra["events"]:
+        if e["layer"] > 0:  # a deeper layer needs a crossing of its trigger after date 0
+            trig = policy.triggers[e["layer"]]
+            d = e["add_day"]
+            assert d > 0 and ((absd[e["rows"], 1: d + 1] >= trig) & (absd[e["rows"], :d] < trig)).any(axis=1).all()
