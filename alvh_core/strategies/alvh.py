@@ -176,10 +176,13 @@ class _Legs:
     def at(self, strikes: np.ndarray, day: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(N,) price of each masked path's own strike on its ``day`` (0 elsewhere)."""
         out = np.zeros(strikes.shape[0])
-        rows = np.arange(strikes.shape[0])
-        for s in np.unique(strikes[mask]):
-            sel = mask & (strikes == s)
-            out[sel] = self.table(float(s))[rows[sel], day[sel]]
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            return out
+        uniq, inv = np.unique(strikes[rows], return_inverse=True)
+        for j, s in enumerate(uniq):
+            r = rows[inv == j]
+            out[r] = self.table(float(s))[r, day[r]]
         return out
 
 
@@ -346,19 +349,21 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                         a1, a2 = spread_strikes(kind, f_d)
                         k1[li] = np.where(add, a1, k1[li])
                         k2[li] = np.where(add, a2, k2[li])
-                    tau = np.maximum(cp.expiry_t - t_rows[:, d], 1e-6)
-                    tau_h = np.maximum(h_rows - t_rows[:, d], 1e-6)
-                    k_short = cp.strikes[short]
-                    k_long = cp.strikes[0 if wing == "put" else 3]
-                    st = stress_sizing(wing, policy.sizing, spot=paths.spot[:, d], vix_points=v, tau=tau,
-                                       k_short=k_short, k_long=k_long, future=f_d, tau_h=tau_h, kind=kind,
-                                       k1=np.maximum(k1[li], 0.5), k2=np.maximum(k2[li], 0.5), direction=direction,
-                                       beta=regime_beta(v, wing, policy.beta_rule), rate=cp.rate, div=cp.div)
+                    ra = np.flatnonzero(add)  # size on the paths that add today only
+                    tau = np.maximum(cp.expiry_t[ra] - t_rows[ra, d], 1e-6)
+                    tau_h = np.maximum(h_rows[ra] - t_rows[ra, d], 1e-6)
+                    st = stress_sizing(wing, policy.sizing, spot=paths.spot[ra, d], vix_points=v[ra], tau=tau,
+                                       k_short=cp.strikes[short, ra], k_long=cp.strikes[0 if wing == "put" else 3, ra],
+                                       future=f_d[ra], tau_h=tau_h, kind=kind, k1=np.maximum(k1[li, ra], 0.5),
+                                       k2=np.maximum(k2[li, ra], 0.5), direction=direction,
+                                       beta=regime_beta(v[ra], wing, policy.beta_rule), rate=cp.rate, div=cp.div)
+                    full = np.zeros(n)
+                    full[ra] = st["full"]
                     unit_now = unit_at(li, dd, add)[0]
                     budget_left = None
                     if policy.budget_share:
                         budget_left = policy.budget_share * cp.credit * cp.mult - open_margin
-                    q_new = layer_contracts(st["full"] * cp.quantity, share,
+                    q_new = layer_contracts(full * cp.quantity, share,
                                             weight=vxth_weight(f_d) if policy.vxth else 1.0,
                                             unit_cost=None if is_future else np.maximum(unit_now, 1e-9),
                                             budget_left=budget_left)
