@@ -59,6 +59,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--condors", type=int, default=10,
                    help="condors per trade, so hedge layers round to whole contracts (10); "
                    "results are per condor")
+    from alvh_core.cli.hedge import add_policy_args
+
+    add_policy_args(p)  # the ALVH policy flags of `alvh hedge` / `alvh compare`
     p.add_argument("--no-costs", action="store_true", help="switch spreads and fees off")
     p.add_argument("--seed", type=int, default=7, help="bootstrap seed (7)")
     p.add_argument("--chart", default=None, help="write the equity-curve PNG here")
@@ -69,6 +72,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from alvh_core.cli.hedge import policy_from_args
     from alvh_core.history.data import load_daily
     from alvh_core.history.replay import BacktestConfig, backtest
     from alvh_core.history.report import render_text, save_chart
@@ -81,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         short_delta=args.short_delta, long_delta=args.long_delta, width=w if kind == "pts" else None,
         width_pct=w if kind == "pct" else None, trigger=args.trigger, take_profit=args.take_profit,
         stop_loss=args.stop_loss, stop_from=args.stop_from, fill_lag=1 if args.next_day else 0, settle=args.settle,
-        costs=not args.no_costs, seed=args.seed, condors=args.condors,
+        costs=not args.no_costs, seed=args.seed, condors=args.condors, policy=policy_from_args(args),
     )
     history = load_daily(args.data)
     if args.sensitivity:
