@@ -50,7 +50,7 @@ BETA_UP = -2.9
 BETA_SOURCE = "OLS beta of daily dlnVIX on SPX log return 1990-2018 (down days -4.2, up days -2.9)"
 #: The same beta by VIX regime (the VIX close of the day before): one pooled beta hides a hedge about
 #: 2.4x too big in calm markets and too small in stress. Measured by ``measure_betas`` on the shared data
-#: 1990-01-02..2018-12-31 (``alvh hedge --betas DIR`` reprints them from any data folder).
+#: 1990-01-02..2018-12-31 (``alvh backtest --data DIR`` prints them as measured on its data span).
 VIX_REGIME_EDGES = (15.0, 20.0, 30.0)
 VIX_REGIME_LABELS = ("VIX<15", "VIX 15-20", "VIX 20-30", "VIX>30")
 BETA_REGIME_DOWN = (-10.19, -7.72, -4.60, -2.88)
@@ -67,11 +67,15 @@ BetaRule = Literal["regime", "pooled"]
 KIND_NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}
 
 
-def regime_beta(vix_points, wing: str, rule: BetaRule = "regime") -> np.ndarray:
-    """Beta of log VIX on SPX log returns for ``wing`` ('put': down days, 'call': up days) at ``vix_points``."""
+def regime_beta(vix_points, wing: str, rule: BetaRule = "regime", betas=None) -> np.ndarray:
+    """Beta of log VIX on SPX log returns for ``wing`` ('put': down days, 'call': up days) at ``vix_points``.
+
+    ``betas``: optional ((down by regime x4), (up by regime x4)) replacing the shipped 1990-2018 table (the
+    tuner passes the betas of its training span, so the test span never informs the sizing)."""
     if rule == "pooled":
         return np.full(np.shape(vix_points), BETA_DOWN if wing == "put" else BETA_UP)
-    table = np.array(BETA_REGIME_DOWN if wing == "put" else BETA_REGIME_UP)
+    down, up = betas if betas is not None else (BETA_REGIME_DOWN, BETA_REGIME_UP)
+    table = np.array(down if wing == "put" else up)
     return table[np.searchsorted(VIX_REGIME_EDGES, np.asarray(vix_points, float), side="right")]
 
 
@@ -285,6 +289,7 @@ def size_hedge(
     instrument: Instrument = "vix_call_spread",
     beta: float | None = None,
     beta_rule: BetaRule = "regime",
+    betas=None,
     sizing: SizingRule = "stress",
     vxth: bool = False,
     budget_share: float | None = None,
@@ -321,8 +326,9 @@ def size_hedge(
     wing = wing or now.tested_wing
     short_delta = d_put if wing == "put" else d_call
     if beta is None:
-        beta = float(regime_beta(market.vix, wing, beta_rule))
-        beta_src = BETA_REGIME_SOURCE if beta_rule == "regime" else BETA_SOURCE
+        beta = float(regime_beta(market.vix, wing, beta_rule, betas))
+        beta_src = (BETA_SOURCE if beta_rule == "pooled" else BETA_REGIME_SOURCE if betas is None
+                    else f"beta by VIX regime given by the policy: down {betas[0]}, up {betas[1]}")
     else:
         beta_src = "given"
     k_long = condor.long_put if wing == "put" else condor.long_call
@@ -472,7 +478,8 @@ def recommend(condor: IronCondor, market: MarketState, policy, *, condors: int |
     if w == "call" and not policy.hedge_call_wing and wing is None:
         return None, InitialHedge(wing="call", hedged=False, reason=CALL_WING_REASON)
     plan = size_hedge(condor, market, trigger=trigger or policy.triggers[0], share=share or policy.shares[0],
-                      instrument=policy.instrument, beta=beta, beta_rule=policy.beta_rule, sizing=policy.sizing,
+                      instrument=policy.instrument, beta=beta, beta_rule=policy.beta_rule,
+                      betas=policy.regime_betas, sizing=policy.sizing,
                       vxth=policy.vxth, budget_share=policy.budget_share, condors=condors, wing=w, costs=costs)
     return plan, InitialHedge(wing=plan.wing, hedged=True, instrument=plan.instrument, kind=plan.kind,
                               name=plan.name, strikes=plan.strikes, contracts=plan.contracts,

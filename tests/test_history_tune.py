@@ -38,6 +38,10 @@ def test_tune_small_search_on_shared_data(shared_data: Path) -> None:
             c = span.alvh_minus_leg_out
             assert c.ci[0] <= c.value <= c.ci[1]
     assert 0.0 <= r.reality_check_p_train <= 1.0
+    # the hedge's betas come from the training span (2004-2010), not the shipped 1990-2018 table
+    from alvh_core.hedge import BETA_REGIME_DOWN
+    down = r.best[0].policy_json["regime_betas"][0]
+    assert down == r.default.policy_json["regime_betas"][0] and tuple(down) != BETA_REGIME_DOWN
     js = json.loads(r.model_dump_json())
     assert js["best"][0]["test"]["pct_of_tested_wing_credit"]["value"] is not None
     assert "reality check" in render_tune(r)

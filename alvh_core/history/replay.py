@@ -104,6 +104,9 @@ class BacktestConfig(BaseModel):
         if self.trigger <= self.short_delta:
             raise ValueError(f"trigger {self.trigger:g} must be above the short delta {self.short_delta:g} "
                              "(otherwise every trade is tested on day one)")
+        if not (self.width or self.width_pct) and self.long_delta >= self.short_delta:
+            raise ValueError(f"long delta {self.long_delta:g} must be below the short delta {self.short_delta:g} "
+                             "(the long strikes lie further out)")
         if self.start and self.end and self.start >= self.end:
             raise ValueError(f"start {self.start} must be before end {self.end}")
         return self
@@ -307,6 +310,18 @@ def hedge_expiry_dates(h: DailyHistory, expiry: np.ndarray) -> np.ndarray:
     vx_exp = np.where(in_file, h.vx_expiries[np.minimum(pos, h.vx_expiries.size - 1)], rule)
     # the file's contracts run out in its last months: fall back to the rule if the file's is far later
     return np.where((vx_exp - rule).astype(np.int64) > 7, rule, vx_exp)
+
+
+def _betas_note(h: DailyHistory) -> str:
+    """The regime betas measured on this data span, beside the shipped ones the hedge sizing uses."""
+    from alvh_core.hedge import BETA_REGIME_DOWN, VIX_REGIME_LABELS, measure_betas
+
+    b = measure_betas(h.spx, h.vix)
+    got = " / ".join(f"{lab} {b['down'][lab]:.2f}" for lab in VIX_REGIME_LABELS)
+    ship = " / ".join(f"{x:g}" for x in BETA_REGIME_DOWN)
+    return (f"beta of dlnVIX on SPX log returns, down days, measured on {h.start}..{h.end}: {got} (pooled "
+            f"{b['down']['all']:.2f}; up days pooled {b['up']['all']:.2f}); hedge sizing uses the 1990-2018 "
+            f"betas {ship}")
 
 
 def backtest(history: DailyHistory, config: BacktestConfig | None = None, progress=None) -> BacktestReport:
@@ -521,6 +536,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
         f"mean P&L intervals: circular block bootstrap over entry order, block {block} trades, "
         f"{cfg.n_boot} resamples, seed {cfg.seed}; equity curve books each trade's P&L on its exit day",
         "P&L per single condor in dollars, cash flows discounted to the entry day at the constant rate",
+        _betas_note(h),
     ]
     return BacktestReport(
         config=cfg, data_source=h.source, data_start=h.start, data_end=h.end, n_trades=n, n_triggered=int(trig.sum()),

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from alvh_core.hedge import VIX_REGIME_LABELS, measure_betas
 from alvh_core.history.data import DailyHistory
 from alvh_core.history.replay import BacktestConfig, BacktestReport, backtest
 from alvh_core.history.stats import block_bootstrap_indices
@@ -169,8 +170,13 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
     if b >= c:
         raise ValueError(f"the test span {test} must start after the training span {train} ends (out of sample)")
     base = base or BacktestConfig()
-    grid = policies or policy_grid()
-    default = ALVHPolicy()
+    # the hedge's regime betas are measured on the training span only: the test span informs nothing
+    tr = history.slice(a, b)
+    mb = measure_betas(tr.spx, tr.vix)
+    betas = (tuple(round(mb["down"][lab], 2) for lab in VIX_REGIME_LABELS),
+             tuple(round(mb["up"][lab], 2) for lab in VIX_REGIME_LABELS))
+    grid = [p.model_copy(update={"regime_betas": betas}) for p in (policies or policy_grid())]
+    default = ALVHPolicy(regime_betas=betas)
 
     def run(policy: ALVHPolicy, lo: dt.date, hi: dt.date) -> BacktestReport:
         return backtest(history, base.model_copy(update={"policy": policy, "start": lo, "end": hi, "n_boot": 100}))
@@ -209,6 +215,7 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
         "claims: extra P&L kept over legging out per tested trade, as % of the entry EV (every trade held to "
         "expiry, measured at entry, before costs) and as % of the tested wing's own entry credit; 95% intervals "
         "by block bootstrap of trades (numerator and denominator resampled together)",
+        f"hedge betas by VIX regime measured on the training span only: down {betas[0]}, up {betas[1]}",
         f"replay: {reports[0].assumptions[1]}; {reports[0].assumptions[2]}; {reports[0].assumptions[3]}",
     ]
     return TuneReport(train=train, test=test, n_policies=len(grid), reality_check_p_train=p_train,

@@ -64,6 +64,9 @@ class ALVHPolicy(BaseModel):
         default="stress", description="stress: SPX to the long strike; dollar_delta: a 1% SPX move; vega: VIX +1")
     beta_rule: Literal["regime", "pooled"] = Field(default="regime",
                                                    description="beta of log VIX on SPX: by VIX regime, or pooled")
+    regime_betas: tuple[tuple[float, float, float, float], tuple[float, float, float, float]] | None = Field(
+        default=None, description="(down-day, up-day) betas by VIX regime <15/15-20/20-30/>30; None: the shipped "
+        "1990-2018 ones (alvh_core.hedge)")
     vxth: bool = Field(default=False, description="scale each layer by Cboe VXTH's weight of the hedge future")
     budget_share: float | None = Field(default=None, gt=0, le=10,
                                        description="cap the open hedge premium at this share of the credit")
@@ -356,7 +359,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                                        k_short=cp.strikes[short, ra], k_long=cp.strikes[0 if wing == "put" else 3, ra],
                                        future=f_d[ra], tau_h=tau_h, kind=kind, k1=np.maximum(k1[li, ra], 0.5),
                                        k2=np.maximum(k2[li, ra], 0.5), direction=direction,
-                                       beta=regime_beta(v[ra], wing, policy.beta_rule), rate=cp.rate, div=cp.div)
+                                       beta=regime_beta(v[ra], wing, policy.beta_rule, policy.regime_betas), rate=cp.rate,
+                                       div=cp.div)
                     full = np.zeros(n)
                     full[ra] = st["full"]
                     unit_now = unit_at(li, dd, add)[0]
