@@ -120,7 +120,8 @@ class ALVHPolicy(BaseModel):
                      else "(call wing not hedged with VIX: held)")
         removal = (f"|delta| < {self.remove_delta:g}" if self.remove_delta else "|delta| back below its trigger")
         return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the {self.sizing} loss "
-                f"(beta {self.beta_rule}), one layer a day at most, strikes at the future on each add; a layer "
+                f"(beta {self.beta_rule}{', own table' if self.regime_betas and self.beta_rule == 'regime' else ''}), "
+                f"one layer a day at most, strikes at the future on each add; a layer "
                 f"comes off when {removal} AND VIX retraced {self.remove_vix_retrace:.0%}; it can come back"
                 + "".join("; " + x for x in extra))
 
