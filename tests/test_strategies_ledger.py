@@ -63,7 +63,7 @@ def test_close_tested_is_leg_out_of_one_wing_plus_hold_of_other(setup):
 
 def test_take_profit_stop_exits_on_first_hit_at_that_days_marks(setup):
     c, paths, cp = setup
-    rule = TakeProfitStop(take_profit=0.5, stop_loss=6.0)
+    rule = TakeProfitStop(take_profit=0.5, stop_loss=6.0, stop_from="entry")
     r = take_profit_stop(cp, CostModel.zero(), rule)
     day, exited = r.extra["exit_day"], r.extra["exited"]
     assert exited.any() and (~exited).any()
@@ -161,6 +161,25 @@ def test_layer_policy_validation():
     with pytest.raises(ValueError, match="must increase"):
         LayerPolicy(triggers=(0.3, 0.2), shares=(0.5, 0.5))
     assert HedgeSpec(wing="put", kind="VX", expiry_t=0.1, contracts_full=3).layer_contracts(0.1) == 1
+
+
+def test_take_profit_stop_counts_the_stop_from_now_by_default(setup):
+    """Default: the stop is a loss of ``stop_loss`` x credit BEYOND today's open P&L, so a position already past
+    the stop is not legged out on day one; from entry it is."""
+    c, paths, cp = setup
+    deep = TakeProfitStop(take_profit=5.0, stop_loss=0.01)
+    assert deep.stop_from == "now"
+    now = take_profit_stop(cp, CostModel.zero(), deep)
+    entry = take_profit_stop(cp, CostModel.zero(), deep.model_copy(update={"stop_from": "entry"}))
+    open0 = c.credit + cp.value()[:, 0]
+    past = open0 <= -0.01 * c.credit
+    assert past.all() and (entry.extra["exit_day"] == 0).all()
+    assert (now.extra["exit_day"] > 0).mean() > 0.3
+    v = c.credit + cp.value()
+    for i in np.flatnonzero(now.extra["exited"])[:30]:
+        d = now.extra["exit_day"][i]
+        assert v[i, d] - open0[i] <= -0.01 * c.credit + 1e-12
+        assert (v[i, :d] - open0[i] > -0.01 * c.credit).all()
 
 
 def test_leg_out_flows_and_fills(setup):

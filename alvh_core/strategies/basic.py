@@ -67,7 +67,7 @@ class TakeProfitStop(BaseModel):
     take_profit: float = Field(default=0.5, gt=0, description="share of the credit kept that triggers the exit")
     stop_loss: float = Field(default=2.0, gt=0, description="loss, in multiples of the credit, that triggers the exit")
     stop_from: Literal["entry", "now"] = Field(
-        default="entry", description="entry: the stop counts the loss since entry; now: the loss beyond today's "
+        default="now", description="entry: the stop counts the loss since entry; now: the loss beyond today's "
         "(a position already past the stop when it is tested is not stopped out on day one, which would make "
         "the rule leg out)")
 
