@@ -30,7 +30,7 @@ from alvh_core.history import surface
 from alvh_core.history.data import DailyHistory
 from alvh_core.history.paths import HistoricalPaths
 from alvh_core.history.schedule import entry_schedule, vx_rule_expiry
-from alvh_core.history.stats import bootstrap_mean_ci, default_block_length, max_drawdown
+from alvh_core.history.stats import bootstrap_mean_ci, claims_bootstrap, default_block_length, max_drawdown
 from alvh_core.strategies import (
     STRATEGY_NAMES,
     ALVHPolicy,
@@ -165,6 +165,8 @@ class ClaimStats(BaseModel):
     hedge_value_put_side_ci: tuple[float, float] | None
     hedge_value_call_side: float | None = None
     hedge_value_call_side_ci: tuple[float, float] | None = None
+    pct_of_entry_ev_ci: tuple[float, float] | None = None
+    pct_of_tested_wing_credit_ci: tuple[float, float] | None = None
 
 
 class GroupRow(BaseModel):
@@ -452,9 +454,12 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
     hv, hv_ci = layers_value(trig & tested_put)
     hc, hc_ci = layers_value(trig & ~tested_put)
     twc = float(wing_credit[trig].mean() * MULT) if trig.any() else 0.0
+    cb = claims_bootstrap(diff, pnl["alvh"] - pnl["hold"], trig, held, np.where(trig, wing_credit * MULT, 0.0),
+                          block, cfg.n_boot, cfg.seed)
     claims = ClaimStats(
         n_triggered=int(trig.sum()), n_put_side=int((trig & tested_put).sum()), extra_ev=extra,
-        extra_ev_ci=c_ci, entry_ev=entry_ev,
+        extra_ev_ci=c_ci, entry_ev=entry_ev, pct_of_entry_ev_ci=cb["pct_entry_ev"][1],
+        pct_of_tested_wing_credit_ci=cb["pct_wing_credit"][1],
         pct_of_entry_ev=100.0 * extra / entry_ev if entry_ev > 0 else None,
         tested_wing_credit=twc, pct_of_tested_wing_credit=100.0 * extra / twc if twc > 0 else None,
         hedge_value_put_side=hv, hedge_value_put_side_ci=hv_ci, hedge_value_call_side=hc, hedge_value_call_side_ci=hc_ci,

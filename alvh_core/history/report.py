@@ -14,6 +14,10 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0f}%"
 
 
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"[{ci[0]:.0f}%, {ci[1]:.0f}%]"
+
+
 def _groups(title: str, rows: list[GroupRow]) -> list[str]:
     out = [title, f"  {'group':<11}{'n':>5}{'tested':>7}" + "".join(f"{s:>17}" for s in STRATEGIES)
            + f"{'alvh-leg_out':>14}{'95% CI':>18}"]
@@ -52,9 +56,10 @@ def render_text(r: BacktestReport) -> str:
            else "call-side tests: the call wing is held, not hedged with VIX)"),
         f"  extra P&L kept by ALVH: {_money(cl.extra_ev)} per tested trade, 95% CI "
         f"[{_money(cl.extra_ev_ci[0])}, {_money(cl.extra_ev_ci[1])}]",
-        f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = every trade held to expiry, "
-        f"measured at entry, before costs; n/a when <= 0), {_pct(cl.pct_of_tested_wing_credit)} of the tested wing's entry credit "
-        f"({_money(cl.tested_wing_credit)})",
+        f"  = {_pct(cl.pct_of_entry_ev)} {_ci(cl.pct_of_entry_ev_ci)} of the entry EV ({_money(cl.entry_ev)} = every "
+        "trade held to expiry, measured at entry, before costs; n/a when <= 0),",
+        f"    {_pct(cl.pct_of_tested_wing_credit)} {_ci(cl.pct_of_tested_wing_credit_ci)} of the tested wing's own entry "
+        f"credit ({_money(cl.tested_wing_credit)})",
     ]
     for side, v, ci in (("put", cl.hedge_value_put_side, cl.hedge_value_put_side_ci),
                         ("call", cl.hedge_value_call_side, cl.hedge_value_call_side_ci)):

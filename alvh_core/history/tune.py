@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alvh_core.hedge import VIX_REGIME_LABELS, measure_betas
 from alvh_core.history.data import DailyHistory
 from alvh_core.history.replay import BacktestConfig, BacktestReport, backtest
-from alvh_core.history.stats import block_bootstrap_indices
+from alvh_core.history.stats import block_bootstrap_indices, claims_bootstrap
 from alvh_core.strategies import ALVHPolicy
 
 
@@ -98,15 +98,6 @@ class TuneReport(BaseModel):
     method: list[str]
 
 
-def _ratio_ci(num: np.ndarray, den: np.ndarray, idx: np.ndarray) -> ClaimCI:
-    """100 x mean(num)/mean(den) over the tested trades and its 95% percentile interval (joint resamples)."""
-    if num.size < 2 or den.mean() <= 0:
-        return ClaimCI(value=None, ci=None)
-    r = 100.0 * num[idx].mean(axis=1) / np.where(den[idx].mean(axis=1) > 0, den[idx].mean(axis=1), np.nan)
-    lo, hi = np.nanquantile(r, [0.025, 0.975])
-    return ClaimCI(value=float(100.0 * num.mean() / den.mean()), ci=(float(lo), float(hi)))
-
-
 def span_result(r: BacktestReport, label: str, n_boot: int = 2000, seed: int = 7) -> SpanResult:
     """The ALVH-vs-leg-out numbers of one replay, each with a 95% block-bootstrap interval."""
     d = np.array([t.pnl["alvh"] - t.pnl["leg_out"] for t in r.trades])
@@ -114,32 +105,13 @@ def span_result(r: BacktestReport, label: str, n_boot: int = 2000, seed: int = 7
     tested = np.array([t.tested is not None for t in r.trades])
     held = np.array([t.held_gross for t in r.trades])
     wing = np.array([t.tested_wing_credit for t in r.trades])
-    n = d.size
-    rng = np.random.default_rng(seed)
-    idx = block_bootstrap_indices(n, min(r.block_length, n), n_boot, rng)
-    # per tested trade: resample all trades, average over the tested ones in each resample
-    cnt = tested[idx].sum(axis=1)
-    ok = cnt > 0
-    per_tested = np.where(ok, (d[idx] * tested[idx]).sum(axis=1) / np.maximum(cnt, 1), np.nan)
-    extra = float(d[tested].mean()) if tested.any() else 0.0
-    lo, hi = np.nanquantile(per_tested, [0.025, 0.975]) if ok.any() else (np.nan, np.nan)
-    ev = held[idx].mean(axis=1)
-    pct_ev = 100.0 * per_tested / np.where(ev > 0, ev, np.nan)
-    wc = np.where(ok, (wing[idx] * tested[idx]).sum(axis=1) / np.maximum(cnt, 1), np.nan)
-    pct_w = 100.0 * per_tested / np.where(wc > 0, wc, np.nan)
-
-    def q(x: np.ndarray) -> tuple[float, float] | None:
-        x = x[np.isfinite(x)]
-        return None if x.size < 10 else (float(np.quantile(x, 0.025)), float(np.quantile(x, 0.975)))
-
-    per_h = np.where(ok, (dh[idx] * tested[idx]).sum(axis=1) / np.maximum(cnt, 1), np.nan)
-    ev0, w0 = float(held.mean()), float(wing[tested].mean()) if tested.any() else 0.0
+    c = claims_bootstrap(d, dh, tested, held, wing, r.block_length, n_boot, seed)
     return SpanResult(
-        span=label, n_trades=n, n_tested=int(tested.sum()),
-        alvh_minus_leg_out=ClaimCI(value=extra, ci=(float(lo), float(hi))),
-        alvh_minus_hold=ClaimCI(value=float(dh[tested].mean()) if tested.any() else 0.0, ci=q(per_h)),
-        pct_of_entry_ev=ClaimCI(value=100.0 * extra / ev0 if ev0 > 0 else None, ci=q(pct_ev) if ev0 > 0 else None),
-        pct_of_tested_wing_credit=ClaimCI(value=100.0 * extra / w0 if w0 > 0 else None, ci=q(pct_w) if w0 > 0 else None),
+        span=label, n_trades=d.size, n_tested=int(tested.sum()),
+        alvh_minus_leg_out=ClaimCI(value=c["extra"][0], ci=c["extra"][1]),
+        alvh_minus_hold=ClaimCI(value=c["layers"][0], ci=c["layers"][1]),
+        pct_of_entry_ev=ClaimCI(value=c["pct_entry_ev"][0], ci=c["pct_entry_ev"][1]),
+        pct_of_tested_wing_credit=ClaimCI(value=c["pct_wing_credit"][0], ci=c["pct_wing_credit"][1]),
     )
 
 
