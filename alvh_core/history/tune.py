@@ -145,8 +145,8 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
     # the hedge's regime betas are measured on the training span only: the test span informs nothing
     tr = history.slice(a, b)
     mb = measure_betas(tr.spx, tr.vix)
-    betas = (tuple(round(mb["down"][lab], 2) for lab in VIX_REGIME_LABELS),
-             tuple(round(mb["up"][lab], 2) for lab in VIX_REGIME_LABELS))
+    d4, u4 = ([round(mb[side][lab], 2) for lab in VIX_REGIME_LABELS] for side in ("down", "up"))
+    betas = ((d4[0], d4[1], d4[2], d4[3]), (u4[0], u4[1], u4[2], u4[3]))
     grid = [p.model_copy(update={"regime_betas": betas}) for p in (policies or policy_grid())]
     default = ALVHPolicy(regime_betas=betas)
 

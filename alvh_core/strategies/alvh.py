@@ -218,6 +218,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
     max_open = np.zeros(n, int)
     wings = ("put", "call") if policy.hedge_call_wing else ("put",)
     for wing in wings:
+        h_t: float | np.ndarray
         static = None if specs is None else specs.get(wing)
         if specs is not None and static is None:
             continue

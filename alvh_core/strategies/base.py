@@ -18,6 +18,7 @@ Shapes: N paths, T+1 dates. Money in dollars for the whole position.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -231,7 +232,7 @@ class StrategyResult:
     name: str
     pnl: np.ndarray
     ledger: Ledger
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> LedgerSummary:
         lg = self.ledger

@@ -42,8 +42,11 @@ class StrategyContext:
 
 
 class Strategy(Protocol):
-    name: str
-    label: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
 
     def run(self, cp: CondorOnPaths, costs: CostModel, ctx: StrategyContext) -> StrategyResult: ...
 
