@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
@@ -154,6 +154,12 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
+
+    @property
+    def pnls(self) -> dict[str, np.ndarray] | None:
+        return self._pnls
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -274,12 +280,15 @@ def compare(
     take_profit: TakeProfitStop | None = None,
     specs: dict[str, HedgeSpec] | None = None,
     params: Any = None,
+    held: Any = None,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
     ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
     ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
+    fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
     """
     dte = condor.dte(market.asof)
     if dte <= 0:
@@ -314,6 +323,16 @@ def compare(
     initial = {plan.wing: plan} if plan is not None else {}
     hedge_t = time_to(paths, market.asof, next_vx_expiry(condor.expiry))
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule, initial=initial, hedge_t=hedge_t)
+    held_note = None
+    if held:
+        import dataclasses
+
+        from alvh_core.lifecycle import holdings_on_paths
+
+        held_pnl = holdings_on_paths(list(held), paths, market.asof)
+        res = {name: dataclasses.replace(r, pnl=r.pnl + held_pnl) for name, r in res.items()}
+        held_note = ("held (desk's fills, added to every strategy, marked at the horizon on these paths, "
+                     f"EV {held_pnl.mean():+,.0f} $): " + "; ".join(h.describe() for h in held))
     lo = res["leg_out"].pnl
     anti = bool(getattr(paths, "antithetic", False))
     strategies = {name: metrics(r, anti) for name, r in res.items()}
@@ -357,6 +376,8 @@ def compare(
                       + "; later layers sized and struck on the path when their triggers are crossed")
     else:
         hedges.append(f"{initial_hedge.wing} wing: {initial_hedge.reason.split(';')[0]}")
+    if held_note:
+        hedges.append(held_note)
     close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
     close_smile = analyze(condor, market).close_cost
     assumptions = Assumptions(
@@ -367,4 +388,6 @@ def compare(
         premia=premia, costs=cost_model.describe(), policy=policy.describe(),
         take_profit_stop=REGISTRY["take_profit_stop"].describe(StrategyContext(rule=rule)), hedges=hedges,
     )
-    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out._pnls = {name: r.pnl for name, r in res.items()}
+    return out

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alvh_core.costs import CostModel
 from alvh_core.models import MULTIPLIERS
 from alvh_core.strategies.base import CondorOnPaths, Ledger, StrategyResult, new_ledger, settle_legs
+from alvh_core.strategies.gates import event_ahead, path_event_days, pre_event_trigger, spx_macd_gate
 from alvh_core.strategies.indicators import macd, rsi
 
 Instrument = Literal["vix_call_spread", "vx", "vxm"]
@@ -81,6 +82,13 @@ class ALVHPolicy(BaseModel):
     rsi_period: int = Field(default=14, ge=2)
     macd_confirm: bool = Field(default=False,
                                description="put wing: add only while VIX MACD line > signal (call wing: <)")
+    # issue 17 gates (alvh_core.strategies.gates); None/False = off
+    pre_event_delta: float | None = Field(default=None, gt=0, lt=1,
+                                          description="first layer also goes on at the close before a scheduled "
+                                          "FOMC/CPI when the short's |delta| >= this (paths need an asof date)")
+    pre_event_lookahead: int = Field(default=1, ge=1, le=10, description="sessions ahead that count as 'before'")
+    spx_macd_confirm: bool = Field(default=False,
+                                   description="put wing: add only while SPX MACD line < signal (call wing: >)")
     instrument: Instrument = "vix_call_spread"
     max_layers: int = Field(default=3, ge=1, le=10)
     hedge_call_wing: bool = Field(default=False, description="also hedge a tested call wing (VIX put spreads / "
@@ -112,6 +120,10 @@ class ALVHPolicy(BaseModel):
             extra.append(f"gate RSI{self.rsi_period}(VIX) <= {self.rsi_max:g}")
         if self.macd_confirm:
             extra.append("gate MACD(VIX) confirms")
+        if self.spx_macd_confirm:
+            extra.append("gate MACD(SPX) confirms")
+        if self.pre_event_delta:
+            extra.append(f"first layer before FOMC/CPI at |delta| >= {self.pre_event_delta:g}")
         if self.vxth:
             extra.append("VXTH weights")
         if self.budget_share:
@@ -198,7 +210,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
     with the hedge expiring at ``hedge_t`` (years on the paths' clock, scalar or (N,)) and ``initial``
     {wing: HedgePlan} the plan ``alvh hedge`` recommends today (layer 0 on date 0 when its trigger is hit).
     ``extra['events']``: one dict per layer added on a set of paths (wing, layer, rows, add_day, remove_day,
-    k1, k2, contracts); ``extra['hedge_pnl']`` the hedge's P&L (N,) dollars; ``extra['max_open_layers']`` (N,).
+    k1, k2, contracts); ``extra['hedge_pnl']`` the hedge's P&L (N,) dollars; ``extra['max_open_layers']`` (N,);
+    ``extra['{wing}_{layer}_add_day']`` (N,) the first add date of each layer (-1: never).
     """
     from alvh_core.hedge import layer_contracts, regime_beta, spread_strikes, stress_sizing, vxth_weight
 
@@ -213,6 +226,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
     t_rows = cp.t_rows
     hedge = Ledger(cp.disc_rows, n)  # hedge flows kept apart, then merged (conservation check in tests)
     events: list[dict[str, Any]] = []
+    records: dict[str, np.ndarray] = {}
     open_margin = np.zeros(n)
     peak_hedge_margin = np.zeros(n)
     max_open = np.zeros(n, int)
@@ -244,6 +258,13 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             gate = _gates(np.concatenate([lead, vix_pts], axis=1), policy, wing)[:, lead.shape[1]:]
         else:
             gate = _gates(vix_pts, policy, wing)
+        if policy.spx_macd_confirm:
+            gate &= spx_macd_gate(np.asarray(paths.spot), wing)
+        pre = None
+        if policy.pre_event_delta and getattr(paths, "asof", None) is not None:
+            ahead = event_ahead(path_event_days(paths.asof, int(np.asarray(paths.spot).shape[1]) - 1),
+                                policy.pre_event_lookahead)
+            pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
         fut = np.asarray(paths.vix_future(h_t), float)
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
         hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
@@ -336,6 +357,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                     add = live & (li == 0) & bool(plan is not None and plan.trigger_hit)
                 else:
                     add = free & armed[li]
+                    if pre is not None and li == 0:  # the close before a scheduled event (issue 17's gate)
+                        add |= live & ~active[0] & pre[:, d]
                 if not add.any():
                     continue
                 free &= ~add
@@ -403,10 +426,17 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             max_open = np.maximum(max_open, active.sum(axis=0))
         for e, rd in zip(events[len(events) - len(rem_day_all):], rem_day_all):
             e["remove_day"] = rd[e["rows"]]
+        for li in range(nl):  # per path: the first add date of each layer (-1: never), a summary of the events
+            first = np.full(n, -1)
+            for e in events:
+                if e["wing"] == wing and e["layer"] == li:
+                    r_ = e["rows"][first[e["rows"]] < 0]
+                    first[r_] = e["add_day"]
+            records[f"{wing}_{li}_add_day"] = first
     lg.margin(condor_margin + peak_hedge_margin)
     hedge_pnl = hedge.total()
     for cat, val in hedge.flows.items():
         lg.pv(cat, val)
     lg.fills = lg.fills + hedge.fills
     return StrategyResult("alvh", lg.total(), lg, extra={"hedge_pnl": hedge_pnl, "events": events,
-                                                         "max_open_layers": max_open})
+                                                         "max_open_layers": max_open, **records})
