@@ -2,8 +2,8 @@
 (``alvh analyze|hedge|compare --chart FILE``).
 
 - ``pnl_chart(condor, market, plan=None, held=None)``: SPX on x, whole-position dollars on y.
-  Curves: at expiry (exact payoff); today with VIX moving with SPX by the field betas (-4.2 on the way
-  down, -2.9 up; ``alvh_core.hedge``), and today with VIX held (as ``what if`` does), each legend naming
+  Curves: at expiry (exact payoff); today with VIX moving with SPX by the field betas of today's VIX
+  regime (down-day beta on the way down, up-day beta up; ``alvh_core.hedge.regime_beta``, as hedges are sized), and today with VIX held (as ``what if`` does), each legend naming
   its VIX assumption; with a sized hedge ``plan``, the condor at the plan's condor count plus the hedge
   repriced over the WHOLE range (Black-76 on the VX curve, VIX by the same betas) minus its trading
   costs; with ``held`` hedge legs, today + the hedge held (mark-to-model against the fills).
@@ -26,7 +26,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from alvh_core.analysis import breakevens, expiry_pnl  # noqa: E402
-from alvh_core.hedge import BETA_DOWN, BETA_UP, HedgePlan  # noqa: E402
+from alvh_core.hedge import HedgePlan, regime_beta  # noqa: E402
 from alvh_core.lifecycle import HedgeHolding, holdings_pnl  # noqa: E402
 from alvh_core.models import IronCondor, MarketState  # noqa: E402
 
@@ -35,10 +35,17 @@ SIGMAS = 2.0
 GRID = 401
 
 
+def betas(market: MarketState) -> tuple[float, float]:
+    """(down, up) betas of log VIX on SPX log returns at today's VIX regime: the ones hedge sizing uses."""
+    return float(regime_beta(market.vix, "put")), float(regime_beta(market.vix, "call"))
+
+
 def vix_along(market: MarketState, spots: np.ndarray) -> np.ndarray:
-    """VIX (points) along an SPX grid: VIX x exp(beta ln(S/spot)), beta -4.2 below spot, -2.9 above."""
+    """VIX (points) along an SPX grid: VIX x exp(beta ln(S/spot)), with today's VIX regime's down-day beta
+    below spot and up-day beta above (``alvh_core.hedge.regime_beta``, as the hedge is sized)."""
     m = np.log(np.asarray(spots, float) / market.spot)
-    return market.vix * np.exp(np.where(m < 0, BETA_DOWN, BETA_UP) * m)
+    down, up = betas(market)
+    return market.vix * np.exp(np.where(m < 0, down, up) * m)
 
 
 def today_pnl(condor: IronCondor, market: MarketState, spots: np.ndarray,
@@ -119,7 +126,8 @@ def pnl_curves(condor: IronCondor, market: MarketState | None, plan: HedgePlan |
     today = today_pnl(condor, market, spots, vix_curve)
     if today is None:
         return condor, spots, curves
-    curves[f"today, VIX moves with SPX (beta {BETA_DOWN:g} down / {BETA_UP:g} up)"] = today
+    b_down, b_up = betas(market)
+    curves[f"today, VIX moves with SPX (beta {b_down:g} down / {b_up:g} up)"] = today
     curves[f"today, VIX held at {market.vix:g}"] = today_pnl(condor, market, spots)  # type: ignore[assignment]
     if plan is not None:
         h = plan_holding(plan)

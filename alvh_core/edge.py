@@ -23,17 +23,15 @@ from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.strategies import (
+    REGISTRY,
     STRATEGY_NAMES,
     CondorOnPaths,
     HedgeSpec,
     LayerPolicy,
+    StrategyContext,
     StrategyResult,
     TakeProfitStop,
-    alvh,
-    close_tested,
-    hold,
-    leg_out,
-    take_profit_stop,
+    run_all,
 )
 from alvh_core.strategies.base import time_to
 
@@ -53,6 +51,8 @@ class StrategyMetrics(BaseModel):
     return_on_margin: float | None = Field(description="ev / margin (None when no margin is held)")
     mean_costs: float = Field(description="mean transaction costs paid, $")
     mean_fills: float = Field(description="mean contracts filled per path")
+    initial_hedge: Any = Field(default=None, description="alvh only: the hedge it starts from today, the one "
+                               "`alvh hedge` recommends (alvh_core.hedge.InitialHedge: instrument, strikes, contracts)")
 
 
 class PairedDiff(BaseModel):
@@ -257,17 +257,12 @@ def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
 
 
 def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
-                   policy: LayerPolicy, specs: dict[str, HedgeSpec],
-                   rule: TakeProfitStop) -> tuple[CondorOnPaths, dict[str, StrategyResult]]:
-    """All five strategies on ``paths``; the condor is priced once and shared."""
+                   policy: LayerPolicy, specs: dict[str, HedgeSpec] | None,
+                   rule: TakeProfitStop, initial: dict[str, Any] | None = None,
+                   hedge_t: float | None = None) -> tuple[CondorOnPaths, dict[str, StrategyResult]]:
+    """All registered strategies (``alvh_core.strategies.REGISTRY``) on ``paths``; the condor is priced once."""
     cp = CondorOnPaths.from_market(condor, paths, market)
-    res = {
-        "hold": hold(cp, costs),
-        "leg_out": leg_out(cp, costs),
-        "close_tested": close_tested(cp, costs),
-        "alvh": alvh(cp, costs, policy, specs),
-        "take_profit_stop": take_profit_stop(cp, costs, rule),
-    }
+    res = run_all(cp, costs, StrategyContext(policy=policy, rule=rule, specs=specs, initial=initial, hedge_t=hedge_t))
     assert tuple(res) == STRATEGY_NAMES
     return cp, res
 
@@ -320,9 +315,14 @@ def compare(
         notes = getattr(paths, "assumptions", None)
         if notes:
             params_txt = "; ".join(notes)
-    if specs is None:
-        specs = default_specs(condor, market, policy, paths)
-    cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
+    # ALVH starts from the hedge `alvh hedge` recommends today (same instrument, strikes, contracts)
+    from alvh_core.hedge import recommend
+    from alvh_core.pricing.expiries import next_vx_expiry
+
+    plan, initial_hedge = recommend(condor, market, policy, costs=cost_model)
+    initial = {plan.wing: plan} if plan is not None else {}
+    hedge_t = time_to(paths, market.asof, next_vx_expiry(condor.expiry))
+    cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule, initial=initial, hedge_t=hedge_t)
     held_note = None
     if held:
         import dataclasses
@@ -336,6 +336,7 @@ def compare(
     lo = res["leg_out"].pnl
     anti = bool(getattr(paths, "antithetic", False))
     strategies = {name: metrics(r, anti) for name, r in res.items()}
+    strategies["alvh"] = strategies["alvh"].model_copy(update={"initial_hedge": None if specs else initial_hedge})
     vs = {name: paired(r.pnl, lo, anti) for name, r in res.items()}
 
     # ----- the method's claims, measured -----
@@ -360,13 +361,21 @@ def compare(
         summary=_claims_summary(vs["alvh"], entry, r1, wing_credit),
     )
     hedges = []
-    for w, s in specs.items():
-        if w == "call" and not policy.hedge_call_wing:
-            continue
-        strikes = "" if s.strikes is None else " " + "/".join(f"{k:g}" for k in s.strikes if k is not None)
-        layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
-        hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
-                      f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
+    if specs:
+        for w, sp in specs.items():
+            if w == "call" and not policy.hedge_call_wing:
+                continue
+            strikes = "" if sp.strikes is None else " " + "/".join(f"{k:g}" for k in sp.strikes if k is not None)
+            layers = "+".join(str(sp.layer_contracts(sh)) for _, sh in policy.layers())
+            hedges.append(f"{w} wing (static): {'short ' if sp.direction < 0 else ''}{sp.kind}{strikes} expiring in "
+                          f"t={sp.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
+    elif initial_hedge.hedged:
+        ih = initial_hedge
+        hedges.append(f"{ih.wing} wing: starts from `alvh hedge`'s plan, {ih.contracts} x {ih.name} exp {ih.hedge_expiry}"
+                      + (" put on today" if ih.trigger_hit else f" ({ih.reason}; added when crossed)")
+                      + "; later layers sized and struck on the path when their triggers are crossed")
+    else:
+        hedges.append(f"{initial_hedge.wing} wing: {initial_hedge.reason.split(';')[0]}")
     if held_note:
         hedges.append(held_note)
     close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
@@ -377,8 +386,7 @@ def compare(
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
         n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,
         premia=premia, costs=cost_model.describe(), policy=policy.describe(),
-        take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
-                         f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
+        take_profit_stop=REGISTRY["take_profit_stop"].describe(StrategyContext(rule=rule)), hedges=hedges,
     )
     out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
     out._pnls = {name: r.pnl for name, r in res.items()}

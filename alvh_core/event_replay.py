@@ -150,7 +150,7 @@ def replay_by_event(report: Any, history: Any, calendar: EventCalendar,
                      "divergence (20-day window) is undefined for 20 days after each, "
                      f"{len(missing_trig)} trigger day(s) fell there ('no data')")
     return EventReplay(period=(dates[0].astype(dt.date), dates[-1].astype(dt.date)), n_trades=len(trades),
-                       engine=str(getattr(report, "engine", "")), rows=rows, breadth_missing_days=missing_days,
+                       engine=str(getattr(report, "engine", "strategy registry")), rows=rows, breadth_missing_days=missing_days,
                        breadth_missing_triggers=missing_trig, notes=notes)
 
 

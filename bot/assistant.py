@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from alvh_core.analysis import TESTED_DELTA as _TESTED_DELTA
 from alvh_core.clock import DESK_TZ, desk_date_of, desk_time
 from alvh_core.events import default_calendar, describe_events, tomorrow_warning
+from alvh_core.hedge import KIND_NAMES
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.core import GrammarError
@@ -489,7 +490,7 @@ class Assistant:
         plan = core.size_hedge(condor, state, condors=condors)
         what = plan.kind.replace("_", " ").lower()
         strikes = f" {plan.strikes[0]:g}/{plan.strikes[1]:g}" if plan.strikes else ""
-        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {plan.instrument.replace('_', ' ')}"
+        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {KIND_NAMES[plan.kind]}"
                             f"{strikes} exp {plan.hedge_expiry}"),
                   ("For", f"{plan.condors} condors, {plan.wing} wing ({pct(plan.share)} of the stress loss)"),
                   ("Cost (incl. trading costs)", money(plan.cost)),
@@ -691,16 +692,8 @@ def verdict(c: Any) -> str:
 
 
 def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
-    """The practitioner rule's suggestion and why (pure function of P&L, DTE and short deltas)."""
-    credit = condor.max_profit
-    if pnl == pnl and pnl >= TAKE_PROFIT_FRACTION * credit:
-        return (f"take profit: P&L {money(pnl)} is at least {TAKE_PROFIT_FRACTION:.0%} of the "
-                f"{money(credit)} credit")
-    if pnl == pnl and pnl <= -STOP_MULTIPLE * credit:
-        return f"stop out: loss {money(pnl)} reached {STOP_MULTIPLE:g}x the credit"
-    if short_deltas and max(short_deltas) >= TESTED_DELTA:
-        return (f"consider closing the tested wing or adding the ALVH hedge: short delta "
-                f"{max(short_deltas):.2f} >= {TESTED_DELTA}")
-    if condor.dte(today) <= TIME_EXIT_DTE:
-        return f"manage or close: {condor.dte(today)} days to expiry (gamma grows inside {TIME_EXIT_DTE} DTE)"
-    return "hold: no rule triggered"
+    """The registered strategies' suggestion and why (alvh_core.strategies.suggest: the same take-profit/stop
+    rule and ALVH triggers that `compare` and the replay run)."""
+    from alvh_core.strategies import suggest
+
+    return suggest(condor, today, pnl, short_deltas, manage_dte=TIME_EXIT_DTE, tested_delta=TESTED_DELTA)

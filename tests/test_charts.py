@@ -25,11 +25,11 @@ def _curve(curves: dict[str, np.ndarray], prefix: str) -> np.ndarray:
 
 def test_today_curves_name_their_vix_and_match_what_if() -> None:
     _, spots, curves = charts.pnl_curves(CONDOR, M)
-    assert "today, VIX held at 18" in curves and any("beta -4.2 down / -2.9 up" in k for k in curves)
+    assert "today, VIX held at 18" in curves and any("beta -7.72 down / -4.16 up" in k for k in curves)
     i = int(np.argmin(abs(spots - 5600)))
     held = what_if(CONDOR, M, spot=float(spots[i])).pnl_now  # VIX held, as the what-if answers
     assert _curve(curves, "today, VIX held")[i] == pytest.approx(held, abs=1e-6)
-    moved_vix = 18 * np.exp(-4.2 * np.log(spots[i] / 5900))
+    moved_vix = 18 * np.exp(-7.72 * np.log(spots[i] / 5900))  # the VIX 15-20 regime's down-day beta
     assert _curve(curves, "today, VIX moves")[i] == pytest.approx(
         what_if(CONDOR, M, spot=float(spots[i]), vix=float(moved_vix)).pnl_now, abs=1e-6)
     j = int(np.argmin(abs(spots - 5900)))

@@ -1,4 +1,4 @@
-"""The replay split by event and gate, on the real 1990-2018 history (fast engine, small bootstrap)."""
+"""The replay split by event and gate, on the real 1990-2018 history (small bootstrap)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +19,7 @@ from alvh_core.strategies.gates import load_breadth
 @pytest.fixture(scope="module")
 def split(shared_data: Path):  # type: ignore[no-untyped-def]
     h = load_daily(shared_data).slice("1990-01-01", "2018-12-31")
-    rep = backtest(h, BacktestConfig(engine="fast", n_boot=200))
+    rep = backtest(h, BacktestConfig(n_boot=200))
     return rep, replay_by_event(rep, h, load_events(PACKAGE_FILE), load_breadth(shared_data, h.dates), n_boot=200)
 
 
@@ -61,7 +61,7 @@ def test_intervals_hold_their_estimate(split) -> None:  # type: ignore[no-untype
 
 
 def test_cli_replay_json(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["events", "--replay", "--data", str(shared_data), "--engine", "fast", "--from", "2010-01-01",
+    assert main(["events", "--replay", "--data", str(shared_data), "--from", "2010-01-01",
                  "--boot", "100", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["period"][0] >= "2010-01-01" and {x["split"] for x in out["rows"]} >= {"fomc_in_life", "gate_breadth"}

@@ -19,11 +19,11 @@ from alvh_core.cli.common import (
     position_from_args,
     write_chart,
 )
+from alvh_core.cli.hedge import add_policy_args, policy_from_args
 from alvh_core.edge import Comparison, compare
 from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
-from alvh_core.strategies import LayerPolicy
 
 LABELS = {
     "hold": "hold to expiry",
@@ -81,6 +81,12 @@ def format_comparison(c: Comparison) -> str:
     if sc.pct_of_hold_edge is not None:
         lines.append(f"  ALVH keeps {sc.pct_of_hold_edge:+.0f}% ± {sc.pct_of_hold_edge_se:.0f}% of holding's edge over "
                      "legging out")
+    ih = c.strategies["alvh"].initial_hedge
+    if ih is not None:
+        ih = ih if isinstance(ih, dict) else ih.model_dump()
+        lines.append("ALVH starts from " + (f"{ih['contracts']} x {ih['name']} (the plan of alvh hedge)"
+                                            + ("" if ih["trigger_hit"] else f": {ih['reason']}")
+                                            if ih["hedged"] else "no VIX hedge: " + ih["reason"].split(";")[0]))
     lines.append("assumptions:")
     lines.extend(f"  - {x}" for x in a.lines())
     return "\n".join(lines)
@@ -99,7 +105,7 @@ def _bump(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
-    policy = LayerPolicy(instrument=args.instrument)
+    policy = policy_from_args(args)
     params = load_default_params(jumps=True) if args.jumps else None
     paths = None
     if args.bootstrap:
@@ -150,8 +156,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--event-bump", type=_bump, default=None, metavar="B", nargs="?", const=EVENT_VARIANCE_BUMP,
                    help="scheduled FOMC/CPI days before expiry get B x the variance of other days, same total "
                         f"(default B {EVENT_VARIANCE_BUMP:g}: measured by alvh events --study); both laws")
-    p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
-                   help="ALVH hedge instrument (default vix_call_spread)")
+    add_policy_args(p)
     add_json_arg(p)
     add_chart_arg(p)
     p.set_defaults(func=run)

@@ -67,7 +67,7 @@ def _run_replay(args: argparse.Namespace) -> int:
 
     data = _history_dir(args)
     history = load_daily(data).slice(args.date_from, args.date_to)
-    report = backtest(history, BacktestConfig(engine=args.engine, n_boot=args.boot, seed=args.seed))
+    report = backtest(history, BacktestConfig(n_boot=args.boot, seed=args.seed))
     try:
         breadth = load_breadth(data, history.dates)
     except ValueError:
@@ -105,8 +105,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--replay", action="store_true",
                    help="the historical replay (alvh backtest defaults) split by FOMC/CPI in the trade's life and by "
                         "gate on the trigger day, with block-bootstrap intervals")
-    p.add_argument("--engine", choices=("auto", "shared", "fast"), default="auto",
-                   help="replay engine for --replay (as alvh backtest --engine; default auto)")
     p.add_argument("--data", metavar="DIR", default=None, help="daily CSVs for --study (default ALVH_DATA)")
     p.add_argument("--boot", type=bounded_int("boot", 100, 20_000), default=2000,
                    help="bootstrap resamples for --study intervals (default 2000)")
