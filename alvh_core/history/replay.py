@@ -523,8 +523,8 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
            if cfg.width else f"at {cfg.long_delta:g} delta (as Cboe's CNDR)"),
         f"tested when a short |delta| >= {cfg.trigger:g} on a close after entry; fills at "
         + ("that close's model mid" if cfg.fill_lag == 0 else "the NEXT day's close (model mid)"),
-        "SPX options: BSM, vol level from VIX (VIX9D/VIX3M term structure where present), slope from SKEW "
-        "(Gram-Charlier, S = (100 - SKEW)/10), constant rate "
+        "SPX options: BSM on THE SPX surface (alvh_core.market.surface, fitted to real SPX quotes; the same "
+        "surface as alvh analyze) from that day's VIX, constant rate "
         f"{cfg.rate:g} and dividend yield {cfg.div:g}",
         "VIX options: Black-76 on the VX contract's settle (else close) where the file has it, else a model "
         "curve; vol from VVIX x (30/days)^0.3, else 0.87",
