@@ -20,10 +20,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
-
-from alvh_core.grammar import GrammarError, readable_validation_error
-
 if TYPE_CHECKING:  # pragma: no cover
     from alvh_core.models import IronCondor, MarketState
 
@@ -42,6 +38,10 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def one_line_error(exc: BaseException) -> str:
     """A single readable line for an input error (no newlines, pydantic noise removed)."""
+    from pydantic import ValidationError  # imported here: `alvh --help` must not pay for pydantic
+
+    from alvh_core.grammar import readable_validation_error
+
     if isinstance(exc, ValidationError):
         text = readable_validation_error(exc)
     else:
@@ -61,6 +61,10 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     Unexpected errors (bugs) are one line with exit 1 unless ``ALVH_DEBUG`` is set, in which case
     they propagate with their traceback.
     """
+    from pydantic import ValidationError  # imported on use so `alvh --help` stays instant
+
+    from alvh_core.grammar import GrammarError
+
     try:
         code = func(args)
     except (GrammarError, ValidationError, ValueError) as exc:
