@@ -36,6 +36,7 @@ from alvh_core.strategies import (
     take_profit_stop,
 )
 from alvh_core.strategies.base import time_to
+from alvh_core.variance_reduction import Controls, CVResult, estimate, held_masks, model_controls
 
 
 class StrategyMetrics(BaseModel):
@@ -53,15 +54,21 @@ class StrategyMetrics(BaseModel):
     return_on_margin: float | None = Field(description="ev / margin (None when no margin is held)")
     mean_costs: float = Field(description="mean transaction costs paid, $")
     mean_fills: float = Field(description="mean contracts filled per path")
+    ev_se_plain: float | None = Field(default=None, description="plain SE of ev when ev/ev_se use control variates")
 
 
 class PairedDiff(BaseModel):
-    """EV(strategy) - EV(leg_out) and the standard error of the per-path difference."""
+    """EV(strategy) - EV(leg_out) and the standard error of the per-path difference.
+
+    In ``Comparison.vs_leg_out`` on model paths ``diff``/``se`` are the control-variate estimate and its
+    SE (``alvh_core.variance_reduction``) and ``se_plain`` the plain paired SE of the same paths.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     diff: float
     se: float
+    se_plain: float | None = Field(default=None, description="plain paired SE (no control variates), $")
 
 
 class SeedClaims(BaseModel):
@@ -124,6 +131,8 @@ class Assumptions(BaseModel):
         "(what leg out pays before costs)")
     close_cost_smile: float | None = Field(
         default=None, description="the same from the desk smile (alvh analyze), points per condor")
+    variance_reduction: str = Field(
+        default="", description="how the EV and vs-leg-out SEs were reduced (control variates), empty if plain")
     conventions: str = (
         "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
@@ -141,6 +150,8 @@ class Assumptions(BaseModel):
         out.append(self.policy)
         out.extend(f"hedge {h}" for h in self.hedges)
         out.append(self.take_profit_stop)
+        if self.variance_reduction:
+            out.append(self.variance_reduction)
         out.append(self.conventions)
         return out
 
@@ -165,8 +176,9 @@ def sampling_units(x: np.ndarray, antithetic: bool) -> np.ndarray:
     one unit before any standard error is taken; treating them as independent would misstate the SE
     (too small for payoffs even in the shocks, too large for odd ones).
     """
-    if antithetic and x.size >= 4 and x.size % 2 == 0:
-        half = x.size // 2
+    n = x.shape[0]  # rows are paths (extra columns, e.g. several strategies, ride along)
+    if antithetic and n >= 4 and n % 2 == 0:
+        half = n // 2
         return 0.5 * (x[:half] + x[half:])
     return x
 
@@ -203,6 +215,43 @@ def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff
     """Mean of a - b over paths and the standard error of that mean (paired, over sampling units)."""
     d = a - b
     return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
+
+
+def paired_all(pnls: dict[str, np.ndarray], base: np.ndarray, antithetic: bool = False,
+               controls: dict[str, Controls] | None = None) -> dict[str, PairedDiff]:
+    """``paired(pnl, base)`` for every entry; ``controls`` (``variance_reduction.model_controls``, per name)
+    turns diff/se into the control-variate estimate and SE, with the plain paired SE kept in ``se_plain``."""
+    out = {}
+    for k, pnl in pnls.items():
+        r = _cv(pnl - base, antithetic, None if controls is None else controls.get(k, controls.get("")))
+        out[k] = PairedDiff(diff=float(r.estimate[0]), se=float(r.se[0]), se_plain=float(r.se_plain[0]))
+    return out
+
+
+def _cv(y: np.ndarray, antithetic: bool, controls: Controls | None) -> CVResult:
+    if controls is None:
+        return estimate(sampling_units(y, antithetic), None, None)
+    return estimate(sampling_units(y, antithetic), sampling_units(controls.values, antithetic), controls.means,
+                    controls.accuracy)
+
+
+def ev_with_controls(strategies: dict[str, StrategyMetrics], pnls: dict[str, np.ndarray], antithetic: bool,
+                     controls: dict[str, Controls] | None) -> dict[str, StrategyMetrics]:
+    """Each strategy's ev / ev_se as the control-variate estimate (plain SE kept in ev_se_plain), so the EV
+    column and the vs-leg-out column tell one story; unchanged without controls."""
+    if controls is None:
+        return strategies
+    out = {}
+    for k, pnl in pnls.items():
+        m = strategies[k]
+        if m.std <= 1e-9 * max(1.0, abs(m.ev)):  # the same P&L on every path (leg out): keep its exact mean
+            out[k] = m
+            continue
+        r = _cv(pnl, antithetic, controls.get(k, controls.get("")))
+        ev = float(r.estimate[0])
+        out[k] = m.model_copy(update={"ev": ev, "ev_se": float(r.se[0]), "ev_se_plain": m.ev_se,
+                                      "return_on_margin": ev / m.margin if m.margin > 0 else None})
+    return out
 
 
 def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[float, float] | None:
@@ -317,7 +366,11 @@ def compare(
     lo = res["leg_out"].pnl
     anti = bool(getattr(paths, "antithetic", False))
     strategies = {name: metrics(r, anti) for name, r in res.items()}
-    vs = {name: paired(r.pnl, lo, anti) for name, r in res.items()}
+    # variance reduction (issue 16): controls with exact means under the paths' law (None: plain SEs)
+    controls = model_controls(paths, cp, cp.tested_wing(),
+                              {name: held_masks(r.extra, lo.size, cp.k) for name, r in res.items()})
+    vs = paired_all({name: r.pnl for name, r in res.items()}, lo, anti, controls)
+    strategies = ev_with_controls(strategies, {name: r.pnl for name, r in res.items()}, anti, controls)
 
     # ----- the method's claims, measured -----
     wing = cp.tested_wing()
@@ -358,5 +411,9 @@ def compare(
         premia=premia, costs=cost_model.describe(), policy=policy.describe(),
         take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
                          f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
+        variance_reduction="" if controls is None else (
+            "EV and vs-leg-out SEs use control variates with exact means under the paths' law (leg settlements, "
+            "SPX at expiry, delta-hedge gains and variance innovations while each position is held); "
+            "se_plain in --json is the plain SE"),
     )
     return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)

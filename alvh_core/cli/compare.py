@@ -61,7 +61,9 @@ def format_comparison(c: Comparison) -> str:
     best = max(c.strategies, key=lambda k: c.strategies[k].ev)
     d = c.vs_leg_out[best]
     sig = "" if best == "leg_out" else (
-        " (within noise)" if abs(d.diff) < 2 * d.se else f" ({abs(d.diff) / d.se:.1f} SE from leg out)")
+        " (within noise)" if abs(d.diff) < 2 * d.se
+        else f" ({abs(d.diff) / d.se:.1f} SE from leg out)" if abs(d.diff) < 1000 * d.se
+        else " (over 1,000 SE from leg out: known exactly under the model)")
     lines.append(f"highest EV: {LABELS.get(best, best)}{sig}")
     lines.append("($ for the whole position incl. the entry credit; SE = standard error; vs leg out uses the paired SE "
                  "on shared paths; CVaR95 = mean of the worst 5% of paths)")
