@@ -328,12 +328,14 @@ def compare(
     take_profit: TakeProfitStop | None = None,
     specs: dict[str, HedgeSpec] | None = None,
     params: Any = None,
+    control_variates: bool = True,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
     ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
     ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    ``control_variates=False`` reports the plain estimator only (benchmarks, checks).
     """
     dte = condor.dte(market.asof)
     if dte <= 0:
@@ -368,7 +370,8 @@ def compare(
     strategies = {name: metrics(r, anti) for name, r in res.items()}
     # variance reduction (issue 16): controls with exact means under the paths' law (None: plain SEs)
     controls = model_controls(paths, cp, cp.tested_wing(),
-                              {name: held_masks(r.extra, lo.size, cp.k) for name, r in res.items()})
+                              {name: held_masks(r.extra, lo.size, cp.k) for name, r in res.items()}
+                              ) if control_variates else None
     vs = paired_all({name: r.pnl for name, r in res.items()}, lo, anti, controls)
     strategies = ev_with_controls(strategies, {name: r.pnl for name, r in res.items()}, anti, controls)
 

