@@ -36,7 +36,7 @@ from alvh_core.strategies import (
     take_profit_stop,
 )
 from alvh_core.strategies.base import time_to
-from alvh_core.variance_reduction import Controls, CVResult, estimate, held_masks, model_controls
+from alvh_core.variance_reduction import ControlVariates, CVResult, held_masks, model_controls
 
 
 class StrategyMetrics(BaseModel):
@@ -190,24 +190,29 @@ def _se(x: np.ndarray, antithetic: bool) -> float:
 
 def metrics(res: StrategyResult, antithetic: bool = False) -> StrategyMetrics:
     """Summary statistics of one strategy's per-path P&L (N,); ``ev_se`` over sampling units."""
-    x = res.pnl
-    n = x.size
-    srt = np.sort(x)
-    tail = max(1, int(np.ceil(0.05 * n)))
     summ = res.summary()
+    return metrics_from(res.pnl, sampling_units(res.pnl, antithetic), summ.max_margin, summ.mean_costs,
+                        summ.mean_fills)
+
+
+def metrics_from(x: np.ndarray, units: np.ndarray, margin: float, mean_costs: float,
+                 mean_fills: float) -> StrategyMetrics:
+    """``StrategyMetrics`` from per-path P&L ``x`` (N,) and its sampling units (for ``ev_se``)."""
+    n = x.size
+    tail = max(1, int(np.ceil(0.05 * n)))
+    worst_tail = np.partition(x, tail - 1)[:tail] if tail < n else x
     ev = float(x.mean())
-    margin = summ.max_margin
     return StrategyMetrics(
         ev=ev,
-        ev_se=_se(x, antithetic),
+        ev_se=float(units.std(ddof=1) / np.sqrt(units.size)) if units.size > 1 else 0.0,
         std=float(x.std(ddof=1)) if n > 1 else 0.0,
-        cvar95=float(srt[:tail].mean()),
+        cvar95=float(np.sort(worst_tail).mean()),
         p_loss=float((x < -1e-9).mean()),
-        worst=float(srt[0]),
+        worst=float(x.min()),
         margin=margin,
         return_on_margin=ev / margin if margin > 0 else None,
-        mean_costs=summ.mean_costs,
-        mean_fills=summ.mean_fills,
+        mean_costs=mean_costs,
+        mean_fills=mean_fills,
     )
 
 
@@ -215,43 +220,6 @@ def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff
     """Mean of a - b over paths and the standard error of that mean (paired, over sampling units)."""
     d = a - b
     return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
-
-
-def paired_all(pnls: dict[str, np.ndarray], base: np.ndarray, antithetic: bool = False,
-               controls: dict[str, Controls] | None = None) -> dict[str, PairedDiff]:
-    """``paired(pnl, base)`` for every entry; ``controls`` (``variance_reduction.model_controls``, per name)
-    turns diff/se into the control-variate estimate and SE, with the plain paired SE kept in ``se_plain``."""
-    out = {}
-    for k, pnl in pnls.items():
-        r = _cv(pnl - base, antithetic, None if controls is None else controls.get(k, controls.get("")))
-        out[k] = PairedDiff(diff=float(r.estimate[0]), se=float(r.se[0]), se_plain=float(r.se_plain[0]))
-    return out
-
-
-def _cv(y: np.ndarray, antithetic: bool, controls: Controls | None) -> CVResult:
-    if controls is None:
-        return estimate(sampling_units(y, antithetic), None, None)
-    return estimate(sampling_units(y, antithetic), sampling_units(controls.values, antithetic), controls.means,
-                    controls.accuracy)
-
-
-def ev_with_controls(strategies: dict[str, StrategyMetrics], pnls: dict[str, np.ndarray], antithetic: bool,
-                     controls: dict[str, Controls] | None) -> dict[str, StrategyMetrics]:
-    """Each strategy's ev / ev_se as the control-variate estimate (plain SE kept in ev_se_plain), so the EV
-    column and the vs-leg-out column tell one story; unchanged without controls."""
-    if controls is None:
-        return strategies
-    out = {}
-    for k, pnl in pnls.items():
-        m = strategies[k]
-        if m.std <= 1e-9 * max(1.0, abs(m.ev)):  # the same P&L on every path (leg out): keep its exact mean
-            out[k] = m
-            continue
-        r = _cv(pnl, antithetic, controls.get(k, controls.get("")))
-        ev = float(r.estimate[0])
-        out[k] = m.model_copy(update={"ev": ev, "ev_se": float(r.se[0]), "ev_se_plain": m.ev_se,
-                                      "return_on_margin": ev / m.margin if m.margin > 0 else None})
-    return out
 
 
 def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[float, float] | None:
@@ -268,9 +236,9 @@ def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[floa
     return float(ma / mb), float(np.sqrt(max(var, 0.0)))
 
 
-def _claims_summary(d: PairedDiff, entry: np.ndarray, r1: tuple[float, float] | None, wing_credit: float) -> str:
+def _claims_summary(d: PairedDiff, entry: float, r1: tuple[float, float] | None, wing_credit: float) -> str:
     pe = ("n/a of the entry EV (the held trade's EV is not positive)" if r1 is None
-          else f"{100 * r1[0]:+.0f}% ± {100 * r1[1]:.0f}% of the entry EV (${entry.mean():,.0f})")
+          else f"{100 * r1[0]:+.0f}% ± {100 * r1[1]:.0f}% of the entry EV (${entry:,.0f})")
     return (f"ALVH vs legging out: {d.diff:+,.0f} ± {d.se:,.0f} $ ({pe}; "
             f"{100 * d.diff / wing_credit:+.0f}% ± {100 * d.se / wing_credit:.0f}% of the tested wing's credit)")
 
@@ -315,6 +283,111 @@ def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, 
     return cp, res
 
 
+# ----- streaming over chunks of paths (constant memory, exact SEs) ----------------------------------
+
+#: path-days simulated and valued at once (about 270 bytes each at peak: ~135 MB a chunk)
+PATH_DAYS_PER_CHUNK = 500_000
+
+
+def chunk_sizes(n_paths: int, n_days: int, budget: int | None = None) -> list[int]:
+    """Even chunk sizes (whole antithetic pairs, as equal as possible) adding up to ``n_paths`` (even), each
+    at most ``budget`` path-days (default ``PATH_DAYS_PER_CHUNK``) but never under two pairs; one chunk when
+    everything fits."""
+    budget = PATH_DAYS_PER_CHUNK if budget is None else budget
+    pairs = n_paths // 2
+    per = max(4, budget // (2 * (n_days + 1)))  # pairs per chunk (>= 4, so every chunk keeps >= 2 pairs)
+    if pairs <= per:
+        return [n_paths]
+    count = -(-pairs // per)
+    q, r = divmod(pairs, count)
+    return [2 * (q + 1)] * r + [2 * q] * (count - r)
+
+
+class _Tally:
+    """What ``compare`` keeps of each chunk: per-path P&L (for std, CVaR, P(loss), worst), sampling units
+    (for SEs), running sums (costs, fills, margin) and the control-variate moments; the chunk itself is
+    dropped. One chunk gives exactly the numbers of valuing all paths at once."""
+
+    def __init__(self, control_variates: bool) -> None:
+        self.cv = control_variates
+        self.reduced = False
+        self.n = 0
+        self.pnl: dict[str, list[np.ndarray]] = {}
+        self.units: dict[str, list[np.ndarray]] = {}
+        self.costs: dict[str, float] = {}
+        self.fills: dict[str, float] = {}
+        self.margin: dict[str, float] = {}
+        self.ev_acc: dict[str, ControlVariates] = {}
+        self.vs_acc: dict[str, ControlVariates] = {}
+        self.entry_sum = 0.0
+        self.means: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.wing = "put"
+        self.mult = 0.0
+        self.close_model = 0.0
+
+    def add(self, cp: CondorOnPaths, paths: MarketPaths, res: dict[str, StrategyResult]) -> None:
+        anti = bool(getattr(paths, "antithetic", False))
+        lo = res["leg_out"].pnl
+        n = lo.size
+        if self.n == 0:
+            self.wing = cp.tested_wing()
+            self.mult = cp.mult
+            self.close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
+        # variance reduction (issue 16): controls with exact means under the paths' law (None: plain SEs)
+        controls = model_controls(paths, cp, self.wing, {name: held_masks(r.extra, n, cp.k)
+                                                          for name, r in res.items()}) if self.cv else None
+        self.reduced = controls is not None
+        hold_flows = res["hold"].ledger.flows
+        entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
+        self.entry_sum += float(entry.sum())
+        self.units.setdefault("entry", []).append(sampling_units(entry, anti))
+        for name, r in res.items():
+            summ = r.summary()
+            self.pnl.setdefault(name, []).append(r.pnl)
+            self.units.setdefault(name, []).append(sampling_units(r.pnl - lo, anti))  # paired with leg out
+            self.units.setdefault("ev:" + name, []).append(sampling_units(r.pnl, anti))
+            self.costs[name] = self.costs.get(name, 0.0) + summ.mean_costs * n
+            self.fills[name] = self.fills.get(name, 0.0) + summ.mean_fills * n
+            self.margin[name] = max(self.margin.get(name, 0.0), summ.max_margin)
+            ctl = None if controls is None else controls.get(name, controls[""])
+            c_units = None if ctl is None else sampling_units(ctl.values, anti)
+            if ctl is not None:
+                self.means[name] = (ctl.means, ctl.accuracy)
+            self.ev_acc.setdefault(name, ControlVariates()).add(self.units["ev:" + name][-1], c_units)
+            self.vs_acc.setdefault(name, ControlVariates()).add(self.units[name][-1], c_units)
+        self.n += n
+
+    def joined_units(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in self.units.items()}
+
+    def _result(self, acc: ControlVariates, name: str) -> CVResult:
+        mu, err = self.means.get(name, (None, None))
+        return acc.result(mu, err)
+
+    def vs_leg_out(self) -> dict[str, PairedDiff]:
+        out = {}
+        for name, acc in self.vs_acc.items():
+            r = self._result(acc, name)
+            out[name] = PairedDiff(diff=float(r.estimate[0]), se=float(r.se[0]), se_plain=float(r.se_plain[0]))
+        return out
+
+    def strategies(self) -> dict[str, StrategyMetrics]:
+        """Metrics per strategy; with controls, ev / ev_se are the control-variate estimate (plain SE kept in
+        ev_se_plain) so the EV column and the vs-leg-out column tell one story."""
+        out = {}
+        for name, parts in self.pnl.items():
+            x = np.concatenate(parts)
+            m = metrics_from(x, np.concatenate(self.units["ev:" + name]), self.margin[name],
+                             self.costs[name] / self.n, self.fills[name] / self.n)
+            if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
+                r = self._result(self.ev_acc[name], name)
+                ev = float(r.estimate[0])
+                m = m.model_copy(update={"ev": ev, "ev_se": float(r.se[0]), "ev_se_plain": m.ev_se,
+                                         "return_on_margin": ev / m.margin if m.margin > 0 else None})
+            out[name] = m
+        return out
+
+
 def compare(
     condor: IronCondor,
     market: MarketState,
@@ -348,45 +421,52 @@ def compare(
     rule = take_profit or TakeProfitStop()
     params_txt = "supplied paths"
     simulated = paths is None
+    chunks = 1
     if paths is None:
         from alvh_core.scenarios.simulation import simulate, steps_to
 
         # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
-        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths + n_paths % 2, seed=seed,
-                         premia=premia, params=params)
-        model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
+        n_days = steps_to(condor.expiry, market.asof)
+        sizes = chunk_sizes(n_paths + n_paths % 2, n_days)
+        chunks = len(sizes)
+        # one chunk: exactly today's draw for this seed; several: one random stream across the chunks
+        stream: int | np.random.Generator = seed if chunks == 1 else np.random.default_rng(seed)
+        path_sets: Any = (simulate(market, n_days, n_paths=size, seed=stream, premia=premia, params=params)
+                          for size in sizes)
     else:
-        model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        if notes:
-            params_txt = "; ".join(notes)
-    if specs is None:
-        specs = default_specs(condor, market, policy, paths)
-    cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
-    lo = res["leg_out"].pnl
-    anti = bool(getattr(paths, "antithetic", False))
-    strategies = {name: metrics(r, anti) for name, r in res.items()}
-    # variance reduction (issue 16): controls with exact means under the paths' law (None: plain SEs)
-    controls = model_controls(paths, cp, cp.tested_wing(),
-                              {name: held_masks(r.extra, lo.size, cp.k) for name, r in res.items()}
-                              ) if control_variates else None
-    vs = paired_all({name: r.pnl for name, r in res.items()}, lo, anti, controls)
-    strategies = ev_with_controls(strategies, {name: r.pnl for name, r in res.items()}, anti, controls)
+        path_sets = iter([paths])
+    tally = _Tally(control_variates)
+    for chunk in path_sets:  # constant memory: one chunk of paths alive at a time (issue 16)
+        if tally.n == 0:
+            model_name = type(chunk).__name__
+            notes = getattr(chunk, "assumptions", None)
+            if notes:
+                params_txt = "; ".join(notes)
+            elif simulated:
+                params_txt = str(getattr(chunk, "params", "default calibration"))
+            if specs is None:
+                specs = default_specs(condor, market, policy, chunk)
+        cp, res = run_strategies(condor, market, chunk, cost_model, policy, specs, rule)
+        tally.add(cp, chunk, res)
+        del cp, res, chunk
+    if chunks > 1:
+        params_txt = params_txt.replace("seed generator", f"seed {seed}").replace(
+            f"{sizes[0]} paths x", f"{tally.n} paths in {chunks} chunks x")
+    strategies, vs = tally.strategies(), tally.vs_leg_out()
 
     # ----- the method's claims, measured -----
-    wing = cp.tested_wing()
-    extra = res["alvh"].pnl - lo
-    hold_flows = res["hold"].ledger.flows
-    entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
-    r1 = _ratio(extra, entry, anti)
-    r2 = _ratio(extra, res["hold"].pnl - lo, anti)
-    wing_credit = 0.5 * condor.credit * cp.mult
+    wing = tally.wing
+    u = tally.joined_units()
+    entry_u = u["entry"]
+    r1 = _ratio(u["alvh"], entry_u)
+    r2 = _ratio(u["alvh"], u["hold"])
+    wing_credit = 0.5 * condor.credit * tally.mult
+    entry = PairedDiff(diff=tally.entry_sum / tally.n,
+                       se=float(entry_u.std(ddof=1) / np.sqrt(entry_u.size)) if entry_u.size > 1 else 0.0)
     claims = SeedClaims(
         tested_wing=wing,
         alvh_minus_leg_out=vs["alvh"],
-        entry_ev=PairedDiff(diff=float(entry.mean()), se=_se(entry, anti)),
+        entry_ev=entry,
         pct_of_entry_ev=None if r1 is None else 100 * r1[0],
         pct_of_entry_ev_se=None if r1 is None else 100 * r1[1],
         tested_wing_credit=wing_credit,
@@ -394,7 +474,7 @@ def compare(
         pct_of_tested_wing_credit_se=100 * vs["alvh"].se / wing_credit,
         pct_of_hold_edge=None if r2 is None else 100 * r2[0],
         pct_of_hold_edge_se=None if r2 is None else 100 * r2[1],
-        summary=_claims_summary(vs["alvh"], entry, r1, wing_credit),
+        summary=_claims_summary(vs["alvh"], entry.diff, r1, wing_credit),
     )
     hedges = []
     for w, s in specs.items():
@@ -404,17 +484,17 @@ def compare(
         layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
         hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
                       f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
-    close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
+    close_model = tally.close_model
     close_smile = analyze(condor, market).close_cost
     assumptions = Assumptions(
         close_cost_model=close_model, close_cost_smile=close_smile,
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
-        n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,
+        n_paths=tally.n, seed=seed if simulated else None,
         premia=premia, costs=cost_model.describe(), policy=policy.describe(),
         take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
                          f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
-        variance_reduction="" if controls is None else (
+        variance_reduction="" if not tally.reduced else (
             "EV and vs-leg-out SEs use control variates with exact means under the paths' law (leg settlements, "
             "SPX at expiry, delta-hedge gains and variance innovations while each position is held); "
             "se_plain in --json is the plain SE"),

@@ -286,7 +286,6 @@ def held_masks(extra: dict[str, Any], n_paths: int, k: int) -> list[np.ndarray]:
         rem = extra.get(key[: -len("_add_day")] + "_remove_day")
         if not (isinstance(add, np.ndarray) and isinstance(rem, np.ndarray) and add.shape == rem.shape == (n_paths,)):
             continue
-        mask = (add[:, None] >= 0) & (days >= add[:, None]) & (days < rem[:, None])
-        if mask.any():
-            out.append(mask)
+        # kept even when empty: every chunk of a streamed comparison must have the same controls
+        out.append((add[:, None] >= 0) & (days >= add[:, None]) & (days < rem[:, None]))
     return out
