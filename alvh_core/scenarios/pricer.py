@@ -37,6 +37,8 @@ from functools import lru_cache
 import numpy as np
 
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, log_mgf_coefficients
+from alvh_core.scenarios.kernels import interp_put, lagrange4
+from alvh_core.scenarios.kernels import stencil as _stencil
 
 # ---- grids (shared by the two pricers) -------------------------------------------------------
 #: daily-variance grid of the SPX tables: annualised vol from 3% to 300%
@@ -46,21 +48,6 @@ Y_MAX, DY = 10.0, 0.125
 #: half-width of the COS range in units of s (density covered to W - Y_MAX = 12 s)
 COS_W = 22.0
 N_COS = 192
-
-
-def lagrange4(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Cubic Lagrange weights for nodes at offsets -1, 0, 1, 2 evaluated at t (0 <= t < 1)."""
-    tm1, tm2, tp1 = t - 1.0, t - 2.0, t + 1.0
-    a = t * tm1
-    b = tp1 * tm2
-    return (a * tm2 * (-1.0 / 6.0), b * tm1 * 0.5, b * t * -0.5, a * tp1 * (1.0 / 6.0))
-
-
-def _stencil(pos: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Base index (node at offset -1) and fractional position for a 4-point stencil."""
-    i = np.floor(pos).astype(np.intp)
-    i = np.clip(i, 1, n_nodes - 3)
-    return i - 1, pos - i
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -214,21 +201,9 @@ class SpxTablePricer:
             stencil = self.prepare(n, h)
         st = stencil
         x = np.broadcast_to(np.asarray(x, dtype=float), st.n.shape)
-        y = x * st.inv_scale
-        iy, ty = _stencil((np.clip(y, -Y_MAX, Y_MAX) - self.y[0]) / DY, self.n_y)
-        wy = lagrange4(ty)
-        base = st.base + iy
-        p = np.zeros(x.shape)
-        dp = np.zeros(x.shape)
-        for b in range(4):
-            ip = np.zeros(x.shape)
-            idp = np.zeros(x.shape)
-            for a in range(4):
-                idx = base + (b * self.n_y + a)
-                ip += wy[a] * st.price_flat.take(idx)
-                idp += wy[a] * st.delta_flat.take(idx)
-            p += st.wh[b] * ip
-            dp += st.wh[b] * idp
+        # the 4x4 interpolation: a fused compiled loop when numba is installed, else numpy (kernels.py)
+        p, dp, y = interp_put(x, st.inv_scale, st.base, st.wh, st.price_flat, st.delta_flat,
+                              float(self.y[0]), DY, self.n_y, Y_MAX)
         deep_itm = y < -Y_MAX
         if deep_itm.any():
             tau = st.n / TRADING_DAYS
