@@ -341,11 +341,13 @@ class _Tally:
         entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
         self.entry_sum += float(entry.sum())
         self.units.setdefault("entry", []).append(sampling_units(entry, anti))
+        lo_units = sampling_units(lo, anti)
+        self.units.setdefault("ev:leg_out", []).append(lo_units)
         for name, r in res.items():
             summ = r.summary()
             self.pnl.setdefault(name, []).append(r.pnl)
             self.units.setdefault(name, []).append(sampling_units(r.pnl - lo, anti))  # paired with leg out
-            self.units.setdefault("ev:" + name, []).append(sampling_units(r.pnl, anti))
+            ev_units = self.units[name][-1] + lo_units  # = units of the P&L itself (not kept: memory)
             self.costs[name] = self.costs.get(name, 0.0) + summ.mean_costs * n
             self.fills[name] = self.fills.get(name, 0.0) + summ.mean_fills * n
             self.margin[name] = max(self.margin.get(name, 0.0), summ.max_margin)
@@ -353,7 +355,7 @@ class _Tally:
             c_units = None if ctl is None else sampling_units(ctl.values, anti)
             if ctl is not None:
                 self.means[name] = (ctl.means, ctl.accuracy)
-            self.ev_acc.setdefault(name, ControlVariates()).add(self.units["ev:" + name][-1], c_units)
+            self.ev_acc.setdefault(name, ControlVariates()).add(ev_units, c_units)
             self.vs_acc.setdefault(name, ControlVariates()).add(self.units[name][-1], c_units)
         self.n += n
 
@@ -377,7 +379,8 @@ class _Tally:
         out = {}
         for name, parts in self.pnl.items():
             x = np.concatenate(parts)
-            m = metrics_from(x, np.concatenate(self.units["ev:" + name]), self.margin[name],
+            units = np.concatenate(self.units[name]) + np.concatenate(self.units["ev:leg_out"])
+            m = metrics_from(x, units, self.margin[name],
                              self.costs[name] / self.n, self.fills[name] / self.n)
             if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
                 r = self._result(self.ev_acc[name], name)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,32 @@ class _Increments:
                 (m * h * dh) @ self.disc, (m * self.tested * dh) @ self.disc]
 
 
+@lru_cache(maxsize=64)
+def _terminal_means(law: Any, q: Any, rate: float, div: float, k: int, s0: float, h0: float, h_q0: float,
+                    legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...]
+                    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Exact means of [disc S_T, disc payoff of each leg] under ``law`` and their accuracy (cached: every
+    chunk of a streamed comparison asks for the same numbers)."""
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS, log_mgf_coefficients
+    from alvh_core.scenarios.pricer import cos_put_reference
+
+    mu = (rate - div) / TRADING_DAYS
+    disc_k = math.exp(-rate * k / TRADING_DAYS)
+    A, B = log_mgf_coefficients(law, mu, np.array(1.0), k)  # E[S_T / S0] by the generating function
+    growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
+    means = [disc_k * s0 * growth_k]
+    accuracy = [0.0]
+    for (kind, strike), table in zip(legs, table_prices):
+        x0 = np.array([math.log(s0 / strike)])
+        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0)[0])
+        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0)[0])
+        exact_q = put_q if kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc_k
+        accuracy.append(abs(table - exact_q))
+        # calls by parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
+        means.append(put if kind == "P" else put + disc_k * (s0 * growth_k - strike))
+    return tuple(means), tuple(accuracy)
+
+
 def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
                    held: dict[str, list[np.ndarray]] | None = None) -> dict[str, Controls] | None:
     """Controls with exact means for condor ``cp`` on model ``paths``: per strategy name in ``held``.
@@ -199,8 +226,7 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     the pricer's own interpolation error (a few 1e-4 of the ATM price), since the strategies trade at
     table prices; 0 for the generating-function and martingale controls.
     """
-    from alvh_core.scenarios.hn_garch import TRADING_DAYS, log_mgf_coefficients
-    from alvh_core.scenarios.pricer import cos_put_reference
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS
 
     got = _law_of(paths)
     if got is None:
@@ -218,28 +244,18 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     disc = np.exp(-rate * np.asarray(paths.t)[: k + 1])
     s_k = spot[:, k]
     controls: list[np.ndarray] = []
-    means: list[float] = []
-    accuracy: list[float] = [0.0]
     q = paths.params.risk_neutral()
-    x0 = np.array([math.log(s0 / float(leg.strike)) for leg in cp.condor.legs])
     h_q0 = float(np.asarray(paths.h_q)[0, 0])
-    # E[S_T / S0] by the law's generating function at phi = 1
-    A, B = log_mgf_coefficients(law, mu, np.array(1.0), k)
-    growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
+    legs = tuple((leg.kind, float(leg.strike)) for leg in cp.condor.legs)
+    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs,
+                             tuple(float(np.asarray(cp.price)[i, 0, 0]) for i in range(len(legs))))
+    means, accuracy = list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
     controls.append(disc[k] * s_k)
-    means.append(disc[k] * s0 * growth_k)
-    for i, leg in enumerate(cp.condor.legs):
-        strike = float(leg.strike)
-        put = strike * float(cos_put_reference(law, rate, div, k, x0[i : i + 1], h0)[0])
-        put_q = strike * float(cos_put_reference(q, rate, div, k, x0[i : i + 1], h_q0)[0])
-        exact_q = put_q if leg.kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc[k]
-        accuracy.append(abs(float(np.asarray(cp.price)[i, 0, 0]) - exact_q))
-        if leg.kind == "P":
+    for kind, strike in legs:
+        if kind == "P":
             controls.append(disc[k] * np.maximum(strike - s_k, 0.0))
-            means.append(put)
-        else:  # parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
+        else:
             controls.append(disc[k] * np.maximum(s_k - strike, 0.0))
-            means.append(put + disc[k] * (s0 * growth_k - strike))
     # martingale differences along the path (mean exactly 0)
     growth, h_next = _one_day_means(law, h[:, :k], mu)
     delta = np.asarray(cp.delta)
