@@ -38,6 +38,7 @@ def test_numba_kernel_equals_numpy_reference(pricer):
 
 def test_pricer_gives_the_same_prices_either_way(pricer, monkeypatch):
     pytest.importorskip("numba")
+    assert kernels.numba_kernel() is not None  # loaded: interp_put now takes the compiled path
     spot = np.linspace(4000.0, 6000.0, 41)[:, None] * np.ones((1, 5))
     n = np.array([1, 3, 17, 40, 63])[None, :]
     h = np.full(spot.shape, 1.5e-4)
@@ -60,3 +61,21 @@ def test_numpy_reference_is_exact_on_table_nodes(pricer):
                                        float(pricer.y[0]), DY, pricer.n_y, Y_MAX)
     table = pricer.table_stack(20)[19, 10, j]
     assert p[0] == pytest.approx(table.real, abs=1e-12) and d[0] == pytest.approx(table.imag, abs=1e-12)
+
+
+def test_table_disk_cache_round_trip(tmp_path, monkeypatch):
+    """Tables read back from the disk cache equal freshly computed ones (and a bad file is ignored)."""
+    import alvh_core.xnys as xnys
+    from alvh_core.scenarios.pricer import DISK_CACHE_DAYS
+
+    monkeypatch.setattr(xnys, "default_cache_dir", lambda: tmp_path)
+    q = load_default_params().risk_neutral()
+    fresh = SpxTablePricer(q, 0.031, 0.012)
+    built = fresh.table_stack(10).copy()
+    assert built.shape[0] == DISK_CACHE_DAYS and fresh._cache_path().parent == tmp_path
+    again = SpxTablePricer(q, 0.031, 0.012)
+    loaded = again.table_stack(10)
+    np.testing.assert_array_equal(loaded, built)
+    np.testing.assert_array_equal(again.table_stack(100)[:DISK_CACHE_DAYS], built)  # longer: computed on top
+    np.save(fresh._cache_path(), np.zeros((3, 3)))  # a wrong file is recomputed, never trusted
+    assert SpxTablePricer(q, 0.031, 0.012)._load_disk() is None

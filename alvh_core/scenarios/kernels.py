@@ -7,14 +7,14 @@ values around each point (4 in y x 4 in ln h*, the latter prepared per expiry in
 combined. Two implementations, the same arithmetic in the same order:
 
 - ``interp_put_numpy``: the reference (vectorised numpy: 16 gathers per table);
-- ``interp_put_numba``: one fused compiled loop (no temporaries), used when ``numba`` is installed
+- ``interp_put_numba``: one fused compiled loop (no temporaries, ``_numba_kernel.py``), used once
+  loaded (``numba_kernel()``; the bot's start-up warm-up loads it) when ``numba`` is installed
   (``pip install numba``, in the ``fast`` and ``test`` extras) and ``ACCELERATE`` is True.
 
 ``tests/test_scenarios_kernels.py`` checks the two agree to round-off on real tables.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -63,50 +63,10 @@ def interp_put_numpy(x: np.ndarray, inv_scale: np.ndarray, base: np.ndarray, wh:
 
 def _build_numba() -> Callable[..., Any] | None:
     try:
-        import numba
-    except Exception:  # pragma: no cover - numba not installed
+        from alvh_core.scenarios._numba_kernel import interp_put_kernel
+    except Exception:  # pragma: no cover - numba not installed (or broken)
         return None
-
-    @numba.njit(cache=True, nogil=True)
-    def kernel(x, inv_scale, base, wh0, wh1, wh2, wh3, price_flat, delta_flat, y0, dy, n_y, y_max,
-               p_out, dp_out, y_out):  # pragma: no cover - compiled
-        for i in range(x.size):
-            y = x[i] * inv_scale[i]
-            y_out[i] = y
-            yc = min(max(y, -y_max), y_max)
-            pos = (yc - y0) / dy
-            j = int(math.floor(pos))
-            j = min(max(j, 1), n_y - 3)
-            t = pos - j
-            tm1, tm2, tp1 = t - 1.0, t - 2.0, t + 1.0
-            aa = t * tm1
-            bb = tp1 * tm2
-            w0 = aa * tm2 * (-1.0 / 6.0)
-            w1 = bb * tm1 * 0.5
-            w2 = bb * t * -0.5
-            w3 = aa * tp1 * (1.0 / 6.0)
-            b0 = base[i] + j - 1
-            p = 0.0
-            dp = 0.0
-            for b in range(4):
-                k = b0 + b * n_y
-                ip = 0.0
-                ip = ip + w0 * price_flat[k]
-                ip = ip + w1 * price_flat[k + 1]
-                ip = ip + w2 * price_flat[k + 2]
-                ip = ip + w3 * price_flat[k + 3]
-                idp = 0.0
-                idp = idp + w0 * delta_flat[k]
-                idp = idp + w1 * delta_flat[k + 1]
-                idp = idp + w2 * delta_flat[k + 2]
-                idp = idp + w3 * delta_flat[k + 3]
-                wb = wh0[i] if b == 0 else (wh1[i] if b == 1 else (wh2[i] if b == 2 else wh3[i]))
-                p = p + wb * ip
-                dp = dp + wb * idp
-            p_out[i] = p
-            dp_out[i] = dp
-
-    return kernel
+    return interp_put_kernel
 
 
 _NUMBA: dict[str, Any] = {}
@@ -140,7 +100,11 @@ def interp_put_numba(x: np.ndarray, inv_scale: np.ndarray, base: np.ndarray, wh:
 
 
 def interp_put(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``interp_put_numba`` when available and ``ACCELERATE``, else the numpy reference."""
-    if ACCELERATE and numba_kernel() is not None:
+    """``interp_put_numba`` once the compiled kernel is loaded (``numba_kernel()``, done by
+    ``scenarios.warm.warm_up`` at bot start) and ``ACCELERATE``; else the numpy reference.
+
+    Not loaded on demand: importing numba and loading even a cached kernel costs ~0.5-1 s per process,
+    more than it saves on one command-line comparison; a long-running process (the bot) gains."""
+    if ACCELERATE and _NUMBA.get("k") is not None:
         return interp_put_numba(*args)
     return interp_put_numpy(*args)

@@ -48,6 +48,8 @@ Y_MAX, DY = 10.0, 0.125
 #: half-width of the COS range in units of s (density covered to W - Y_MAX = 12 s)
 COS_W = 22.0
 N_COS = 192
+#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~5 MB)
+DISK_CACHE_DAYS = 64
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -150,6 +152,12 @@ class SpxTablePricer:
     def _build_stack(self, n_max: int) -> np.ndarray:
         if self._stack is not None and self._stack.shape[0] >= n_max:
             return self._stack
+        if n_max <= DISK_CACHE_DAYS and not self._tables:
+            cached = self._load_disk()
+            if cached is not None:
+                self._stack = cached
+                return cached
+            n_max = DISK_CACHE_DAYS  # build what the cache holds, once, for every later process
         parts = []
         n_c = 1
         while True:
@@ -158,7 +166,46 @@ class SpxTablePricer:
                 break
             n_c *= 2
         self._stack = np.concatenate(parts, axis=0)
+        if n_c == DISK_CACHE_DAYS:
+            self._save_disk(self._stack)
         return self._stack
+
+    # ---- disk cache (the first comparison of a process reads ~5 MB instead of computing) ---------
+    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
+        import hashlib
+
+        from alvh_core.xnys import default_cache_dir
+
+        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 1))
+        return default_cache_dir() / f"spx-tables-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+
+    def _load_disk(self) -> np.ndarray | None:
+        """The tables for n = 1..DISK_CACHE_DAYS from the disk cache, or None (then they are computed)."""
+        try:
+            stack = np.load(self._cache_path(), allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if stack.shape != (DISK_CACHE_DAYS, N_H, self.n_y) or stack.dtype != np.complex128:
+            return None
+        n_c = 1
+        while n_c <= DISK_CACHE_DAYS:  # the power classes, as _class_tables would have built them
+            lo = n_c // 2 + 1 if n_c > 1 else 1
+            self._tables[n_c] = stack[lo - 1 : n_c]
+            n_c *= 2
+        return stack
+
+    def _save_disk(self, stack: np.ndarray) -> None:
+        import os
+
+        path = self._cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, stack, allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError:  # read-only home: the in-process tables still serve
+            pass
 
     # ---- evaluation -----------------------------------------------------------------------
     def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
