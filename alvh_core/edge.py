@@ -36,7 +36,7 @@ from alvh_core.strategies import (
     take_profit_stop,
 )
 from alvh_core.strategies.base import time_to
-from alvh_core.variance_reduction import ControlVariates, CVResult, held_masks, model_controls
+from alvh_core.variance_reduction import ControlVariates, CVResult, held_masks, model_controls, union
 
 
 class StrategyMetrics(BaseModel):
@@ -317,10 +317,11 @@ class _Tally:
         self.costs: dict[str, float] = {}
         self.fills: dict[str, float] = {}
         self.margin: dict[str, float] = {}
-        self.ev_acc: dict[str, ControlVariates] = {}
-        self.vs_acc: dict[str, ControlVariates] = {}
+        self.acc = ControlVariates()
+        self.mu: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
+        self.names: list[str] = []
+        self._res: CVResult | None = None
         self.entry_sum = 0.0
-        self.means: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.wing = "put"
         self.mult = 0.0
         self.close_model = 0.0
@@ -343,35 +344,37 @@ class _Tally:
         self.units.setdefault("entry", []).append(sampling_units(entry, anti))
         lo_units = sampling_units(lo, anti)
         self.units.setdefault("ev:leg_out", []).append(lo_units)
+        names = list(res)
+        ys = []
         for name, r in res.items():
             summ = r.summary()
             self.pnl.setdefault(name, []).append(r.pnl)
             self.units.setdefault(name, []).append(sampling_units(r.pnl - lo, anti))  # paired with leg out
-            ev_units = self.units[name][-1] + lo_units  # = units of the P&L itself (not kept: memory)
+            ys.append(self.units[name][-1])
             self.costs[name] = self.costs.get(name, 0.0) + summ.mean_costs * n
             self.fills[name] = self.fills.get(name, 0.0) + summ.mean_fills * n
             self.margin[name] = max(self.margin.get(name, 0.0), summ.max_margin)
-            ctl = None if controls is None else controls.get(name, controls[""])
-            c_units = None if ctl is None else sampling_units(ctl.values, anti)
-            if ctl is not None:
-                self.means[name] = (ctl.means, ctl.accuracy)
-            self.ev_acc.setdefault(name, ControlVariates()).add(ev_units, c_units)
-            self.vs_acc.setdefault(name, ControlVariates()).add(self.units[name][-1], c_units)
+        ys.extend(u + lo_units for u in ys[: len(names)])  # units of each P&L itself (not kept: memory)
+        ctl = None if controls is None else union(controls)
+        if ctl is not None:
+            self.mu = (ctl.means, ctl.accuracy)
+        self.names = names
+        # one regression for every column: [vs leg out per strategy] + [EV per strategy]
+        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti))
         self.n += n
 
     def joined_units(self) -> dict[str, np.ndarray]:
         return {k: np.concatenate(v) for k, v in self.units.items()}
 
-    def _result(self, acc: ControlVariates, name: str) -> CVResult:
-        mu, err = self.means.get(name, (None, None))
-        return acc.result(mu, err)
+    def _result(self) -> CVResult:
+        if self._res is None:
+            self._res = self.acc.result(*self.mu)
+        return self._res
 
     def vs_leg_out(self) -> dict[str, PairedDiff]:
-        out = {}
-        for name, acc in self.vs_acc.items():
-            r = self._result(acc, name)
-            out[name] = PairedDiff(diff=float(r.estimate[0]), se=float(r.se[0]), se_plain=float(r.se_plain[0]))
-        return out
+        r = self._result()
+        return {name: PairedDiff(diff=float(r.estimate[i]), se=float(r.se[i]), se_plain=float(r.se_plain[i]))
+                for i, name in enumerate(self.names)}
 
     def strategies(self) -> dict[str, StrategyMetrics]:
         """Metrics per strategy; with controls, ev / ev_se are the control-variate estimate (plain SE kept in
@@ -383,9 +386,9 @@ class _Tally:
             m = metrics_from(x, units, self.margin[name],
                              self.costs[name] / self.n, self.fills[name] / self.n)
             if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
-                r = self._result(self.ev_acc[name], name)
-                ev = float(r.estimate[0])
-                m = m.model_copy(update={"ev": ev, "ev_se": float(r.se[0]), "ev_se_plain": m.ev_se,
+                r, i = self._result(), len(self.names) + self.names.index(name)
+                ev = float(r.estimate[i])
+                m = m.model_copy(update={"ev": ev, "ev_se": float(r.se[i]), "ev_se_plain": m.ev_se,
                                          "return_on_margin": ev / m.margin if m.margin > 0 else None})
             out[name] = m
         return out
