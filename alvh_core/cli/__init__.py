@@ -231,10 +231,12 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 def _lazy_parser(argv: Sequence[str]) -> argparse.ArgumentParser | None:
     """A parser that imports only what ``argv`` runs, or None (then ``build_parser`` is used)."""
+    word = _command_word(argv)
+    if word is None and "--version" in argv and not {"-h", "--help"} & set(argv):
+        return _new_parser()[0]  # the version needs no command list at all
     index = command_index()
     if index is None:
         return None
-    word = _command_word(argv)
     parser, subparsers = _new_parser()
     if word is None:  # alvh / alvh --help / alvh --version: names and help lines only
         for c in index:
