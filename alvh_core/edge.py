@@ -453,6 +453,7 @@ def compare(
                 params_txt = str(getattr(chunk, "params", "default calibration"))
             if specs is None:
                 specs = default_specs(condor, market, policy, chunk)
+        assert specs is not None  # set on the first chunk
         cp, res = run_strategies(condor, market, chunk, cost_model, policy, specs, rule)
         tally.add(cp, chunk, res)
         del cp, res, chunk
@@ -484,6 +485,7 @@ def compare(
         summary=_claims_summary(vs["alvh"], entry.diff, r1, wing_credit),
     )
     hedges = []
+    assert specs is not None
     for w, s in specs.items():
         if w == "call" and not policy.hedge_call_wing:
             continue

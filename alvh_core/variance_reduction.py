@@ -117,6 +117,7 @@ class ControlVariates:
             beta[use] = b_std / d[:, None]
         explained = np.einsum("kj,kj->j", beta, cov_cy)
         v_res = np.maximum(vy - explained, 0.0) * (n - 1) / max(n - k - 1, 1)
+        assert self._shift_c is not None  # set with _shift_y by the first add
         est = plain - beta.T @ (self._shift_c + mc - mu)
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = np.where(vy > 0, np.clip(explained / vy, 0.0, 1.0), 0.0)
