@@ -46,7 +46,13 @@ class Xnys:
 
 
 def default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "alvh"
+    """``~/.cache/alvh`` (the system temp folder when there is no home), shared with the pricing tables."""
+    try:
+        return Path.home() / ".cache" / "alvh"
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "alvh-cache"
 
 
 def _package_version() -> str | None:
