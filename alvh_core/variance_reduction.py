@@ -22,10 +22,15 @@ Two parts, kept apart on purpose:
      (``scenarios.pricer.cos_put_reference`` with the paths' own law: risk neutral when premia are off,
      the real-world law when on; calls by put-call parity with that law's E[S_T]);
    - the discounted SPX level at expiry; mean = S0 e^{-r tau} E[S_T/S0] from the generating function;
-   - the condor's delta-hedge gains sum_j disc_j Delta_j (S_{j+1} - E[S_{j+1} | F_j]) and the variance
-     innovations sum_j disc_j w_j (h_{j+1} - E[h_{j+1} | F_j]) (w = 1 and the tested short's |delta|):
-     martingale differences under the paths' law, so their mean is exactly 0 (one-day conditional means
-     of the Heston-Nandi recursion, jumps included).
+   - martingale differences along each path: the condor's delta-hedge gains
+     sum_j disc_j Delta_j (S_{j+1} - E[S_{j+1} | F_j]), the SPX innovations sum_j disc_j (S_{j+1} - E[.])
+     and the variance innovations sum_j disc_j w_j (h_{j+1} - E[h_{j+1} | F_j]) with w = 1, h_j and the
+     tested short's |delta|; each once over every day and once more per "held" mask (the days a strategy
+     still holds its condor, e.g. before a take-profit/stop exit, or an ALVH hedge layer: ``held_masks``
+     reads them from the strategy's ``extra``). Every weight is known at day j's close, so the mean is
+     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included).
+
+   ``union`` merges every strategy's controls into one set, so one regression per chunk serves all.
 
    Only paths that come from the scenario model (``source == "model"``) have known means; for anything
    else (the block bootstrap, history) ``model_controls`` returns None and the plain SE is reported.
