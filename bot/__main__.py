@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     from bot.services import default_services
 
     services = default_services(settings)
+    if args.cmd != "daily":  # build the pricing tables and calendar now, not on the first comparison (issue 16)
+        import threading
+
+        from alvh_core.scenarios.warm import warm_up
+
+        threading.Thread(target=warm_up, name="alvh-warm-up", daemon=True).start()
     if args.cmd == "daily":
         if not args.once:
             parser.error("daily needs --once (the running app schedules posts itself)")

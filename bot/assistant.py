@@ -310,7 +310,7 @@ class Assistant:
 
     def _position_marks_reply(self, ctx: Ctx, cmd: Any, asof: dt.date) -> str | Reply:
         """Check and store the leg / VX / VIX-option marks of a mark command against its position."""
-        from alvh_core.marks import MarkError, apply_marks, vix_option_vols
+        from alvh_core.market.marked import MarkError, apply_marks, vix_option_vols
 
         m = cmd.marks
         if not (m.legs or m.vx or m.vix_options):
@@ -335,7 +335,7 @@ class Assistant:
         "marked vs modelled" line ("" without marks)."""
         from types import SimpleNamespace
 
-        from alvh_core.marks import LegMark, MarkError, VxMark, apply_marks
+        from alvh_core.market.marked import LegMark, MarkError, VxMark, apply_marks
 
         rows = self.s.store.position_marks(ctx.team_id, int(row["id"]), state.asof)
         legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from alvh_core.grammar import GrammarError, parse_command, parse_marks
-from alvh_core.marks import (
+from alvh_core.market.marked import (
     LegMark,
     MarkedSurface,
     MarkError,

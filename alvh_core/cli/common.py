@@ -19,12 +19,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
-
-from alvh_core.clock import desk_today, system_clock
-from alvh_core.grammar import GrammarError, readable_validation_error
-from alvh_core.settings import Settings
-
 if TYPE_CHECKING:  # pragma: no cover
     from alvh_core.models import IronCondor, MarketState
 
@@ -43,6 +37,10 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def one_line_error(exc: BaseException) -> str:
     """A single readable line for an input error (no newlines, pydantic noise removed)."""
+    from pydantic import ValidationError  # imported here: `alvh --help` must not pay for pydantic
+
+    from alvh_core.grammar import readable_validation_error
+
     if isinstance(exc, ValidationError):
         text = readable_validation_error(exc)
     else:
@@ -62,6 +60,10 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     Unexpected errors (bugs) are one line with exit 1 unless ``ALVH_DEBUG`` is set, in which case
     they propagate with their traceback.
     """
+    from pydantic import ValidationError  # imported on use so `alvh --help` stays instant
+
+    from alvh_core.grammar import GrammarError
+
     try:
         code = func(args)
     except (GrammarError, ValidationError, ValueError) as exc:
@@ -71,6 +73,8 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     except BrokenPipeError:  # pragma: no cover - `alvh ... | head`
         return EXIT_OK
     except Exception as exc:
+        from alvh_core.settings import Settings
+
         if Settings().debug:
             raise
         return fail(f"internal error: {type(exc).__name__}: {one_line_error(exc)} "
@@ -176,6 +180,8 @@ def write_chart(path: str | None, make_png: Callable[[], bytes]) -> None:
 def asof_from_args(args: argparse.Namespace) -> dt.date:
     """The --asof date, or today's desk (New York) date on the run's clock (``args.clock``)."""
     asof = getattr(args, "asof", None)
+    from alvh_core.clock import desk_today, system_clock
+
     return asof if asof is not None else desk_today(getattr(args, "clock", system_clock))
 
 

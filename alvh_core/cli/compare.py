@@ -65,7 +65,9 @@ def format_comparison(c: Comparison) -> str:
     best = max(c.strategies, key=lambda k: c.strategies[k].ev)
     d = c.vs_leg_out[best]
     sig = "" if best == "leg_out" else (
-        " (within noise)" if abs(d.diff) < 2 * d.se else f" ({abs(d.diff) / d.se:.1f} SE from leg out)")
+        " (within noise)" if abs(d.diff) < 2 * d.se
+        else f" ({abs(d.diff) / d.se:.1f} SE from leg out)" if abs(d.diff) < 1000 * d.se
+        else " (over 1,000 SE from leg out: known exactly under the model)")
     lines.append(f"highest EV: {LABELS.get(best, best)}{sig}")
     lines.append("($ for the whole position incl. the entry credit; SE = standard error; vs leg out uses the paired SE "
                  "on shared paths; CVaR95 = mean of the worst 5% of paths)")
@@ -141,7 +143,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_position_arg(p)
     add_market_args(p)
-    p.add_argument("--paths", type=bounded_int("paths", 100, 200_000), default=4000, help="simulated paths (default 4000)")
+    p.add_argument("--paths", type=bounded_int("paths", 100, 1_000_000), default=4000,
+                   help="simulated paths (default 4000; up to 1,000,000: valued in chunks, memory stays flat)")
     p.add_argument("--seed", type=bounded_int("seed", 0, 2**31 - 1), default=7, help="random seed (default 7)")
     p.add_argument("--no-premia", action="store_true",
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")

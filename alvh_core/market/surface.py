@@ -34,7 +34,7 @@ refits the shipped defaults and measures them out of sample (``python -m alvh_co
 No butterfly arbitrage (call prices convex and decreasing in strike) and no calendar arbitrage (total
 variance non-decreasing in tenor at fixed K/F) are checked by tests on a grid of states.
 
-Marks: :class:`alvh_core.marks.MarkedSurface` bends this surface exactly through marked strikes.
+Marks: :class:`alvh_core.market.marked.MarkedSurface` bends this surface exactly through marked strikes.
 """
 from __future__ import annotations
 

@@ -40,8 +40,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import warnings
-from functools import lru_cache
 
 import numpy as np
 
@@ -55,36 +53,17 @@ H_FLOOR = 1e-6
 
 
 # ---- calendar ------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _nyse():
-    try:
-        import exchange_calendars as xcals
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return xcals.get_calendar("XNYS")
-    except Exception:  # pragma: no cover - calendar package missing or broken
-        return None
-
-
 def steps_to(expiry: dt.date, asof: dt.date) -> int:
     """NYSE trading days after ``asof`` up to and including ``expiry`` (0 if expiry <= asof).
 
-    Uses the exchange_calendars XNYS sessions; outside the calendar's range (or without the package),
-    business days Monday-Friday.
+    XNYS sessions from the one shared calendar (``alvh_core.xnys``: built once, cached on disk); outside
+    its span, business days Monday-Friday.
     """
     if expiry <= asof:
         return 0
-    cal = _nyse()
-    if cal is not None:
-        first, last = cal.first_session.date(), cal.last_session.date()
-        if first <= asof and expiry <= last:
-            start = asof + dt.timedelta(days=1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                sessions = cal.sessions_in_range(start.isoformat(), expiry.isoformat())
-            return int(len(sessions))
-    return int(np.busday_count(asof + dt.timedelta(days=1), expiry + dt.timedelta(days=1)))
+    from alvh_core.xnys import trading_days
+
+    return trading_days(asof + dt.timedelta(days=1), expiry)
 
 
 def _step_of(expiry_t: float) -> int:
