@@ -17,6 +17,7 @@ from alvh_core.grammar.text import (
     POSITION_FORM,
     GrammarError,
     _normalize,
+    _refuse_spaced_numbers,
     _show,
 )
 from alvh_core.models import IronCondor
@@ -133,7 +134,10 @@ COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", 
 
 
 def _int_token(token: str, what: str, expected: str, lo: int, hi: int, allow_k: bool = False) -> int:
-    t = token.lower().replace(",", "").replace("_", "")
+    t = token.lower()
+    if "," in t and not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+[km]?", t):
+        raise GrammarError(f"can't read '{_show(token)}' ({what}): a comma is a thousands separator: expected {expected}")
+    t = t.replace(",", "").replace("_", "")
     mult = 1
     if allow_k and t.endswith("k"):
         t, mult = t[:-1], 1000
@@ -181,6 +185,7 @@ def parse_command(text: str, asof: dt.date) -> Command:
             raise GrammarError(f"can't read '{_show(words[1])}' (status): expected status [id]")
         return StatusCommand(id=_id_token(words[0], "status") if words else None)
     if verb == "mark":
+        _refuse_spaced_numbers(rest, "mark")
         tokens, originals = _kv_tokens(rest)
         marks, left = _marks_from_tokens(tokens, originals, "mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
         pid = None

@@ -6,7 +6,17 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alvh_core.grammar.text import MARKS_FORM, MAX_STRIKE, GrammarError, _date, _fmt, _normalize, _number, _show
+from alvh_core.grammar.text import (
+    MARKS_FORM,
+    MAX_STRIKE,
+    GrammarError,
+    _date,
+    _fmt,
+    _normalize,
+    _number,
+    _refuse_spaced_numbers,
+    _show,
+)
 from alvh_core.models import MarketState
 
 # ----- marks ----------------------------------------------------------------------------------
@@ -91,6 +101,7 @@ def _kv_tokens(text: str) -> tuple[list[str], list[str]]:
 def parse_marks(text: str) -> Marks:
     """Read ``spot 5712 vix 24.3 [asof 2026-11-24]`` (any order, ``=``/``:`` allowed, SPX for spot)."""
     raw = _normalize(text, "marks")
+    _refuse_spaced_numbers(raw, "marks")
     tokens, originals = _kv_tokens(raw)
     marks, rest = _marks_from_tokens(tokens, originals, MARKS_FORM)
     if rest:

@@ -66,7 +66,9 @@ def _normalize(text: object, what: str) -> str:
         raise GrammarError(f"expected text for the {what}, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
         raise GrammarError(f"{what} text is {len(text)} characters: expected at most {MAX_TEXT}")
+    text = _join_digit_spaces(text, what)
     text = unicodedata.normalize("NFKC", text)
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
     # Slack escapes these three in message text
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
@@ -74,12 +76,53 @@ def _normalize(text: object, what: str) -> str:
     return text.strip()
 
 
+#: invisible characters a paste can leave inside a number ("57\u200b12" is 5712 on screen)
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+#: typographic spaces used as thousands separators ("5\u2009712", "5\u00a0712")
+_GROUP_SPACES = "\u00a0\u2007\u2009\u202f\u2008\u200a"
+_GROUPED_RE = re.compile(rf"(?<![0-9.,])[0-9]{{1,3}}(?:[{_GROUP_SPACES}][0-9]{{3}})+(?![0-9])")
+_SPLIT_RE = re.compile(rf"[0-9]+(?:[{_GROUP_SPACES}]+[0-9]+)+")
+
+
+def _join_digit_spaces(text: str, what: str) -> str:
+    """Numbers written with invisible or typographic spaces are read as ONE number or refused, never cut.
+
+    Zero-width characters are dropped (the trader saw no gap); a thin/non-breaking space between
+    groups of three digits is a thousands separator ("5 712" -> 5712); any other such space between
+    digits is refused with the reason."""
+    text = text.translate({ord(c): None for c in _ZERO_WIDTH})
+    text = _GROUPED_RE.sub(lambda m: re.sub(f"[{_GROUP_SPACES}]", "", m.group(0)), text)
+    bad = _SPLIT_RE.search(text)
+    if bad:
+        shown = re.sub(f"[{_GROUP_SPACES}]", " ", bad.group(0))
+        raise GrammarError(f"can't read '{shown}' ({what}): a space inside a number; "
+                           "write it without spaces, e.g. 5712 or 5,712")
+    return text
+
+
+#: digits split by an ordinary space, "5 712": refused where a number is expected (marks, questions)
+_SPACED_RE = re.compile(r"(?<![0-9.,/:\-])[0-9]{1,3}(?: [0-9]{3})+(?![0-9.,/%:\-]|\s*(?:dte|x\b))")
+
+
+def _refuse_spaced_numbers(text: str, what: str) -> None:
+    """``spot 5 712`` must not become SPX 5: a digit group split by a space is refused with the reason."""
+    m = _SPACED_RE.search(text)
+    if m:
+        raise GrammarError(f"can't read '{_show(m.group(0))}' ({what}): a space inside a number? "
+                           f"write {m.group(0).replace(' ', '')} or {m.group(0).replace(' ', ',')}")
+
+
 _NUM = r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+"
 _NUM_RE = re.compile(rf"^(?:{_NUM})$")
 
 
 def _number(token: str, what: str, expected: str) -> float:
-    t = token.strip().replace(",", "")
+    t = token.strip()
+    if "," in t:
+        if not re.fullmatch(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?", t):
+            raise GrammarError(f"can't read '{_show(token)}' ({what}): a comma is a thousands separator "
+                               f"(5,712); write decimals with a point: expected {expected}")
+        t = t.replace(",", "")
     neg = t.startswith("-")
     if neg or t.startswith("+"):
         t = t[1:]
