@@ -68,7 +68,7 @@ class MarkCommand(_Frozen):
         return self.marks.asof
 
     def describe(self) -> str:
-        return f"mark {self.marks.describe()}" + (f" {self.id}" if self.id is not None else "")
+        return f"mark {self.marks.describe()}" + (f" #{self.id}" if self.id is not None else "")
 
 
 class HedgeCommand(_Frozen):
