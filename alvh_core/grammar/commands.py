@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
@@ -20,6 +21,7 @@ from alvh_core.grammar.text import (
     _refuse_spaced_numbers,
     _show,
 )
+from alvh_core.grammar.vocabulary import COMMAND_NAMES, command_name
 from alvh_core.models import IronCondor
 
 # ----- commands -------------------------------------------------------------------------------
@@ -130,7 +132,8 @@ Command = Annotated[
 #: validates/dumps any Command (e.g. ``COMMAND_ADAPTER.validate_json(stored)``)
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
-COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help")
+#: canonical command names (aliases: ``grammar.vocabulary``)
+COMMAND_WORDS = COMMAND_NAMES
 
 
 def _int_token(token: str, what: str, expected: str, lo: int, hi: int, allow_k: bool = False) -> int:
@@ -159,116 +162,147 @@ def _is_id(token: str) -> bool:
     return bool(re.fullmatch(r"#?[0-9]+", token))
 
 
+def _parse_open(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if not rest:
+        raise GrammarError(f"open needs a position: expected open {POSITION_FORM}")
+    return OpenCommand(position=parse_position(rest, asof))
+
+
+def _parse_list(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if words:
+        raise GrammarError(f"can't read '{_show(words[0])}' (list): list takes nothing after it")
+    return ListCommand()
+
+
+def _parse_status(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if len(words) > 1:
+        raise GrammarError(f"can't read '{_show(words[1])}' (status): expected status [id]")
+    return StatusCommand(id=_id_token(words[0], "status") if words else None)
+
+
+def _parse_mark(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    _refuse_spaced_numbers(rest, "mark")
+    tokens, originals = _kv_tokens(rest)
+    marks, left = _marks_from_tokens(tokens, originals, "mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
+    pid = None
+    if left:
+        if len(left) > 1 or not _is_id(left[0]):
+            bad = left[1] if _is_id(left[0]) else left[0]
+            raise GrammarError(f"can't read '{_show(bad)}' (mark): "
+                               "expected mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
+        pid = _id_token(left[0], "mark")
+    return MarkCommand(marks=marks, id=pid)
+
+
+def _parse_hedge(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    pid = condors = None
+    i = 0
+    while i < len(lw):
+        w = lw[i]
+        if w in ("condors", "condor", "for", "x") and i + 1 < len(lw):
+            if condors is not None:
+                raise GrammarError("condors given twice: expected hedge [id] [condors N]")
+            condors = _int_token(words[i + 1], "condors", "a number of condors like 20", 1, MAX_QUANTITY)
+            i += 2
+            continue
+        m = re.fullmatch(r"([0-9]+)(?:condors?)?", w)
+        if i + 1 < len(lw) and lw[i + 1] in ("condors", "condor", "lots", "lot") and m and \
+                not (i + 2 < len(lw) and _is_id(lw[i + 2])):  # "2 condors 20" reads as id 2, condors 20
+            if condors is not None:
+                raise GrammarError("condors given twice: expected hedge [id] [condors N]")
+            condors = _int_token(words[i], "condors", "a number of condors like 20", 1, MAX_QUANTITY)
+            i += 2
+            continue
+        if _is_id(w) and pid is None:
+            pid = _id_token(words[i], "hedge")
+            i += 1
+            continue
+        raise GrammarError(f"can't read '{_show(words[i])}' (hedge): expected hedge [id] [condors N]")
+    return HedgeCommand(id=pid, condors=condors)
+
+
+def _parse_compare(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    form = "compare [id] [paths N] [seed K] [no-premia] [no-costs]"
+    kw: dict[str, object] = {}
+    i = 0
+    while i < len(lw):
+        w = lw[i]
+        if w in ("paths", "seed") and i + 1 < len(lw):
+            if w in kw:
+                raise GrammarError(f"{w} given twice: expected {form}")
+            if w == "paths":
+                kw["paths"] = _int_token(words[i + 1], "paths", "a path count like 20000 or 20k",
+                                         MIN_PATHS, MAX_PATHS, allow_k=True)
+            else:
+                kw["seed"] = _int_token(words[i + 1], "seed", "a non-negative integer seed", 0, MAX_SEED)
+            i += 2
+            continue
+        if w in ("no-premia", "nopremia", "no_premia", "no-premium"):
+            kw["premia"] = False
+        elif w in ("no-costs", "nocosts", "no_costs", "no-cost"):
+            kw["costs"] = False
+        elif _is_id(w) and "id" not in kw:
+            kw["id"] = _id_token(words[i], "compare")
+        else:
+            raise GrammarError(f"can't read '{_show(words[i])}' (compare): expected {form}")
+        i += 1
+    return CompareCommand(**kw)  # type: ignore[arg-type]
+
+
+def _parse_close(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if len(words) != 1:
+        what = f"can't read '{_show(words[1])}' (close)" if words else "close needs a position id"
+        raise GrammarError(f"{what}: expected close id (see list)")
+    return CloseCommand(id=_id_token(words[0], "close"))
+
+
+def _parse_daily(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    form = "daily on|off [HH:MM]"
+    if not words or lw[0] not in ("on", "off"):
+        shown = f"can't read '{_show(words[0])}' (daily)" if words else "daily needs on or off"
+        raise GrammarError(f"{shown}: expected {form}")
+    on = lw[0] == "on"
+    when = None
+    if len(words) >= 2:
+        m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", lw[1])
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise GrammarError(f"can't read '{_show(words[1])}' (daily time): expected HH:MM like 15:45")
+        when = dt.time(int(m.group(1)), int(m.group(2)))
+    if len(words) > 2:
+        raise GrammarError(f"can't read '{_show(words[2])}' (daily): expected {form}")
+    return DailyCommand(on=on, time=when)
+
+
+def _parse_help(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    topic = " ".join(lw)[:100] or None
+    return HelpCommand(topic=topic)
+
+#: canonical command name -> parser(rest, words, lower-cased words, asof)
+PARSERS: dict[str, Callable[[str, list[str], list[str], dt.date], Command]] = {
+    "open": _parse_open,
+    "list": _parse_list,
+    "status": _parse_status,
+    "mark": _parse_mark,
+    "hedge": _parse_hedge,
+    "compare": _parse_compare,
+    "close": _parse_close,
+    "daily": _parse_daily,
+    "help": _parse_help,
+}
+
+
 def parse_command(text: str, asof: dt.date) -> Command:
-    """Read a command (the text after ``/alvh``). Empty text is ``help``."""
+    """Read a command (the text after ``/alvh``). Empty text is ``help``. Dispatch is by ``PARSERS``,
+    keyed by the vocabulary's canonical name, so an alias can never reach another command."""
     raw = _normalize(text, "command")
     if raw.startswith("/alvh"):
         raw = raw[5:].strip()
     if not raw:
         return HelpCommand()
     word, _, rest = raw.partition(" ")
-    verb = word.lower()
+    name = command_name(word)
+    if name is None:
+        raise GrammarError(f"unknown command '{_show(word)}': expected one of {', '.join(COMMAND_NAMES)}")
     rest = rest.strip()
     words = rest.split()
-    lw = [w.lower() for w in words]
-
-    if verb in ("open", "add", "new"):
-        if not rest:
-            raise GrammarError(f"open needs a position: expected open {POSITION_FORM}")
-        return OpenCommand(position=parse_position(rest, asof))
-    if verb in ("list", "ls", "positions"):
-        if words:
-            raise GrammarError(f"can't read '{_show(words[0])}' (list): list takes nothing after it")
-        return ListCommand()
-    if verb in ("status", "show"):
-        if len(words) > 1:
-            raise GrammarError(f"can't read '{_show(words[1])}' (status): expected status [id]")
-        return StatusCommand(id=_id_token(words[0], "status") if words else None)
-    if verb == "mark":
-        _refuse_spaced_numbers(rest, "mark")
-        tokens, originals = _kv_tokens(rest)
-        marks, left = _marks_from_tokens(tokens, originals, "mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
-        pid = None
-        if left:
-            if len(left) > 1 or not _is_id(left[0]):
-                bad = left[1] if _is_id(left[0]) else left[0]
-                raise GrammarError(f"can't read '{_show(bad)}' (mark): "
-                                   "expected mark spot 5712 vix 24.3 [asof 2026-11-24] [id]")
-            pid = _id_token(left[0], "mark")
-        return MarkCommand(marks=marks, id=pid)
-    if verb == "hedge":
-        pid = condors = None
-        i = 0
-        while i < len(lw):
-            w = lw[i]
-            if w in ("condors", "condor", "for", "x") and i + 1 < len(lw):
-                if condors is not None:
-                    raise GrammarError("condors given twice: expected hedge [id] [condors N]")
-                condors = _int_token(words[i + 1], "condors", "a number of condors like 20", 1, MAX_QUANTITY)
-                i += 2
-                continue
-            m = re.fullmatch(r"([0-9]+)(?:condors?)?", w)
-            if i + 1 < len(lw) and lw[i + 1] in ("condors", "condor") and m and \
-                    not (i + 2 < len(lw) and _is_id(lw[i + 2])):  # "2 condors 20" reads as id 2, condors 20
-                if condors is not None:
-                    raise GrammarError("condors given twice: expected hedge [id] [condors N]")
-                condors = _int_token(words[i], "condors", "a number of condors like 20", 1, MAX_QUANTITY)
-                i += 2
-                continue
-            if _is_id(w) and pid is None:
-                pid = _id_token(words[i], "hedge")
-                i += 1
-                continue
-            raise GrammarError(f"can't read '{_show(words[i])}' (hedge): expected hedge [id] [condors N]")
-        return HedgeCommand(id=pid, condors=condors)
-    if verb == "compare":
-        form = "compare [id] [paths N] [seed K] [no-premia] [no-costs]"
-        kw: dict[str, object] = {}
-        i = 0
-        while i < len(lw):
-            w = lw[i]
-            if w in ("paths", "seed") and i + 1 < len(lw):
-                if w in kw:
-                    raise GrammarError(f"{w} given twice: expected {form}")
-                if w == "paths":
-                    kw["paths"] = _int_token(words[i + 1], "paths", "a path count like 20000 or 20k",
-                                             MIN_PATHS, MAX_PATHS, allow_k=True)
-                else:
-                    kw["seed"] = _int_token(words[i + 1], "seed", "a non-negative integer seed", 0, MAX_SEED)
-                i += 2
-                continue
-            if w in ("no-premia", "nopremia", "no_premia", "no-premium"):
-                kw["premia"] = False
-            elif w in ("no-costs", "nocosts", "no_costs", "no-cost"):
-                kw["costs"] = False
-            elif _is_id(w) and "id" not in kw:
-                kw["id"] = _id_token(words[i], "compare")
-            else:
-                raise GrammarError(f"can't read '{_show(words[i])}' (compare): expected {form}")
-            i += 1
-        return CompareCommand(**kw)  # type: ignore[arg-type]
-    if verb == "close":
-        if len(words) != 1:
-            what = f"can't read '{_show(words[1])}' (close)" if words else "close needs a position id"
-            raise GrammarError(f"{what}: expected close id (see list)")
-        return CloseCommand(id=_id_token(words[0], "close"))
-    if verb == "daily":
-        form = "daily on|off [HH:MM]"
-        if not words or lw[0] not in ("on", "off"):
-            shown = f"can't read '{_show(words[0])}' (daily)" if words else "daily needs on or off"
-            raise GrammarError(f"{shown}: expected {form}")
-        on = lw[0] == "on"
-        when = None
-        if len(words) >= 2:
-            m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", lw[1])
-            if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-                raise GrammarError(f"can't read '{_show(words[1])}' (daily time): expected HH:MM like 15:45")
-            when = dt.time(int(m.group(1)), int(m.group(2)))
-        if len(words) > 2:
-            raise GrammarError(f"can't read '{_show(words[2])}' (daily): expected {form}")
-        return DailyCommand(on=on, time=when)
-    if verb in ("help", "?", "h"):
-        topic = " ".join(lw)[:100] or None
-        return HelpCommand(topic=topic)
-    raise GrammarError(f"unknown command '{_show(word)}': expected one of {', '.join(COMMAND_WORDS)}")
-
+    return PARSERS[name](rest, words, [w.lower() for w in words], asof)
