@@ -69,9 +69,6 @@ class WhatIfQuestion(_Frozen):
             days = (self.date - market.asof).days
             if days < 0:
                 raise ValueError(f"{self.date} is before the marks' date {market.asof}: expected a future date")
-        if expiry is not None and market.asof + dt.timedelta(days=days) > expiry:
-            raise ValueError(f"{market.asof + dt.timedelta(days=days)} is after the position's expiry {expiry}: "
-                             "ask 'at expiry' instead")
         return spot, vix, days
 
 

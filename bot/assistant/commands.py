@@ -1,0 +1,129 @@
+"""``/alvh`` commands (and the same words in ``alvh chat``): one handler per canonical command name."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from alvh_core.models import IronCondor
+from bot import core
+from bot.assistant.common import DEFAULT_DAILY_TIME, QUESTIONS_HELP, Ctx
+from bot.assistant.results import ResultsMixin
+from bot.core import GrammarError
+from bot.reply import Reply, Table, table_text
+
+
+class CommandsMixin(ResultsMixin):
+    def command(self, ctx: Ctx, text: str) -> Reply:
+        """Run one ``/alvh`` command (``text`` without the ``/alvh``)."""
+        text = (text or "").strip()
+        word = text.split()[0].lower() if text else "help"
+        try:
+            cmd = core.parse_command(text or "help", self.s.today())
+        except (GrammarError, ValidationError, ValueError) as exc:
+            return self.usage_error(core.command_name(word) or word, exc)
+        handler = COMMAND_HANDLERS[cmd.kind]
+        try:
+            return handler(self, ctx, cmd)
+        except (GrammarError, ValidationError) as exc:
+            return self.usage_error(cmd.kind, exc)
+        except ValueError as exc:  # the engine refused the request (e.g. an expired position)
+            return self.problem(exc)
+
+    def _cmd_help(self, ctx: Ctx, cmd: Any = None) -> Reply:
+        topic = (getattr(cmd, "topic", None) or "").strip().lower()
+        if topic in self.usage:
+            return Reply(kind="help", title=f"{self.prefix}{topic}", text=self.usage[topic], ephemeral=True,
+                         notes=[f"`{self.usage[topic]}`"])
+        if topic and core.explain(topic):
+            answer = core.explain(topic) or ""
+            return Reply(kind="help", title=f"Explain: {topic}"[:150], text=answer, notes=[answer], ephemeral=True)
+        lines = list(self.usage.values())
+        text = "Commands:\n" + "\n".join(lines) + "\n\nIn a result's thread, ask:\n" + "\n".join(QUESTIONS_HELP)
+        return Reply(kind="help", title="ALVH desk bot", text=text, ephemeral=True,
+                     notes=["*Commands*\n" + "\n".join(f"• `{u}`" for u in lines),
+                            "*In a result's thread, ask*\n" + "\n".join(f"• {q}" for q in QUESTIONS_HELP)])
+
+    def _cmd_open(self, ctx: Ctx, cmd: Any) -> Reply:
+        condor: IronCondor = cmd.position
+        if condor.opened is None:
+            condor = condor.model_copy(update={"opened": self.s.today()})
+        pid = self.s.store.add_position(ctx.team_id, ctx.user_id, ctx.channel_id, condor)
+        row = self.s.store.position(ctx.team_id, pid)
+        market = self._market(ctx)
+        if isinstance(market, Reply):
+            note = f"No SPX/VIX marks yet, so no analysis. Record them: {self.usage['mark']}"
+            return Reply(kind="open", title=f"Position #{pid} recorded", position_id=pid, start_thread=True,
+                         text=f"Recorded #{pid}: {condor.describe()}\n{note}",
+                         fields=[("Position", condor.describe())], notes=[note], chart=True)
+        state, mark = market
+        reply = self._status(row, condor, state, mark)
+        reply.kind = "open"
+        reply.title = f"Recorded #{pid}: {condor.describe()}"[:150]
+        return reply
+
+    def _cmd_list(self, ctx: Ctx, cmd: Any) -> Reply:
+        rows = self.s.store.open_positions(ctx.team_id)
+        if not rows:
+            return Reply(kind="list", title="Open positions", text="No open positions. " + self.usage["open"])
+        today = self.s.today()
+        table = Table(columns=["id", "position", "DTE", "opened by"],
+                      rows=[[f"#{r['id']}", r["description"], str(self.s.store.condor_of(r).dte(today)),
+                             r["user_id"] or ""] for r in rows])
+        return Reply(kind="list", title=f"Open positions ({len(rows)})", text=table_text(table), table=table)
+
+    def _cmd_status(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, self._status)
+
+    def _cmd_hedge(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, lambda *a: self._hedge(*a, condors=cmd.condors))
+
+    def _cmd_compare(self, ctx: Ctx, cmd: Any) -> Reply:
+        return self._with_position(ctx, cmd.id, lambda *a: self._compare(
+            *a, n_paths=cmd.paths, seed=cmd.seed, premia=cmd.premia, costs=cmd.costs))
+
+    def _cmd_mark(self, ctx: Ctx, cmd: Any) -> Reply:
+        today = self.s.today()
+        asof = cmd.marks.asof or today
+        if asof > today:
+            return self.usage_error("mark", f"mark date {asof} is in the future")
+        spot, vix = cmd.marks.spot, cmd.marks.vix
+        self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
+        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
+        return Reply(kind="mark", title="Marks recorded", text=text,
+                     fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
+
+    def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
+        pid = int(cmd.id)
+        row = self.s.store.position(ctx.team_id, pid)
+        if row is not None and row["user_id"] and row["user_id"] != ctx.user_id:
+            return self.problem(f"position #{pid} was opened by <@{row['user_id']}>; only they can close it")
+        if not self.s.store.close_position(ctx.team_id, pid):
+            return self.usage_error("close", f"no open position #{pid} in this workspace")
+        return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
+                     text=f"Position #{pid} closed by <@{ctx.user_id}>.")
+
+    def _cmd_daily(self, ctx: Ctx, cmd: Any) -> Reply:
+        if not cmd.on:
+            self.s.store.unsubscribe(ctx.team_id, ctx.channel_id)
+            return Reply(kind="daily", title="Daily summary off",
+                         text="This channel no longer gets the daily adjustment summary.")
+        hhmm = cmd.time.strftime("%H:%M") if cmd.time else DEFAULT_DAILY_TIME
+        self.s.store.subscribe(ctx.team_id, ctx.channel_id, hhmm, ctx.user_id)
+        return Reply(kind="daily", title="Daily summary on",
+                     text=f"This channel gets the adjustment summary each NYSE trading day at {hhmm} New York time.")
+
+
+#: canonical command name -> handler (the grammar's ``PARSERS`` has the same keys; a test checks it)
+COMMAND_HANDLERS: dict[str, Callable[[Any, Ctx, Any], Reply]] = {
+    "open": CommandsMixin._cmd_open,
+    "list": CommandsMixin._cmd_list,
+    "status": CommandsMixin._cmd_status,
+    "mark": CommandsMixin._cmd_mark,
+    "hedge": CommandsMixin._cmd_hedge,
+    "compare": CommandsMixin._cmd_compare,
+    "close": CommandsMixin._cmd_close,
+    "daily": CommandsMixin._cmd_daily,
+    "help": CommandsMixin._cmd_help,
+}

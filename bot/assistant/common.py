@@ -1,0 +1,99 @@
+"""Shared pieces of the assistant: who asks (``Ctx``), number formats, the practitioner rules and the
+pure helpers (verdict of a comparison, hedge points for the chart, the adjustment suggestion)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from alvh_core.grammar.questions import QUESTION_EXAMPLES
+from alvh_core.grammar.vocabulary import usage_table
+from alvh_core.models import IronCondor
+
+#: usage line of every command, Slack form (``alvh chat`` builds its own with no ``/alvh`` prefix)
+USAGE: dict[str, str] = usage_table()
+
+#: what can be asked in a result's thread (the grammar's examples)
+QUESTIONS_HELP = list(QUESTION_EXAMPLES)
+
+#: Practitioner adjustment rules used in the daily summary (documented thresholds).
+TAKE_PROFIT_FRACTION = 0.5      # close at 50% of max profit
+STOP_MULTIPLE = 2.0             # close when the loss reaches 2x the credit
+TESTED_DELTA = 0.30             # a short strike with |delta| >= 0.30 is tested
+TIME_EXIT_DTE = 21              # manage or close inside 21 days
+DEFAULT_DAILY_TIME = "16:15"    # New York time, after the cash close
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who asks and where: Slack team, user, channel (the terminal uses team 'local')."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+
+
+def money(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    if v != v:
+        return "n/a"
+    return f"-${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+
+
+def num(x: Any, fmt: str = ".2f") -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    return "n/a" if v != v else format(v, fmt)
+
+
+def pct(x: Any) -> str:
+    try:
+        return f"{100 * float(x):.1f}%"
+    except (TypeError, ValueError):
+        return "n/a"
+
+
+def input_error_text(exc: BaseException) -> str:
+    from alvh_core.cli.common import one_line_error
+
+    return one_line_error(exc)
+
+
+def verdict(c: Any) -> str:
+    """One sentence: which choice has the best EV and whether its edge over legging out is > 2 SE."""
+    best = max(c.strategies, key=lambda n: c.strategies[n].ev)
+    if best == "leg_out":
+        return "legging out now has the highest expected value on these paths."
+    d = c.vs_leg_out[best]
+    if d.diff > 2 * d.se:
+        return (f"{best} beats legging out by {money(d.diff)} ± {money(d.se)} (more than 2 standard errors): "
+                "on expected value, do not leg out.")
+    return (f"{best} has the highest EV, but its edge over legging out ({money(d.diff)} ± {money(d.se)}) is "
+            "within 2 standard errors: decide on risk (CVaR, worst case) and cost.")
+
+
+def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]] | None:
+    """(SPX level, hedge P&L $) pairs from a hedge plan's scenario table, if it has one."""
+    out = [(float(r["spx"]), float(r["hedge_pnl"])) for r in plan.get("scenarios", [])]
+    return [(spot, 0.0), *out] if out else None
+
+
+def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
+    """The practitioner rule's suggestion and why (pure function of P&L, DTE and short deltas)."""
+    credit = condor.max_profit
+    if pnl == pnl and pnl >= TAKE_PROFIT_FRACTION * credit:
+        return (f"take profit: P&L {money(pnl)} is at least {TAKE_PROFIT_FRACTION:.0%} of the "
+                f"{money(credit)} credit")
+    if pnl == pnl and pnl <= -STOP_MULTIPLE * credit:
+        return f"stop out: loss {money(pnl)} reached {STOP_MULTIPLE:g}x the credit"
+    if short_deltas and max(short_deltas) >= TESTED_DELTA:
+        return (f"consider closing the tested wing or adding the ALVH hedge: short delta "
+                f"{max(short_deltas):.2f} >= {TESTED_DELTA}")
+    if condor.dte(today) <= TIME_EXIT_DTE:
+        return f"manage or close: {condor.dte(today)} days to expiry (gamma grows inside {TIME_EXIT_DTE} DTE)"
+    return "hold: no rule triggered"
