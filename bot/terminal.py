@@ -1,33 +1,58 @@
 """``alvh chat``: the same assistant in the terminal (same commands, thread questions, SQLite history).
 
-A line whose first word is a command (``open``, ``list``, ``status``, ``mark``, ``hedge``, ``compare``,
-``close``, ``daily``, ``help``; a leading ``/alvh`` is accepted) runs it; any other line is a question about
-the session's current position (the last one a result was about), answered and stored in that
-position's thread of this session. ``quit``/``exit`` or end of input stops. Works with stdin piped:
+A line whose first word is a command or one of its aliases (``open``/``add``/``new``, ``list``/``ls``/
+``positions``, ``status``/``show``, ``mark``, ``hedge``, ``compare``, ``close``, ``daily``, ``help``; a
+leading ``/alvh`` is accepted) runs it; any other line is a question about the session's current
+position (the last one a result was about), answered and stored in that position's thread of this
+session. A line that starts with a command word but reads only as a question ("hedge 20 lots with
+VXM") is answered as the question. ``quit``/``exit`` or end of input stops. Answers are plain text
+(no Slack markup). Works with stdin piped:
 
     printf 'open SPX IC 5600/5650/6150/6200 45DTE x10 @17\\nwhat if spx 5600 vix 32\\nquit\\n' | alvh chat
 
-With no recorded marks (and no ``--data`` CSV), demo marks are used and said so in every answer.
+``--json`` prints exactly one JSON object per input line, in order (a blank line or an
+acknowledgement still prints its object): ``kind``, ``understood`` (the values read, numbers as
+numbers) and ``text``. ``--asof DATE`` fixes the clock (4:30 pm New York on DATE), so a transcript
+can be replayed. With no recorded marks (and no ``--data`` CSV), demo marks are used and said so.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import getpass
+import json
 import os
+import re
 import sys
 import uuid
-from typing import TextIO
+from typing import Any, TextIO
 
+from alvh_core.clock import desk_clock_at
+from alvh_core.grammar import GrammarError, parse_command, parse_question
+from alvh_core.grammar.vocabulary import command_name
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
 from bot.reply import Reply
 from bot.services import Services
 from bot.store import Store
 
-COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help")
 TEAM = "local"
 CHANNEL = "terminal"
+QUIT_WORDS = ("quit", "exit", "q")
+
+
+def plain_text(text: str) -> str:
+    """Slack mrkdwn -> plain text: <@U1> -> @U1, <url|label> -> label, *bold*/_italic_/`code` -> words,
+    :emoji: names dropped."""
+    text = re.sub(r"<@([A-Za-z0-9._-]+)>", r"@\1", text)
+    text = re.sub(r"<#[A-Z0-9]+\|([^>]+)>", r"#\1", text)
+    text = re.sub(r"<(?:https?|mailto):[^|>]*\|([^>]+)>", r"\1", text)
+    text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
+    text = re.sub(r"`([^`\n]*)`", r"\1", text)
+    text = re.sub(r":(?:warning|white_check_mark|x|bulb|chart_with_upwards_trend):\s?", "", text)
+    return text
 
 
 class DemoMarks:
@@ -45,7 +70,7 @@ class ChatSession:
     """One terminal session: routes lines to the assistant and keeps the session's threads."""
 
     def __init__(self, services: Services, user: str, out: TextIO):
-        self.assistant = Assistant(services)
+        self.assistant = Assistant(services, prefix="")
         self.s = services
         self.ctx = Ctx(team_id=TEAM, user_id=user, channel_id=CHANNEL)
         self.session = uuid.uuid4().hex[:8]
@@ -55,6 +80,21 @@ class ChatSession:
     def thread_ts(self, position_id: int | None) -> str:
         return f"chat-{self.session}-{position_id if position_id is not None else 'none'}"
 
+    def is_command(self, text: str) -> bool:
+        """A command word starts the line, and the line reads as that command, or reads as nothing else."""
+        if command_name(text.split()[0]) is None:
+            return False
+        try:
+            parse_command(text, self.s.today())
+            return True
+        except (GrammarError, ValueError):
+            pass
+        try:
+            q = parse_question(text, self.s.today())
+        except (GrammarError, ValueError):
+            return True
+        return q.kind in ("unknown", "clarify", "explain")
+
     def handle(self, line: str) -> Reply | None:
         text = line.strip()
         if text.lower().startswith("/alvh"):
@@ -63,8 +103,7 @@ class ChatSession:
             text = text[5:].strip()
         if not text:
             return None
-        first = text.split()[0].lower()
-        if first in COMMAND_WORDS:
+        if self.is_command(text):
             reply = self.assistant.command(self.ctx, text)
             question = f"/alvh {text}"
             if reply.position_id is not None and not reply.ephemeral:
@@ -76,19 +115,30 @@ class ChatSession:
             reply = self.assistant.question(self.ctx, self.position_id, text)
             question = text
             thread = self.thread_ts(self.position_id)
-        self.assistant.record(self.ctx, thread, question, reply)
+        if reply.kind != "ack":
+            self.assistant.record(self.ctx, thread, question, reply)
         return reply
 
     def show(self, reply: Reply) -> None:
-        print(("! " if reply.status == "error" else "") + reply.text, file=self.out)
+        if not reply.text:
+            return
+        print(("! " if reply.status == "error" else "") + plain_text(reply.text), file=self.out)
         for a in reply.assumptions:
-            print(f"  ~ {a}", file=self.out)
+            print(f"  ~ {plain_text(a)}", file=self.out)
         print(file=self.out)
 
+    def show_json(self, reply: Reply | None, kind: str | None = None) -> None:
+        obj: dict[str, Any] = {"kind": kind or (reply.kind if reply is not None else "empty"),
+                               "understood": dict(reply.understood) if reply is not None else {},
+                               "text": plain_text(reply.text) if reply is not None else ""}
+        if reply is not None and reply.position_id is not None:
+            obj["position"] = reply.position_id
+        print(json.dumps(obj, ensure_ascii=False, default=str), file=self.out, flush=True)
 
-def chat(services: Services, user: str, inp: TextIO, out: TextIO) -> int:
+
+def chat(services: Services, user: str, inp: TextIO, out: TextIO, as_json: bool = False) -> int:
     session = ChatSession(services, user, out)
-    interactive = inp.isatty()
+    interactive = inp.isatty() and not as_json
     if interactive:
         print("ALVH desk bot. Type 'help', a command (open/list/status/mark/hedge/compare/close), "
               "or a question about your position. 'quit' to leave.", file=out)
@@ -96,14 +146,22 @@ def chat(services: Services, user: str, inp: TextIO, out: TextIO) -> int:
         if interactive:
             print("> ", end="", file=out, flush=True)
         line = inp.readline()
-        if not line or line.strip().lower() in ("quit", "exit", "q"):
+        if not line:
+            return 0
+        if line.strip().lower() in QUIT_WORDS:
+            if as_json:
+                session.show_json(None, kind="quit")
             return 0
         reply = session.handle(line)
-        if reply is not None:
+        if as_json:
+            session.show_json(reply)
+        elif reply is not None:
             session.show(reply)
 
 
-def terminal_services(db: str, data: str | None, demo: bool = True) -> Services:
+def terminal_services(db: str, data: str | None, demo: bool = True, asof: dt.date | None = None) -> Services:
+    """Services of ``alvh chat``: the SQLite file, recorded marks then the CSV, demo marks last;
+    ``asof`` freezes the clock at 4:30 pm New York on that date."""
     store = Store(db)
     sources: list[MarketDataSource] = [RecordedMarks(store)]
     if data:
@@ -118,26 +176,40 @@ def terminal_services(db: str, data: str | None, demo: bool = True) -> Services:
 
         market = _OrDemo()
     paths = int(os.environ.get("ALVH_COMPARE_PATHS", "4000"))
-    return Services(store=store, market_data=market, compare_paths=paths)
+    services = Services(store=store, market_data=market, compare_paths=paths)
+    if asof is not None:
+        services.clock = desk_clock_at(asof)
+    return services
+
+
+def _asof_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"can't read '{text[:30]}': expected a date like 2026-12-01") from None
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        services = terminal_services(args.db, args.data, demo=not args.no_demo)
+        services = terminal_services(args.db, args.data, demo=not args.no_demo, asof=args.asof)
     except (OSError, ValueError) as exc:
         print(f"alvh chat: cannot open {args.db} / data {args.data}: {exc}", file=sys.stderr)
         return 2
-    return chat(services, args.user, sys.stdin, sys.stdout)
+    return chat(services, args.user, sys.stdin, sys.stdout, as_json=args.json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Entry point of group ``alvh.commands`` (``alvh chat``)."""
     p = subparsers.add_parser("chat", help="the Slack assistant in the terminal (same commands and history)",
-                              description=__doc__.split("\n\n")[0])
+                              description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--db", default=os.environ.get("ALVH_DB", "alvh.sqlite"),
                    help="SQLite file shared with the Slack bot (default: $ALVH_DB or ./alvh.sqlite)")
     p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
                    help="directory with spx_daily.csv and vix_daily.csv for marks (default: $ALVH_DATA)")
     p.add_argument("--user", default=os.environ.get("USER") or getpass.getuser(), help="who is asking")
     p.add_argument("--no-demo", action="store_true", help="no demo marks when none are recorded")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per input line: kind, understood (values read), text")
+    p.add_argument("--asof", type=_asof_arg, default=None,
+                   help="fix the clock at this date (4:30 pm New York), e.g. 2026-12-01, to replay a transcript")
     p.set_defaults(func=run)

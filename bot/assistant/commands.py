@@ -92,7 +92,9 @@ class CommandsMixin(ResultsMixin):
         self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
         text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
         return Reply(kind="mark", title="Marks recorded", text=text,
-                     fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
+                     fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))],
+                     understood={"spot": spot, "vix": vix, "date": asof.isoformat(),
+                                 "days": (asof - today).days})
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
         pid = int(cmd.id)

@@ -32,7 +32,6 @@ from bot.core import GrammarError
 from bot.market_data import Mark
 from bot.reply import Reply
 
-INSTRUMENT_LABEL = {"vix_call_spread": "VIX call spreads", "vx": "VX futures", "vxm": "VXM (mini VIX) futures"}
 FACT_LABEL = {"breakevens": "break-evens", "margin": "margin", "cost_to_close": "cost to close",
               "tested": "tested wing", "take_profit": "take profit", "recap": "recap"}
 
@@ -209,30 +208,15 @@ class QuestionsMixin(ResultsMixin):
 
     def _q_hedge(self, ctx: Ctx, pos: tuple[Any, IronCondor, MarketState, Mark], q: Any) -> Reply:
         row, condor, state, mark = pos
-        instrument = q.instrument or "vix_call_spread"
-        reply = self._hedge(row, condor, state, mark, condors=q.condors, instrument=instrument, wing=q.wing)
-        n = q.condors or condor.quantity
-        whose = f" (the position has {condor.quantity})" if q.condors and q.condors != condor.quantity else \
-            " (the position's count)" if not q.condors else ""
-        wing = q.wing or (reply.understood.get("wing") if reply.understood else None) or "tested"
-        src = "" if q.instrument else " (default)"
-        line = (f"Understood: hedge {n} condors{whose}, {wing} wing, with {INSTRUMENT_LABEL[instrument]}{src}, "
-                f"at SPX {state.spot:,.2f} / VIX {state.vix:.1f} ({_day(state.asof)})")
-        return _with_understood(reply, line, {"condors": n, "instrument": instrument, "wing": wing,
-                                              "spot": state.spot, "vix": state.vix, "date": state.asof.isoformat(),
-                                              "days": 0})
+        return self._hedge(row, condor, state, mark, condors=q.condors, instrument=q.instrument, wing=q.wing)
 
     def _q_greeks(self, ctx: Ctx, pos: tuple[Any, IronCondor, MarketState, Mark], q: Any) -> Reply:
         row, condor, state, mark = pos
-        reply = self._status(row, condor, state, mark)
-        reply.understood = self._now(condor, state)
-        return reply
+        return self._status(row, condor, state, mark)
 
     def _q_compare(self, ctx: Ctx, pos: tuple[Any, IronCondor, MarketState, Mark], q: Any) -> Reply:
         row, condor, state, mark = pos
-        reply = self._compare(row, condor, state, mark)
-        reply.understood = self._now(condor, state)
-        return reply
+        return self._compare(row, condor, state, mark)
 
     @staticmethod
     def _now(condor: IronCondor, state: MarketState) -> dict[str, Any]:
@@ -331,7 +315,7 @@ class QuestionsMixin(ResultsMixin):
         cost = (f"Roll cost: buy back {old_spread} at {old_val:.2f}, sell {new_spread} at {new_val:.2f}: "
                 f"{'debit' if debit > 0 else 'credit'} {abs(debit):.2f} pts per condor = {money(abs(debit) * mult)}"
                 f"{' paid' if debit > 0 else ' received'}.")
-        new_credit = condor.credit - debit
+        new_credit = round(condor.credit - debit, 2)
         data = {"wing": wing, "points": shift, "condors": condor.quantity, "spot": state.spot, "vix": state.vix,
                 "date": state.asof.isoformat(), "days": 0, "roll_cost": round(debit * mult, 2)}
         if new_credit <= 0:

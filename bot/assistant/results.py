@@ -11,6 +11,13 @@ from bot.market_data import Mark
 from bot.reply import Button, Reply, Table, table_text
 from bot.services import Services
 
+INSTRUMENT_LABEL = {"vix_call_spread": "VIX call spreads", "vx": "VX futures", "vxm": "VXM (mini VIX) futures"}
+
+
+def now_values(state: MarketState) -> dict[str, Any]:
+    """``understood`` values of an answer about now: the marks used and today's date."""
+    return {"spot": state.spot, "vix": state.vix, "date": state.asof.isoformat(), "days": 0}
+
 
 class ResultsMixin:
     """Results and the helpers every part of the assistant uses (``self.s``, ``self.usage``)."""
@@ -101,7 +108,8 @@ class ResultsMixin:
                 + f"\n{table_text(table)}")
         return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
                      assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
-                     chart=True, analysis_json=a.model_dump_json())
+                     chart=True, analysis_json=a.model_dump_json(),
+                     understood={**now_values(state), "condors": condor.quantity})
 
     def _what_if(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
                  spot: float | None, vix: float | None, days: int) -> Reply:
@@ -121,9 +129,11 @@ class ResultsMixin:
                      notes=notes, assumptions=assumptions, position_id=pid, analysis_json=a.model_dump_json())
 
     def _hedge(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
-               condors: int | None = None, instrument: str = "vix_call_spread", wing: str | None = None) -> Reply:
+               condors: int | None = None, instrument: str | None = None, wing: str | None = None) -> Reply:
+        """The hedge plan; ``instrument`` None is the default (VIX call spreads), said so in the Understood line."""
         pid = int(row["id"])
-        plan = core.size_hedge(condor, state, condors=condors, instrument=instrument, wing=wing)
+        plan = core.size_hedge(condor, state, condors=condors, instrument=instrument or "vix_call_spread",
+                               wing=wing)
         what = plan.kind.replace("_", " ").lower()
         strikes = f" {plan.strikes[0]:g}/{plan.strikes[1]:g}" if plan.strikes else ""
         fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {plan.instrument.replace('_', ' ')}"
@@ -140,11 +150,20 @@ class ResultsMixin:
                       rows=[[f"{100 * r.spx_move:+.0f}%", f"{r.spx:,.0f}", f"{r.vix:.1f}", money(r.condor_pnl),
                              money(r.hedge_pnl), money(r.net_pnl)] for r in plan.scenarios])
         assumptions = [self._mark_note(mark, state.asof), *plan.assumptions]
-        text = (f"Hedge for #{pid}:\n" + "\n".join(f"{k}: {v}" for k, v in fields) + f"\n{table_text(table)}")
+        whose = (f" (the position has {condor.quantity})" if condors and condors != condor.quantity
+                 else "" if condors else " (the position's count)")
+        understood = (f"Understood: hedge {plan.condors} condors{whose}, {plan.wing} wing"
+                      f"{'' if wing else ' (the tested one)'}, with {INSTRUMENT_LABEL[plan.instrument]}"
+                      f"{'' if instrument else ' (default)'}, at SPX {state.spot:,.2f} / VIX {state.vix:.1f} "
+                      f"({state.asof:%a} {state.asof})")
+        text = (f"{understood}\nHedge for #{pid}:\n" + "\n".join(f"{k}: {v}" for k, v in fields)
+                + f"\n{table_text(table)}")
         return Reply(kind="hedge", title=f"ALVH hedge for #{pid}: {plan.contracts} contracts"[:150], text=text,
                      fields=fields, table=table, assumptions=assumptions, position_id=pid,
                      buttons=self._buttons(pid, skip="alvh_hedge"), start_thread=True, chart=True,
-                     analysis_json=plan.model_dump_json(), understood={"wing": plan.wing})
+                     analysis_json=plan.model_dump_json(),
+                     understood={"condors": plan.condors, "instrument": plan.instrument, "wing": plan.wing,
+                                 **now_values(state)})
 
     def _compare(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
                  n_paths: int | None = None, seed: int | None = None, premia: bool = True,
@@ -167,4 +186,6 @@ class ResultsMixin:
         return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid,
                      buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True,
-                     analysis_json=c.model_dump_json())
+                     analysis_json=c.model_dump_json(),
+                     understood={**now_values(state), "condors": condor.quantity,
+                                 "paths": n_paths or self.s.compare_paths})

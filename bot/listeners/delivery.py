@@ -28,6 +28,8 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
     ``thread_ts``); a result that starts a thread links the thread to its position; the exchange is
     stored; the chart, when asked for, is uploaded into the thread.
     """
+    if reply.kind == "ack" and not reply.text:
+        return thread_ts  # small talk ("thanks", "ok"): nothing to post, nothing to store
     payload = message_payload(reply)
     if reply.ephemeral:
         if respond is not None:
