@@ -81,7 +81,8 @@ class ChatSession:
         return f"chat-{self.session}-{position_id if position_id is not None else 'none'}"
 
     def is_command(self, text: str) -> bool:
-        """A command word starts the line, and the line reads as that command, or reads as nothing else."""
+        """A command word starts the line, and the line reads as that command, or as no thread question
+        (a question that must be asked back, "hedge with vx and vxm", is asked back)."""
         if command_name(text.split()[0]) is None:
             return False
         try:
@@ -93,7 +94,7 @@ class ChatSession:
             q = parse_question(text, self.s.today())
         except (GrammarError, ValueError):
             return True
-        return q.kind in ("unknown", "clarify", "explain")
+        return q.kind in ("unknown", "explain")
 
     def handle(self, line: str) -> Reply | None:
         text = line.strip()
@@ -128,12 +129,22 @@ class ChatSession:
         print(file=self.out)
 
     def show_json(self, reply: Reply | None, kind: str | None = None) -> None:
-        obj: dict[str, Any] = {"kind": kind or (reply.kind if reply is not None else "empty"),
-                               "understood": dict(reply.understood) if reply is not None else {},
-                               "text": plain_text(reply.text) if reply is not None else ""}
-        if reply is not None and reply.position_id is not None:
-            obj["position"] = reply.position_id
-        print(json.dumps(obj, ensure_ascii=False, default=str), file=self.out, flush=True)
+        print(json.dumps(transcript_entry(reply, kind), ensure_ascii=False, default=str), file=self.out, flush=True)
+
+    def answer_json(self, line: str) -> dict[str, Any]:
+        """One input line -> its ``alvh chat --json`` object (the corpus test reads the assistant here)."""
+        return transcript_entry(self.handle(line))
+
+
+def transcript_entry(reply: Reply | None, kind: str | None = None) -> dict[str, Any]:
+    """The JSON object of one answer: ``kind``, ``understood`` (numbers as numbers), plain ``text``
+    (and ``position`` when the answer is about one). No reply (a blank line) is kind ``empty``."""
+    obj: dict[str, Any] = {"kind": kind or (reply.kind if reply is not None else "empty"),
+                           "understood": dict(reply.understood) if reply is not None else {},
+                           "text": plain_text(reply.text) if reply is not None else ""}
+    if reply is not None and reply.position_id is not None:
+        obj["position"] = reply.position_id
+    return obj
 
 
 def chat(services: Services, user: str, inp: TextIO, out: TextIO, as_json: bool = False) -> int:

@@ -176,7 +176,8 @@ _SPX = r"(?:spx|spot|s&p ?500|s&p|sp500|spx index|the index|index|the market|mar
 #: ... and the pronouns traders use for it, only before a move ("we drop 100 points", "it falls 3%")
 _SPX_MOVER = rf"(?:{_SPX}|we|it|stocks|equities)"
 _VIX = r"(?:vix|vol|vols|volatility|implied vol(?:atility)?|iv)"
-_AUX = r"(?:(?:is|was|were|gets?|goes|go|trades?|sits?|stays?|ends?|closes?|settles?|comes?|back|would|will|be)\s+){0,3}"
+_AUX = (r"(?:(?:is|was|were|gets?|goes|go|trades?|sits?|stays?|ends?|closes?|settles?|comes?|back|would|will|be"
+        r"|holds?|pins?|finishes|expires)\s+){0,3}")
 #: words between a subject and a level: "spx 5600", "spx at 5600", "vix spikes to 40", "spx hits 5500"
 _LEVEL_VERB = (rf"{_AUX}"
                r"(?:(?:falls?|drops?|rall(?:y|ies)|rises?|climbs?|sinks?|spikes?|jumps?|moves?|goes|go|tanks?|pops?"
@@ -538,8 +539,9 @@ _FACTS: tuple[tuple[str, str], ...] = (
     ("tested", r"\bare we tested\b|\b(?:is|are) (?:the |my |our |a |either )?(?:put|call|short)?\s*"
                r"(?:side|wing|strike|strikes|shorts?)?\s*(?:being )?tested\b|\bwhich (?:side|wing) is tested\b"
                r"|\btested\?*$|\bam i tested\b|\bis (?:it|this|anything) tested\b|\bany side tested\b"),
-    ("breakevens", r"\bbreak[- ]?evens?\b.*\b(?:my|our|the|where|what)\b|\b(?:where|what) (?:are|is|'re|s)\b.*"
-                   r"\bbreak[- ]?evens?\b|\bb/?es\b"),
+    ("breakevens", r"\bbreak[- ]?evens?\b.*\b(?:my|our|the|where|what)\b|\b(?:where|what)(?:'s| are| is|'re|s)\b.*"
+                   r"\bbreak[- ]?evens?\b|\b(?:my|our|the|its)\s+break[- ]?evens?\b"
+                   r"|\bbreak[- ]?evens?\s+(?:on|for|of|now)\b|\bb/?es\b"),
     ("margin", r"\bmargin\b|\bbuying power\b|\bbpr\b|\bcapital (?:required|requirement|at risk|needed)\b"
                r"|\bhow much capital\b"),
     ("cost_to_close", r"\bcost (?:me |us )?to close\b|\bclose (?:it |this |the position )?(?:now )?cost\b"
