@@ -33,7 +33,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("hedge", (), "[id] [condors N]", "size the layered VIX call hedge"),
     CommandSpec("compare", (), "[id] [paths N] [seed K] [no-premia] [no-costs]",
                 "hold / leg out / close tested / ALVH / take-profit-stop by EV and risk"),
-    CommandSpec("close", (), "id", "close a position (only who opened it)"),
+    CommandSpec("close", (), "id", "close a position; only who opened it can"),
     CommandSpec("daily", (), "on [HH:MM] | off",
                 "post a summary here each NYSE trading day, New York time"),
     CommandSpec("help", ("?", "h"), "[topic]", "this list, a command's usage, or a glossary term"),
