@@ -311,6 +311,17 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
     ("what if spx 5600 vix", "clarify", {}),
     ("what if spx 5600 and spx 5500", "clarify", {}),
     ("hedge 20 condors and 5 more", "clarify", {}),
+    ("what's my margin if spx drops 5%", "clarify", {}),
+    ("should I leg out if spx drops 5%", "clarify", {}),
+    ("should I leg out tomorrow", "clarify", {}),
+    ("should I take profit if we're up 50%?", "clarify", {}),
+    # --- counts in a scenario --------------------------------------------------------------------
+    ("what if spx 5600 vix 30 in 3 days for 20 condors", "what_if",
+     {"spot": 5600.0, "vix": 30.0, "condors": 20, **FRI}),
+    ("what if spx down 5% with 20 lots", "what_if", {"spot": pct(-5), "condors": 20}),
+    ("what are my break-evens at expiry", "breakevens", NOW),
+    ("take profit at 50%?", "take_profit", NOW),
+    ("what's the margin now", "margin", NOW),
     # --- numbers read safely -------------------------------------------------------------------------
     ("what if spx 5 600", "error", {}),
     ("what if vix 24,3", "error", {}),

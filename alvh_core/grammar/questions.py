@@ -39,6 +39,7 @@ class WhatIfQuestion(_Frozen):
     vix_change: float | None = Field(default=None, ge=-200, le=200)
     vix_change_pct: float | None = Field(default=None, gt=-100, le=1000)
     days: int = Field(default=0, ge=0, le=MAX_DAYS)
+    condors: int | None = Field(default=None, ge=1, le=MAX_QUANTITY, description="'for 20 condors': scale the position")
     date: dt.date | None = Field(default=None, description="the scenario's date when one was named (days = date - asof)")
     trading_days: int | None = Field(default=None, ge=0, le=MAX_DAYS, description="as typed: 'in 3 trading days'")
     at_expiry: bool = Field(default=False, description="horizon is the position's expiry (``days`` ignored)")
@@ -406,10 +407,11 @@ def _what_if(t: str, asof: dt.date | None) -> WhatIfQuestion | ClarifyQuestion |
     is_if = re.search(r"\bwhat if\b|\bif\b|\bsuppose\b|\bscenario\b|\bwhat happens\b|\bwhat about\b", t) is not None
     try:
         horizon = _horizon(r, asof)
+        count = _count(r)
         moves = _moves(r)
     except _Clarify as exc:
         return ClarifyQuestion(question=str(exc))
-    kw = {**moves, **horizon}
+    kw = {**moves, **horizon, **count}
     if not moves:
         m = re.search(r"(?<![a-z0-9.])([0-9]+(?:\.[0-9]+)?)(?![0-9.])", "".join(
             " " if u else ch for ch, u in zip(r.t, r.used)))
@@ -431,13 +433,38 @@ def _what_if(t: str, asof: dt.date | None) -> WhatIfQuestion | ClarifyQuestion |
         raise GrammarError(f"what-if refused: {readable_validation_error(exc)}") from None
 
 
+def _count(r: _Reader) -> dict[str, object]:
+    """'for 20 condors', '20 lots': how many condors the scenario is for."""
+    m = r.take(r"\b(?:for|with|on|at)?\s*([0-9]+)\s*(?:iron condors?|condors?|lots?|ics?|contracts?)\b")
+    if not m:
+        return {}
+    n = int(m.group(1)[:9])
+    if not 1 <= n <= MAX_QUANTITY:
+        raise GrammarError(f"condors {n} is outside 1-{MAX_QUANTITY:,}: expected e.g. for 20 condors")
+    return {"condors": n}
+
+
+def _scenario_in(t: str, asof: dt.date | None) -> str | None:
+    """What-if content (a move, a level, a later day) inside another question, described; None if none.
+    ("at expiry" is not one: break-evens are at expiry by definition.)"""
+    r = _Reader(t)
+    try:
+        kw = {**_horizon(r, asof), **_moves(r)}
+    except (_Clarify, GrammarError):
+        return "a second horizon or number"
+    kw.pop("at_expiry", None)
+    if not kw.get("days"):
+        kw.pop("days", None)
+    return _describe(kw) if kw else None
+
+
 def _describe(kw: dict[str, object]) -> str:
     parts = []
     for k, label in (("spot", "SPX {:g}"), ("spot_change_pct", "SPX {:+g}%"), ("spot_change", "SPX {:+g} points"),
                      ("vix", "VIX {:g}"), ("vix_change", "VIX {:+g}"), ("vix_change_pct", "VIX {:+g}%"),
-                     ("date", "on {}"), ("days", "in {} days")):
+                     ("date", "on {}"), ("days", "in {} days"), ("condors", "{} condors")):
         if k in kw and not (k == "days" and "date" in kw):
-            parts.append(label.format(kw[k]))
+            parts.append("in 1 day" if k == "days" and kw[k] == 1 else label.format(kw[k]))
     if kw.get("at_expiry"):
         parts.append("at expiry")
     return ", ".join(parts) or "nothing"
@@ -592,9 +619,17 @@ def parse_question(text: str, asof: dt.date | None = None) -> Question:
         return roll
     for fact, pattern in _FACTS:
         if re.search(pattern, t):
+            scenario = _scenario_in(t, asof)
+            if scenario:
+                return ClarifyQuestion(question=f"I answer the {fact.replace('_', ' ')} for today's marks; for "
+                                       f"a scenario ({scenario}) ask 'what if ...' on its own: which one?")
             return PositionFactQuestion(fact=fact)  # type: ignore[arg-type]
     if re.search(r"\bleg(?:ging)?[ -]?out\b|\bshould (?:i|we) (?:close|adjust|hold|exit|do)\b"
                  r"|\bwhat should (?:i|we) do\b|\bcompare\b|\bclose the tested\b|\bmanagement (?:choices|options)\b", t):
+        scenario = _scenario_in(t, asof)
+        if scenario:
+            return ClarifyQuestion(question=f"I compare the choices from today's marks, not from a scenario "
+                                   f"({scenario}): ask 'should I leg out?' and 'what if ...' separately")
         return ShouldLegOutQuestion()
     term = _explain_term(t)
     if term is not None and not re.match(r"^if\b", term):

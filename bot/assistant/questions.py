@@ -203,7 +203,12 @@ class QuestionsMixin(ResultsMixin):
     def _q_what_if(self, ctx: Ctx, pos: tuple[Any, IronCondor, MarketState, Mark], q: Any) -> Reply:
         row, condor, state, mark = pos
         spot, vix, days = q.resolve(state, condor.expiry)
+        held = condor.quantity
+        if q.condors is not None and q.condors != held:
+            condor = IronCondor.model_validate({**condor.model_dump(), "quantity": q.condors})
         line, data = understood_what_if(q, state, condor, spot, vix, days)
+        if condor.quantity != held:
+            line += f" (the position has {held})"
         return _with_understood(self._what_if(row, condor, state, mark, spot, vix, days), line, data)
 
     def _q_hedge(self, ctx: Ctx, pos: tuple[Any, IronCondor, MarketState, Mark], q: Any) -> Reply:
