@@ -58,6 +58,7 @@ class CommandsMixin(ResultsMixin):
                          text=f"Recorded #{pid}: {condor.describe()}\n{note}",
                          fields=[("Position", condor.describe())], notes=[note], chart=True)
         state, mark = market
+        assert row is not None  # just stored
         reply = self._status(row, condor, state, mark)
         reply.kind = "open"
         reply.title = f"Recorded #{pid}: {condor.describe()}"[:150]
@@ -77,11 +78,12 @@ class CommandsMixin(ResultsMixin):
         return self._with_position(ctx, cmd.id, self._status)
 
     def _cmd_hedge(self, ctx: Ctx, cmd: Any) -> Reply:
-        return self._with_position(ctx, cmd.id, lambda *a: self._hedge(*a, condors=cmd.condors))
+        return self._with_position(ctx, cmd.id, lambda row, condor, state, mark: self._hedge(
+            row, condor, state, mark, condors=cmd.condors))
 
     def _cmd_compare(self, ctx: Ctx, cmd: Any) -> Reply:
-        return self._with_position(ctx, cmd.id, lambda *a: self._compare(
-            *a, n_paths=cmd.paths, seed=cmd.seed, premia=cmd.premia, costs=cmd.costs))
+        return self._with_position(ctx, cmd.id, lambda row, condor, state, mark: self._compare(
+            row, condor, state, mark, n_paths=cmd.paths, seed=cmd.seed, premia=cmd.premia, costs=cmd.costs))
 
     def _cmd_mark(self, ctx: Ctx, cmd: Any) -> Reply:
         today = self.s.today()

@@ -92,8 +92,6 @@ def _with_understood(reply: Reply, line: str, data: dict[str, Any]) -> Reply:
 
 
 class QuestionsMixin(ResultsMixin):
-    prefix: str
-
     def question(self, ctx: Ctx, position_id: int | None, text: str) -> Reply:
         """Answer a question about position ``position_id`` (the thread's position)."""
         try:
@@ -305,8 +303,8 @@ class QuestionsMixin(ResultsMixin):
             trial = IronCondor.model_validate({**condor.model_dump(), **moved})
         except ValidationError as exc:
             return self.problem(f"cannot roll the {wing} wing by {shift:+g}: {input_error_text(exc)}")
-        legs_old = {leg.role: leg.mark for leg in a.legs}
-        legs_new = {leg.role: leg.mark for leg in core.analyze(trial, state).legs}
+        legs_old: dict[str, float] = {leg.role: leg.mark for leg in a.legs}
+        legs_new: dict[str, float] = {leg.role: leg.mark for leg in core.analyze(trial, state).legs}
         roles = ("short put", "long put") if wing == "put" else ("short call", "long call")
         old_val = legs_old[roles[0]] - legs_old[roles[1]]
         new_val = legs_new[roles[0]] - legs_new[roles[1]]

@@ -24,6 +24,7 @@ class ResultsMixin:
 
     s: Services
     usage: dict[str, str]
+    prefix: str
 
     def usage_error(self, word: str, exc: BaseException | str) -> Reply:
         msg = exc if isinstance(exc, str) else input_error_text(exc)
