@@ -555,10 +555,26 @@ def _roll(t: str) -> RollQuestion | ClarifyQuestion | None:
     return RollQuestion(**kw)  # type: ignore[arg-type]
 
 
-_ACK = re.compile(r"^(?:(?:ok(?:ay)?|k|kk|thanks?(?: you)?(?: so much| a lot)?|thx|ty|tyvm|cheers|cool|great|nice|perfect"
-                  r"|got it|gotcha|sounds good|understood|roger(?: that)?|noted|will do|makes sense|awesome|sweet"
-                  r"|good|all good|fine|yep|yes|yeah|no worries|np|lol|haha|:\+1:|:thumbsup:|👍|🙏|🙌|ok thanks"
-                  r"|great thanks|nice one|appreciate it|much appreciated|thank you|merci)[\s,.!]*)+$")
+#: small talk, as word sequences; a message made only of these is acknowledged, not answered
+_ACK_PHRASES = frozenset(tuple(p.split()) for p in (
+    "ok", "okay", "k", "kk", "thanks", "thank you", "so much", "a lot", "thx", "ty", "tyvm",
+    "cheers", "cool", "great", "nice", "perfect", "got it", "gotcha", "sounds good", "understood", "roger",
+    "roger that", "noted", "will do", "makes sense", "awesome", "sweet", "good", "all good", "fine", "yep", "yes",
+    "yeah", "no worries", "np", "lol", "haha", ":+1:", ":thumbsup:", "👍", "🙏", "🙌", "nice one", "appreciate it",
+    "much appreciated", "merci", "very much"))
+_ACK_LONGEST = max(len(p) for p in _ACK_PHRASES)
+
+
+def _is_small_talk(t: str) -> bool:
+    """True when the text is made only of small-talk phrases (linear-time word DP, no regex backtracking)."""
+    words = re.findall(r"[^\s,.!]+", t)
+    if not words or len(words) > 30:
+        return False
+    ok = [True] + [False] * len(words)
+    for i in range(1, len(words) + 1):
+        ok[i] = any(ok[i - n] and tuple(words[i - n:i]) in _ACK_PHRASES for n in range(1, min(_ACK_LONGEST, i) + 1))
+    return ok[-1]
+
 
 _FACTS: tuple[tuple[str, str], ...] = (
     ("take_profit", r"\btake (?:the |some )?profits?\b|\b(?:lock in|bank) (?:the |some )?(?:profits?|gains?)\b"
@@ -602,7 +618,7 @@ def parse_question(text: str, asof: dt.date | None = None) -> Question:
     t = " ".join(t.replace("?", " ").replace("!", " ").split())
     if not t:
         return UnknownQuestion(text="", suggestions=QUESTION_EXAMPLES)
-    if _ACK.match(t):
+    if _is_small_talk(t):
         return AckQuestion()
     # dispatch in order; the corpus test pins which reader answers which phrasing
     if re.search(r"\b(?:decide|decided|discuss|discussed|said|say|history|agree|agreed)\b", t):
