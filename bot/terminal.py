@@ -28,8 +28,6 @@ import uuid
 from typing import Any, TextIO
 
 from alvh_core.clock import desk_clock_at
-from alvh_core.grammar import GrammarError, parse_command, parse_question
-from alvh_core.grammar.vocabulary import command_name
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
 from bot.reply import Reply
@@ -80,22 +78,6 @@ class ChatSession:
     def thread_ts(self, position_id: int | None) -> str:
         return f"chat-{self.session}-{position_id if position_id is not None else 'none'}"
 
-    def is_command(self, text: str) -> bool:
-        """A command word starts the line, and the line reads as that command, or as no thread question
-        (a question that must be asked back, "hedge with vx and vxm", is asked back)."""
-        if command_name(text.split()[0]) is None:
-            return False
-        try:
-            parse_command(text, self.s.today())
-            return True
-        except (GrammarError, ValueError):
-            pass
-        try:
-            q = parse_question(text, self.s.today())
-        except (GrammarError, ValueError):
-            return True
-        return q.kind in ("unknown", "explain")
-
     def handle(self, line: str) -> Reply | None:
         text = line.strip()
         if text.lower().startswith("/alvh"):
@@ -104,7 +86,7 @@ class ChatSession:
             text = text[5:].strip()
         if not text:
             return None
-        if self.is_command(text):
+        if self.assistant.reads_as_command(text):
             reply = self.assistant.command(self.ctx, text)
             question = f"/alvh {text}"
             if reply.position_id is not None and not reply.ephemeral:

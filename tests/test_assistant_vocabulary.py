@@ -132,3 +132,23 @@ def test_asof_must_be_a_date() -> None:
                         "chat", "--json", "--asof", "next tuesday"], input="", capture_output=True, text=True,
                        timeout=120)
     assert p.returncode != 0 and "expected a date like 2026-12-01" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_slash_command_text_that_is_a_question_is_answered_and_state_changes_are_never_rerouted(
+        tmp_path: typing.Any) -> None:
+    a = _assistant(tmp_path, "/alvh ")
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "mark spot 5712 vix 24.3")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2026-12-18 x10 @4.80")
+    what = a.command(ctx, "what if spx 5600")
+    assert what.kind == "what_if" and what.understood["spot"] == 5600 and what.position_id == 1
+    hedge = a.command(ctx, "hedge 20 lots with vxm")
+    assert hedge.kind == "hedge" and hedge.understood["instrument"] == "vxm" and hedge.understood["condors"] == 20
+    assert a.command(ctx, "hedge with vx and vxm").kind == "clarify"
+    # a mark with a stray word stays a refused mark (never a what-if at those levels), nothing stored
+    bad = a.command(ctx, "mark spot 5600 vix 30 tomorrow")
+    assert bad.kind == "error" and "Usage: /alvh mark" in bad.text
+    assert a.s.store.latest_mark("T1")["spot"] == 5712
+    # a status with a number it cannot read is refused, not answered as the status of another position
+    assert a.command(ctx, "status 5 days").kind == "error"
+    assert a.command(ctx, "frobnicate").kind == "error"

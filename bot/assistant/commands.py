@@ -1,6 +1,7 @@
 """``/alvh`` commands (and the same words in ``alvh chat``): one handler per canonical command name."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +14,52 @@ from bot.assistant.results import ResultsMixin
 from bot.core import GrammarError
 from bot.reply import Reply, Table, table_text
 
+#: commands that change what is stored: a line starting with one is never read as a question instead
+STATEFUL_COMMANDS = frozenset({"open", "mark", "close", "daily"})
+#: question kinds a line that is not a valid command may be answered as ("/alvh what if spx 5600",
+#: "hedge 20 lots with vxm"); a status/glossary/unknown reading is not enough to reroute a command
+QUESTION_FALLBACK_KINDS = frozenset({"what_if", "hedge_size", "roll", "fact", "clarify", "should_leg_out",
+                                     "history"})
+
+
+def _answerable(kind: str, text: str) -> bool:
+    """A question reading that may replace a command reading: greeks only with no number left unread."""
+    return kind in QUESTION_FALLBACK_KINDS or (kind == "greeks" and not re.search(r"[0-9]", text))
+
 
 class CommandsMixin(ResultsMixin):
+    def reads_as_command(self, text: str) -> bool:
+        """Whether a line is a command (else a thread question): its first word is a command word and it
+        reads as that command, or it changes state, or it reads as no answerable question. One rule for
+        ``/alvh`` in Slack and for ``alvh chat``."""
+        words = text.split()
+        name = core.command_name(words[0]) if words else "help"
+        if name is None:
+            return False
+        try:
+            core.parse_command(text, self.s.today())
+            return True
+        except (GrammarError, ValidationError, ValueError):
+            if name in STATEFUL_COMMANDS:
+                return True
+        try:
+            return not _answerable(core.parse_question(text, self.s.today()).kind, text)
+        except (GrammarError, ValidationError, ValueError):
+            return True
+
     def command(self, ctx: Ctx, text: str) -> Reply:
-        """Run one ``/alvh`` command (``text`` without the ``/alvh``)."""
+        """Run one ``/alvh`` command (``text`` without the ``/alvh``). Text that is not a command but an
+        answerable question ("what if spx 5600", "hedge 20 lots with vxm") is answered for your latest
+        position, as in a thread."""
         text = (text or "").strip()
         word = text.split()[0].lower() if text else "help"
+        if text and not self.reads_as_command(text):
+            try:
+                kind = core.parse_question(text, self.s.today()).kind
+            except (GrammarError, ValidationError, ValueError):
+                kind = "unknown"
+            if _answerable(kind, text):
+                return self.question(ctx, None, text)
         try:
             cmd = core.parse_command(text or "help", self.s.today())
         except (GrammarError, ValidationError, ValueError) as exc:

@@ -26,6 +26,9 @@ class ResultsMixin:
     usage: dict[str, str]
     prefix: str
 
+    def question(self, ctx: Ctx, position_id: int | None, text: str) -> Reply:  # pragma: no cover - QuestionsMixin
+        raise NotImplementedError
+
     def usage_error(self, word: str, exc: BaseException | str) -> Reply:
         msg = exc if isinstance(exc, str) else input_error_text(exc)
         usage = self.usage.get(word) or "\n".join(self.usage.values())
