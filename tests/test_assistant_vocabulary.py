@@ -152,3 +152,16 @@ def test_slash_command_text_that_is_a_question_is_answered_and_state_changes_are
     # a status with a number it cannot read is refused, not answered as the status of another position
     assert a.command(ctx, "status 5 days").kind == "error"
     assert a.command(ctx, "frobnicate").kind == "error"
+
+
+def test_slack_shows_what_was_understood_first(tmp_path: typing.Any) -> None:
+    from bot.render import message_payload
+
+    a = _assistant(tmp_path, "/alvh ")
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "mark spot 5712 vix 24.3")
+    a.command(ctx, "open SPX IC 5600/5650/6150/6200 2026-12-18 x10 @4.80")
+    for question in ("down 5% and vix up 10 next friday", "hedge 20 lots", "are we tested?"):
+        blocks = message_payload(a.question(ctx, 1, question))["blocks"]
+        assert blocks[1]["text"]["text"].startswith("Understood: ")
+        assert sum("Understood:" in str(b) for b in blocks) == 1

@@ -86,7 +86,6 @@ def understood_what_if(q: Any, state: MarketState, condor: IronCondor, spot: flo
 def _with_understood(reply: Reply, line: str, data: dict[str, Any]) -> Reply:
     if reply.status == "ok":
         reply.text = f"{line}\n{reply.text}"
-        reply.notes.insert(0, line)
         reply.understood = data
     return reply
 
