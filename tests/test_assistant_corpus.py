@@ -322,6 +322,30 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
     ("what are my break-evens at expiry", "breakevens", NOW),
     ("take profit at 50%?", "take_profit", NOW),
     ("what's the margin now", "margin", NOW),
+    # --- found while trying more phrasings ----------------------------------------------------------
+    ("what if spx is 100 points lower", "what_if", w(S0 - 100)),
+    ("spx 3% lower", "what_if", w(pct(-3))),
+    ("what if spx trades down to 5500", "what_if", w(5500)),
+    ("if spx breaks 5650", "what_if", w(5650)),
+    ("what if spx is unchanged at expiry", "what_if", w(when=AT_EXPIRY)),
+    ("what would the hedge cost", "hedge", {"condors": N}),
+    ("should I hedge", "hedge", {"condors": N}),
+    ("how much am I making per day", "status", NOW),
+    ("are we in trouble", "recap", NOW),
+    ("what's my max loss", "max_loss", NOW),
+    ("what's the max profit", "max_loss", NOW),
+    ("what's max loss", "explain", {"term": "max loss"}),
+    ("what if spx drops 5% overnight", "what_if", w(pct(-5), when=day(dt.date(2026, 12, 2)))),
+    ("what if spx down 1 sigma", "clarify", {}),
+    ("vix crush to 15", "what_if", w(vix=15)),
+    ("what if vol collapses to 15", "what_if", w(vix=15)),
+    ("what if vix 20 points higher", "what_if", w(vix=44.3)),
+    ("what if the market is flat and vix drops 3", "what_if", w(vix=21.3)),
+    ("what if spx stays put until expiry", "what_if", w(when=AT_EXPIRY)),
+    ("what if spx 5600 on 12/10", "clarify", {}),
+    ("what if spx 5600 and vix 30 on friday", "what_if", w(5600, 30, FRI)),
+    ("and if vix 35?", "what_if", w(vix=35)),
+    ("what about spx 5500", "what_if", w(5500)),
     # --- numbers read safely -------------------------------------------------------------------------
     ("what if spx 5 600", "error", {}),
     ("what if vix 24,3", "error", {}),
@@ -390,7 +414,7 @@ def test_corpus(session: ChatSession, text: str, kind: str, expected: dict[str, 
             assert got["understood"][key] == value, key
     text_out = got["text"]
     if kind in ("what_if", "hedge", "roll", "breakevens", "margin", "cost_to_close", "tested", "take_profit",
-                "recap"):
+                "recap", "max_loss"):
         assert text_out.startswith("Understood: "), text_out[:200]
     if kind == "ack":
         assert text_out == ""

@@ -102,10 +102,11 @@ class ExplainQuestion(_Frozen):
 
 
 class PositionFactQuestion(_Frozen):
-    """One fact of the position now: break-evens, margin, cost to close, tested wing, take profit, recap."""
+    """One fact of the position now: break-evens, margin, cost to close, tested wing, take profit, recap,
+    max profit and loss."""
 
     kind: Literal["fact"] = "fact"
-    fact: Literal["breakevens", "margin", "cost_to_close", "tested", "take_profit", "recap"]
+    fact: Literal["breakevens", "margin", "cost_to_close", "tested", "take_profit", "recap", "max_loss"]
 
 
 class RollQuestion(_Frozen):
@@ -182,8 +183,9 @@ _AUX = (r"(?:(?:is|was|were|gets?|goes|go|trades?|sits?|stays?|ends?|closes?|set
 #: words between a subject and a level: "spx 5600", "spx at 5600", "vix spikes to 40", "spx hits 5500"
 _LEVEL_VERB = (rf"{_AUX}"
                r"(?:(?:falls?|drops?|rall(?:y|ies)|rises?|climbs?|sinks?|spikes?|jumps?|moves?|goes|go|tanks?|pops?"
-               r"|dips?|crash(?:es)?|trades?)\s+(?:back\s+)?(?:to|at)\s+|(?:at|to|of|near|around|hits?|reaches?"
-               r"|touches?|=|@|is at|goes to)\s*)?")
+               r"|dips?|crash(?:es)?|crush(?:es|ed)?|collapses?|trades?|comes?|gets?|settles?)\s+"
+               r"(?:back\s+|down\s+|up\s+|in\s+)?(?:to|at)\s+|(?:at|to|of|near|around|hits?|reaches?|touches?"
+               r"|breaks?(?:\s+(?:below|above|through))?|=|@|is at|goes to)\s*)?")
 _PTS = r"\s*(?:(pts?|points?|handles?|vol points?)\b|(%))?"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WD = r"(mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs?|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
@@ -193,6 +195,7 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 #: words that carry a scenario: left unread they mean the question was read only in part
 _SCENARIO_WORD = re.compile(rf"^(?:{_SPX}|{_VIX}|{_UP}|{_DOWN}|%|points?|pts?|handles?|doubles?|halves|triples?"
+                            r"|sigmas?|sd|std|stdevs?|standard|deviations?|times|x|atr|bps?|basis|lower|higher"
                             r"|days?|weeks?|expiry|expiration|friday|monday|tuesday|wednesday|thursday)$")
 
 
@@ -278,7 +281,7 @@ def _horizon(r: _Reader, asof: dt.date | None) -> dict[str, object]:
         if td is not None:
             kw["trading_days"] = td
         found.append(m.group(0))
-    if r.take(r"\b(?:by |on )?tomorrow\b"):
+    if r.take(r"\b(?:by |on )?tomorrow\b|\bovernight\b"):
         kw["days"] = 1
         found.append("tomorrow")
     if r.take(r"\b(?:by |on |later )?today\b|\bright now\b|\bnow\b"):
@@ -358,6 +361,15 @@ def _moves(r: _Reader) -> dict[str, object]:
                 _set(kw, "spot_change_pct" if mm.group(3) else "spot_change", size, mm.group(0))
             else:
                 _set(kw, "vix_change_pct" if mm.group(3) else "vix_change", size, mm.group(0))
+    for subj, group in ((_VIX, "vix"), (_SPX_MOVER, "spot")):
+        mm = r.take(rf"(?<![a-z]){subj}\s*{verb}(?:by\s+)?{_Q_NUM}{_PTS}\s*(lower|higher|down|up)\b")
+        if mm:
+            size = (1.0 if mm.group(4) in ("higher", "up") else -1.0) * _q_number(mm.group(1), f"{group} move")
+            key = f"{group}_change_pct" if mm.group(3) else f"{group}_change"
+            _set(kw, key, size, mm.group(0))
+    # "unchanged", "flat": the level stays (read, nothing to set)
+    r.take(rf"(?<![a-z])(?:{_SPX_MOVER}|{_VIX})\s+(?:is\s+|stays\s+|stays\s+at\s+|remains\s+)?"
+           r"(?:unchanged|flat|where it is|put)\b")
     m = r.take(rf"\b{_VIX}\s+(doubles?|halves|triples?)\b")
     if m:
         _set(kw, "vix_change_pct", {"d": 100.0, "h": -50.0, "t": 200.0}[m.group(1)[0]], m.group(0))
@@ -492,6 +504,8 @@ def _explain_term(t: str) -> str | None:
 
 def _hedge(t: str) -> HedgeSizeQuestion | ClarifyQuestion | None:
     if not (re.search(r"\bhow (?:many|much)\b.*\b(?:vix|calls?|hedge|hedges|hedging|vx|vxm|futures?|spreads?)\b", t)
+            or re.search(r"\bshould (?:i|we) hedge\b|\bhedge cost\b|\bcost of (?:the |a )?hedge\b"
+                         r"|\bwould the hedge\b|\bdo (?:i|we) need (?:a |to )?hedge\b", t)
             or re.search(r"\b(?:hedge size|size (?:the|my|a|our)? ?hedge|hedge ratio|hedge for|hedge it|hedge this"
                          r"|hedge (?:the|my|our) (?:position|condor|put|call|wing|side|downside|upside))\b", t)
             or re.match(r"^(?:hedge|size hedge|hedge me|hedging)\b", t)):
@@ -590,8 +604,11 @@ _FACTS: tuple[tuple[str, str], ...] = (
     ("cost_to_close", r"\bcost (?:me |us )?to close\b|\bclose (?:it |this |the position )?(?:now )?cost\b"
                       r"|\bbuy (?:it |this |them )?back\b|\bprice to close\b|\bclosing cost\b|\bcost to exit\b"
                       r"|\bto close (?:it|this|now)\b.*\bcost\b|\bhow much to close\b|\bclose out cost\b"),
+    ("max_loss", r"\b(?:my|our|the|this|its)\s+max(?:imum)?\s+(?:loss|profit|risk|gain)\b|\bhow much can (?:i|we) lose\b"
+                 r"|\bwhat(?:'s| is) (?:my|our) (?:worst case|downside)\b"),
     ("recap", r"\brecap\b|\bsummary\b|\bsummari[sz]e\b|\bhow (?:are|am) (?:we|i) doing\b|\bcatch me up\b"
-              r"|\bwhere are we\b|\bwhere do we stand\b|\bstatus update\b|\bwhat'?s the story\b|\bsitrep\b"),
+              r"|\bwhere are we\b|\bwhere do we stand\b|\bstatus update\b|\bwhat'?s the story\b|\bsitrep\b"
+              r"|\bin trouble\b|\bhow bad is it\b"),
 )
 
 
@@ -660,7 +677,7 @@ def parse_question(text: str, asof: dt.date | None = None) -> Question:
     q = _what_if(t, asof)
     if q is not None:
         return q
-    pnl = re.search(r"\b(?:pnl|p&l|p/l|p & l|profit|loss|how am i doing"
+    pnl = re.search(r"\b(?:pnl|p&l|p/l|p & l|profit|loss|how am i doing|making per day|per day|making|decay"
                     r"|how(?:'s| is) (?:my|the|our) (?:position|trade|condor)"
                     r"|up or down|making money|losing)\b", t)
     greeks = re.search(r"\b(?:greeks?|delta|gamma|vega|theta|exposure|risk|status|position|mark|show)\b", t)

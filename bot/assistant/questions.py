@@ -33,7 +33,8 @@ from bot.market_data import Mark
 from bot.reply import Reply
 
 FACT_LABEL = {"breakevens": "break-evens", "margin": "margin", "cost_to_close": "cost to close",
-              "tested": "tested wing", "take_profit": "take profit", "recap": "recap"}
+              "tested": "tested wing", "take_profit": "take profit", "recap": "recap",
+              "max_loss": "max profit and loss"}
 
 
 def _day(d: dt.date) -> str:
@@ -265,6 +266,11 @@ class QuestionsMixin(ResultsMixin):
                      f"({money(target)})"))
             body += (f". Closing costs {num(a.close_cost)} pts per condor now. For EV and risk of every choice, "
                      "ask 'should I leg out?'.")
+        elif fact == "max_loss":
+            width = max(condor.short_put - condor.long_put, condor.long_call - condor.short_call)
+            body = (f"Max profit {money(a.max_profit)} (the {condor.credit:g} credit x 100 x {condor.quantity}), "
+                    f"max loss {money(a.max_loss)} (widest wing {width:g} minus the credit, x 100 x "
+                    f"{condor.quantity}), both at expiry; P&L now {money(a.pnl_now)}.")
         else:  # recap
             advice = suggest_adjustment(condor, state.asof, a.pnl_now,
                                         [abs(a.short_put_delta), abs(a.short_call_delta)])
