@@ -17,10 +17,21 @@ Commands (the text after ``/alvh``)::
     open POSITION | list | status [id] | mark spot S vix V [asof D] [id] | hedge [id] [condors N]
     compare [id] [paths N] [seed K] [no-premia] [no-costs] | close id | daily on|off [HH:MM] | help [topic]
 
-Thread questions: what-if ("what if SPX 5600 and VIX 32 in 5 days?", "what if spx drops 4%",
-"vix 30?"), hedge size ("how many VIX calls for 20 condors?"), greeks / P&L now ("greeks",
-"what's my pnl"), should I leg out ("should I leg out?"), explain a term ("explain break-even",
-"what is vega"); anything else is ``UnknownQuestion`` with a short list of what can be answered.
+Commands, their aliases (``add``/``new``, ``ls``/``positions``, ``show``, ...) and usage text are
+defined once in ``vocabulary``; ``commands.PARSERS`` dispatches on the canonical name.
+
+Thread questions (``parse_question(text, asof)``): what-if with SPX/VIX levels and moves, dates and
+horizons and a count ("down 5% and vix up 10 next friday for 20 condors"), hedge size with the
+instrument ("how many VX futures to hedge 20 lots?"), facts of the position (break-evens, margin,
+cost to close, tested, take profit, recap, max profit/loss), roll a wing, leg out, history, the
+glossary, small talk (``AckQuestion``). Text read only in part, or a number that reads two ways, is a
+``ClarifyQuestion``; anything else is ``UnknownQuestion``.
+
+Numbers: zero-width characters are dropped, thin/non-breaking spaces between digit groups of three
+are thousands separators, any other space inside a number and a decimal comma are refused.
+
+Modules: ``text`` (bounds, errors, normalisation, numbers), ``positions``, ``marks`` (the marks
+parser is one unit: ``_marks_from_tokens``), ``commands``, ``vocabulary``, ``questions``.
 
 Units: strikes, spot and credit in index points; VIX in vol points (24.3); days are calendar days.
 """
