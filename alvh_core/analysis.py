@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from alvh_core.events import Event, default_calendar
 from alvh_core.models import DAYS_PER_YEAR, IronCondor, MarketState, OptionKind
 from alvh_core.pricing import bsm
 
@@ -112,6 +113,8 @@ class Analysis(_Result):
     what_if: Scenario | None = None
     assumptions: list[str]
     smile_params: dict[str, Any] | None = None
+    events_before_expiry: list[Event] = Field(
+        default_factory=list, description="FOMC/CPI/PPI events after asof up to expiry (alvh_core.events)")
 
 
 # ----- building blocks ------------------------------------------------------------------------
@@ -302,6 +305,7 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         max_loss=condor.max_loss, breakevens=(be_lo, be_hi), prob_profit=pop, pop_method=pop_method,
         prob_short_put_itm=p_sp_itm, prob_short_call_itm=p_sc_itm,
         assumptions=assumptions, smile_params=_smile_params(used_smile),
+        events_before_expiry=default_calendar().before_expiry(market.asof, condor.expiry),
     )
 
 

@@ -6,7 +6,8 @@ through this class; nothing else reads ``os.environ`` (tests pass their own ``Se
 Variables: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (optional: Socket Mode),
 ALVH_DB (SQLite path, default ./alvh.sqlite), SLACK_API_URL (Web API base URL), PORT (HTTP mode),
 ALVH_DATA (optional directory of daily CSVs in the format of ../shared/data, used for marks),
-ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_DEBUG (tracebacks on
+ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_EVENTS (optional event
+calendar CSV replacing the packaged FOMC/CPI/PPI dates, see alvh_core.events), ALVH_DEBUG (tracebacks on
 internal errors), USER (who is asking in ``alvh chat``).
 """
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     compare_paths: int = Field(default=20_000, ge=100, validation_alias="ALVH_COMPARE_PATHS")
     #: ``alvh chat``'s default Monte Carlo paths (smaller than the bot's: a terminal answers at once).
     chat_compare_paths: int = Field(default=4_000, ge=100, validation_alias="ALVH_CHAT_COMPARE_PATHS")
+    #: optional FOMC/CPI/PPI calendar file (format of alvh_core/data/events.csv) replacing the packaged one
+    alvh_events: str | None = Field(default=None, validation_alias="ALVH_EVENTS")
     debug: bool = Field(default=False, validation_alias="ALVH_DEBUG")
     user: str | None = Field(default=None, validation_alias="USER")
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from alvh_core.clock import Clock, desk_date_of, system_clock, utc_now, utc_stamp
 from alvh_core.models import IronCondor
 
 BUSY_TIMEOUT_MS = 10_000
@@ -32,10 +33,6 @@ BUSY_TIMEOUT_MS = 10_000
 #: (the process that claimed it died).
 STALE_CLAIM = dt.timedelta(minutes=10)
 MAX_POST_ATTEMPTS = 5
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 # ----- migrations -------------------------------------------------------------------------------
@@ -91,12 +88,25 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
 
 
 class Store:
-    """Thread-safe (a connection per thread) SQLite store at ``path``."""
+    """Thread-safe (a connection per thread) SQLite store at ``path``.
 
-    def __init__(self, path: str | Path):
+    Every stored instant is stamped by ``clock`` (UTC ISO-8601 with offset); the ``asof`` of an analysis
+    is the desk's (New York) date. ``Services`` binds the store to its own clock (``use_clock``), so the
+    bot has one clock: what the store stamps and what the assistant reads agree.
+    """
+
+    def __init__(self, path: str | Path, clock: Clock = system_clock):
         self.path = str(path)
+        self.clock: Clock = clock
         self._local = threading.local()
         self.migrate()
+
+    def use_clock(self, clock: Clock) -> None:
+        """Stamp rows with ``clock`` from now on (the injected clock of the services using this store)."""
+        self.clock = clock
+
+    def _now(self) -> str:
+        return utc_stamp(self.clock)
 
     # ----- connection and transactions ------------------------------------------------------
     @property
@@ -134,7 +144,7 @@ class Store:
             for version, migration in enumerate(MIGRATIONS, start=1):
                 if version > current:
                     migration(db)
-                    db["schema_version"].insert({"version": version, "applied_at": _now()})
+                    db["schema_version"].insert({"version": version, "applied_at": self._now()})
             return len(MIGRATIONS)
 
     def backup(self, dest: str | Path) -> Path:
@@ -165,7 +175,7 @@ class Store:
             t = db["positions"].insert({
                 "team_id": team_id, "user_id": user_id, "channel_id": channel_id,
                 "description": condor.describe(), "condor_json": condor.model_dump_json(),
-                "status": "open", "opened_at": _now(), "closed_at": None})
+                "status": "open", "opened_at": self._now(), "closed_at": None})
             return int(t.last_pk)
 
     def position(self, team_id: str, position_id: int) -> dict[str, Any] | None:
@@ -202,7 +212,7 @@ class Store:
         with self.transaction() as db:
             cur = db.execute(
                 "UPDATE positions SET status = 'closed', closed_at = ? "
-                "WHERE team_id = ? AND id = ? AND status = 'open'", [_now(), team_id, position_id])
+                "WHERE team_id = ? AND id = ? AND status = 'open'", [self._now(), team_id, position_id])
             return cur.rowcount == 1
 
     # ----- marks ------------------------------------------------------------------------------
@@ -211,7 +221,7 @@ class Store:
         with self.transaction() as db:
             t = db["marks"].insert({"team_id": team_id, "user_id": user_id, "asof": asof.isoformat(),
                                 "spot": float(spot), "vix": float(vix), "source": source,
-                                "recorded_at": _now()})
+                                "recorded_at": self._now()})
             return int(t.last_pk)
 
     def latest_mark(self, team_id: str, on_or_before: dt.date | None = None) -> dict[str, Any] | None:
@@ -228,7 +238,7 @@ class Store:
                     kind: str = "result") -> None:
         with self.transaction() as db:
             db["threads"].insert({"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts,
-                                  "position_id": position_id, "kind": kind, "created_at": _now()},
+                                  "position_id": position_id, "kind": kind, "created_at": self._now()},
                                  replace=True)
 
     def thread(self, team_id: str, channel_id: str, thread_ts: str) -> dict[str, Any] | None:
@@ -244,13 +254,13 @@ class Store:
         """Store one question and its answer (and the analysis behind it) atomically.
 
         Returns the id of the analysis row (0 when there was no analysis)."""
-        now = _now()
+        now = self._now()
         assumptions_json = json.dumps(assumptions or [])
         with self.transaction() as db:
             analysis_id = 0
             if analysis_json is not None:
                 t = db["analyses"].insert({"team_id": team_id, "position_id": position_id, "kind": kind,
-                                       "asof": now[:10], "result_json": analysis_json,
+                                       "asof": desk_date_of(now).isoformat(), "result_json": analysis_json,
                                        "assumptions_json": assumptions_json, "created_at": now})
                 analysis_id = int(t.last_pk)
             common = {"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts,
@@ -290,13 +300,13 @@ class Store:
         with self.transaction() as db:
             db["subscriptions"].insert({"team_id": team_id, "channel_id": channel_id,
                                         "time_hhmm": time_hhmm, "enabled": int(enabled),
-                                        "user_id": user_id, "updated_at": _now()}, replace=True)
+                                        "user_id": user_id, "updated_at": self._now()}, replace=True)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> bool:
         with self.transaction() as db:
             cur = db.execute("UPDATE subscriptions SET enabled = 0, updated_at = ? "
                              "WHERE team_id = ? AND channel_id = ? AND enabled = 1",
-                             [_now(), team_id, channel_id])
+                             [self._now(), team_id, channel_id])
             return cur.rowcount == 1
 
     def subscriptions(self, team_id: str | None = None) -> list[dict[str, Any]]:
@@ -313,7 +323,7 @@ class Store:
 
         A new slot is inserted (the unique index makes a second insert fail); a ``failed`` slot with
         attempts left, or a ``claimed`` slot older than ``STALE_CLAIM``, is taken over atomically."""
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or utc_now(self.clock)
         stamp = now.isoformat(timespec="seconds")
         stale = (now - STALE_CLAIM).isoformat(timespec="seconds")
         with self.transaction() as db:
@@ -335,7 +345,7 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE daily_posts SET status = ?, message_ts = ?, error = ?, posted_at = ? "
                        "WHERE team_id = ? AND channel_id = ? AND date = ?",
-                       ["posted" if ok else "failed", message_ts, error, _now() if ok else None,
+                       ["posted" if ok else "failed", message_ts, error, self._now() if ok else None,
                         team_id, channel_id, date.isoformat()])
 
     def daily_posts(self, team_id: str | None = None) -> list[dict[str, Any]]:
@@ -352,7 +362,7 @@ class Store:
         with self.transaction() as db:
             try:
                 db.execute("INSERT INTO processed_events (event_id, team_id, received_at) VALUES (?, ?, ?)",
-                           [event_id, team_id, _now()])
+                           [event_id, team_id, self._now()])
                 return True
             except sqlite3.IntegrityError:
                 return False

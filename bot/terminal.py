@@ -21,13 +21,13 @@ import argparse
 import datetime as dt
 import getpass
 import json
-import os
 import re
 import sys
 import uuid
 from typing import Any, TextIO
 
-from alvh_core.clock import desk_clock_at
+from alvh_core.clock import Clock, desk_clock_at, system_clock
+from alvh_core.settings import Settings
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
 from bot.reply import Reply
@@ -152,10 +152,13 @@ def chat(services: Services, user: str, inp: TextIO, out: TextIO, as_json: bool 
             session.show(reply)
 
 
-def terminal_services(db: str, data: str | None, demo: bool = True, asof: dt.date | None = None) -> Services:
-    """Services of ``alvh chat``: the SQLite file, recorded marks then the CSV, demo marks last;
-    ``asof`` freezes the clock at 4:30 pm New York on that date."""
-    store = Store(db)
+def terminal_services(db: str, data: str | None, demo: bool = True, clock: Clock = system_clock,
+                      compare_paths: int | None = None, asof: dt.date | None = None) -> Services:
+    """The chat's services: the SQLite file, recorded marks (then the CSV, then demo marks), one clock;
+    ``asof`` freezes that clock at 4:30 pm New York on that date (``alvh chat --asof``)."""
+    if asof is not None:
+        clock = desk_clock_at(asof)
+    store = Store(db, clock=clock)
     sources: list[MarketDataSource] = [RecordedMarks(store)]
     if data:
         sources.append(CsvDailyMarks(data))
@@ -168,11 +171,8 @@ def terminal_services(db: str, data: str | None, demo: bool = True, asof: dt.dat
                 return first.latest(team_id, asof) or DemoMarks().latest(team_id, asof)
 
         market = _OrDemo()
-    paths = int(os.environ.get("ALVH_COMPARE_PATHS", "4000"))
-    services = Services(store=store, market_data=market, compare_paths=paths)
-    if asof is not None:
-        services.clock = desk_clock_at(asof)
-    return services
+    paths = compare_paths if compare_paths is not None else Settings().chat_compare_paths
+    return Services(store=store, market_data=market, clock=clock, compare_paths=paths)
 
 
 def _asof_arg(text: str) -> dt.date:
@@ -184,7 +184,8 @@ def _asof_arg(text: str) -> dt.date:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        services = terminal_services(args.db, args.data, demo=not args.no_demo, asof=args.asof)
+        services = terminal_services(args.db, args.data, demo=not args.no_demo,
+                                     clock=getattr(args, "clock", system_clock), asof=args.asof)
     except (OSError, ValueError) as exc:
         print(f"alvh chat: cannot open {args.db} / data {args.data}: {exc}", file=sys.stderr)
         return 2
@@ -195,11 +196,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Entry point of group ``alvh.commands`` (``alvh chat``)."""
     p = subparsers.add_parser("chat", help="the Slack assistant in the terminal (same commands and history)",
                               description=(__doc__ or "").split("\n\n")[0])
-    p.add_argument("--db", default=os.environ.get("ALVH_DB", "alvh.sqlite"),
+    settings = Settings()
+    p.add_argument("--db", default=settings.alvh_db,
                    help="SQLite file shared with the Slack bot (default: $ALVH_DB or ./alvh.sqlite)")
-    p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
+    p.add_argument("--data", default=settings.alvh_data,
                    help="directory with spx_daily.csv and vix_daily.csv for marks (default: $ALVH_DATA)")
-    p.add_argument("--user", default=os.environ.get("USER") or getpass.getuser(), help="who is asking")
+    p.add_argument("--user", default=settings.user or getpass.getuser(), help="who is asking")
     p.add_argument("--no-demo", action="store_true", help="no demo marks when none are recorded")
     p.add_argument("--json", action="store_true",
                    help="one JSON object per input line: kind, understood (values read), text")

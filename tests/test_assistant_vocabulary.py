@@ -108,7 +108,7 @@ def test_alvh_chat_json_one_object_per_line_and_replayable(tmp_path: typing.Any)
     stdin = "\n".join(lines) + "\n"
 
     def run(db: str) -> list[dict[str, typing.Any]]:
-        env = {**os.environ, "ALVH_COMPARE_PATHS": "200"}
+        env = {**os.environ, "ALVH_CHAT_COMPARE_PATHS": "200"}
         p = subprocess.run([sys.executable, "-c", "from alvh_core.cli import main; raise SystemExit(main())",
                             "chat", "--json", "--asof", "2026-12-01", "--db", db, "--no-demo"],
                            input=stdin, capture_output=True, text=True, env=env, timeout=300)

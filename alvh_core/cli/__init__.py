@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from alvh_core.cli.common import OneLineArgumentParser, guarded
+from alvh_core.clock import Clock, system_clock
 
 ENTRY_POINT_GROUP = "alvh.commands"
 #: helper modules of this package that are not commands
@@ -110,13 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `alvh` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+def main(argv: Sequence[str] | None = None, clock: Clock = system_clock) -> int:
+    """Run `alvh` with ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    ``clock`` is the one clock of the run: a command's default as-of date is the desk's (New York) date
+    on it, and ``alvh chat`` stamps its history with it (tests pass a fixed clock)."""
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed on one line)
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    args.clock = clock
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

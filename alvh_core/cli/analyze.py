@@ -16,6 +16,7 @@ from alvh_core.cli.common import (
     market_from_args,
     position_from_args,
 )
+from alvh_core.events import describe_events
 
 
 def money(x: float, signed: bool = True) -> str:
@@ -60,6 +61,7 @@ def format_analysis(a: Analysis) -> str:
     lines.append(f"max profit {money(a.max_profit, False)}   max loss {money(a.max_loss, False)}   "
                  f"break-evens {_num(lo)} / {_num(hi)}")
     lines.append(f"probability of profit at expiry: {a.prob_profit:.1%} ({a.pop_method.split(':')[0]})")
+    lines.append(f"events before expiry: {describe_events(a.events_before_expiry)}")
     lines.append("assumptions:")
     lines.extend(f"  - {x}" for x in a.assumptions)
     return "\n".join(lines)

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from alvh_core.cli.common import EXIT_OK, add_json_arg, fail, parse_date
+from alvh_core.settings import Settings
 
 
 def _width(text: str) -> tuple[str, float]:
@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         "backtest", help="replay daily SPX/VIX history: hold vs leg out vs close tested vs ALVH vs take-profit/stop",
         description="Open a condor on every entry day of the history, walk it on real closes, and when a wing "
         "is tested apply each management choice with costs. Dollars per condor.")
-    p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
+    p.add_argument("--data", default=Settings().alvh_data,
                    help="folder with spx_daily.csv, vix_daily.csv (+ optional vix3m/vix9d/vvix/skew/vx_futures) "
                    "(default: $ALVH_DATA)")
     p.add_argument("--start", type=parse_date, default=None, help="first entry date YYYY-MM-DD")

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydantic import ValidationError
 
+from alvh_core.clock import desk_today, system_clock
 from alvh_core.grammar import GrammarError, readable_validation_error
+from alvh_core.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from alvh_core.models import IronCondor, MarketState
@@ -70,7 +71,7 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     except BrokenPipeError:  # pragma: no cover - `alvh ... | head`
         return EXIT_OK
     except Exception as exc:
-        if os.environ.get("ALVH_DEBUG"):
+        if Settings().debug:
             raise
         return fail(f"internal error: {type(exc).__name__}: {one_line_error(exc)} "
                     "(set ALVH_DEBUG=1 for the traceback)", EXIT_FAILURE)
@@ -153,9 +154,9 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def asof_from_args(args: argparse.Namespace) -> dt.date:
-    """The --asof date, or today."""
+    """The --asof date, or today's desk (New York) date on the run's clock (``args.clock``)."""
     asof = getattr(args, "asof", None)
-    return asof if asof is not None else dt.date.today()
+    return asof if asof is not None else desk_today(getattr(args, "clock", system_clock))
 
 
 def position_from_args(args: argparse.Namespace) -> IronCondor:

@@ -18,6 +18,7 @@ from alvh_core.cli.common import (
     position_from_args,
 )
 from alvh_core.edge import Comparison, compare
+from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
 from alvh_core.strategies import LayerPolicy
@@ -49,6 +50,7 @@ def format_comparison(c: Comparison) -> str:
         f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, "
         f"premia {'on' if a.premia else 'OFF'}, "
         f"{'costs off' if a.costs.startswith('costs off') else 'costs on'})",
+        f"events before expiry: {describe_events(default_calendar().before_expiry(a.asof, a.expiry), limit=4)}",
         "",
         f"{'strategy':<20}{'EV $ ± SE':>18}{'vs leg out ± SE':>19}{'std':>10}{'CVaR95':>10}{'P(loss)':>9}"
         f"{'worst':>10}{'margin':>10}",
@@ -82,6 +84,16 @@ def format_comparison(c: Comparison) -> str:
     return "\n".join(lines)
 
 
+def _bump(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"can't read event bump '{text}': expected a number like 1.08") from None
+    if not 0.2 <= v <= 10:
+        raise argparse.ArgumentTypeError(f"event bump {text} must be a variance multiple between 0.2 and 10")
+    return v
+
+
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
@@ -94,6 +106,16 @@ def run(args: argparse.Namespace) -> int:
         history = load_daily(args.bootstrap)
         paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=args.paths,
                                 seed=args.seed, params=params)
+    elif args.event_bump is not None:
+        from alvh_core.events import event_multipliers_for
+        from alvh_core.scenarios import simulate
+
+        n = steps_to(condor.expiry, market.asof)
+        if n < 1:
+            raise ValueError(f"the condor expires {condor.expiry} on or before {market.asof}: nothing to simulate")
+        n_paths = args.paths + args.paths % 2
+        paths = simulate(market, n, n_paths=n_paths, seed=args.seed, premia=not args.no_premia, params=params,
+                         event_variance=event_multipliers_for(market.asof, n, bump=args.event_bump))
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
                      costs=not args.no_costs, policy=policy, params=params, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
@@ -120,6 +142,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="model-free paths: resample blocks of 10 historical daily SPX/VIX moves from the daily CSVs "
                         "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "
                         "not arbitrage-consistent")
+    p.add_argument("--event-bump", type=_bump, default=None, metavar="B", nargs="?", const=EVENT_VARIANCE_BUMP,
+                   help="scheduled FOMC/CPI days before expiry get B x the variance of other days, same total "
+                        f"(default B {EVENT_VARIANCE_BUMP:g}: measured by alvh events --study); both laws")
     p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
                    help="ALVH hedge instrument (default vix_call_spread)")
     add_json_arg(p)

@@ -33,8 +33,10 @@ class Marks(_Frozen):
     asof: dt.date | None = None
 
     def market(self, asof: dt.date | None = None, **kw: object) -> MarketState:
-        """A MarketState from these marks (``self.asof`` wins over ``asof``; today if neither)."""
-        day = self.asof or asof or dt.date.today()
+        """A MarketState from these marks (``self.asof`` wins over ``asof``; one of them is needed)."""
+        day = self.asof or asof
+        if day is None:
+            raise ValueError("marks without a date need the as-of date (add 'asof YYYY-MM-DD')")
         return MarketState(spot=self.spot, vix=self.vix, asof=day, **kw)  # type: ignore[arg-type]
 
     def describe(self) -> str:

@@ -250,6 +250,7 @@ def simulate(
     premia: bool = True,
     params: ModelParams | None = None,
     antithetic: bool = True,
+    event_variance: np.ndarray | None = None,
 ) -> SimulatedPaths:
     """Simulate ``n_paths`` joint daily SPX/VIX paths over ``n_days`` trading days (exact HN-GARCH).
 
@@ -257,6 +258,8 @@ def simulate(
     real-world law (equity and variance premia in); ``premia=False``: paths follow the pricing law.
     ``antithetic``: shocks come in +z/-z pairs (n_paths must then be even), which halves the noise of
     symmetric payoffs without biasing anything. Same seed, same numbers.
+    ``event_variance``: optional (n_days,) multipliers of each day's diffusive variance (scheduled event
+    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`.
     """
     if n_days < 1 or n_days > 2520:
         raise ValueError(f"n_days must be 1-2520 trading days (got {n_days})")
@@ -278,9 +281,11 @@ def simulate(
     if premia:
         law = params.real_world()
         R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z, rng, antithetic)
+        R = apply_event_variance(R, H, z, event_variance)
         H *= params.variance_ratio
     else:
         R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z, rng, antithetic)
+        R = apply_event_variance(R, H, z, event_variance)
     spot = np.empty((n_paths, n_days + 1))
     spot[:, 0] = market.spot
     spot[:, 1:] = market.spot * np.exp(np.cumsum(R, axis=1))
@@ -297,6 +302,11 @@ def simulate(
     if market.leg_vols or market.vix_futures:
         notes.append("observed leg vols / VX settles in the market are not used: every price on the paths, "
                      "today's included, is the model's (so the comparison is internally fair)")
+    if event_variance is not None:
+        ev = np.asarray(event_variance, float)
+        notes.append(f"event days: {int((ev > ev.min()).sum())} of {n_days} days carry {ev.max() / ev.min():.2f}x "
+                     "the variance of the others (same total over the horizon; SPX/VIX option prices along the "
+                     "paths do not yet see the bump)")
     if clamped:
         notes.append(
             f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
@@ -316,6 +326,27 @@ def simulate(
         asof=market.asof,
         antithetic=antithetic,
     )
+
+
+# ---- event-day variance (issue 17): one narrow hook, the same in both laws -------------------------
+def apply_event_variance(R: np.ndarray, H: np.ndarray, z: np.ndarray, mult: np.ndarray | None) -> np.ndarray:
+    """Log returns with day j's diffusive variance multiplied by ``mult[j]``.
+
+    ``R`` (N, T) log returns, ``H`` (N, T+1) with ``H[:, j]`` the variance of day j's return, ``z`` (T, N)
+    the shocks behind them, ``mult`` (T,) positive (None: ``R`` unchanged). The diffusion part
+    ``sqrt(h) z`` becomes ``sqrt(m h) z`` and its convexity ``-h/2`` moves to ``-m h/2``, so
+    ``E[exp(R_j) | F_{j-1}]`` is unchanged: discounted SPX stays a martingale under the pricing law and
+    the equity premium per day is unchanged under the real-world law. The variance recursion (and any
+    jumps) is untouched: an event day's shock does not raise tomorrow's variance more than another's.
+    """
+    if mult is None:
+        return R
+    m = np.asarray(mult, dtype=float)
+    if m.shape != (R.shape[1],) or not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise ValueError(f"event_variance must be {R.shape[1]} positive numbers, one per simulated day "
+                         f"(got shape {m.shape})")
+    h = H[:, :-1]
+    return R + (np.sqrt(m) - 1.0) * np.sqrt(h) * z.T - 0.5 * (m - 1.0) * h
 
 
 def bootstrap_paths(

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alvh_core.costs import CostModel
 from alvh_core.models import MULTIPLIERS
 from alvh_core.strategies.base import CondorOnPaths, Ledger, StrategyResult, new_ledger, settle_legs
+from alvh_core.strategies.gates import event_ahead, path_event_days, pre_event_trigger, spx_macd_gate
 from alvh_core.strategies.indicators import macd, rsi
 
 Instrument = Literal["vix_call_spread", "vx", "vxm"]
@@ -60,6 +61,13 @@ class LayerPolicy(BaseModel):
     rsi_period: int = Field(default=14, ge=2)
     macd_confirm: bool = Field(default=False,
                                description="put wing: add only while VIX MACD line > signal (call wing: <)")
+    # issue 17 gates (alvh_core.strategies.gates); None/False = off
+    pre_event_delta: float | None = Field(default=None, gt=0, lt=1,
+                                          description="first layer also goes on at the close before a scheduled "
+                                          "FOMC/CPI when the short's |delta| >= this (paths need an asof date)")
+    pre_event_lookahead: int = Field(default=1, ge=1, le=10, description="sessions ahead that count as 'before'")
+    spx_macd_confirm: bool = Field(default=False,
+                                   description="put wing: add only while SPX MACD line < signal (call wing: >)")
     instrument: Instrument = "vix_call_spread"
     max_layers: int = Field(default=3, ge=1, le=10)
     hedge_call_wing: bool = Field(default=False, description="also hedge a tested call wing (VIX put spreads / "
@@ -93,6 +101,10 @@ class LayerPolicy(BaseModel):
             extra.append(f"gate RSI{self.rsi_period}(VIX) <= {self.rsi_max:g}")
         if self.macd_confirm:
             extra.append("gate MACD(VIX) confirms")
+        if self.spx_macd_confirm:
+            extra.append("gate MACD(SPX) confirms")
+        if self.pre_event_delta:
+            extra.append(f"first layer before FOMC/CPI at |delta| >= {self.pre_event_delta:g}")
         if not self.hedge_call_wing:
             extra.append("(call wing not hedged: held)")
         return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the stress loss; "
@@ -176,6 +188,13 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: LayerPolicy, specs: dict[s
         short = 1 if wing == "put" else 2
         absd = np.abs(cp.delta[short])
         gate = _gates(vix_pts, policy, wing)
+        if policy.spx_macd_confirm:
+            gate &= spx_macd_gate(np.asarray(paths.spot), wing)
+        pre = None
+        if policy.pre_event_delta and getattr(paths, "asof", None) is not None:
+            ahead = event_ahead(path_event_days(paths.asof, int(np.asarray(paths.spot).shape[1]) - 1),
+                                policy.pre_event_lookahead)
+            pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
         unit, opt_legs = _unit_value(paths, spec)
         is_future = spec.kind in ("VX", "VXM")
         hedge_expired = spec.expiry_t <= t[k] + 1e-12
@@ -235,6 +254,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: LayerPolicy, specs: dict[s
                         active &= ~rem
                         rem_day[rem] = d
                 add = ~fired & (absd[:, d] >= trig) & gate[:, d]
+                if pre is not None and li == 0:
+                    add |= ~fired & pre[:, d]
                 if add.any():
                     book_open(add, d, q)
                     active |= add

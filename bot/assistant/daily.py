@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from alvh_core.clock import desk_date_of
+from alvh_core.events import describe_events, tomorrow_warning
 from alvh_core.models import MarketState
 from bot import core
 from bot.assistant.common import (
@@ -27,7 +29,7 @@ class DailyMixin(ResultsMixin):
         plan = json.loads(hedges[-1]["result_json"])
         strikes = plan.get("strikes")
         what = str(plan.get("instrument", "hedge")).replace("_", " ")
-        return (f"hedge sized {hedges[-1]['created_at'][:10]}: {plan.get('contracts')} x {what}"
+        return (f"hedge sized {desk_date_of(hedges[-1]['created_at'])}: {plan.get('contracts')} x {what}"
                 + (f" {strikes[0]:g}/{strikes[1]:g}" if strikes else "") + f" exp {plan.get('hedge_expiry')}"
                 + ("" if plan.get("trigger_hit") else " (trigger not hit then)"))
 
@@ -75,7 +77,11 @@ class DailyMixin(ResultsMixin):
                                          [self._mark_note(mark, today)])
             table_rows.append([f"#{pid}", money(pnl), str(condor.dte(today)), tested,
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
-            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
+            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}"
+                            f"\n_Events before expiry:_ {describe_events(a.events_before_expiry, limit=4)}")
+        warning = tomorrow_warning(today)
+        if warning:
+            sections.insert(0, f":warning: *{warning}* (what such days did: `alvh events --study`)")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
         text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
             s.replace("*", "").replace("_", "") for s in sections)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.clock import DESK_TZ, desk_time
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.assistant.common import (
@@ -179,8 +180,6 @@ class QuestionsMixin(ResultsMixin):
     def _recorded(self, ctx: Ctx, position_id: int | None, day: dt.date | None, last: int = 8
                   ) -> tuple[list[str], str]:
         """First lines of the answers recorded for the position (on ``day``, or all), oldest first."""
-        from bot.services import DESK_TZ
-
         if day is None:
             start = dt.datetime.min.replace(tzinfo=dt.UTC)
             end = self.s.clock() + dt.timedelta(days=1)
@@ -194,7 +193,7 @@ class QuestionsMixin(ResultsMixin):
         lines = []
         for m in answers:
             first = [ln for ln in m["text"].splitlines() if not ln.startswith("Understood:")][:1] or [""]
-            lines.append(f"{m['created_at'][:16].replace('T', ' ')} UTC [{m['kind']}] {first[0][:200]}")
+            lines.append(f"{desk_time(m['created_at'])} [{m['kind']}] {first[0][:200]}")
         return lines, label
 
     # ----- answers about the position ------------------------------------------------------------

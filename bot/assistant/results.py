@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from alvh_core.events import default_calendar, describe_events
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.assistant.common import Ctx, input_error_text, money, num, pct, verdict
@@ -98,6 +99,7 @@ class ResultsMixin:
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
+            ("Events before expiry", describe_events(getattr(a, "events_before_expiry", []), limit=4)),
         ]
         rows = [[f"{leg.role} {leg.strike:g}", num(leg.mark),
                  "n/a" if leg.iv is None else f"{100 * leg.iv:.1f}", f"{leg.delta:+.3f}"] for leg in a.legs]
@@ -184,6 +186,8 @@ class ResultsMixin:
         notes = [f"*Verdict:* {verdict(c)}"]
         if c.seed_claims.summary:
             notes.append(f"*ALVH claims on these paths:* {c.seed_claims.summary}")
+        notes.append("*Events before expiry:* "
+                     + describe_events(default_calendar().before_expiry(state.asof, condor.expiry)))
         assumptions = [self._mark_note(mark, state.asof), *c.assumptions.lines()]
         text = f"Management choices for #{pid}:\n{table_text(table)}\n" + "\n".join(
             n.replace("*", "") for n in notes)
