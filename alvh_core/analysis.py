@@ -83,6 +83,11 @@ class Scenario(_Result):
     notes: list[str] = Field(default_factory=list)
 
 
+#: The desk's documented rule: a short strike with |delta| >= TESTED_DELTA is "tested" (status, daily
+#: summary, chart and CLI all label with ``Analysis.tested_label``).
+TESTED_DELTA = 0.30
+
+
 class Analysis(_Result):
     """Everything a trader reads off one condor on one market. Money in dollars for the whole position."""
 
@@ -115,6 +120,20 @@ class Analysis(_Result):
     smile_params: dict[str, Any] | None = None
     events_before_expiry: list[Event] = Field(
         default_factory=list, description="FOMC/CPI/PPI events after asof up to expiry (alvh_core.events)")
+
+    @property
+    def tested_label(self) -> str:
+        """``put``/``call`` when that short strike's |delta| reaches ``TESTED_DELTA`` (the larger one if
+        both do), else ``none``. ``tested_wing`` stays the wing under more pressure (used for sizing)."""
+        return tested_label(self.short_put_delta, self.short_call_delta)
+
+
+def tested_label(short_put_delta: float, short_call_delta: float, threshold: float = TESTED_DELTA) -> str:
+    """The display rule for "tested": ``put``/``call`` at |delta| >= ``threshold``, else ``none``."""
+    p, c = abs(short_put_delta), abs(short_call_delta)
+    if max(p, c) < threshold:
+        return "none"
+    return "put" if p >= c else "call"
 
 
 # ----- building blocks ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
@@ -154,6 +154,12 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
+
+    @property
+    def pnls(self) -> dict[str, np.ndarray] | None:
+        return self._pnls
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -279,12 +285,15 @@ def compare(
     take_profit: TakeProfitStop | None = None,
     specs: dict[str, HedgeSpec] | None = None,
     params: Any = None,
+    held: Any = None,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
     ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
     ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
+    fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
     """
     dte = condor.dte(market.asof)
     if dte <= 0:
@@ -314,6 +323,16 @@ def compare(
     if specs is None:
         specs = default_specs(condor, market, policy, paths)
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
+    held_note = None
+    if held:
+        import dataclasses
+
+        from alvh_core.lifecycle import holdings_on_paths
+
+        held_pnl = holdings_on_paths(list(held), paths, market.asof)
+        res = {name: dataclasses.replace(r, pnl=r.pnl + held_pnl) for name, r in res.items()}
+        held_note = ("held (desk's fills, added to every strategy, marked at the horizon on these paths, "
+                     f"EV {held_pnl.mean():+,.0f} $): " + "; ".join(h.describe() for h in held))
     lo = res["leg_out"].pnl
     anti = bool(getattr(paths, "antithetic", False))
     strategies = {name: metrics(r, anti) for name, r in res.items()}
@@ -348,6 +367,8 @@ def compare(
         layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
         hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
                       f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
+    if held_note:
+        hedges.append(held_note)
     close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
     close_smile = analyze(condor, market).close_cost
     assumptions = Assumptions(
@@ -359,4 +380,6 @@ def compare(
         take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
                          f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
     )
-    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out._pnls = {name: r.pnl for name, r in res.items()}
+    return out

@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot import home
 from bot.assistant import Assistant
 from bot.listeners import actions, commands, events, messages
 from bot.payload_guard import request_problem
@@ -42,12 +43,16 @@ def build_app(settings: Settings, services: Services) -> App:
     # process_before_response=True: the ack functions run in the request thread, so an acknowledgement
     # never queues behind lazy work (with False, Bolt runs acks on the same small executor as the lazy
     # listeners, and under load acks took > 3 s). Lazy listeners still run in the background executor.
-    app = App(client=web_client(settings), signing_secret=settings.slack_signing_secret,
-              token_verification_enabled=settings.uses_default_api and bool(settings.slack_bot_token),
+    from bot.install import oauth_flow
+
+    flow = oauth_flow(settings)  # OAuth install flow (several workspaces) when a client id/secret is set
+    app = App(client=web_client(settings) if flow is None else WebClient(base_url=settings.slack_api_url),
+              signing_secret=settings.slack_signing_secret, oauth_flow=flow,
+              token_verification_enabled=flow is None and settings.uses_default_api and bool(settings.slack_bot_token),
               process_before_response=True,
               listener_executor=ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="alvh-lazy"))
     assistant = Assistant(services)
-    for module in (commands, messages, events, actions):
+    for module in (commands, messages, events, actions, home):
         module.register(app, services, assistant)
     return app
 
@@ -77,6 +82,14 @@ def flask_app(app: App) -> Flask:
             # Listener errors never get here (Bolt catches them), so this is input, not a bug.
             log.warning("malformed request body at /slack/events (%d bytes)", request.content_length or 0)
             return {"error": "malformed request body"}, 400
+
+    @web.get("/slack/install")
+    def slack_install():  # type: ignore[no-untyped-def]  # OAuth mode only (Bolt answers 404 otherwise)
+        return handler.handle(request)
+
+    @web.get("/slack/oauth_redirect")
+    def slack_oauth_redirect():  # type: ignore[no-untyped-def]
+        return handler.handle(request)
 
     @web.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

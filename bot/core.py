@@ -52,8 +52,8 @@ def size_hedge(condor: IronCondor, market: MarketState, condors: int | None = No
 
 
 def compare(condor: IronCondor, market: MarketState, n_paths: int, seed: int,
-            premia: bool = True, costs: bool = True) -> Comparison:
-    return edge.compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs)
+            premia: bool = True, costs: bool = True, held: list | None = None) -> Comparison:
+    return edge.compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs, held=held)
 
 
 def explain(term: str) -> str | None:

@@ -51,6 +51,8 @@ class Reply(BaseModel):
     #: what the question was read as, numbers as numbers (``alvh chat --json``): spot, vix, date, days,
     #: condors, instrument, wing, term, ... as applicable
     understood: dict[str, Any] = Field(default_factory=dict)
+    #: shown first, right under the title (e.g. stale marks), before fields and tables
+    warning: str | None = None
 
 
 def table_text(table: Table) -> str:

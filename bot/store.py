@@ -83,8 +83,28 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
                                   pk="event_id")
 
 
+def _m2_lifecycle(db: sqlite_utils.Database) -> None:
+    """Position lifecycle (issue 15): closing fill and realised P&L, every change with who and when,
+    and the hedge legs the desk actually holds."""
+    db["positions"].add_column("close_debit", float)
+    db["positions"].add_column("realized_pnl", float)
+    db["positions"].add_column("closed_by", str)
+    db["position_events"].create(
+        {"id": int, "team_id": str, "position_id": int, "kind": str, "user_id": str, "at": str,
+         "before_json": str, "after_json": str, "detail_json": str, "text": str},
+        pk="id", not_null={"team_id", "position_id", "kind", "at"},
+    )
+    db["position_events"].create_index(["team_id", "position_id"])
+    db["hedge_holdings"].create(
+        {"id": int, "team_id": str, "position_id": int, "holding_json": str, "user_id": str,
+         "recorded_at": str, "closed_at": str},
+        pk="id", not_null={"team_id", "position_id", "holding_json"},
+    )
+    db["hedge_holdings"].create_index(["team_id", "position_id"])
+
+
 #: Applied in order; version i+1 is MIGRATIONS[i]. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_lifecycle]
 
 
 class Store:
@@ -176,7 +196,10 @@ class Store:
                 "team_id": team_id, "user_id": user_id, "channel_id": channel_id,
                 "description": condor.describe(), "condor_json": condor.model_dump_json(),
                 "status": "open", "opened_at": self._now(), "closed_at": None})
-            return int(t.last_pk)
+            pid = int(t.last_pk)
+            self._event(db, team_id, pid, "open", user_id, self._now(), f"opened {condor.describe()}",
+                        after=condor.model_dump_json())
+            return pid
 
     def position(self, team_id: str, position_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query(
@@ -215,6 +238,73 @@ class Store:
                 "WHERE team_id = ? AND id = ? AND status = 'open'", [self._now(), team_id, position_id])
             return cur.rowcount == 1
 
+    # ----- lifecycle: changes with who and when, closing fills, held hedges ----------------------
+    def _event(self, db: sqlite_utils.Database, team_id: str, position_id: int, kind: str, user_id: str | None,
+               at: str, text: str, before: str | None = None, after: str | None = None,
+               detail: dict[str, Any] | None = None) -> int:
+        t = db["position_events"].insert({
+            "team_id": team_id, "position_id": position_id, "kind": kind, "user_id": user_id, "at": at,
+            "before_json": before, "after_json": after, "detail_json": json.dumps(detail or {}), "text": text})
+        return int(t.last_pk)
+
+    def position_events(self, team_id: str, position_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM position_events WHERE team_id = ? AND position_id = ? ORDER BY id",
+                                  [team_id, position_id]))
+
+    def change_position(self, team_id: str, position_id: int, condor: IronCondor, kind: str,
+                        user_id: str | None, at: str, text: str, detail: dict[str, Any] | None = None) -> bool:
+        """Replace an OPEN position's condor (edit, roll) and record the change, in one transaction."""
+        with self.transaction() as db:
+            rows = list(db.query("SELECT condor_json FROM positions WHERE team_id = ? AND id = ? AND status = 'open'",
+                                 [team_id, position_id]))
+            if not rows:
+                return False
+            db.execute("UPDATE positions SET condor_json = ?, description = ? WHERE team_id = ? AND id = ?",
+                       [condor.model_dump_json(), condor.describe(), team_id, position_id])
+            self._event(db, team_id, position_id, kind, user_id, at, text, rows[0]["condor_json"],
+                        condor.model_dump_json(), detail)
+            return True
+
+    def close_with_fill(self, team_id: str, position_id: int, user_id: str | None, at: str, text: str,
+                        debit: float | None, realized: float | None, detail: dict[str, Any] | None = None) -> bool:
+        """Close an open position with its fill and realised P&L (None when no fill was given); its held
+        hedges are closed with it. One transaction; False when it was not open."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE positions SET status = 'closed', closed_at = ?, close_debit = ?, realized_pnl = ?, "
+                "closed_by = ? WHERE team_id = ? AND id = ? AND status = 'open'",
+                [at, debit, realized, user_id, team_id, position_id])
+            if cur.rowcount != 1:
+                return False
+            db.execute("UPDATE hedge_holdings SET closed_at = ? WHERE team_id = ? AND position_id = ? "
+                       "AND closed_at IS NULL", [at, team_id, position_id])
+            self._event(db, team_id, position_id, "close", user_id, at, text, detail=detail)
+            return True
+
+    def closed_positions(self, team_id: str, channel_id: str | None, since: dt.datetime) -> list[dict[str, Any]]:
+        """Positions closed at or after ``since`` (UTC), oldest first."""
+        sql = "SELECT * FROM positions WHERE team_id = ? AND status = 'closed' AND closed_at >= ?"
+        args: list[Any] = [team_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")]
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            args.append(channel_id)
+        return list(self.db.query(sql + " ORDER BY closed_at, id", args))
+
+    def add_hedge_holding(self, team_id: str, position_id: int, holding_json: str, user_id: str | None, at: str,
+                          text: str) -> int:
+        with self.transaction() as db:
+            t = db["hedge_holdings"].insert({"team_id": team_id, "position_id": position_id,
+                                             "holding_json": holding_json, "user_id": user_id,
+                                             "recorded_at": at, "closed_at": None})
+            self._event(db, team_id, position_id, "hedge", user_id, at, text, after=holding_json)
+            return int(t.last_pk)
+
+    def hedge_holdings(self, team_id: str, position_id: int, open_only: bool = True) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM hedge_holdings WHERE team_id = ? AND position_id = ?"
+        if open_only:
+            sql += " AND closed_at IS NULL"
+        return list(self.db.query(sql + " ORDER BY id", [team_id, position_id]))
+
     # ----- marks ------------------------------------------------------------------------------
     def add_mark(self, team_id: str, user_id: str, asof: dt.date, spot: float, vix: float,
                  source: str = "trader") -> int:
@@ -240,6 +330,13 @@ class Store:
             db["threads"].insert({"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts,
                                   "position_id": position_id, "kind": kind, "created_at": self._now()},
                                  replace=True)
+
+    def position_thread(self, team_id: str, channel_id: str, position_id: int) -> str | None:
+        """The first thread the bot started about a position in a channel (where its history lives)."""
+        rows = list(self.db.query(
+            "SELECT thread_ts FROM threads WHERE team_id = ? AND channel_id = ? AND position_id = ? "
+            "ORDER BY created_at, thread_ts LIMIT 1", [team_id, channel_id, position_id]))
+        return str(rows[0]["thread_ts"]) if rows else None
 
     def thread(self, team_id: str, channel_id: str, thread_ts: str) -> dict[str, Any] | None:
         rows = list(self.db.query(

@@ -153,6 +153,26 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def add_chart_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chart", metavar="FILE", default=None,
+                        help="also write the chart as a PNG to FILE (alvh_core.charts, as in Slack)")
+
+
+def write_chart(path: str | None, make_png: Callable[[], bytes]) -> None:
+    """Write ``make_png()`` to ``path`` (when given) and say where on stderr; a bad path is one line."""
+    if not path:
+        return
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"--chart {path}: expected a .png file name")
+    png = make_png()
+    try:
+        with open(path, "wb") as fh:
+            fh.write(png)
+    except OSError as exc:
+        raise ValueError(f"--chart {path}: cannot write it ({exc.strerror or exc})") from None
+    print(f"chart written to {path}", file=sys.stderr)
+
+
 def asof_from_args(args: argparse.Namespace) -> dt.date:
     """The --asof date, or today's desk (New York) date on the run's clock (``args.clock``)."""
     asof = getattr(args, "asof", None)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 
 from alvh_core.cli.common import (
+    add_chart_arg,
     add_json_arg,
     add_market_args,
     add_position_arg,
     bounded_int,
     market_from_args,
     position_from_args,
+    write_chart,
 )
 from alvh_core.edge import Comparison, compare
 from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
@@ -119,6 +121,9 @@ def run(args: argparse.Namespace) -> int:
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
                      costs=not args.no_costs, policy=policy, params=params, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.compare_chart(result))
     return 0
 
 
@@ -148,4 +153,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
                    help="ALVH hedge instrument (default vix_call_spread)")
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.cli.common import add_json_arg, add_market_args, add_position_arg, market_from_args, position_from_args
+from alvh_core.cli.common import (
+    add_chart_arg,
+    add_json_arg,
+    add_market_args,
+    add_position_arg,
+    market_from_args,
+    position_from_args,
+    write_chart,
+)
 from alvh_core.hedge import INSTRUMENTS, HedgePlan, size_hedge
 
 _NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}
@@ -77,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     plan = size_hedge(condor, market, trigger=args.trigger, share=args.share, instrument=args.instrument,
                       beta=args.beta, condors=args.condors, wing=args.wing)
     print(plan.model_dump_json(indent=2) if args.json else format_hedge(plan))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.pnl_chart(condor, market, plan=plan))
     return 0
 
 
@@ -98,4 +109,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--beta", type=float, default=None,
                    help="beta of log VIX on SPX log returns (default -4.2 down / -2.9 up)")
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)

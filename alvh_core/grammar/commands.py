@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter
 
+from alvh_core import lifecycle as lc
 from alvh_core.grammar.marks import Marks, _Frozen, _kv_tokens, _marks_from_tokens
 from alvh_core.grammar.positions import parse_position
 from alvh_core.grammar.text import (
@@ -99,12 +100,13 @@ class CompareCommand(_Frozen):
         return s + ("" if self.costs else " no-costs")
 
 
-class CloseCommand(_Frozen):
-    kind: Literal["close"] = "close"
-    id: PositionId
-
-    def describe(self) -> str:
-        return f"close {self.id}"
+#: ``close id [at PRICE | at LP/SP/SC/LC]``, ``edit id ...``, ``roll id put|call to K1/K2 ...`` and
+#: ``hedge id bought N vix 22/32 jan @1.95``: the position lifecycle's own commands (one definition,
+#: ``alvh_core.lifecycle``), dispatched here like every other command
+CloseCommand = lc.CloseFill
+EditCommand = lc.EditCommand
+RollCommand = lc.RollCommand
+HedgeBoughtCommand = lc.HedgeBought
 
 
 class DailyCommand(_Frozen):
@@ -126,7 +128,8 @@ class HelpCommand(_Frozen):
 
 
 Command = Annotated[
-    OpenCommand | ListCommand | StatusCommand | MarkCommand | HedgeCommand | CompareCommand | CloseCommand | DailyCommand | HelpCommand,
+    OpenCommand | ListCommand | StatusCommand | MarkCommand | HedgeCommand | CompareCommand | lc.CloseFill
+    | lc.EditCommand | lc.RollCommand | lc.HedgeBought | DailyCommand | HelpCommand,
     Field(discriminator="kind"),
 ]
 #: validates/dumps any Command (e.g. ``COMMAND_ADAPTER.validate_json(stored)``)
@@ -194,7 +197,16 @@ def _parse_mark(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Co
     return MarkCommand(marks=marks, id=pid)
 
 
+def _lifecycle(name: str, rest: str, asof: dt.date) -> Command:
+    """A lifecycle command read by ``alvh_core.lifecycle`` (its errors name the token and the form)."""
+    cmd = lc.parse_lifecycle(f"{name} {rest}", asof)
+    assert cmd is not None  # close/edit/roll, and hedge with bought/sold, always read as lifecycle
+    return cmd
+
+
 def _parse_hedge(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if any(w in lc.TRADE_WORDS for w in lw[:2]):  # "hedge 3 bought 10 vix 22/32 jan @1.95": record it
+        return _lifecycle("hedge", rest, asof)
     pid = condors = None
     i = 0
     while i < len(lw):
@@ -250,10 +262,25 @@ def _parse_compare(rest: str, words: list[str], lw: list[str], asof: dt.date) ->
 
 
 def _parse_close(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
-    if len(words) != 1:
-        what = f"can't read '{_show(words[1])}' (close)" if words else "close needs a position id"
-        raise GrammarError(f"{what}: expected close id (see list)")
-    return CloseCommand(id=_id_token(words[0], "close"))
+    if not words:
+        what = "close needs a position id"
+        raise GrammarError(f"{what}: expected close id [at PRICE | at LP/SP/SC/LC] (see list)")
+    pid = _id_token(words[0], "close")
+    if len(words) == 1:
+        return lc.CloseFill(id=pid)
+    return _lifecycle("close", rest, asof)
+
+
+def _parse_edit(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if words:
+        _id_token(words[0], "edit")
+    return _lifecycle("edit", rest, asof)
+
+
+def _parse_roll(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
+    if words:
+        _id_token(words[0], "roll")
+    return _lifecycle("roll", rest, asof)
 
 
 def _parse_daily(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Command:
@@ -286,6 +313,8 @@ PARSERS: dict[str, Callable[[str, list[str], list[str], dt.date], Command]] = {
     "hedge": _parse_hedge,
     "compare": _parse_compare,
     "close": _parse_close,
+    "edit": _parse_edit,
+    "roll": _parse_roll,
     "daily": _parse_daily,
     "help": _parse_help,
 }

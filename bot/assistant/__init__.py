@@ -12,7 +12,8 @@ each answer with numbers starting with an ``Understood:`` line), ``daily`` (the 
 """
 from __future__ import annotations
 
-import json
+import threading
+from typing import Any
 
 from alvh_core.grammar.vocabulary import SLACK_PREFIX, usage_table
 from bot.assistant.commands import COMMAND_HANDLERS, CommandsMixin
@@ -25,7 +26,6 @@ from bot.assistant.common import (
     TIME_EXIT_DTE,
     USAGE,
     Ctx,
-    hedge_points,
     input_error_text,
     money,
     num,
@@ -40,7 +40,7 @@ from bot.services import Services
 
 __all__ = ["Assistant", "Ctx", "USAGE", "QUESTIONS_HELP", "COMMAND_HANDLERS", "QUESTION_HANDLERS",
            "DEFAULT_DAILY_TIME", "STOP_MULTIPLE", "TAKE_PROFIT_FRACTION", "TESTED_DELTA", "TIME_EXIT_DTE",
-           "hedge_points", "input_error_text", "money", "num", "pct", "suggest_adjustment", "verdict"]
+           "input_error_text", "money", "num", "pct", "suggest_adjustment", "verdict"]
 
 
 class Assistant(CommandsMixin, QuestionsMixin, DailyMixin):
@@ -53,6 +53,16 @@ class Assistant(CommandsMixin, QuestionsMixin, DailyMixin):
         self.s = services
         self.prefix = prefix
         self.usage = usage_table(prefix)
+        #: comparisons run here awaiting their distribution chart (per-path P&L is not serialised), by
+        #: their analysis JSON; popped when charted, at most 16 kept
+        self._comparisons: dict[str, Any] = {}
+        self._comparisons_lock = threading.Lock()
+
+    def keep_comparison(self, analysis_json: str, comparison: Any) -> None:
+        with self._comparisons_lock:
+            self._comparisons[analysis_json] = comparison
+            while len(self._comparisons) > 16:
+                self._comparisons.pop(next(iter(self._comparisons)))
 
     def record(self, ctx: Ctx, thread_ts: str | None, question: str, reply: Reply) -> None:
         """Keep the question and its answer (with the analysis and assumptions) in SQLite."""
@@ -62,8 +72,10 @@ class Assistant(CommandsMixin, QuestionsMixin, DailyMixin):
                                      question, reply.text, reply.kind, reply.analysis_json, reply.assumptions)
 
     def chart_png(self, ctx: Ctx, reply: Reply) -> bytes | None:
-        """PNG chart of the reply's position (at expiry, today, and with the hedge for a hedge reply)."""
-        from bot import charts
+        """PNG chart of the reply's position (``alvh_core.charts``): at expiry and today, with the sized hedge
+        for a hedge reply and the hedge held when one is recorded; a compare reply's P&L distribution."""
+        from alvh_core.hedge import HedgePlan
+        from bot import charts, lifecycle
 
         if reply.position_id is None:
             return None
@@ -73,8 +85,16 @@ class Assistant(CommandsMixin, QuestionsMixin, DailyMixin):
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         state = None if isinstance(market, Reply) else market[0]
-        points = None
+        title = f"#{reply.position_id} {condor.describe()}" + ("" if row["status"] == "open" else " (CLOSED)")
+        if reply.kind == "compare":
+            with self._comparisons_lock:
+                comparison = self._comparisons.pop(reply.analysis_json or "", None)
+            if comparison is None:
+                return None
+            return charts.compare_chart(comparison, title=f"#{reply.position_id} {condor.describe()}: P&L at the "
+                                                          "horizon per strategy")
+        plan = None
         if reply.kind == "hedge" and reply.analysis_json and state is not None:
-            points = hedge_points(json.loads(reply.analysis_json), state.spot)
-        return charts.pnl_chart(condor, state, points, title=f"#{reply.position_id} {condor.describe()}")
-
+            plan = HedgePlan.model_validate_json(reply.analysis_json)
+        held = lifecycle.holdings(self.s.store, ctx.team_id, reply.position_id) or None
+        return charts.pnl_chart(condor, state, plan=plan, held=held, title=title)

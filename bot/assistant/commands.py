@@ -7,15 +7,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core import lifecycle as lc
 from alvh_core.models import IronCondor
-from bot import core
+from bot import core, lifecycle
 from bot.assistant.common import DEFAULT_DAILY_TIME, QUESTIONS_HELP, Ctx
 from bot.assistant.results import ResultsMixin
 from bot.core import GrammarError
 from bot.reply import Reply, Table, table_text
 
 #: commands that change what is stored: a line starting with one is never read as a question instead
-STATEFUL_COMMANDS = frozenset({"open", "mark", "close", "daily"})
+STATEFUL_COMMANDS = frozenset({"open", "mark", "close", "edit", "roll", "daily"})
+#: a command whose parsed kind is not its command name (``hedge 3 bought ...`` records a hedge held)
+COMMAND_OF_KIND = {"hedge_bought": "hedge"}
 #: question kinds a line that is not a valid command may be answered as ("/alvh what if spx 5600",
 #: "hedge 20 lots with vxm"); a status/glossary/unknown reading is not enough to reroute a command
 QUESTION_FALLBACK_KINDS = frozenset({"what_if", "hedge_size", "roll", "fact", "clarify", "should_leg_out",
@@ -25,6 +28,18 @@ QUESTION_FALLBACK_KINDS = frozenset({"what_if", "hedge_size", "roll", "fact", "c
 def _answerable(kind: str, text: str) -> bool:
     """A question reading that may replace a command reading: greeks only with no number left unread."""
     return kind in QUESTION_FALLBACK_KINDS or (kind == "greeks" and not re.search(r"[0-9]", text))
+
+
+def _changes_state(name: str, words: list[str]) -> bool:
+    """Whether a line starting with command ``name`` asks to change what is stored (then a reading error is
+    the command's usage, never an answer to something else). ``roll`` records a roll only with a position
+    id ("roll 3 put to 5500/5550"); "roll the put side down 50" is the roll question (its cost, read-only).
+    ``hedge`` records a hedge held with bought/sold ("hedge 3 bought 10 vix 22/32 jan @1.95")."""
+    if name == "roll":
+        return len(words) > 1 and bool(re.fullmatch(r"#?[0-9]+", words[1]))
+    if name == "hedge":
+        return any(w.lower() in lc.TRADE_WORDS for w in words[1:3])
+    return name in STATEFUL_COMMANDS
 
 
 class CommandsMixin(ResultsMixin):
@@ -40,7 +55,7 @@ class CommandsMixin(ResultsMixin):
             core.parse_command(text, self.s.today())
             return True
         except (GrammarError, ValidationError, ValueError):
-            if name in STATEFUL_COMMANDS:
+            if _changes_state(name, words):
                 return True
         try:
             return not _answerable(core.parse_question(text, self.s.today()).kind, text)
@@ -62,9 +77,11 @@ class CommandsMixin(ResultsMixin):
                 return self.question(ctx, None, text)
         try:
             cmd = core.parse_command(text or "help", self.s.today())
+        except lc.LifecycleError as exc:  # its message already ends with the expected form
+            return lifecycle.usage_reply(self, core.command_name(word) or word, str(exc))  # type: ignore[arg-type]
         except (GrammarError, ValidationError, ValueError) as exc:
             return self.usage_error(core.command_name(word) or word, exc)
-        handler = COMMAND_HANDLERS[cmd.kind]
+        handler = COMMAND_HANDLERS[COMMAND_OF_KIND.get(cmd.kind, cmd.kind)]
         try:
             return handler(self, ctx, cmd)
         except (GrammarError, ValidationError) as exc:
@@ -119,6 +136,8 @@ class CommandsMixin(ResultsMixin):
         return self._with_position(ctx, cmd.id, self._status)
 
     def _cmd_hedge(self, ctx: Ctx, cmd: Any) -> Reply:
+        if isinstance(cmd, lc.HedgeBought):  # "hedge 3 bought 10 vix 22/32 jan @1.95": the hedge held
+            return lifecycle.run(self, ctx, cmd)  # type: ignore[arg-type]
         return self._with_position(ctx, cmd.id, lambda row, condor, state, mark: self._hedge(
             row, condor, state, mark, condors=cmd.condors))
 
@@ -140,14 +159,15 @@ class CommandsMixin(ResultsMixin):
                                  "days": (asof - today).days})
 
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
-        pid = int(cmd.id)
-        row = self.s.store.position(ctx.team_id, pid)
-        if row is not None and row["user_id"] and row["user_id"] != ctx.user_id:
-            return self.problem(f"position #{pid} was opened by <@{row['user_id']}>; only they can close it")
-        if not self.s.store.close_position(ctx.team_id, pid):
-            return self.usage_error("close", f"no open position #{pid} in this workspace")
-        return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
-                     text=f"Position #{pid} closed by <@{ctx.user_id}>.")
+        """``close id [at PRICE | at LP/SP/SC/LC]``: the lifecycle's close (``bot.lifecycle``), the one
+        definition of closing (ownership, fill, realised P&L, hedge legs closed with it, history)."""
+        return lifecycle.run(self, ctx, cmd)  # type: ignore[arg-type]
+
+    def _cmd_edit(self, ctx: Ctx, cmd: Any) -> Reply:
+        return lifecycle.run(self, ctx, cmd)  # type: ignore[arg-type]
+
+    def _cmd_roll(self, ctx: Ctx, cmd: Any) -> Reply:
+        return lifecycle.run(self, ctx, cmd)  # type: ignore[arg-type]
 
     def _cmd_daily(self, ctx: Ctx, cmd: Any) -> Reply:
         if not cmd.on:
@@ -169,6 +189,8 @@ COMMAND_HANDLERS: dict[str, Callable[[Any, Ctx, Any], Reply]] = {
     "hedge": CommandsMixin._cmd_hedge,
     "compare": CommandsMixin._cmd_compare,
     "close": CommandsMixin._cmd_close,
+    "edit": CommandsMixin._cmd_edit,
+    "roll": CommandsMixin._cmd_roll,
     "daily": CommandsMixin._cmd_daily,
     "help": CommandsMixin._cmd_help,
 }

@@ -1,11 +1,12 @@
 """Shared pieces of the assistant: who asks (``Ctx``), number formats, the practitioner rules and the
-pure helpers (verdict of a comparison, hedge points for the chart, the adjustment suggestion)."""
+pure helpers (verdict of a comparison, the adjustment suggestion)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from alvh_core.analysis import TESTED_DELTA as _TESTED_DELTA
 from alvh_core.grammar.questions import QUESTION_EXAMPLES
 from alvh_core.grammar.vocabulary import usage_table
 from alvh_core.models import IronCondor
@@ -19,7 +20,7 @@ QUESTIONS_HELP = list(QUESTION_EXAMPLES)
 #: Practitioner adjustment rules used in the daily summary (documented thresholds).
 TAKE_PROFIT_FRACTION = 0.5      # close at 50% of max profit
 STOP_MULTIPLE = 2.0             # close when the loss reaches 2x the credit
-TESTED_DELTA = 0.30             # a short strike with |delta| >= 0.30 is tested
+TESTED_DELTA = _TESTED_DELTA    # a short strike with |delta| >= 0.30 is tested (alvh_core.analysis)
 TIME_EXIT_DTE = 21              # manage or close inside 21 days
 DEFAULT_DAILY_TIME = "16:15"    # New York time, after the cash close
 
@@ -75,12 +76,6 @@ def verdict(c: Any) -> str:
                 "on expected value, do not leg out.")
     return (f"{best} has the highest EV, but its edge over legging out ({money(d.diff)} ± {money(d.se)}) is "
             "within 2 standard errors: decide on risk (CVaR, worst case) and cost.")
-
-
-def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]] | None:
-    """(SPX level, hedge P&L $) pairs from a hedge plan's scenario table, if it has one."""
-    out = [(float(r["spx"]), float(r["hedge_pnl"])) for r in plan.get("scenarios", [])]
-    return [(spot, 0.0), *out] if out else None
 
 
 def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:

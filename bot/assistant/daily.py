@@ -1,12 +1,13 @@
 """The daily adjustment summary of a channel's positions."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from alvh_core.clock import desk_date_of
+from alvh_core.clock import DESK_TZ, desk_date_of
 from alvh_core.events import describe_events, tomorrow_warning
 from alvh_core.models import MarketState
-from bot import core
+from bot import core, lifecycle
 from bot.assistant.common import (
     STOP_MULTIPLE,
     TAKE_PROFIT_FRACTION,
@@ -39,8 +40,18 @@ class DailyMixin(ResultsMixin):
         rows = self.s.store.open_positions(team_id, channel_id)
         mark = self.s.market_data.latest(team_id, today)
         title = f"Daily adjustment summary {today:%a %Y-%m-%d}"
+        stale_days = (today - mark.asof).days if mark is not None else 0
+        if stale_days > 0:  # a summary on old marks says so first, not in a small context line
+            title = f"STALE MARKS ({stale_days} days old, {mark.asof}): {title}"
+        day_start = dt.datetime.combine(today, dt.time(0), DESK_TZ)
+        closed = [f"*#{r['id']}* {r['description']} CLOSED"
+                  + (f": realised {money(r['realized_pnl'])}" if r.get("realized_pnl") is not None else
+                     " (no fill recorded)")
+                  for r in self.s.store.closed_positions(team_id, channel_id, day_start)]
         if not rows:
-            return Reply(kind="daily_summary", title=title, text=f"{title}\nNo open positions in this channel.")
+            extra = ("\nClosed today:\n" + "\n".join(c.replace("*", "") for c in closed)) if closed else ""
+            return Reply(kind="daily_summary", title=title, notes=closed,
+                         text=f"{title}\nNo open positions in this channel.{extra}")
         if mark is None:
             return Reply(kind="daily_summary", title=title,
                          text=f"{title}\nNo SPX/VIX marks yet: {self.usage['mark']}")
@@ -55,10 +66,11 @@ class DailyMixin(ResultsMixin):
                 continue
             a = core.analyze(condor, state)
             pnl = a.pnl_now
-            tested = a.tested_wing
+            tested = a.tested_label  # the documented rule, as in status and the chart
             sd_vals = [a.short_put_delta, a.short_call_delta]
             advice = suggest_adjustment(condor, today, pnl, [abs(x) for x in sd_vals])
-            hedge_txt = self._hedge_on(team_id, pid)
+            held_txt = lifecycle.hedge_held_text(self.s.store, team_id, pid, state)
+            hedge_txt = f"hedge held: {held_txt}" if held_txt else self._hedge_on(team_id, pid)
             prev = [json.loads(p["result_json"]) for p in self.s.store.analyses(team_id, pid, "daily")]
             prev = [p for p in prev if p.get("asof", "") < today.isoformat()]
             changed = "first summary"
@@ -79,13 +91,20 @@ class DailyMixin(ResultsMixin):
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
             sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}"
                             f"\n_Events before expiry:_ {describe_events(a.events_before_expiry, limit=4)}")
-        warning = tomorrow_warning(today)
-        if warning:
-            sections.insert(0, f":warning: *{warning}* (what such days did: `alvh events --study`)")
+        event_warning = tomorrow_warning(today)
+        if event_warning:
+            sections.insert(0, f":warning: *{event_warning}* (what such days did: `alvh events --study`)")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
-        text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
-            s.replace("*", "").replace("_", "") for s in sections)
-        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections,
+        if closed:
+            sections.append("*Closed today*\n" + "\n".join(closed))
+        warning = None
+        if stale_days > 0:  # lead with it, before the table (Reply.warning renders under the title)
+            warning = (f":warning: *These figures use marks from {mark.asof} ({stale_days} days old).* "
+                       f"Record today's: `{self.usage['mark']}`")
+        plain = ([warning.replace("*", "")] if warning else []) + ([table_text(table)] if table else []) + [
+            x.replace("*", "").replace("_", "") for x in sections]
+        text = f"{title}\n" + "\n".join(plain)
+        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections, warning=warning,
                      position_id=int(rows[0]["id"]) if len(rows) == 1 else None,
                      assumptions=[self._mark_note(mark, today),
                                   f"rules: take profit at {TAKE_PROFIT_FRACTION:.0%} of max profit, stop at "

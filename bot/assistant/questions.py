@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from alvh_core.clock import DESK_TZ, desk_time
 from alvh_core.models import IronCondor, MarketState
-from bot import core
+from bot import core, lifecycle
 from bot.assistant.common import (
     QUESTIONS_HELP,
     TAKE_PROFIT_FRACTION,
@@ -107,6 +107,8 @@ class QuestionsMixin(ResultsMixin):
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":  # a closed position: CLOSED, its fill and realised P&L, no live figures
+            return lifecycle.closed_reply(self, ctx, row)  # type: ignore[arg-type]
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         if isinstance(market, Reply):

@@ -5,10 +5,12 @@ import datetime as dt
 from typing import Any
 
 from alvh_core.events import default_calendar, describe_events
+from alvh_core.lifecycle import holdings_pnl
 from alvh_core.models import IronCondor, MarketState
-from bot import core
-from bot.assistant.common import Ctx, input_error_text, money, num, pct, verdict
+from bot import core, lifecycle
+from bot.assistant.common import TESTED_DELTA, Ctx, input_error_text, money, num, pct, verdict
 from bot.market_data import Mark
+from bot.render import FIELDS_PER_SECTION
 from bot.reply import Button, Reply, Table, table_text
 from bot.services import Services
 
@@ -26,6 +28,9 @@ class ResultsMixin:
     s: Services
     usage: dict[str, str]
     prefix: str
+
+    def keep_comparison(self, analysis_json: str, comparison: Any) -> None:  # pragma: no cover - Assistant
+        raise NotImplementedError
 
     def question(self, ctx: Ctx, position_id: int | None, text: str) -> Reply:  # pragma: no cover - QuestionsMixin
         raise NotImplementedError
@@ -66,6 +71,11 @@ class ResultsMixin:
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":
+            if fn == self._status:
+                return lifecycle.closed_reply(self, ctx, row)  # type: ignore[arg-type]
+            return self.problem(f"position #{row['id']} is closed; nothing to analyse (status {row['id']} "
+                                "shows its realised P&L)")
         market = self._market(ctx)
         if isinstance(market, Reply):
             return market
@@ -95,7 +105,7 @@ class ResultsMixin:
             ("Max profit / loss", f"{money(a.max_profit)} / {money(-a.max_loss)}"),
             ("Break-evens", f"{num(lo, ',.0f')} / {num(hi, ',.0f')}"),
             ("P(profit) at expiry", pct(a.prob_profit)),
-            ("Tested wing", a.tested_wing),
+            ("Tested wing", a.tested_label if a.tested_label != "none" else f"none (|Δ| < {TESTED_DELTA:.2f})"),
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
@@ -110,6 +120,13 @@ class ResultsMixin:
         a = core.analyze(condor, state)
         fields, table = self._analysis_parts(a)
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
+        held = lifecycle.holdings(self.s.store, row["team_id"], pid)
+        if held:
+            hp = float(holdings_pnl(held, state))
+            fields.insert(1, ("Hedge held", lifecycle.hedge_held_text(self.s.store, row["team_id"], pid, state) or ""))
+            fields.insert(2, ("P&L with hedge", money(a.pnl_now + hp)))
+            assumptions.append("hedge held valued at model mid: VIX options Black-76 on the VX curve future of "
+                               "their expiry, futures at that future; before exit costs")
         text = (f"#{pid} {condor.describe()}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
                 + f"\n{table_text(table)}")
         return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
@@ -128,10 +145,16 @@ class ResultsMixin:
         fields[0] = ("P&L in the scenario", fields[0][1])
         fields.insert(0, ("Scenario", scen))
         fields.insert(2, ("Change vs now", money(w.pnl_change) if w is not None else "n/a"))
+        # one Slack section holds 10 fields: max profit/loss does not move in a scenario, vega and theta
+        # (what matters when VIX moved) must stay on the card; the events go below it
+        fields = [f for f in fields if f[0] != "Max profit / loss"]
         notes = list(w.notes) if w is not None else []
+        if len(fields) > FIELDS_PER_SECTION:
+            notes += [f"*{k}:* {v}" for k, v in fields[FIELDS_PER_SECTION:]]
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
         text = f"What if {scen} (#{pid}):\n" + "\n".join(f"{k}: {v}" for k, v in fields)
-        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields[:10], table=table,
+        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields[:FIELDS_PER_SECTION],
+                     table=table,
                      notes=notes, assumptions=assumptions, position_id=pid, analysis_json=a.model_dump_json())
 
     def _hedge(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
@@ -176,7 +199,10 @@ class ResultsMixin:
                  costs: bool = True) -> Reply:
         pid = int(row["id"])
         c = core.compare(condor, state, n_paths=n_paths or self.s.compare_paths,
-                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs)
+                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs,
+                         held=lifecycle.holdings(self.s.store, row["team_id"], pid) or None)
+        analysis_json = c.model_dump_json()
+        self.keep_comparison(analysis_json, c)
         rows = []
         for name, m in c.strategies.items():
             d = c.vs_leg_out.get(name)
@@ -193,7 +219,7 @@ class ResultsMixin:
             n.replace("*", "") for n in notes)
         return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid,
-                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True,
-                     analysis_json=c.model_dump_json(),
+                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True, chart=True,
+                     analysis_json=analysis_json,
                      understood={**now_values(state), "condors": condor.quantity,
                                  "paths": n_paths or self.s.compare_paths})

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import core
 from bot.assistant import Assistant, Ctx
@@ -47,6 +48,20 @@ def modal_errors(text: str, empty: dict[str, str], asof: Any) -> dict[str, str]:
     return {}
 
 
+def tell_user_directly(client: WebClient, ctx: Ctx, reply: Any, error: str) -> None:
+    """Answer in the user's DM with the bot when the channel refused the post, saying why."""
+    from bot.render import message_payload
+
+    why = (f"I could not post in <#{ctx.channel_id}> ({error})"
+           + (": invite me there with `/invite @alvh`" if error in ("not_in_channel", "channel_not_found") else "")
+           + ". Here is the answer" + (" (the position is recorded)." if reply.kind == "open" else "."))
+    dm = reply.model_copy(update={"warning": f":warning: {why}", "text": f"{why}\n{reply.text}"})
+    try:
+        client.chat_postMessage(channel=ctx.user_id, **message_payload(dm))
+    except SlackApiError:
+        log.exception("could not tell user %s why the post failed (%s)", ctx.user_id, error)
+
+
 def register(app: App, services: Services, assistant: Assistant) -> None:
     def ack_button(ack: Ack) -> None:
         ack()
@@ -61,9 +76,14 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
             pid = int(action.get("value"))
         except (TypeError, ValueError):
             return
+        from bot.progress import post_working
+
+        label = {"hedge": "hedge sizing", "compare": "comparison", "what_if": "what-if"}.get(what or "", "request")
+        working = post_working(client, ctx.channel_id, ctx.user_id, f"{label} for #{pid}", thread_ts)
         reply = assistant.button(ctx, what or "", pid)
         reply.start_thread = False
-        deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts)
+        deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts,
+                working_ts=working)
 
     for action_id in ACTIONS:
         app.action(action_id)(ack=ack_button, lazy=[run_button])
@@ -84,6 +104,9 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
                   user_id=str((body.get("user") or {}).get("id") or ""),
                   channel_id=str(view.get("private_metadata") or ""))
         reply = assistant.command(ctx, f"open {text}")
-        deliver(client, assistant, ctx, reply, f"/alvh open {text}")
+        try:
+            deliver(client, assistant, ctx, reply, f"/alvh open {text}")
+        except SlackApiError as exc:  # e.g. submitted from a channel the bot is not in: tell the user
+            tell_user_directly(client, ctx, reply, str(exc.response.get("error") or "error"))
 
     app.view(OPEN_MODAL_CALLBACK)(ack=ack_modal, lazy=[run_modal])

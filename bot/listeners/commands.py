@@ -49,14 +49,20 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
         if trigger and not services.store.claim_event(f"command:{ctx.team_id}:{trigger}", ctx.team_id):
             log.info("replayed /alvh command ignored (trigger %s)", trigger)
             return
+        from bot.progress import is_long_command, post_working
+
+        working = post_working(client, ctx.channel_id, ctx.user_id, f"/alvh {text}") if is_long_command(text, services.today()) else None
         try:
             reply = assistant.command(ctx, text)
         except Exception as exc:  # a bug: tell the user in one line, keep the trace in the log
             log.exception("/alvh %s failed", text)
+            if working is not None:
+                client.chat_update(channel=ctx.channel_id, ts=working,
+                                   text=f"Sorry, <@{ctx.user_id}>'s request failed inside the bot ({type(exc).__name__}).")
             respond(response_type="ephemeral", text=f"Sorry, that failed inside the bot ({type(exc).__name__}).")
             return
         try:
-            deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond)
+            deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond, working_ts=working)
         except SlackApiError as exc:  # e.g. the bot is not in a private channel: say so, in one line
             error = exc.response.get("error", "error")
             log.warning("/alvh %s: Slack refused the post (%s)", text, error)

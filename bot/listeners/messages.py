@@ -39,11 +39,15 @@ def answer_in_thread(services: Services, assistant: Assistant, client: WebClient
         return
     ctx = Ctx(team_id=team, user_id=str(event.get("user") or ""), channel_id=str(event.get("channel") or ""))
     try:
+        from bot.progress import is_long_question, post_working
+
+        working = post_working(client, ctx.channel_id, ctx.user_id, f'"{text}"', thread_ts) \
+            if is_long_question(text) else None
         reply = assistant.question(ctx, position_id, text)
         reply.ephemeral = False  # in a thread everyone sees the conversation
         reply.start_thread = False
         reply.chart = reply.chart and reply.kind == "hedge"  # in a thread, only a new hedge gets a chart
-        deliver(client, assistant, ctx, reply, text, thread_ts=thread_ts)
+        deliver(client, assistant, ctx, reply, text, thread_ts=thread_ts, working_ts=working)
     except Exception:
         services.store.release_event(event_id)
         raise
@@ -58,6 +62,11 @@ def register(app: App, services: Services, assistant: Assistant) -> None:
             return
         bot_user = context.get("bot_user_id")
         if is_from_bot(event, bot_user):
+            return
+        if event.get("channel_type") == "im":  # a DM works like a thread (bot.home)
+            from bot.home import answer_dm
+
+            answer_dm(services, assistant, client, body, event)
             return
         thread_ts = event.get("thread_ts")
         if not thread_ts or thread_ts == event.get("ts"):
