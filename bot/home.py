@@ -27,7 +27,7 @@ log = logging.getLogger("bot.home")
 #: Slack allows 100 blocks in a Home view; each position takes one section.
 MAX_POSITIONS = 80
 #: reply kinds after which the Home tab is republished (marks or positions changed)
-REFRESH_KINDS = {"mark", "open", "close", "edit", "roll", "hedge_bought"}
+REFRESH_KINDS = {"mark", "open", "close", "edit", "rolled", "hedge_bought"}
 
 
 def home_view(assistant: Assistant, team_id: str) -> dict[str, Any]:

@@ -94,13 +94,15 @@ def usage_reply(a: Assistant, word: str, exc: BaseException | str) -> Reply:
 
 
 def _answer(a: Assistant, ctx: Ctx, kind: str, pid: int, title: str, fields: list[tuple[str, str]],
-            extra: list[str] | None = None) -> Reply:
-    """The reply to a change: what changed, who and when, and the position's whole history."""
+            extra: list[str] | None = None, understood: dict[str, Any] | None = None) -> Reply:
+    """The reply to a change: what changed, who and when, and the position's whole history;
+    ``understood`` is what the command was read as, numbers as numbers (``alvh chat --json``)."""
     hist = "\n".join(history_lines(a.s.store, ctx.team_id, pid)[-20:])
     text = (f"{title}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
             + ("\n" + "\n".join(extra) if extra else "") + f"\nHistory of #{pid}:\n{hist}")
     return Reply(kind=kind, title=title[:150], text=text, fields=fields,
-                 notes=[*(extra or []), f"*History of #{pid}*\n{hist}"], position_id=pid, start_thread=True)
+                 notes=[*(extra or []), f"*History of #{pid}*\n{hist}"], position_id=pid, start_thread=True,
+                 understood=understood or {})
 
 
 def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: str) -> Reply:
@@ -129,7 +131,9 @@ def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: st
     if held:
         extra.append("Hedge legs recorded with it are marked closed too (record their exit separately): "
                      + "; ".join(h.describe() for h in held))
-    return _answer(a, ctx, "close", cmd.id, f"Position #{cmd.id} CLOSED", fields, extra)
+    return _answer(a, ctx, "close", cmd.id, f"Position #{cmd.id} CLOSED", fields, extra,
+                   {"debit": debit, "realized_pnl": realized,
+                    "leg_fills": None if cmd.leg_fills is None else list(cmd.leg_fills)})
 
 
 def _edit(a: Assistant, ctx: Ctx, cmd: lc.EditCommand, condor: IronCondor, at: str) -> Reply:
@@ -140,7 +144,8 @@ def _edit(a: Assistant, ctx: Ctx, cmd: lc.EditCommand, condor: IronCondor, at: s
                               {"changes": {k: str(v) for k, v in cmd.changes.items()}})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Changed", changed),
               ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
-    return _answer(a, ctx, "edit", cmd.id, f"Position #{cmd.id} edited", fields)
+    return _answer(a, ctx, "edit", cmd.id, f"Position #{cmd.id} edited", fields,
+                   understood={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in cmd.changes.items()})
 
 
 def _show(v: Any) -> str:
@@ -171,7 +176,11 @@ def _roll(a: Assistant, ctx: Ctx, cmd: lc.RollCommand, condor: IronCondor, at: s
                                "priced": "fill" if cmd.price is not None else "model mid"})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Roll", what),
               ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
-    return _answer(a, ctx, "roll", cmd.id, f"Position #{cmd.id} rolled ({cmd.wing} wing)", fields, extra)
+    # kind "rolled": a recorded roll; "roll" is the roll question's answer (what a roll would cost)
+    return _answer(a, ctx, "rolled", cmd.id, f"Position #{cmd.id} rolled ({cmd.wing} wing)", fields, extra,
+                   {"wing": cmd.wing, "strikes": list(cmd.strikes), "net_credit": net, "credit": new.credit,
+                    "priced": "fill" if cmd.price is not None else "model mid",
+                    "expiry": new.expiry.isoformat()})
 
 
 def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: str) -> Reply:
@@ -192,7 +201,9 @@ def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: 
     extra = ["status, the daily summary, the chart and compare now include this hedge."]
     if h.expiry < condor.expiry:
         extra.append(f":warning: the hedge expires {h.expiry}, before the condor ({condor.expiry}).")
-    return _answer(a, ctx, "hedge_bought", cmd.id, f"Hedge recorded for #{cmd.id}", fields, extra)
+    return _answer(a, ctx, "hedge_bought", cmd.id, f"Hedge recorded for #{cmd.id}", fields, extra,
+                   {"instrument": h.kind, "quantity": h.quantity, "price": h.price, "expiry": h.expiry.isoformat(),
+                    "strikes": None if h.strikes is None else list(h.strikes)})
 
 
 def closed_fields(row: dict[str, Any]) -> list[tuple[str, str]]:

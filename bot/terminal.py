@@ -27,6 +27,7 @@ import uuid
 from typing import Any, TextIO
 
 from alvh_core.clock import Clock, desk_clock_at, system_clock
+from alvh_core.grammar.vocabulary import COMMAND_NAMES
 from alvh_core.settings import Settings
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
@@ -133,7 +134,7 @@ def chat(services: Services, user: str, inp: TextIO, out: TextIO, as_json: bool 
     session = ChatSession(services, user, out)
     interactive = inp.isatty() and not as_json
     if interactive:
-        print("ALVH desk bot. Type 'help', a command (open/list/status/mark/hedge/compare/close), "
+        print(f"ALVH desk bot. Type 'help', a command ({'/'.join(COMMAND_NAMES)}), "
               "or a question about your position. 'quit' to leave.", file=out)
     while True:
         if interactive:

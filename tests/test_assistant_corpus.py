@@ -439,6 +439,87 @@ def test_roll_answers_with_its_cost_and_the_new_position(session: ChatSession) -
     assert got["understood"]["roll_cost"] > 0 and got["understood"]["new_credit"] < 4.80
 
 
+# ----- lifecycle commands (issue 15): each changes the position, so each runs in a fresh session ------
+
+JAN_VX = "2027-01-20"   # VIX January 2027 settlement: 30 days before Fri 2027-02-19 (third Friday of February)
+DEC_VX = "2026-12-16"   # VIX December 2026 settlement: 30 days before Fri 2027-01-15
+LIFECYCLE: list[tuple[str, str, dict[str, Any]]] = [
+    ("close 1 at 3.20", "close", {"debit": 3.20, "realized_pnl": (4.80 - 3.20) * 100 * N}),
+    ("close #1 @3.2", "close", {"debit": 3.20, "realized_pnl": (4.80 - 3.20) * 100 * N}),
+    ("close 1 at 0.5/2.1/1.9/0.4", "close", {"debit": 2.1 + 1.9 - 0.5 - 0.4,
+                                             "realized_pnl": (4.80 - 3.10) * 100 * N}),
+    ("close 1", "close", {"debit": None, "realized_pnl": None}),
+    ("roll 1 put to 5500/5550 at -0.40", "rolled", {"wing": "put", "strikes": [5500.0, 5550.0],
+                                                      "net_credit": -0.40, "credit": 4.40, "priced": "fill"}),
+    ("roll 1 puts 5550/5500 @0.25", "rolled", {"wing": "put", "strikes": [5500.0, 5550.0], "credit": 5.05}),
+    ("roll 1 call to 6200/6250", "rolled", {"wing": "call", "strikes": [6200.0, 6250.0], "priced": "model mid"}),
+    # at model mid the 5600/5650 -> 5500/5550 put roll costs more than the 4.80 credit: refused, one line
+    ("roll 1 put to 5500/5550", "error", {}),
+    ("hedge 1 bought 20 vix 22/32 jan @1.95", "hedge_bought", {"instrument": "VIX_CALL", "quantity": 20,
+                                                               "strikes": [22.0, 32.0], "expiry": JAN_VX,
+                                                               "price": 1.95}),
+    ("hedge 1 bought 5 vx jan @18", "hedge_bought", {"instrument": "VX", "quantity": 5, "expiry": JAN_VX,
+                                                     "strikes": None, "price": 18.0}),
+    ("hedge 1 sold 2 vxm dec at 19", "hedge_bought", {"instrument": "VXM", "quantity": -2, "expiry": DEC_VX}),
+    ("hedge 1 bought 10 vix 25p jan @1", "hedge_bought", {"instrument": "VIX_PUT", "strikes": [25.0, None]}),
+    ("edit 1 credit 16", "edit", {"credit": 16.0}),
+    ("edit 1 x12", "edit", {"quantity": 12}),
+    ("edit 1 expiry 2027-01-15 credit 5.1", "edit", {"expiry": "2027-01-15", "credit": 5.1}),
+    ("close 1 at 1/2", "error", {}),
+    ("close 1 at -1", "error", {}),
+    ("close 2 at 3", "error", {}),
+    ("roll 1 sideways", "error", {}),
+    ("roll 1 put to 5500", "error", {}),
+    ("hedge 1 bought 20 vix jan @1.95", "error", {}),
+    ("hedge 1 bought 20 vix 22/32 @1.95", "error", {}),
+    ("hedge 1 bought 5 vx 20 jan @18", "error", {}),
+    ("edit 1 colour red", "error", {}),
+    ("edit 1 credit 60", "error", {}),
+    ("edit 1", "error", {}),
+]
+
+
+@pytest.fixture()
+def fresh(tmp_path: Any) -> ChatSession:
+    import io
+
+    services = terminal_services(str(tmp_path / "l.sqlite"), None, demo=False, asof=ASOF)
+    s = ChatSession(services, "trader1", io.StringIO())
+    s.answer_json("mark spot 5712 vix 24.3")
+    assert s.answer_json("open SPX 2026-12-18 5600/5650P 6150/6200C x10 @4.80")["position"] == 1
+    return s
+
+
+@pytest.mark.parametrize("text, kind, expected", LIFECYCLE, ids=[t[:40] for t, _, _ in LIFECYCLE])
+def test_lifecycle_corpus(fresh: ChatSession, text: str, kind: str, expected: dict[str, Any]) -> None:
+    got = fresh.answer_json(text)
+    assert got["kind"] == kind, got["text"][:300]
+    for key, value in expected.items():
+        assert key in got["understood"], (key, got["understood"])
+        if isinstance(value, float):
+            assert got["understood"][key] == pytest.approx(value, abs=1e-9), key
+        else:
+            assert got["understood"][key] == value, key
+    lines = got["text"].splitlines()
+    if kind == "error":  # one line naming what was wrong and the expected form (or the usage below it)
+        assert 1 <= len(lines) <= 2 and "Understood:" not in got["text"]
+        assert fresh.answer_json("status 1")["understood"]["condors"] == N  # nothing changed: still open
+    else:
+        assert got["position"] == 1 and "History of #1:" in lines
+    assert "<@" not in got["text"] and "*" not in got["text"]
+
+
+def test_roll_question_and_roll_command_are_told_apart(fresh: ChatSession) -> None:
+    """'roll' with a position id records a roll; 'roll the put side down 50' asks what it would cost."""
+    asked = fresh.answer_json("roll the put side down 50")
+    assert asked["kind"] == "roll" and "The position is not changed" in asked["text"]
+    net = round(asked["understood"]["new_credit"] - 4.80, 2)  # the fill: the model's net, to the cent
+    assert abs(asked["understood"]["roll_cost"] + net * 100 * N) <= 0.005 * 100 * N  # the $ cost, same roll
+    done = fresh.answer_json(f"roll 1 put to 5550/5600 at {net:.2f}")
+    assert done["kind"] == "rolled" and done["understood"]["credit"] == pytest.approx(4.80 + net)
+    assert fresh.answer_json("status 1")["text"].startswith("#1 SPX 2026-12-18 5550/5600P 6150/6200C x10")
+
+
 # ----- properties of the grammar ---------------------------------------------------------------
 
 @given(st.integers(1000, 9999), st.integers(10, 90), st.sampled_from([

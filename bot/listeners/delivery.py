@@ -19,7 +19,7 @@ from bot.reply import Reply
 log = logging.getLogger("bot.delivery")
 
 #: replies that change a position: posted into that position's thread (and broadcast to the channel)
-LIFECYCLE_KINDS = {"close", "edit", "roll", "hedge_bought"}
+LIFECYCLE_KINDS = {"close", "edit", "rolled", "hedge_bought"}
 
 
 def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
