@@ -41,7 +41,7 @@ class DailyMixin(ResultsMixin):
         mark = self.s.market_data.latest(team_id, today)
         title = f"Daily adjustment summary {today:%a %Y-%m-%d}"
         stale_days = (today - mark.asof).days if mark is not None else 0
-        if stale_days > 0:  # a summary on old marks says so first, not in a small context line
+        if mark is not None and stale_days > 0:  # a summary on old marks says so first, not in a small context line
             title = f"STALE MARKS ({stale_days} days old, {mark.asof}): {title}"
         day_start = dt.datetime.combine(today, dt.time(0), DESK_TZ)
         closed = [f"*#{r['id']}* {r['description']} CLOSED"
