@@ -15,7 +15,12 @@ Marks: ``spot 5712 vix 24.3 [asof 2026-11-24]``.
 Commands (the text after ``/alvh``)::
 
     open POSITION | list | status [id] | mark spot S vix V [asof D] [id] | hedge [id] [condors N]
-    compare [id] [paths N] [seed K] [no-premia] [no-costs] | close id | daily on|off [HH:MM] | help [topic]
+    compare [id] [paths N] [seed K] [no-premia] [no-costs] | daily on|off [HH:MM] | help [topic]
+    close id [at PRICE | at LP/SP/SC/LC] | edit id [credit X] [x N] [expiry D] [strikes ...] [opened D]
+    roll id put|call to K1/K2 [EXPIRY] [at NET_CREDIT] | hedge id bought|sold N vix 22/32 jan @1.95
+
+The last four (the position lifecycle) are read by ``alvh_core.lifecycle`` (``CloseCommand`` is its
+``CloseFill``); they are vocabulary entries and ``PARSERS`` rows like the others.
 
 Commands, their aliases (``add``/``new``, ``ls``/``positions``, ``show``, ...) and usage text are
 defined once in ``vocabulary``; ``commands.PARSERS`` dispatches on the canonical name.
