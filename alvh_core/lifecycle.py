@@ -131,11 +131,32 @@ class CloseFill(_Frozen):
             return sp + sc - lp - lc
         return self.price
 
+    def describe(self) -> str:
+        """The command's text, parseable back (``parse_command(c.describe()) == c``)."""
+        if self.leg_fills is not None:
+            return f"close {self.id} at " + "/".join(f"{x:g}" for x in self.leg_fills)
+        return f"close {self.id}" + ("" if self.price is None else f" at {self.price:g}")
+
 
 class EditCommand(_Frozen):
     kind: Literal["edit"] = "edit"
     id: int
     changes: dict[str, object]
+
+    def describe(self) -> str:
+        c = self.changes
+        out = [f"edit {self.id}"]
+        if "credit" in c:
+            out.append(f"credit {float(c['credit']):g}")  # type: ignore[arg-type]
+        if "quantity" in c:
+            out.append(f"x {c['quantity']}")
+        for key in ("expiry", "opened"):
+            if key in c:
+                out.append(f"{key} {c[key]}")
+        if "long_put" in c:
+            out.append("strikes " + "/".join(f"{float(c[k]):g}" for k in  # type: ignore[arg-type]
+                                             ("long_put", "short_put", "short_call", "long_call")))
+        return " ".join(out)
 
 
 class RollCommand(_Frozen):
@@ -146,14 +167,30 @@ class RollCommand(_Frozen):
     expiry: dt.date | None = None
     price: float | None = Field(default=None, description="net credit of the roll per condor, points")
 
+    def describe(self) -> str:
+        return (f"roll {self.id} {self.wing} to {self.strikes[0]:g}/{self.strikes[1]:g}"
+                + ("" if self.expiry is None else f" {self.expiry}")
+                + ("" if self.price is None else f" at {self.price:g}"))
+
 
 class HedgeBought(_Frozen):
     kind: Literal["hedge_bought"] = "hedge_bought"
     id: int
     holding: HedgeHolding
 
+    def describe(self) -> str:
+        h = self.holding
+        inst = "vix" if h.kind.startswith("VIX_") else h.kind.lower()
+        k = "" if h.strikes is None else " " + f"{h.strikes[0]:g}" + (
+            "" if h.strikes[1] is None else f"/{h.strikes[1]:g}") + (" put" if h.kind == "VIX_PUT" else "")
+        verb = "bought" if h.quantity > 0 else "sold"
+        return f"hedge {self.id} {verb} {abs(h.quantity)} {inst}{k} {h.expiry} @{h.price:g}"
+
 
 LifecycleCommand = CloseFill | EditCommand | RollCommand | HedgeBought
+
+#: a ``hedge`` command with one of these among its first two words records a hedge held (else it sizes one)
+TRADE_WORDS = ("bought", "sold", "buy", "sell")
 
 USAGE = {
     "close": "close ID [at PRICE | at LP/SP/SC/LC]   (debit per condor, or the four leg fills)",
@@ -228,7 +265,7 @@ def parse_lifecycle(text: str, asof: dt.date) -> LifecycleCommand | None:
         return _parse_edit(rest, asof)
     if verb == "roll":
         return _parse_roll(rest, asof)
-    if verb == "hedge" and any(w in ("bought", "sold", "buy", "sell") for w in rest[:2]):
+    if verb == "hedge" and any(w in TRADE_WORDS for w in rest[:2]):
         return _parse_hedge(rest, asof)
     return None
 
@@ -337,7 +374,7 @@ def _parse_roll(rest: list[str], asof: dt.date) -> RollCommand:
 def _parse_hedge(rest: list[str], asof: dt.date) -> HedgeBought:
     usage = USAGE["hedge"]
     pid = _id(rest[0] if rest else None, "hedge")
-    if len(rest) < 2 or rest[1] not in ("bought", "sold", "buy", "sell"):
+    if len(rest) < 2 or rest[1] not in TRADE_WORDS:
         raise LifecycleError(f"hedge {pid} needs bought or sold: expected {usage}")
     sign = 1 if rest[1] in ("bought", "buy") else -1
     if len(rest) < 3:

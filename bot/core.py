@@ -9,11 +9,11 @@ import datetime as dt
 from alvh_core import analysis, edge, glossary, grammar, hedge
 from alvh_core.analysis import Analysis
 from alvh_core.edge import Comparison
-from alvh_core.grammar import Command, GrammarError, Question
+from alvh_core.grammar import Command, GrammarError, Question, vocabulary
 from alvh_core.hedge import HedgePlan
 from alvh_core.models import IronCondor, MarketState
 
-__all__ = ["GrammarError", "Command", "Question", "parse_command", "parse_question", "parse_position",
+__all__ = ["GrammarError", "Command", "Question", "parse_command", "parse_question", "command_name", "parse_position",
            "analyze", "what_if", "size_hedge", "compare", "explain"]
 
 
@@ -22,8 +22,14 @@ def parse_command(text: str, asof: dt.date) -> Command:
     return grammar.parse_command(text, asof)
 
 
-def parse_question(text: str) -> Question:
-    return grammar.parse_question(text)
+def parse_question(text: str, asof: dt.date | None = None) -> Question:
+    """Thread text -> typed question; ``asof`` (the desk's today) reads dates like 'next friday'."""
+    return grammar.parse_question(text, asof)
+
+
+def command_name(word: str) -> str | None:
+    """Canonical command of a first word (``ls`` -> ``list``), None when it is not a command."""
+    return vocabulary.command_name(word)
 
 
 def parse_position(text: str, asof: dt.date) -> IronCondor:
@@ -39,12 +45,15 @@ def what_if(condor: IronCondor, market: MarketState, spot: float | None = None,
     return analysis.what_if(condor, market, spot=spot, vix=vix, days=days)
 
 
-def size_hedge(condor: IronCondor, market: MarketState, condors: int | None = None) -> HedgePlan:
-    """The hedge `alvh hedge` recommends (the ALVH policy's first layer, the one `compare` starts from);
-    ValueError with the reason when the policy leaves the tested wing unhedged (a call wing by default)."""
+def size_hedge(condor: IronCondor, market: MarketState, condors: int | None = None,
+               instrument: str = "vix_call_spread", wing: str | None = None) -> HedgePlan:
+    """The hedge `alvh hedge` recommends (the ALVH policy's first layer, the one `compare` starts from) with
+    the asked instrument and wing; ValueError with the reason when the policy leaves the tested wing
+    unhedged (a call wing by default)."""
     from alvh_core.strategies import ALVHPolicy
 
-    plan, init = hedge.recommend(condor, market, ALVHPolicy(), condors=condors)
+    plan, init = hedge.recommend(condor, market, ALVHPolicy(instrument=instrument),  # type: ignore[arg-type]
+                                 condors=condors, wing=wing)  # type: ignore[arg-type]
     if plan is None:
         raise ValueError(init.reason)
     return plan

@@ -27,8 +27,7 @@ log = logging.getLogger("bot.home")
 #: Slack allows 100 blocks in a Home view; each position takes one section.
 MAX_POSITIONS = 80
 #: reply kinds after which the Home tab is republished (marks or positions changed)
-REFRESH_KINDS = {"mark", "open", "close", "edit", "roll", "hedge_bought"}
-COMMAND_WORDS = {"open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help", "edit", "roll"}
+REFRESH_KINDS = {"mark", "open", "close", "edit", "rolled", "hedge_bought"}
 
 
 def home_view(assistant: Assistant, team_id: str) -> dict[str, Any]:
@@ -125,8 +124,7 @@ def answer_dm(services: Services, assistant: Assistant, client: WebClient, body:
     if text.lower().startswith("/alvh"):
         text = text[5:].strip()
     try:
-        word = text.split()[0].lower() if text else "help"
-        if word in COMMAND_WORDS:
+        if not text or assistant.reads_as_command(text):  # the one routing rule, as in Slack and alvh chat
             reply = assistant.command(ctx, text)
         else:
             thread = services.store.thread(team, ctx.channel_id, str(event["thread_ts"])) if event.get(

@@ -48,15 +48,20 @@ def history_lines(store: Any, team_id: str, position_id: int) -> list[str]:
 
 
 def handle(a: Assistant, ctx: Ctx, text: str) -> Reply | None:
+    """Read and run a lifecycle command; None when ``text`` is not one (``Assistant.command`` dispatches
+    the parsed command to ``run`` through ``COMMAND_HANDLERS``; this is for callers holding raw text)."""
     try:
         cmd = lc.parse_lifecycle(text, a.s.today())
     except lc.LifecycleError as exc:
-        return _usage(a, (text.split() or ["close"])[0].lower(), str(exc))
-    if cmd is None:
-        return None
+        return usage_reply(a, (text.split() or ["close"])[0].lower(), str(exc))
+    return None if cmd is None else run(a, ctx, cmd)
+
+
+def run(a: Assistant, ctx: Ctx, cmd: lc.LifecycleCommand) -> Reply:
+    """Run a parsed lifecycle command: check the position and who asks, store the change, answer."""
     row = a.s.store.position(ctx.team_id, cmd.id)
     if row is None:
-        return _usage(a, cmd.kind.split("_")[0], f"no position #{cmd.id} in this workspace")
+        return usage_reply(a, cmd.kind.split("_")[0], f"no position #{cmd.id} in this workspace")
     if row["user_id"] and row["user_id"] != ctx.user_id:
         return a.problem(f"position #{cmd.id} was opened by <@{row['user_id']}>; only they can change it")
     if row["status"] != "open":
@@ -73,14 +78,14 @@ def handle(a: Assistant, ctx: Ctx, text: str) -> Reply | None:
             return _roll(a, ctx, cmd, condor, at)
         return _hedge(a, ctx, cmd, condor, at)
     except (ValidationError, ValueError) as exc:
-        return _usage(a, cmd.kind.split("_")[0], exc)
+        return usage_reply(a, cmd.kind.split("_")[0], exc)
 
 
-def _usage(a: Assistant, word: str, exc: BaseException | str) -> Reply:
+def usage_reply(a: Assistant, word: str, exc: BaseException | str) -> Reply:
     from bot.assistant import input_error_text
 
     msg = exc if isinstance(exc, str) else input_error_text(exc)
-    usage = f"/alvh {lc.USAGE.get(word, '')}"
+    usage = a.usage.get(word) or f"{a.prefix}{lc.USAGE.get(word, '')}"
     if lc.USAGE.get(word, "\0") in msg:  # the grammar's message already ends with the expected form
         return Reply(kind="error", title="Could not read that", status="error", ephemeral=True,
                      text=msg, notes=[f":warning: {msg}"])
@@ -89,13 +94,15 @@ def _usage(a: Assistant, word: str, exc: BaseException | str) -> Reply:
 
 
 def _answer(a: Assistant, ctx: Ctx, kind: str, pid: int, title: str, fields: list[tuple[str, str]],
-            extra: list[str] | None = None) -> Reply:
-    """The reply to a change: what changed, who and when, and the position's whole history."""
+            extra: list[str] | None = None, understood: dict[str, Any] | None = None) -> Reply:
+    """The reply to a change: what changed, who and when, and the position's whole history;
+    ``understood`` is what the command was read as, numbers as numbers (``alvh chat --json``)."""
     hist = "\n".join(history_lines(a.s.store, ctx.team_id, pid)[-20:])
     text = (f"{title}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
             + ("\n" + "\n".join(extra) if extra else "") + f"\nHistory of #{pid}:\n{hist}")
     return Reply(kind=kind, title=title[:150], text=text, fields=fields,
-                 notes=[*(extra or []), f"*History of #{pid}*\n{hist}"], position_id=pid, start_thread=True)
+                 notes=[*(extra or []), f"*History of #{pid}*\n{hist}"], position_id=pid, start_thread=True,
+                 understood=understood or {})
 
 
 def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: str) -> Reply:
@@ -124,7 +131,9 @@ def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: st
     if held:
         extra.append("Hedge legs recorded with it are marked closed too (record their exit separately): "
                      + "; ".join(h.describe() for h in held))
-    return _answer(a, ctx, "close", cmd.id, f"Position #{cmd.id} CLOSED", fields, extra)
+    return _answer(a, ctx, "close", cmd.id, f"Position #{cmd.id} CLOSED", fields, extra,
+                   {"debit": debit, "realized_pnl": realized,
+                    "leg_fills": None if cmd.leg_fills is None else list(cmd.leg_fills)})
 
 
 def _edit(a: Assistant, ctx: Ctx, cmd: lc.EditCommand, condor: IronCondor, at: str) -> Reply:
@@ -135,7 +144,8 @@ def _edit(a: Assistant, ctx: Ctx, cmd: lc.EditCommand, condor: IronCondor, at: s
                               {"changes": {k: str(v) for k, v in cmd.changes.items()}})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Changed", changed),
               ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
-    return _answer(a, ctx, "edit", cmd.id, f"Position #{cmd.id} edited", fields)
+    return _answer(a, ctx, "edit", cmd.id, f"Position #{cmd.id} edited", fields,
+                   understood={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in cmd.changes.items()})
 
 
 def _show(v: Any) -> str:
@@ -149,7 +159,7 @@ def _roll(a: Assistant, ctx: Ctx, cmd: lc.RollCommand, condor: IronCondor, at: s
     if cmd.price is None:
         market = a._market(ctx)
         if isinstance(market, _R):
-            return _usage(a, "roll", "no marks to price the roll at model mid: give the net credit (at PRICE) "
+            return usage_reply(a, "roll", "no marks to price the roll at model mid: give the net credit (at PRICE) "
                                      "or record marks first")
         state, _mark = market
         net = lc.model_roll_credit(condor, cmd.wing, cmd.strikes, state)
@@ -166,7 +176,11 @@ def _roll(a: Assistant, ctx: Ctx, cmd: lc.RollCommand, condor: IronCondor, at: s
                                "priced": "fill" if cmd.price is not None else "model mid"})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Roll", what),
               ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
-    return _answer(a, ctx, "roll", cmd.id, f"Position #{cmd.id} rolled ({cmd.wing} wing)", fields, extra)
+    # kind "rolled": a recorded roll; "roll" is the roll question's answer (what a roll would cost)
+    return _answer(a, ctx, "rolled", cmd.id, f"Position #{cmd.id} rolled ({cmd.wing} wing)", fields, extra,
+                   {"wing": cmd.wing, "strikes": list(cmd.strikes), "net_credit": net, "credit": new.credit,
+                    "priced": "fill" if cmd.price is not None else "model mid",
+                    "expiry": new.expiry.isoformat()})
 
 
 def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: str) -> Reply:
@@ -187,7 +201,9 @@ def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: 
     extra = ["status, the daily summary, the chart and compare now include this hedge."]
     if h.expiry < condor.expiry:
         extra.append(f":warning: the hedge expires {h.expiry}, before the condor ({condor.expiry}).")
-    return _answer(a, ctx, "hedge_bought", cmd.id, f"Hedge recorded for #{cmd.id}", fields, extra)
+    return _answer(a, ctx, "hedge_bought", cmd.id, f"Hedge recorded for #{cmd.id}", fields, extra,
+                   {"instrument": h.kind, "quantity": h.quantity, "price": h.price, "expiry": h.expiry.isoformat(),
+                    "strikes": None if h.strikes is None else list(h.strikes)})
 
 
 def closed_fields(row: dict[str, Any]) -> list[tuple[str, str]]:

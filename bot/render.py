@@ -51,6 +51,9 @@ def reply_blocks(reply: Reply) -> list[dict[str, Any]]:
                                     "text": _clip(reply.title.strip() or reply.kind.strip() or "ALVH desk bot",
                                                   HEADER_MAX),
                                     "emoji": True}}]
+    if reply.text.startswith("Understood:"):  # what the question was read as comes first, before any figure
+        blocks.append({"type": "section", "text": {"type": "mrkdwn",
+                                                   "text": _clip(_plain(reply.text.splitlines()[0]), SECTION_MAX)}})
     if reply.warning and reply.warning.strip():
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(reply.warning, SECTION_MAX)}})
     fields = [{"type": "mrkdwn", "text": _clip(f"*{_plain(k)}*\n{_plain(v)}", FIELD_MAX)} for k, v in reply.fields]

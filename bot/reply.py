@@ -5,7 +5,7 @@ model means Slack and the terminal can never disagree.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +48,9 @@ class Reply(BaseModel):
     chart: bool = False
     analysis_json: str | None = None
     status: Literal["ok", "error"] = "ok"
+    #: what the question was read as, numbers as numbers (``alvh chat --json``): spot, vix, date, days,
+    #: condors, instrument, wing, term, ... as applicable
+    understood: dict[str, Any] = Field(default_factory=dict)
     #: shown first, right under the title (e.g. stale marks), before fields and tables
     warning: str | None = None
 

@@ -1,24 +1,33 @@
 """``alvh chat``: the same assistant in the terminal (same commands, thread questions, SQLite history).
 
-A line whose first word is a command (``open``, ``list``, ``status``, ``mark``, ``hedge``, ``compare``,
-``close``, ``daily``, ``help``; a leading ``/alvh`` is accepted) runs it; any other line is a question about
-the session's current position (the last one a result was about), answered and stored in that
-position's thread of this session. ``quit``/``exit`` or end of input stops. Works with stdin piped:
+A line whose first word is a command or one of its aliases (``open``/``add``/``new``, ``list``/``ls``/
+``positions``, ``status``/``show``, ``mark``, ``hedge``, ``compare``, ``close``, ``daily``, ``help``; a
+leading ``/alvh`` is accepted) runs it; any other line is a question about the session's current
+position (the last one a result was about), answered and stored in that position's thread of this
+session. A line that starts with a command word but reads only as a question ("hedge 20 lots with
+VXM") is answered as the question. ``quit``/``exit`` or end of input stops. Answers are plain text
+(no Slack markup). Works with stdin piped:
 
     printf 'open SPX IC 5600/5650/6150/6200 45DTE x10 @17\\nwhat if spx 5600 vix 32\\nquit\\n' | alvh chat
 
-With no recorded marks (and no ``--data`` CSV), demo marks are used and said so in every answer.
+``--json`` prints exactly one JSON object per input line, in order (a blank line or an
+acknowledgement still prints its object): ``kind``, ``understood`` (the values read, numbers as
+numbers) and ``text``. ``--asof DATE`` fixes the clock (4:30 pm New York on DATE), so a transcript
+can be replayed. With no recorded marks (and no ``--data`` CSV), demo marks are used and said so.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import getpass
+import json
+import re
 import sys
 import uuid
-from typing import TextIO
+from typing import Any, TextIO
 
-from alvh_core.clock import Clock, system_clock
+from alvh_core.clock import Clock, desk_clock_at, system_clock
+from alvh_core.grammar.vocabulary import COMMAND_NAMES
 from alvh_core.settings import Settings
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
@@ -26,9 +35,23 @@ from bot.reply import Reply
 from bot.services import Services
 from bot.store import Store
 
-COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help", "edit", "roll")
 TEAM = "local"
 CHANNEL = "terminal"
+QUIT_WORDS = ("quit", "exit", "q")
+
+
+def plain_text(text: str) -> str:
+    """Slack mrkdwn -> plain text: <@U1> -> @U1, <url|label> -> label, *bold*/_italic_/`code` -> words,
+    :emoji: names dropped."""
+    text = re.sub(r"<@([A-Za-z0-9._-]+)>", r"@\1", text)
+    text = re.sub(r"<#[A-Z0-9]+\|([^>]+)>", r"#\1", text)
+    text = re.sub(r"<(?:https?|mailto):[^|>]*\|([^>]+)>", r"\1", text)
+    text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
+    text = re.sub(r"`([^`\n]*)`", r"\1", text)
+    text = re.sub(r":(?:warning|white_check_mark|x|bulb|chart_with_upwards_trend):\s?", "", text)
+    return text
 
 
 class DemoMarks:
@@ -46,7 +69,7 @@ class ChatSession:
     """One terminal session: routes lines to the assistant and keeps the session's threads."""
 
     def __init__(self, services: Services, user: str, out: TextIO):
-        self.assistant = Assistant(services)
+        self.assistant = Assistant(services, prefix="")
         self.s = services
         self.ctx = Ctx(team_id=TEAM, user_id=user, channel_id=CHANNEL)
         self.session = uuid.uuid4().hex[:8]
@@ -64,8 +87,7 @@ class ChatSession:
             text = text[5:].strip()
         if not text:
             return None
-        first = text.split()[0].lower()
-        if first in COMMAND_WORDS:
+        if self.assistant.reads_as_command(text):
             reply = self.assistant.command(self.ctx, text)
             question = f"/alvh {text}"
             if reply.position_id is not None and not reply.ephemeral:
@@ -77,36 +99,66 @@ class ChatSession:
             reply = self.assistant.question(self.ctx, self.position_id, text)
             question = text
             thread = self.thread_ts(self.position_id)
-        self.assistant.record(self.ctx, thread, question, reply)
+        if reply.kind != "ack":
+            self.assistant.record(self.ctx, thread, question, reply)
         return reply
 
     def show(self, reply: Reply) -> None:
-        print(("! " if reply.status == "error" else "") + reply.text, file=self.out)
+        if not reply.text:
+            return
+        print(("! " if reply.status == "error" else "") + plain_text(reply.text), file=self.out)
         for a in reply.assumptions:
-            print(f"  ~ {a}", file=self.out)
+            print(f"  ~ {plain_text(a)}", file=self.out)
         print(file=self.out)
 
+    def show_json(self, reply: Reply | None, kind: str | None = None) -> None:
+        print(json.dumps(transcript_entry(reply, kind), ensure_ascii=False, default=str), file=self.out, flush=True)
 
-def chat(services: Services, user: str, inp: TextIO, out: TextIO) -> int:
+    def answer_json(self, line: str) -> dict[str, Any]:
+        """One input line -> its ``alvh chat --json`` object (the corpus test reads the assistant here)."""
+        return transcript_entry(self.handle(line))
+
+
+def transcript_entry(reply: Reply | None, kind: str | None = None) -> dict[str, Any]:
+    """The JSON object of one answer: ``kind``, ``understood`` (numbers as numbers), plain ``text``
+    (and ``position`` when the answer is about one). No reply (a blank line) is kind ``empty``."""
+    obj: dict[str, Any] = {"kind": kind or (reply.kind if reply is not None else "empty"),
+                           "understood": dict(reply.understood) if reply is not None else {},
+                           "text": plain_text(reply.text) if reply is not None else ""}
+    if reply is not None and reply.position_id is not None:
+        obj["position"] = reply.position_id
+    return obj
+
+
+def chat(services: Services, user: str, inp: TextIO, out: TextIO, as_json: bool = False) -> int:
     session = ChatSession(services, user, out)
-    interactive = inp.isatty()
+    interactive = inp.isatty() and not as_json
     if interactive:
-        print("ALVH desk bot. Type 'help', a command (open/list/status/mark/hedge/compare/close), "
+        print(f"ALVH desk bot. Type 'help', a command ({'/'.join(COMMAND_NAMES)}), "
               "or a question about your position. 'quit' to leave.", file=out)
     while True:
         if interactive:
             print("> ", end="", file=out, flush=True)
         line = inp.readline()
-        if not line or line.strip().lower() in ("quit", "exit", "q"):
+        if not line:
+            return 0
+        if line.strip().lower() in QUIT_WORDS:
+            if as_json:
+                session.show_json(None, kind="quit")
             return 0
         reply = session.handle(line)
-        if reply is not None:
+        if as_json:
+            session.show_json(reply)
+        elif reply is not None:
             session.show(reply)
 
 
 def terminal_services(db: str, data: str | None, demo: bool = True, clock: Clock = system_clock,
-                      compare_paths: int | None = None) -> Services:
-    """The chat's services: the SQLite file, recorded marks (then the CSV, then demo marks), one clock."""
+                      compare_paths: int | None = None, asof: dt.date | None = None) -> Services:
+    """The chat's services: the SQLite file, recorded marks (then the CSV, then demo marks), one clock;
+    ``asof`` freezes that clock at 4:30 pm New York on that date (``alvh chat --asof``)."""
+    if asof is not None:
+        clock = desk_clock_at(asof)
     store = Store(db, clock=clock)
     sources: list[MarketDataSource] = [RecordedMarks(store)]
     if data:
@@ -124,20 +176,27 @@ def terminal_services(db: str, data: str | None, demo: bool = True, clock: Clock
     return Services(store=store, market_data=market, clock=clock, compare_paths=paths)
 
 
+def _asof_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"can't read '{text[:30]}': expected a date like 2026-12-01") from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         services = terminal_services(args.db, args.data, demo=not args.no_demo,
-                                     clock=getattr(args, "clock", system_clock))
+                                     clock=getattr(args, "clock", system_clock), asof=args.asof)
     except (OSError, ValueError) as exc:
         print(f"alvh chat: cannot open {args.db} / data {args.data}: {exc}", file=sys.stderr)
         return 2
-    return chat(services, args.user, sys.stdin, sys.stdout)
+    return chat(services, args.user, sys.stdin, sys.stdout, as_json=args.json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Entry point of group ``alvh.commands`` (``alvh chat``)."""
     p = subparsers.add_parser("chat", help="the Slack assistant in the terminal (same commands and history)",
-                              description=__doc__.split("\n\n")[0])
+                              description=(__doc__ or "").split("\n\n")[0])
     settings = Settings()
     p.add_argument("--db", default=settings.alvh_db,
                    help="SQLite file shared with the Slack bot (default: $ALVH_DB or ./alvh.sqlite)")
@@ -145,4 +204,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="directory with spx_daily.csv and vix_daily.csv for marks (default: $ALVH_DATA)")
     p.add_argument("--user", default=settings.user or getpass.getuser(), help="who is asking")
     p.add_argument("--no-demo", action="store_true", help="no demo marks when none are recorded")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per input line: kind, understood (values read), text")
+    p.add_argument("--asof", type=_asof_arg, default=None,
+                   help="fix the clock at this date (4:30 pm New York), e.g. 2026-12-01, to replay a transcript")
     p.set_defaults(func=run)

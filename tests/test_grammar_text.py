@@ -204,7 +204,7 @@ def test_mark_command_exposes_spot_vix_asof():
     ("what if spx up 200 points", g.WhatIfQuestion(spot_change=200)),
     ("what if spx falls 10 percent", g.WhatIfQuestion(spot_change_pct=-10)),
     ("what if spx 5600 vix 28 at expiry", g.WhatIfQuestion(spot=5600, vix=28, at_expiry=True)),
-    ("how many VIX calls for 20 condors?", g.HedgeSizeQuestion(condors=20)),
+    ("how many VIX calls for 20 condors?", g.HedgeSizeQuestion(condors=20, instrument="vix_call_spread")),
     ("hedge 20 condors", g.HedgeSizeQuestion(condors=20)),
     ("break-even?", g.ExplainQuestion(term="break-even")),
     ("CVaR", g.ExplainQuestion(term="cvar")),

@@ -39,9 +39,9 @@ def one_line_error(exc: BaseException) -> str:
     """A single readable line for an input error (no newlines, pydantic noise removed)."""
     from pydantic import ValidationError  # imported here: `alvh --help` must not pay for pydantic
 
-    from alvh_core.grammar import readable_validation_error
-
     if isinstance(exc, ValidationError):
+        from alvh_core.grammar import readable_validation_error  # the grammar loads pricing: only when needed
+
         text = readable_validation_error(exc)
     else:
         text = str(exc) or type(exc).__name__
@@ -60,13 +60,9 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     Unexpected errors (bugs) are one line with exit 1 unless ``ALVH_DEBUG`` is set, in which case
     they propagate with their traceback.
     """
-    from pydantic import ValidationError  # imported on use so `alvh --help` stays instant
-
-    from alvh_core.grammar import GrammarError
-
     try:
         code = func(args)
-    except (GrammarError, ValidationError, ValueError) as exc:
+    except ValueError as exc:  # GrammarError and pydantic's ValidationError are ValueErrors
         return fail(f"error: {one_line_error(exc)}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return 130

@@ -19,7 +19,7 @@ from bot.reply import Reply
 log = logging.getLogger("bot.delivery")
 
 #: replies that change a position: posted into that position's thread (and broadcast to the channel)
-LIFECYCLE_KINDS = {"close", "edit", "roll", "hedge_bought"}
+LIFECYCLE_KINDS = {"close", "edit", "rolled", "hedge_bought"}
 
 
 def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
@@ -32,6 +32,8 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
     ``thread_ts``); a result that starts a thread links the thread to its position; the exchange is
     stored; the chart, when asked for, is uploaded into the thread.
     """
+    if reply.kind == "ack" and not reply.text:
+        return thread_ts  # small talk ("thanks", "ok"): nothing to post, nothing to store
     broadcast = False
     if thread_ts is None and reply.position_id is not None and reply.kind in LIFECYCLE_KINDS:
         # a change to a position goes into the position's thread (its history), shown in the channel too
