@@ -230,23 +230,49 @@ def test_strike_for_delta_round_trip() -> None:
         np.testing.assert_allclose(np.abs(d), 0.16, atol=1e-6)
 
 
-def test_smile_matches_vix_level_and_skew_sign() -> None:
-    """Variance-swap replication of the smile recovers the VIX level within 3%; puts richer than calls."""
-    tau, level, skew = 30 / 365, 0.20, -2.0
-    F = 4000.0
-    k = np.linspace(0.3 * F, 2.0 * F, 20001)
-    vol = surface.spx_vol(k, F, tau, level, skew)
-    is_call = k >= F
-    otm = bsm.price(is_call, F, k, tau, vol)
-    var = 2 / tau * np.sum(otm / k**2) * (k[1] - k[0])
-    assert np.sqrt(var) == pytest.approx(level, rel=0.03)
-    assert surface.spx_vol(0.9 * F, F, tau, level, skew) > surface.spx_vol(1.1 * F, F, tau, level, skew)
-    # shape: 1-sd put ~1.33 x ATM, 1-sd call 0.8 x ATM (call slope 60% of the put slope), far calls floored
-    atm = surface.spx_vol(F, F, tau, level, skew)
-    sd = atm * np.sqrt(tau)
-    assert surface.spx_vol(F * np.exp(-sd + 0.5 * sd * sd), F, tau, level, skew) / atm == pytest.approx(4 / 3, rel=0.02)
-    assert surface.spx_vol(F * np.exp(sd + 0.5 * sd * sd), F, tau, level, skew) / atm == pytest.approx(0.8, rel=0.02)
-    assert surface.spx_vol(1.5 * F, F, tau, level, skew) / atm == pytest.approx(0.75, rel=0.02)
+def test_replay_prices_spx_options_on_the_surface(tmp_path: Path) -> None:
+    """Every live cell of a historical SPX option is BSM at THE surface's vol (alvh_core.market.surface) for
+    that day's spot, VIX, VIX9D, VIX3M, SKEW and time left: the replay has no smile of its own."""
+    from alvh_core.market.surface import DEFAULT_SURFACE
+    days = business_days("2021-01-04", "2021-03-31")
+    n = len(days)
+    spx = 4000.0 * np.exp(np.cumsum(np.r_[0.0, np.tile([0.012, -0.02, 0.007], n)[: n - 1]]))
+    vix = 18.0 + 10.0 * np.abs(np.sin(np.arange(n) / 5.0))
+    root = write_set(tmp_path, days, spx, vix)
+    for name, vals in (("vix9d", vix * 0.9), ("vix3m", vix * 1.1), ("skew", 120.0 + np.arange(n) % 20)):
+        rows = ["date,close"] + [f"{d},{v}" for d, v in zip(days, vals)]
+        (root / f"{name}_daily.csv").write_text("\n".join(rows) + "\n")
+    h = load_daily(root)
+    p = HistoricalPaths(h, np.array([0, 5]), np.array([40, 45]))
+    et = np.array([50 / 365, 48 / 365])
+    for kind, strike in (("P", np.array([3700.0, 3800.0])), ("C", np.array([4200.0, 4150.0]))):
+        price, delta = p.spx_option(kind, strike, et)
+        tau = et[:, None] - p.t_rows
+        live = (tau > 0.5 / 365) & p.alive
+        vol = DEFAULT_SURFACE.vol(strike[:, None], tau, p.spot, p.vix, p.rate, p.div,
+                                  vix9d=h.vix9d[p.idx] / 100, vix3m=h.vix3m[p.idx] / 100, skew=h.skew[p.idx])
+        ref = bsm.greeks(kind == "C", p.spot, strike[:, None], np.where(live, tau, 1.0), vol, p.rate, p.div)
+        np.testing.assert_allclose(price[live], ref.price[live], rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(delta[live], ref.delta[live], rtol=1e-10, atol=1e-12)
+        assert price[live].min() > 0.0 and np.ptp(vol[live]) > 0.02  # the vol moves with the days' VIX
+
+
+def test_surface_inputs_say_what_moves_the_vols() -> None:
+    """The fitted surface weighs VIX only: VIX9D/VIX3M/SKEW change nothing, and surface_inputs says so; a
+    surface that weighs them lists them (so the replay's input summary cannot claim an unused index)."""
+    from alvh_core.market.surface import DEFAULT_SURFACE
+    assert surface.surface_inputs() == ("VIX",)
+    k, f, tau = np.array([3400.0, 3800.0, 4000.0, 4300.0]), 4000.0, 40 / 365
+    with_all = surface.day_vol(k, f, tau, 22.0, 18.0, 25.0, 145.0)
+    vix_only = surface.day_vol(k, f, tau, 22.0, np.nan, np.nan, np.nan)
+    np.testing.assert_array_equal(with_all, vix_only)
+    assert with_all[0] > with_all[2] > with_all[3]  # puts richer than calls
+    sk = DEFAULT_SURFACE.model_copy(update={"r_skew": -0.1})
+    assert surface.surface_inputs(sk) == ("VIX", "SKEW")
+    assert sk.vol_fwd(3400.0, tau, f, 0.22, skew=145.0) != sk.vol_fwd(3400.0, tau, f, 0.22)
+    pil = DEFAULT_SURFACE.model_copy(update={"pillar_weight": 0.5})
+    assert surface.surface_inputs(pil) == ("VIX", "VIX9D", "VIX3M")
+    assert pil.vol_fwd(4000.0, tau, f, 0.22, vix3m=0.30) > pil.vol_fwd(4000.0, tau, f, 0.22, vix3m=0.20)
 
 
 def test_bootstrap_and_drawdown() -> None:
@@ -269,6 +295,7 @@ def test_shared_data_three_years(shared_data: Path) -> None:
     r = backtest(h, BacktestConfig(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31), n_boot=500))
     assert 30 <= r.n_trades <= 37
     assert r.inputs.spx_term_real_days == r.inputs.days  # VIX9D and VIX3M cover 2015-2017
+    assert r.inputs.surface_inputs == ["VIX"]  # present, but the fitted surface gives them zero weight
     assert r.inputs.vx_model_days == 0 or r.inputs.hedge_days == 0
     assert r.by_wing and r.by_trigger_vix and sum(g.n for g in r.by_wing) == r.n_triggered
     assert sum(g.n for g in r.by_trigger_vix) == r.n_triggered

@@ -5,9 +5,10 @@ Each row is one trade: the trading days ``start_idx[i], start_idx[i]+1, ...`` of
 expiry); after that the row is padded with the last day (prices frozen at their settlement or last mark).
 
 Prices come from the data of each day (see :mod:`alvh_core.history.surface`): SPX options by BSM on the
-day's close with the VIX/VIX9D/VIX3M level and SKEW slope, VIX options by Black-76 on the day's VX
+day's close on THE SPX surface given that day's VIX/VIX9D/VIX3M/SKEW (the fitted surface weighs VIX only:
+``surface.surface_inputs``), VIX options by Black-76 on the day's VX
 contract price (or the model curve) with VVIX vol. ``input_counts`` says how many of the priced cells
-used real data and how many a model.
+had each index in the data and how many a model.
 
 Extension of the protocol (additive): ``strike`` and ``expiry_t`` may be floats (as in the protocol) or
 (N,) arrays with one value per row, because every historical trade has its own strikes and expiry.
@@ -65,7 +66,6 @@ class HistoricalPaths:
         self.spot = history.spx[self.idx]
         self.vix = history.vix[self.idx] / 100.0
         self._skew = history.skew[self.idx]
-        self._skewness = surface.skewness_from_skew(self._skew)
         self._vix9d = history.vix9d[self.idx]
         self._vix3m = history.vix3m[self.idx]
         self._vvix = history.vvix[self.idx]
@@ -134,7 +134,7 @@ class HistoricalPaths:
 
     def _count_spx_inputs(self, mask: np.ndarray) -> None:
         term_real = np.isfinite(self._vix9d) | np.isfinite(self._vix3m)
-        skew_real = self._skewness != surface.DEFAULT_SKEWNESS
+        skew_real = np.isfinite(self._skew)
         self._count("spx_term:real", mask & term_real)
         self._count("spx_term:model", mask & ~term_real)
         self._count("spx_skew:real", mask & skew_real)

@@ -3,7 +3,7 @@
 ``backtest(history, config) -> BacktestReport``. Steps (all vectorised across trades):
 
 1. ``entry_schedule``: entry days and monthly expiries (see :mod:`alvh_core.history.schedule`).
-2. Strikes: short put/call at ``short_delta`` on that day's smile (:mod:`alvh_core.history.surface`),
+2. Strikes: short put/call at ``short_delta`` on that day's THE SPX surface (:mod:`alvh_core.history.surface`),
    rounded to 5 points; long strikes by default at ``long_delta`` as Cboe's CNDR sets them (or a share of
    spot, ``width_pct``, or fixed points, ``width``).
 3. ``HistoricalPaths`` (one row per trade) price the legs and the VIX hedge daily.
@@ -181,9 +181,13 @@ class InputSources(BaseModel):
     """Which pricing inputs were real and which modelled (see alvh_core.history.surface)."""
 
     days: int = Field(description="distinct trading days priced")
-    spx_term_real_days: int = Field(description="days with VIX9D or VIX3M (real term structure)")
+    surface_inputs: list[str] = Field(default_factory=lambda: ["VIX"],
+                                      description="indices THE SPX surface prices on (history.surface.surface_inputs)")
+    spx_term_real_days: int = Field(description="days with VIX9D or VIX3M in the data (they move the SPX vols only "
+                                    "if surface_inputs lists them)")
     spx_term_model_days: int
-    skew_real_days: int = Field(description="days with SKEW (real smile slope)")
+    skew_real_days: int = Field(description="days with SKEW in the data (it moves the SPX vols only if "
+                                "surface_inputs lists it; the fitted surface does not)")
     skew_model_days: int
     hedge_days: int = Field(description="distinct days on which an ALVH hedge was priced")
     vx_settle_days: int = Field(description="hedge days priced on the real VX settle of the contract")
@@ -488,7 +492,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
     close_days = np.setdiff1d(real_days, settle_days)
     vvix_real = np.isfinite(h.vvix[hedge_days])
     inputs = InputSources(
-        days=int(days_used.size), spx_term_real_days=int(term_real.sum()), spx_term_model_days=int((~term_real).sum()),
+        days=int(days_used.size), surface_inputs=list(surface.surface_inputs()), spx_term_real_days=int(term_real.sum()), spx_term_model_days=int((~term_real).sum()),
         skew_real_days=int(skew_real.sum()), skew_model_days=int((~skew_real).sum()),
         hedge_days=int(hedge_days.size), vx_settle_days=int(settle_days.size), vx_close_days=int(close_days.size),
         vx_model_days=int(hedge_days.size - real_days.size),
@@ -524,7 +528,7 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
         f"tested when a short |delta| >= {cfg.trigger:g} on a close after entry; fills at "
         + ("that close's model mid" if cfg.fill_lag == 0 else "the NEXT day's close (model mid)"),
         "SPX options: BSM on THE SPX surface (alvh_core.market.surface, fitted to real SPX quotes; the same "
-        "surface as alvh analyze) from that day's VIX, constant rate "
+        f"surface as alvh analyze) from that day's {'/'.join(surface.surface_inputs())}, constant rate "
         f"{cfg.rate:g} and dividend yield {cfg.div:g}",
         "VIX options: Black-76 on the VX contract's settle (else close) where the file has it, else a model "
         "curve; vol from VVIX x (30/days)^0.3, else 0.87",

@@ -75,9 +75,14 @@ def render_text(r: BacktestReport) -> str:
                  "trigger day (those are leg outs)")
     lines.append("")
     i = r.inputs
+    term_used = "VIX9D" in i.surface_inputs or "VIX3M" in i.surface_inputs
+    unused = [n for n in ("VIX9D", "VIX3M", "SKEW") if n not in i.surface_inputs]
     lines += [
-        f"Inputs over {i.days} priced days: SPX term structure real (VIX9D/VIX3M) {i.spx_term_real_days} days, "
-        f"modelled (flat at VIX) {i.spx_term_model_days}; SKEW real {i.skew_real_days}, default {i.skew_model_days}.",
+        f"Inputs over {i.days} priced days: the SPX surface prices on {'/'.join(i.surface_inputs)}"
+        + (f" ({', '.join(unused)}: zero weight in its fit, unused)" if unused else "")
+        + f"; VIX9D/VIX3M in the data {i.spx_term_real_days} days, absent {i.spx_term_model_days}"
+        + (" (term structure modelled from VIX)" if term_used else "")
+        + f"; SKEW in the data {i.skew_real_days}, absent {i.skew_model_days}.",
         f"  ALVH hedge on {i.hedge_days} days: VX settle {i.vx_settle_days}, VX close {i.vx_close_days}, model curve "
         f"{i.vx_model_days}; VVIX real {i.vvix_real_days}, default vol {i.vvix_model_days}.",
         "",
