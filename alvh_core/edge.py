@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
+from alvh_core.scenarios.anchor import FitRow, MarketTarget, hedge_targets, leg_targets, vix_target
 from alvh_core.scenarios.base import MarketPaths
+from alvh_core.scenarios.model import HNGarchModel, ScenarioModel
 from alvh_core.strategies import (
     STRATEGY_NAMES,
     CondorOnPaths,
@@ -145,8 +147,47 @@ class Assumptions(BaseModel):
         return out
 
 
+class Today(BaseModel):
+    """Today's market against the engine's pricing law, per condor / per hedge unit, in points.
+
+    ``market_buyback``: the condor's buy-back from the desk surface / the trader's marks (``analyze``);
+    ``model_buyback``: what "leg out now" fills at on the paths (before costs). ``market_hedge`` /
+    ``model_hedge``: one unit of the hedge instrument (VIX option spread debit or VX future price).
+    ``calibration``: every target, market against model; ``calibrated``: all within their tolerance.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    market_buyback: float
+    model_buyback: float
+    buyback_error_pct: float
+    hedge_instrument: str | None = None
+    market_hedge: float | None = None
+    model_hedge: float | None = None
+    hedge_error_pct: float | None = None
+    calibration: list[FitRow] | None = None
+    calibrated: bool | None = None
+    calibration_method: str | None = None
+
+    def line(self) -> str:
+        """One line for every answer: how closely the engine matches today's market."""
+        out = (f"today (market/model, points): buy-back {self.market_buyback:.2f}/{self.model_buyback:.2f} "
+               f"({self.buyback_error_pct:+.1f}%)")
+        if self.market_hedge is not None and self.model_hedge is not None:
+            out += (f"; hedge {self.hedge_instrument} {self.market_hedge:.2f}/{self.model_hedge:.2f} "
+                    f"({self.hedge_error_pct:+.1f}%)")
+        if self.calibration is not None:
+            worst = max(self.calibration, key=lambda r: abs(r.error) / r.tolerance)
+            out += ("; calibration within every target" if self.calibrated else
+                    f"; calibration MISSED, worst {worst.name} {worst.market:.2f}/{worst.model:.2f} "
+                    f"({abs(worst.error) / worst.tolerance:.1f}x its tolerance {worst.tolerance:.2f})")
+        else:
+            out += "; pricing law not calibrated to today's market (supplied paths)"
+        return out
+
+
 class Comparison(BaseModel):
-    """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``."""
+    """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``, ``today``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -154,6 +195,7 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    today: Today | None = None
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -232,22 +274,52 @@ def _resolve_costs(costs: bool | CostModel) -> CostModel:
     return CostModel() if costs else CostModel.zero()
 
 
+def hedge_plans(condor: IronCondor, market: MarketState, policy: LayerPolicy) -> dict[str, Any]:
+    """``alvh_core.hedge.size_hedge`` per hedged wing (sized for 100% of the stress loss)."""
+    from alvh_core.hedge import size_hedge
+
+    return {wing: size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
+                             trigger=policy.triggers[0])
+            for wing in (("put", "call") if policy.hedge_call_wing else ("put",))}
+
+
+def specs_from_plans(plans: dict[str, Any], market: MarketState,
+                     paths: MarketPaths | None = None) -> dict[str, HedgeSpec]:
+    """Strategy-side hedge specs, the hedge expiry on the clock of ``paths`` (ACT/365 without paths)."""
+    return {wing: plan.spec(time_to(paths, market.asof, plan.hedge_expiry) if paths is not None
+                            else year_fraction(market.asof, plan.hedge_expiry))
+            for wing, plan in plans.items()}
+
+
 def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
                   paths: MarketPaths | None = None) -> dict[str, HedgeSpec]:
     """Hedge specs for both wings from ``alvh_core.hedge.size_hedge`` (sized for 100% of the stress loss).
 
     The hedge expiry is put on the clock of ``paths`` (``strategies.base.time_to``; ACT/365 without paths).
     """
-    from alvh_core.hedge import size_hedge
+    return specs_from_plans(hedge_plans(condor, market, policy), market, paths)
 
-    out = {}
-    for wing in ("put", "call") if policy.hedge_call_wing else ("put",):
-        plan = size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
-                          trigger=policy.triggers[0])
-        t_h = (time_to(paths, market.asof, plan.hedge_expiry) if paths is not None
-               else year_fraction(market.asof, plan.hedge_expiry))
-        out[wing] = plan.spec(t_h)
-    return out
+
+def market_targets(condor: IronCondor, market: MarketState, plans: dict[str, Any]) -> list[MarketTarget]:
+    """Today's prices the pricing law is calibrated to: the four legs (``analyze``: the desk surface and
+    the trader's marks), today's VIX, and each hedge plan's VX future and VIX option spread."""
+    return leg_targets(condor, market) + [vix_target(market)] + hedge_targets(list(plans.values()), market)
+
+
+def _hedge_unit_today(paths: MarketPaths, spec: HedgeSpec) -> float:
+    """Model price of one hedge unit now (points): spread debit or the future, column 0 of the paths."""
+    if spec.kind in ("VX", "VXM"):
+        return float(np.asarray(paths.vix_future(spec.expiry_t))[:, 0].mean())
+    kind = "C" if spec.kind == "VIX_CALL" else "P"
+    assert spec.strikes is not None
+    v = float(np.asarray(paths.vix_option(kind, spec.strikes[0], spec.expiry_t))[:, 0].mean())
+    if spec.strikes[1] is not None:
+        v -= float(np.asarray(paths.vix_option(kind, spec.strikes[1], spec.expiry_t))[:, 0].mean())
+    return v
+
+
+def _pct(model: float, market: float) -> float:
+    return 100.0 * (model - market) / market if abs(market) > 1e-12 else 0.0
 
 
 def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
@@ -279,11 +351,14 @@ def compare(
     take_profit: TakeProfitStop | None = None,
     specs: dict[str, HedgeSpec] | None = None,
     params: Any = None,
+    model: ScenarioModel | None = None,
+    anchored: bool = True,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
-    ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
-    ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
+    ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise ``model``
+    (default: ``HNGarchModel(params)``, crash jumps on) is calibrated to today's market
+    (:func:`market_targets`; ``anchored=False`` skips that) and draws the paths.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
     """
     dte = condor.dte(market.asof)
@@ -297,22 +372,25 @@ def compare(
     rule = take_profit or TakeProfitStop()
     params_txt = "supplied paths"
     simulated = paths is None
+    plans = hedge_plans(condor, market, policy) if specs is None else {}
+    fit = None
     if paths is None:
-        from alvh_core.scenarios.simulation import simulate, steps_to
+        from alvh_core.scenarios.simulation import steps_to
 
-        # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
-        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths + n_paths % 2, seed=seed,
-                         premia=premia, params=params)
-        model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
+        if model is None:
+            model = HNGarchModel(params) if params is not None else HNGarchModel()
+        if anchored:
+            model = model.calibrate(market, market_targets(condor, market, plans))
+        fit = model.fit
+        paths = model.simulate(market, steps_to(condor.expiry, market.asof), n_paths, seed, premia)
+        model_name = model.name
     else:
         model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        if notes:
-            params_txt = "; ".join(notes)
+    notes = getattr(paths, "assumptions", None)
+    if notes:
+        params_txt = "; ".join(notes)
     if specs is None:
-        specs = default_specs(condor, market, policy, paths)
+        specs = specs_from_plans(plans, market, paths)
     cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
     lo = res["leg_out"].pnl
     anti = bool(getattr(paths, "antithetic", False))
@@ -350,6 +428,22 @@ def compare(
                       f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
     close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
     close_smile = analyze(condor, market).close_cost
+    main = cp.tested_wing() if cp.tested_wing() in specs else next(iter(specs), None)
+    hedge_model = hedge_market = None
+    if main is not None:
+        hedge_model = _hedge_unit_today(paths, specs[main])
+        if main in plans:
+            hedge_market = float(plans[main].unit_price)
+    today = Today(
+        market_buyback=close_smile, model_buyback=close_model, buyback_error_pct=_pct(close_model, close_smile),
+        hedge_instrument=None if main is None else (
+            specs[main].kind + ("" if specs[main].strikes is None else
+                                " " + "/".join(f"{k:g}" for k in specs[main].strikes if k is not None))),
+        market_hedge=hedge_market, model_hedge=hedge_model,
+        hedge_error_pct=None if hedge_market is None or hedge_model is None else _pct(hedge_model, hedge_market),
+        calibration=None if fit is None else fit.rows, calibrated=None if fit is None else fit.ok,
+        calibration_method=None if fit is None else fit.method,
+    )
     assumptions = Assumptions(
         close_cost_model=close_model, close_cost_smile=close_smile,
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
@@ -359,4 +453,4 @@ def compare(
         take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
                          f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
     )
-    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions, today=today)

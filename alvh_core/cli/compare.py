@@ -19,7 +19,8 @@ from alvh_core.cli.common import (
 )
 from alvh_core.edge import Comparison, compare
 from alvh_core.history.data import load_daily
-from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
+from alvh_core.scenarios import load_default_params
+from alvh_core.scenarios.model import BootstrapModel, HNGarchModel, ScenarioModel
 from alvh_core.strategies import LayerPolicy
 
 LABELS = {
@@ -77,6 +78,8 @@ def format_comparison(c: Comparison) -> str:
     if sc.pct_of_hold_edge is not None:
         lines.append(f"  ALVH keeps {sc.pct_of_hold_edge:+.0f}% ± {sc.pct_of_hold_edge_se:.0f}% of holding's edge over "
                      "legging out")
+    if c.today is not None:
+        lines.append(c.today.line())
     lines.append("assumptions:")
     lines.extend(f"  - {x}" for x in a.lines())
     return "\n".join(lines)
@@ -86,16 +89,14 @@ def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
     policy = LayerPolicy(instrument=args.instrument)
-    params = load_default_params(jumps=True) if args.jumps else None
-    paths = None
+    params = load_default_params(jumps=not args.no_jumps)
+    model: ScenarioModel = HNGarchModel(params)
     if args.bootstrap:
         if args.no_premia:
             raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
-        history = load_daily(args.bootstrap)
-        paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=args.paths,
-                                seed=args.seed, params=params)
+        model = BootstrapModel(load_daily(args.bootstrap), params)
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
-                     costs=not args.no_costs, policy=policy, params=params, paths=paths)
+                     costs=not args.no_costs, policy=policy, model=model, anchored=not args.unanchored)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     return 0
 
@@ -114,8 +115,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
     p.add_argument("--no-costs", action="store_true", help="no spreads or fees")
     p.add_argument("--jumps", action="store_true",
-                   help="the scenario model with crash jumps (alvh_core/data/model_params_jumps.json): fatter tails, "
-                        "steeper smile; rare far-OTM payoffs need more paths (use --paths 20000 or more)")
+                   help="kept for old scripts: crash jumps are now on by default (see --no-jumps)")
+    p.add_argument("--no-jumps", action="store_true",
+                   help="the scenario model without crash jumps (alvh_core/data/model_params.json)")
+    p.add_argument("--unanchored", action="store_true",
+                   help="do not calibrate the pricing law to today's market (the old engine: started at the state "
+                        "matching today's VIX); for measuring what the anchoring changes")
     p.add_argument("--bootstrap", metavar="DIR",
                    help="model-free paths: resample blocks of 10 historical daily SPX/VIX moves from the daily CSVs "
                         "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "

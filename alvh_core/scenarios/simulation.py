@@ -250,8 +250,12 @@ def simulate(
     premia: bool = True,
     params: ModelParams | None = None,
     antithetic: bool = True,
+    h_q0: float | None = None,
 ) -> SimulatedPaths:
     """Simulate ``n_paths`` joint daily SPX/VIX paths over ``n_days`` trading days (exact HN-GARCH).
+
+    ``h_q0``: start in this risk-neutral state h* instead of the one matching ``market.vix`` (the
+    market-anchored mixture of :mod:`alvh_core.scenarios.anchor` starts each node in its own state).
 
     The starting state is set so the model VIX equals ``market.vix``. ``premia=True``: paths follow the
     real-world law (equity and variance premia in); ``premia=False``: paths follow the pricing law.
@@ -272,7 +276,10 @@ def simulate(
     else:
         z = rng.standard_normal((n_days, n_paths))
     q = params.risk_neutral()
-    h_q0, clamped = initial_state(params, market.vix)
+    if h_q0 is None:
+        h_q0, clamped = initial_state(params, market.vix)
+    else:
+        clamped = False
     mu = (market.rate - market.div_yield) / TRADING_DAYS
     # jumps (if any) are drawn after z inside the recursion; without jumps the stream is unchanged
     if premia:
