@@ -37,11 +37,13 @@ from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams
 from alvh_core.scenarios.pricer import H_LO, spx_pricer, vix_pricer
 
-#: the Q regimes: (crash-intensity multiplier, mean log jump); 0 = no jumps. The jump loading on next day's
-#: variance is rescaled so every regime keeps the shipped law's variance persistence (stationary Q).
+#: the Q regimes: (multiplier of the variance-driven crash intensity, mean log jump, constant crash intensity
+#: per day). A multiplier of 0 means crashes at the constant intensity only (0: no jumps) that do not feed
+#: next day's variance; otherwise the jump loading on next day's variance is rescaled so the regime keeps the
+#: shipped law's variance persistence (stationary Q).
 #: Chosen on the demo and a VIX 14-60 / 7-45 day grid against the desk surface (see the README section).
 REGIMES = ((0.0, 0.0, 0.0), (1.0, -0.06, 0.0), (4.0, -0.12, 0.0), (15.0, -0.12, 0.0), (15.0, -0.20, 0.0),
-           (1.0, -0.10, 0.004), (1.0, -0.15, 0.01))
+           (0.0, -0.05, 0.01), (0.0, -0.08, 0.001), (0.0, -0.08, 0.004), (0.0, -0.15, 0.001), (0.0, -0.15, 0.003))
 #: model VIX of the starting-state nodes, as multiples of today's VIX
 STATE_MULTIPLES = (0.45, 0.6, 0.75, 0.87, 1.0, 1.15, 1.35, 1.6, 1.9, 2.2)
 #: prior: log model VIX ~ N(log VIX, PRIOR_LOG_SD^2); regimes equally likely
@@ -171,8 +173,8 @@ def regimes(params: ModelParams) -> list[ModelParams]:
     out = []
     for scale, mean, rate in REGIMES:
         d = params.model_dump()
-        if scale == 0.0:
-            d.update(jump_rate=0.0, jump_rate_h=0.0, jump_var=0.0)
+        if scale == 0.0:  # no jumps, or constant-intensity crashes that do not feed next day's variance
+            d.update(jump_rate=rate, jump_rate_h=0.0, jump_var=0.0, jump_mean=mean if rate > 0 else params.jump_mean)
         else:
             rate_h = params.jump_rate_h * scale
             d.update(jump_rate_h=rate_h, jump_mean=mean, jump_rate=rate,

@@ -321,7 +321,7 @@ class VixGridPricer:
         # next state for every (grid node, shock): (N_VG, N_Z)
         self.h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
         self.jump_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (prob per node, h', weights)
-        if q.has_jumps:
+        if q.has_jumps and q.jump_var > 0:  # jumps that do not load next day's variance leave H's law alone
             self._jump_branches()
         self._trans = self._transition()
         self._cache: dict[tuple[str, float, int], np.ndarray] = {}
