@@ -47,8 +47,17 @@ class StatRow(BaseModel):
     note: str = ""
 
 
+#: the keys of ``alvh calibrate --json``'s ``data`` and ``model`` objects (a contract: issue 11)
+TAIL_KEYS = ("corr", "beta_up", "beta_down", "half_life_days", "vix_gt_30", "vix_gt_40", "spx_lt_3pct_per_1000",
+             "spx_lt_5pct_per_1000", "max_vix_rise", "mean_vix", "mean_rv21", "drift21_vix_gt_40",
+             "vx_front_over_spot", "vx_m2_over_m1")
+
+
 class CalibrationReport(BaseModel):
-    """Fitted parameters, fit quality and the data-vs-model table."""
+    """Fitted parameters, fit quality and the data-vs-model table.
+
+    ``data`` and ``model``: the same statistics (:data:`TAIL_KEYS`, see :func:`tail_stats`) of the history
+    and of simulated real-world paths."""
 
     model_config = ConfigDict(frozen=True)
     params: ModelParams
@@ -60,6 +69,8 @@ class CalibrationReport(BaseModel):
     sim_paths: int
     sim_days: int
     seed: int
+    data: dict[str, float | None] = {}
+    model: dict[str, float | None] = {}
 
     def table(self) -> str:
         lines = [f"{'statistic':<44} {'data':>10} {'model':>10}"]
@@ -285,6 +296,104 @@ def joint_stats(r: np.ndarray, vix_points: np.ndarray) -> dict[str, float]:
     }
 
 
+def tail_stats(r: np.ndarray, vix_points: np.ndarray, vx_front: np.ndarray | None = None,
+               vx_m2: np.ndarray | None = None) -> dict[str, float | None]:
+    """The statistics of :data:`TAIL_KEYS` for daily SPX log returns ``r`` (n,) or (N, n) and VIX closes
+    (n+1,) or (N, n+1) in points; ``vx_front`` / ``vx_m2``: front and second VX future on the same days as
+    the VIX closes (NaN where missing; None: the two VX keys are None).
+
+    ``corr``: corr(r, d ln VIX); ``beta_up``/``beta_down``: OLS beta of d ln VIX on r on up/down days;
+    ``half_life_days``: VIX AR(1) half-life (trading days); ``vix_gt_30``/``vix_gt_40``: share of days;
+    ``spx_lt_3pct_per_1000``/``spx_lt_5pct_per_1000``: days with a simple return below -3%/-5% per 1000;
+    ``max_vix_rise``: largest one-day VIX rise (0.5 = +50%); ``mean_vix``; ``mean_rv21``: mean realised vol of
+    the next 21 days (points); ``drift21_vix_gt_40``: mean next-21-day SPX return (%) on days VIX > 40 (None
+    without such days); ``vx_front_over_spot``: share of days the front VX future is above spot VIX;
+    ``vx_m2_over_m1``: mean ratio of the second to the front VX future.
+    """
+    base = joint_stats(r, vix_points)
+    r2 = np.atleast_2d(r)
+    v2 = np.atleast_2d(vix_points)
+    rise = np.exp(np.diff(np.log(v2), axis=1)) - 1.0
+    c = np.concatenate([np.zeros((r2.shape[0], 1)), np.cumsum(r2, axis=1)], axis=1)
+    fwd21 = c[:, 21:] - c[:, :-21]  # log return over the 21 days after the close of day i
+    hi = v2[:, : fwd21.shape[1]] > 40.0
+    drift = float(100.0 * np.mean(np.expm1(fwd21[hi]))) if hi.any() else None
+    out: dict[str, float | None] = {
+        "corr": base["corr(r, dlnVIX)"],
+        "beta_up": base["beta dlnVIX on r, up days"],
+        "beta_down": base["beta dlnVIX on r, down days"],
+        "half_life_days": base["VIX AR(1) half-life, trading days"],
+        "vix_gt_30": base["freq VIX > 30 (share of days)"],
+        "vix_gt_40": base["freq VIX > 40 (share of days)"],
+        "spx_lt_3pct_per_1000": base["freq SPX day < -3% (per 1000 days)"],
+        "spx_lt_5pct_per_1000": base["freq SPX day < -5% (per 1000 days)"],
+        "max_vix_rise": float(rise.max()),
+        "mean_vix": base["mean VIX"],
+        "mean_rv21": base["mean realised vol next 21d (points)"],
+        "drift21_vix_gt_40": drift,
+        "vx_front_over_spot": None,
+        "vx_m2_over_m1": None,
+    }
+    if vx_front is not None:
+        f = np.atleast_2d(vx_front)
+        ok = np.isfinite(f)
+        if ok.any():
+            out["vx_front_over_spot"] = float(np.mean(f[ok] > v2[ok]))
+        if vx_m2 is not None:
+            m2 = np.atleast_2d(vx_m2)
+            ok2 = ok & np.isfinite(m2) & (f > 0)
+            if ok2.any():
+                out["vx_m2_over_m1"] = float(np.mean(m2[ok2] / f[ok2]))
+    return out
+
+
+def vx_front_second(hist) -> tuple[np.ndarray, np.ndarray]:
+    """(front, second) VX future price (points) per day of ``hist``: the quoted contracts expiring after the
+    day, nearest first (NaN when fewer are quoted)."""
+    n = len(hist)
+    front = np.full(n, np.nan)
+    second = np.full(n, np.nan)
+    if hist.vx.size == 0:
+        return front, second
+    live = (hist.vx_expiries[None, :] > hist.dates[:, None]) & np.isfinite(hist.vx)
+    rank = np.cumsum(live, axis=1)
+    rows = np.arange(n)
+    for k, out in ((1, front), (2, second)):
+        hit = live & (rank == k)
+        has = hit.any(axis=1)
+        col = np.argmax(hit, axis=1)
+        out[has] = hist.vx[rows[has], col[has]]
+    return front, second
+
+
+def model_vx(params: ModelParams, h_real: np.ndarray, cycle: int = 21) -> tuple[np.ndarray, np.ndarray]:
+    """Model front and second VX futures on simulated real-world states ``h_real`` (N, n): a monthly expiry
+    cycle of ``cycle`` trading days (front tenor cycle..1 days, second 21 days longer), priced under Q."""
+    from alvh_core.scenarios.pricer import vix_pricer
+
+    q = params.risk_neutral()
+    vp = vix_pricer(q, 0.0)
+    table = vp.values("F", 0.0, 2 * cycle)
+    hq = h_real * params.variance_ratio
+    m1 = cycle - (np.arange(hq.shape[1]) % cycle)
+    front = vp.evaluate(table, np.broadcast_to(m1, hq.shape), hq)
+    second = vp.evaluate(table, np.broadcast_to(m1 + cycle, hq.shape), hq)
+    return front, second
+
+
+def simulate_stationary_states(params: ModelParams, n_paths: int, n_days: int, seed: int, burn: int = 500
+                               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like :func:`simulate_stationary`, plus the real-world states H (N, n_days + 1)."""
+    p = params.real_world()
+    q = params.risk_neutral()
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((burn + n_days, n_paths))
+    R, H = simulate_returns(p, np.full(n_paths, p.long_run_variance), 0.0, z, rng)
+    a0, a1 = q.vix_coefficients()
+    vix = 100.0 * np.sqrt(a0 + a1 * params.variance_ratio * H[:, burn:])
+    return R[:, burn:], vix, H[:, burn:]
+
+
 def simulate_stationary(params: ModelParams, n_paths: int, n_days: int, seed: int, burn: int = 500
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Real-world paths started in the stationary regime: (returns (N, n_days), VIX points (N, n_days+1))."""
@@ -312,14 +421,15 @@ def load_joint_closes(data_dir: str | Path, start: dt.date | None = None, end: d
 
 def calibrate(
     data_dir: str | Path,
-    start: dt.date | None = dt.date(1990, 1, 1),
-    end: dt.date | None = dt.date(2018, 12, 31),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
     n_paths: int = 200,
     seed: int = 11,
     vix_weight: float = 0.1,
     jumps: JumpOverlay | None = None,
 ) -> CalibrationReport:
-    """Fit the model on the span and compare simulated statistics with the data (``jumps=None``: no jumps)."""
+    """Fit the model on the span (default: every day of the data given) and compare simulated statistics with
+    the data (``jumps=None``: no jumps)."""
     hist = load_joint_closes(data_dir, start, end)
     spx = np.asarray(hist.spx, dtype=float)
     vix = np.asarray(hist.vix, dtype=float)
@@ -345,8 +455,13 @@ def calibrate(
                              "1990-2018 tail frequencies and the desk smile, see alvh_core.scenarios.calibration)")
     data = joint_stats(r, vix)
     n_days = r.size
-    R, V = simulate_stationary(params, n_paths, n_days, seed)
+    R, V, H = simulate_stationary_states(params, n_paths, n_days, seed)
     model = joint_stats(R, V)
     stats = [StatRow(name=name, data=data[name], model=model[name]) for name in data]
+    f1, f2 = vx_front_second(hist)
+    tail_data = tail_stats(r, vix, f1, f2)
+    m1, m2 = model_vx(params, H)
+    tail_model = tail_stats(R, V, m1, m2)
     return CalibrationReport(params=params, start=s0, end=s1, n_returns=int(r.size), log_likelihood=ll,
-                             stats=stats, sim_paths=n_paths, sim_days=n_days, seed=seed)
+                             stats=stats, sim_paths=n_paths, sim_days=n_days, seed=seed, data=tail_data,
+                             model=tail_model)
