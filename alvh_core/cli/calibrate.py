@@ -55,7 +55,8 @@ def run(args: Any) -> int:
                        vix_weight=args.vix_weight, jumps=DEFAULT_JUMPS if getattr(args, "jumps", False) else None)
     if args.out:
         payload = {"span": f"{report.start}..{report.end}", "log_likelihood": report.log_likelihood,
-                   "params": json.loads(report.params.model_dump_json())}
+                   "params": json.loads(report.params.model_dump_json()),
+                   "premia": [json.loads(p.model_dump_json()) for p in report.premia]}
         Path(args.out).write_text(json.dumps(payload, indent=2) + "\n")
     if args.json:
         print(report.model_dump_json(indent=2))
@@ -69,6 +70,9 @@ def run(args: Any) -> int:
     for key in report.data:
         d, m = report.data[key], report.model.get(key)
         print(f"{key:<44} {'n/a' if d is None else format(d, '.4g'):>10} {'n/a' if m is None else format(m, '.4g'):>10}")
+    print("premia (real-world law = pricing law + these; all zero with compare --no-premia):")
+    for row in report.premia:
+        print("  " + row.line())
     if args.out:
         print(f"parameters written to {args.out}")
     return EXIT_OK

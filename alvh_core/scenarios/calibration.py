@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from scipy import optimize
 
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
-from alvh_core.scenarios.params import ModelParams
+from alvh_core.scenarios.params import ModelParams, PremiumRow
 
 
 class StatRow(BaseModel):
@@ -71,6 +71,7 @@ class CalibrationReport(BaseModel):
     seed: int
     data: dict[str, float | None] = {}
     model: dict[str, float | None] = {}
+    premia: list[PremiumRow] = []
 
     def table(self) -> str:
         lines = [f"{'statistic':<44} {'data':>10} {'model':>10}"]
@@ -381,6 +382,63 @@ def model_vx(params: ModelParams, h_real: np.ndarray, cycle: int = 21) -> tuple[
     return front, second
 
 
+def premia_table(params: ModelParams, r: np.ndarray, vix: np.ndarray, vx_front: np.ndarray, days_to_exp: np.ndarray,
+                 vix_at_exp: np.ndarray, R: np.ndarray, V: np.ndarray, H: np.ndarray) -> list[PremiumRow]:
+    """The five premia between the pricing law and the real-world law, model value against the data.
+
+    variance: Q/P variance ratio k (data: mean VIX^2 / mean realised variance of the next 21 days);
+    crash: Q/P crash intensity (data: not identified from daily closes alone; fixed by the grid fit);
+    equity: real-world mean SPX log return + half its variance, % a year (data: the same from the closes);
+    VX roll: mean front VX future minus VIX at that future's expiry, points (data: VX history; model:
+    simulated real-world paths with model futures on a 21-day cycle); VIX option: no VIX option quotes in
+    the data, so not estimated (the model's follows from k and its VIX dynamics).
+    """
+    n = r.size
+    c = np.concatenate([[0.0], np.cumsum(r * r)])
+    rv2 = TRADING_DAYS / 21 * (c[21:] - c[:-21])
+    var_data = float(np.mean((vix[: rv2.size] / 100.0) ** 2) / np.mean(rv2))
+    eq_data = float(100 * TRADING_DAYS * (r.mean() + 0.5 * r.var()))
+    eq_model = float(100 * TRADING_DAYS * (R.mean() + 0.5 * R.var()))
+    ok = np.isfinite(vx_front) & np.isfinite(vix_at_exp) & (days_to_exp >= 1)
+    roll_data = float(np.mean(vx_front[ok] - vix_at_exp[ok])) if ok.any() else None
+    m1, _ = model_vx(params, H)
+    cycle = 21
+    j = np.arange(V.shape[1])
+    exp_idx = j + (cycle - (j % cycle))
+    valid = exp_idx < V.shape[1]
+    roll_model = float(np.mean(m1[:, valid] - V[:, exp_idx[valid]]))
+    return [
+        PremiumRow(name="variance premium", value=params.variance_ratio, data=var_data, unit="x (Q/P variance)",
+                   note="model: ratio of risk-neutral to real-world daily variance; data: mean VIX^2 / mean RV21^2"),
+        PremiumRow(name="crash premium", value=params.jump_rate_ratio if params.has_jumps else 1.0, data=None,
+                   unit="x (Q/P crash intensity)", note="not identified by daily closes; fixed by the grid fit"),
+        PremiumRow(name="equity premium", value=eq_model, data=eq_data, unit="% a year",
+                   note=f"lam {params.lam:.2f} per unit of daily variance; over {n} days"),
+        PremiumRow(name="VX roll premium", value=roll_model, data=roll_data, unit="points (front future - VIX at expiry)",
+                   note="model: real-world paths, futures priced under Q"),
+        PremiumRow(name="VIX option premium", value=None, data=None, unit="",
+                   note="no VIX option quotes in the data: not estimated; follows from the variance premium"),
+    ]
+
+
+def vx_front_expiry_vix(hist) -> tuple[np.ndarray, np.ndarray]:
+    """(trading days to the front future's expiry, VIX at that expiry) per day of ``hist`` (NaN if unknown)."""
+    n = len(hist)
+    days = np.full(n, np.nan)
+    at = np.full(n, np.nan)
+    if hist.vx.size == 0:
+        return days, at
+    live = (hist.vx_expiries[None, :] > hist.dates[:, None]) & np.isfinite(hist.vx)
+    has = live.any(axis=1)
+    exp = hist.vx_expiries[np.argmax(live, axis=1)]
+    idx = np.searchsorted(hist.dates, exp)
+    inside = has & (idx < n)
+    inside[inside] &= hist.dates[idx[inside]] == exp[inside]
+    days[inside] = idx[inside] - np.arange(n)[inside]
+    at[inside] = hist.vix[idx[inside]]
+    return days, at
+
+
 def simulate_stationary_states(params: ModelParams, n_paths: int, n_days: int, seed: int, burn: int = 500
                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Like :func:`simulate_stationary`, plus the real-world states H (N, n_days + 1)."""
@@ -462,6 +520,8 @@ def calibrate(
     tail_data = tail_stats(r, vix, f1, f2)
     m1, m2 = model_vx(params, H)
     tail_model = tail_stats(R, V, m1, m2)
+    d_exp, v_exp = vx_front_expiry_vix(hist)
+    prem = premia_table(params, r, vix, f1, d_exp, v_exp, R, V, H)
     return CalibrationReport(params=params, start=s0, end=s1, n_returns=int(r.size), log_likelihood=ll,
                              stats=stats, sim_paths=n_paths, sim_days=n_days, seed=seed, data=tail_data,
-                             model=tail_model)
+                             model=tail_model, premia=prem)

@@ -25,7 +25,7 @@ from alvh_core.models import MarketState, OptionKind
 from alvh_core.scenarios.anchor import MarketFit, MarketTarget, Node, anchor
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
-from alvh_core.scenarios.params import ModelParams, load_default_params
+from alvh_core.scenarios.params import ModelParams, load_default_params, premia_lines
 from alvh_core.scenarios.simulation import SimulatedPaths, bootstrap_paths, simulate, steps_to
 
 
@@ -147,7 +147,9 @@ class HNGarchModel:
     def simulate(self, market: MarketState, n_days: int, n_paths: int, seed: int, premia: bool) -> MarketPaths:
         n_paths += n_paths % 2  # antithetic pairs: an odd request is rounded up
         if self.nodes is None or self.regimes is None:
-            return simulate(market, n_days, n_paths=n_paths, seed=seed, premia=premia, params=self.params)
+            paths = simulate(market, n_days, n_paths=n_paths, seed=seed, premia=premia, params=self.params)
+            paths.assumptions.extend(premia_lines(self.params, premia))
+            return paths
         w = np.array([n.weight for n in self.nodes])
         counts = _allocate(w / w.sum(), n_paths // 2)
         keep = [i for i, c in enumerate(counts) if c > 0]
@@ -165,6 +167,7 @@ class HNGarchModel:
             out.append(f"{n_paths} paths x {n_days} trading days, seed {seed}, antithetic shocks, "
                        + ("real-world law = pricing law + premia" if premia
                           else "premia OFF: paths follow the pricing law"))
+            out.extend(premia_lines(self.params, bool(premia)))
         if self.fit is not None:
             out.append(f"pricing law: {self.fit.method} (minimum relative entropy {self.fit.entropy:.2f} to the prior)")
             out.append(self.fit.summary())
