@@ -126,6 +126,8 @@ class Assumptions(BaseModel):
         "(what leg out pays before costs)")
     close_cost_smile: float | None = Field(
         default=None, description="the same from the desk smile (alvh analyze), points per condor")
+    calibration: str | None = Field(
+        default=None, description="today's market against the engine's pricing law, one line (Today.line)")
     conventions: str = (
         "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
@@ -133,7 +135,8 @@ class Assumptions(BaseModel):
 
     def lines(self) -> list[str]:
         """The assumptions as short lines, most decisive first (shared by the CLI and the bot)."""
-        out = [f"model: {self.model}; {self.params}"]
+        out = [self.calibration] if self.calibration else []
+        out.append(f"model: {self.model}; {self.params}")
         if self.close_cost_model is not None and self.close_cost_smile is not None:
             out.append(f"today's buy-back: {self.close_cost_model:.2f} pts/condor under the model (leg out fills there, "
                        f"so every strategy is valued by one law) vs {self.close_cost_smile:.2f} on the desk smile "
@@ -445,7 +448,7 @@ def compare(
         calibration_method=None if fit is None else fit.method,
     )
     assumptions = Assumptions(
-        close_cost_model=close_model, close_cost_smile=close_smile,
+        close_cost_model=close_model, close_cost_smile=close_smile, calibration=today.line(),
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
         n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,

@@ -60,6 +60,8 @@ def test_compare_json_end_to_end(capsys):
     assert today["market_buyback"] > 0 and today["model_buyback"] > 0 and today["market_hedge"] > 0
     assert today["model_buyback"] == pytest.approx(d["assumptions"]["close_cost_model"], abs=1e-9)
     assert today["market_buyback"] == pytest.approx(d["assumptions"]["close_cost_smile"], abs=1e-9)
+    # the same line heads the assumptions every answer (CLI and Slack) prints
+    assert d["assumptions"]["calibration"].startswith("today (market/model, points): buy-back ")
     names = [r["name"] for r in today["calibration"]]
     assert "buy-back" in names and any(n.startswith("VX ") for n in names)
 

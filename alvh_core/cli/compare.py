@@ -81,7 +81,7 @@ def format_comparison(c: Comparison) -> str:
     if c.today is not None:
         lines.append(c.today.line())
     lines.append("assumptions:")
-    lines.extend(f"  - {x}" for x in a.lines())
+    lines.extend(f"  - {x}" for x in a.lines() if x != a.calibration)
     return "\n".join(lines)
 
 

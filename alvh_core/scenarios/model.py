@@ -137,7 +137,11 @@ class HNGarchModel:
     regimes: list[ModelParams] | None = None
     nodes: list[Node] | None = None
     fit: MarketFit | None = None
-    name: str = "Heston-Nandi GARCH with crash jumps"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = "Heston-Nandi GARCH" + (" with crash jumps" if self.params.has_jumps else "")
 
     def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> HNGarchModel:
         regs, nodes, fit = anchor(self.params, market, targets)
