@@ -310,9 +310,10 @@ def market_targets(condor: IronCondor, market: MarketState, plans: dict[str, Any
 
 
 def _hedge_unit_today(paths: MarketPaths, spec: HedgeSpec) -> float:
-    """Model price of one hedge unit now (points): spread debit or the future, column 0 of the paths."""
+    """Model price of one hedge unit now (points): spread debit, or the signed future (-F when short), as
+    ``HedgePlan.unit_price`` states it; column 0 of the paths."""
     if spec.kind in ("VX", "VXM"):
-        return float(np.asarray(paths.vix_future(spec.expiry_t))[:, 0].mean())
+        return spec.direction * float(np.asarray(paths.vix_future(spec.expiry_t))[:, 0].mean())
     kind = "C" if spec.kind == "VIX_CALL" else "P"
     assert spec.strikes is not None
     v = float(np.asarray(paths.vix_option(kind, spec.strikes[0], spec.expiry_t))[:, 0].mean())
