@@ -288,7 +288,7 @@ def cos_put_reference(
     return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
 def spx_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
     """Cached pricer (tables are built lazily and reused across path sets)."""
     return SpxTablePricer(q, rate, div)
@@ -418,6 +418,6 @@ class VixGridPricer:
         return sum(w[a] * flat.take(base + a) for a in range(4))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
 def vix_pricer(q: GarchParams, rate: float) -> VixGridPricer:
     return VixGridPricer(q, rate)
