@@ -135,9 +135,11 @@ class Assumptions(BaseModel):
 
     def lines(self) -> list[str]:
         """The assumptions as short lines, most decisive first (shared by the CLI and the bot)."""
-        out = [self.calibration] if self.calibration else []
-        out.append(f"model: {self.model}; {self.params}")
-        if self.close_cost_model is not None and self.close_cost_smile is not None:
+        out = [f"model: {self.model}; {self.params}"]
+        if self.calibration:
+            out.append("today's buy-back: leg out fills at the pricing law's price (every strategy is valued by one "
+                       f"law); {self.calibration}")
+        elif self.close_cost_model is not None and self.close_cost_smile is not None:
             out.append(f"today's buy-back: {self.close_cost_model:.2f} pts/condor under the model (leg out fills there, "
                        f"so every strategy is valued by one law) vs {self.close_cost_smile:.2f} on the desk smile "
                        "(alvh analyze); the gap is the model's disagreement with the smile, and every EV difference "

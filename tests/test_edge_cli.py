@@ -60,8 +60,12 @@ def test_compare_json_end_to_end(capsys):
     assert today["market_buyback"] > 0 and today["model_buyback"] > 0 and today["market_hedge"] > 0
     assert today["model_buyback"] == pytest.approx(d["assumptions"]["close_cost_model"], abs=1e-9)
     assert today["market_buyback"] == pytest.approx(d["assumptions"]["close_cost_smile"], abs=1e-9)
-    # the same line heads the assumptions every answer (CLI and Slack) prints
+    # the same line is in the assumptions every answer (CLI and Slack) prints
     assert d["assumptions"]["calibration"].startswith("today (market/model, points): buy-back ")
+    from alvh_core.edge import Assumptions
+
+    lines = Assumptions.model_validate(d["assumptions"]).lines()
+    assert lines[1].startswith("today's buy-back: ") and lines[1].endswith(d["assumptions"]["calibration"])
     names = [r["name"] for r in today["calibration"]]
     assert "buy-back" in names and any(n.startswith("VX ") for n in names)
 

@@ -81,7 +81,8 @@ def format_comparison(c: Comparison) -> str:
     if c.today is not None:
         lines.append(c.today.line())
     lines.append("assumptions:")
-    lines.extend(f"  - {x}" for x in a.lines() if x != a.calibration)
+    # the today line above already says what the buy-back assumption says
+    lines.extend(f"  - {x}" for x in a.lines() if not (c.today is not None and x.startswith("today's buy-back: ")))
     return "\n".join(lines)
 
 
