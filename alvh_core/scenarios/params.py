@@ -178,8 +178,8 @@ def load_default_params(jumps: bool = False) -> ModelParams:
     """The shipped parameters, ``alvh_core/data/model_params.json`` (fitted by ``alvh calibrate``).
 
     ``jumps=True``: the crash-jump fit ``model_params_jumps.json`` (``alvh calibrate --jumps``): fatter
-    tails, VIX spikes and a put-skewed smile, priced exactly; not the default because with 4,000 paths
-    rare far-OTM payoffs make some paired-SE honesty checks fragile (see the scenario notes)."""
+    tails, VIX spikes and a put-skewed smile, priced exactly; what ``alvh compare`` uses by default (the
+    scenario model ``HNGarchModel``); ``jumps=False`` here for callers that want the plain fit."""
     name = JUMP_PARAMS_FILE if jumps else DEFAULT_PARAMS_FILE
     text = resources.files("alvh_core").joinpath("data", name).read_text()
     data = json.loads(text)
