@@ -13,10 +13,11 @@ Steps (``calibrate``):
    N(mean, std^2), variance loading, Q/P intensity ratio; the diffusive variance is scaled by
    ``diffusive_scale`` (alpha, omega x s; gamma / sqrt(s): same leverage persistence) and beta lowered
    by the jump loading delta l1 E[J^2] so the real-world variance persistence is unchanged. The overlay
-   numbers were chosen by a grid search (1990-2018) over (rate_h 15-50, mean -4..-7%, std 2-3%,
-   loading 0.02-0.1, ratio 3-5, scale 0.6-0.9) on the table below (days < -3%/-5%, VIX > 30/40,
-   realised vol, VIX half-life) and on the one-month smile against the desk smile at VIX 24.3; the
-   variance persistence under Q must stay below 1, which caps loading x intensity x ratio. The
+   (issue 11) also moves part of the variance persistence from beta to the shocks (gamma x
+   ``leverage_scale``, beta lowered by alpha gamma^2 (L^2 - 1)) and scales lam; its numbers are a method of
+   moments: a grid (see ``DEFAULT_JUMPS``) scored on the tail table (SPX days < -3%/-5%, VIX > 30/40,
+   largest VIX rise, half-life, up/down betas, drift21 at VIX > 40); the variance persistence under Q
+   must stay below 1, which caps loading x intensity x ratio. The
    variance ratio k is then matched to the mean VIX over a long simulated real-world path set (the
    jump-free filter no longer applies). ``jumps=None`` (the default) gives the plain fit.
 3. A check: a long simulated path set under the fitted real-world law, summarised by the same
@@ -521,8 +522,8 @@ def calibrate(
         kwargs = with_jumps(p, jumps)
         k = fit_variance_ratio_simulated(kwargs, float(vix[:-1].mean()))
         params = ModelParams(**kwargs, variance_ratio=k,
-                             provenance=how + " on simulated paths; crash-jump overlay fixed by a grid fit to the "
-                             "1990-2018 tail frequencies and the desk smile, see alvh_core.scenarios.calibration)")
+                             provenance=how + " on simulated paths; crash-jump overlay and leverage shift fixed by a "
+                             "method of moments on the 1990-2018 tail table, see alvh_core.scenarios.calibration)")
     data = joint_stats(r, vix)
     n_days = r.size
     R, V, H = simulate_stationary_states(params, n_paths, n_days, seed)
