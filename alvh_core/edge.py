@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
+from alvh_core.scenarios.anchor import FitRow, MarketTarget, hedge_targets, leg_targets, vix_target
 from alvh_core.scenarios.base import MarketPaths
+from alvh_core.scenarios.model import HNGarchModel, ScenarioModel
 from alvh_core.strategies import (
     REGISTRY,
     STRATEGY_NAMES,
@@ -133,6 +135,8 @@ class Assumptions(BaseModel):
         default=None, description="the same from the desk smile (alvh analyze), points per condor")
     variance_reduction: str = Field(
         default="", description="how the EV and vs-leg-out SEs were reduced (control variates), empty if plain")
+    calibration: str | None = Field(
+        default=None, description="today's market against the engine's pricing law, one line (Today.line)")
     conventions: str = (
         "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
@@ -141,7 +145,10 @@ class Assumptions(BaseModel):
     def lines(self) -> list[str]:
         """The assumptions as short lines, most decisive first (shared by the CLI and the bot)."""
         out = [f"model: {self.model}; {self.params}"]
-        if self.close_cost_model is not None and self.close_cost_smile is not None:
+        if self.calibration:
+            out.append("today's buy-back: leg out fills at the pricing law's price (every strategy is valued by one "
+                       f"law); {self.calibration}")
+        elif self.close_cost_model is not None and self.close_cost_smile is not None:
             out.append(f"today's buy-back: {self.close_cost_model:.2f} pts/condor under the model (leg out fills there, "
                        f"so every strategy is valued by one law) vs {self.close_cost_smile:.2f} on the desk smile "
                        "(alvh analyze); the gap is the model's disagreement with the smile, and every EV difference "
@@ -156,8 +163,47 @@ class Assumptions(BaseModel):
         return out
 
 
+class Today(BaseModel):
+    """Today's market against the engine's pricing law, per condor / per hedge unit, in points.
+
+    ``market_buyback``: the condor's buy-back from the desk surface / the trader's marks (``analyze``);
+    ``model_buyback``: what "leg out now" fills at on the paths (before costs). ``market_hedge`` /
+    ``model_hedge``: one unit of the hedge instrument (VIX option spread debit or VX future price).
+    ``calibration``: every target, market against model; ``calibrated``: all within their tolerance.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    market_buyback: float
+    model_buyback: float
+    buyback_error_pct: float
+    hedge_instrument: str | None = None
+    market_hedge: float | None = None
+    model_hedge: float | None = None
+    hedge_error_pct: float | None = None
+    calibration: list[FitRow] | None = None
+    calibrated: bool | None = None
+    calibration_method: str | None = None
+
+    def line(self) -> str:
+        """One line for every answer: how closely the engine matches today's market."""
+        out = (f"today (market/model, points): buy-back {self.market_buyback:.2f}/{self.model_buyback:.2f} "
+               f"({self.buyback_error_pct:+.1f}%)")
+        if self.market_hedge is not None and self.model_hedge is not None:
+            out += (f"; hedge {self.hedge_instrument} {self.market_hedge:.2f}/{self.model_hedge:.2f} "
+                    f"({self.hedge_error_pct:+.1f}%)")
+        if self.calibration is not None:
+            worst = max(self.calibration, key=lambda r: abs(r.error) / r.tolerance)
+            out += ("; calibration within every target" if self.calibrated else
+                    f"; calibration MISSED, worst {worst.name} {worst.market:.2f}/{worst.model:.2f} "
+                    f"({abs(worst.error) / worst.tolerance:.1f}x its tolerance {worst.tolerance:.2f})")
+        else:
+            out += "; pricing law not calibrated to today's market (supplied paths)"
+        return out
+
+
 class Comparison(BaseModel):
-    """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``."""
+    """JSON keys: ``strategies``, ``vs_leg_out``, ``seed_claims``, ``assumptions``, ``today``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -165,6 +211,7 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    today: Today | None = None
     #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
     _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
 
@@ -255,22 +302,53 @@ def _resolve_costs(costs: bool | CostModel) -> CostModel:
     return CostModel() if costs else CostModel.zero()
 
 
+def hedge_plans(condor: IronCondor, market: MarketState, policy: LayerPolicy) -> dict[str, Any]:
+    """``alvh_core.hedge.size_hedge`` per hedged wing (sized for 100% of the stress loss)."""
+    from alvh_core.hedge import size_hedge
+
+    return {wing: size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
+                             trigger=policy.triggers[0])
+            for wing in (("put", "call") if policy.hedge_call_wing else ("put",))}
+
+
+def specs_from_plans(plans: dict[str, Any], market: MarketState,
+                     paths: MarketPaths | None = None) -> dict[str, HedgeSpec]:
+    """Strategy-side hedge specs, the hedge expiry on the clock of ``paths`` (ACT/365 without paths)."""
+    return {wing: plan.spec(time_to(paths, market.asof, plan.hedge_expiry) if paths is not None
+                            else year_fraction(market.asof, plan.hedge_expiry))
+            for wing, plan in plans.items()}
+
+
 def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
                   paths: MarketPaths | None = None) -> dict[str, HedgeSpec]:
     """Hedge specs for both wings from ``alvh_core.hedge.size_hedge`` (sized for 100% of the stress loss).
 
     The hedge expiry is put on the clock of ``paths`` (``strategies.base.time_to``; ACT/365 without paths).
     """
-    from alvh_core.hedge import size_hedge
+    return specs_from_plans(hedge_plans(condor, market, policy), market, paths)
 
-    out = {}
-    for wing in ("put", "call") if policy.hedge_call_wing else ("put",):
-        plan = size_hedge(condor, market, instrument=policy.instrument, share=1.0, wing=wing,
-                          trigger=policy.triggers[0])
-        t_h = (time_to(paths, market.asof, plan.hedge_expiry) if paths is not None
-               else year_fraction(market.asof, plan.hedge_expiry))
-        out[wing] = plan.spec(t_h)
-    return out
+
+def market_targets(condor: IronCondor, market: MarketState, plans: dict[str, Any]) -> list[MarketTarget]:
+    """Today's prices the pricing law is calibrated to: the four legs (``analyze``: the desk surface and
+    the trader's marks), today's VIX, and each hedge plan's VX future and VIX option spread."""
+    return leg_targets(condor, market) + [vix_target(market)] + hedge_targets(list(plans.values()), market)
+
+
+def _hedge_unit_today(paths: MarketPaths, spec: HedgeSpec) -> float:
+    """Model price of one hedge unit now (points): spread debit, or the signed future (-F when short), as
+    ``HedgePlan.unit_price`` states it; column 0 of the paths."""
+    if spec.kind in ("VX", "VXM"):
+        return spec.direction * float(np.asarray(paths.vix_future(spec.expiry_t))[:, 0].mean())
+    kind = "C" if spec.kind == "VIX_CALL" else "P"
+    assert spec.strikes is not None
+    v = float(np.asarray(paths.vix_option(kind, spec.strikes[0], spec.expiry_t))[:, 0].mean())
+    if spec.strikes[1] is not None:
+        v -= float(np.asarray(paths.vix_option(kind, spec.strikes[1], spec.expiry_t))[:, 0].mean())
+    return v
+
+
+def _pct(model: float, market: float) -> float:
+    return 100.0 * (model - market) / market if abs(market) > 1e-12 else 0.0
 
 
 def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
@@ -411,11 +489,14 @@ def compare(
     params: Any = None,
     held: Any = None,
     control_variates: bool = True,
+    model: ScenarioModel | None = None,
+    anchored: bool = True,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
-    ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
-    ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
+    ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise ``model``
+    (default: ``HNGarchModel(params)``, crash jumps on) is calibrated to today's market
+    (:func:`market_targets`; ``anchored=False`` skips that) and draws the paths.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
     ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
     fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
@@ -433,37 +514,55 @@ def compare(
     params_txt = "supplied paths"
     simulated = paths is None
     chunks = 1
-    if paths is None:
-        from alvh_core.scenarios.simulation import simulate, steps_to
-
-        # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
-        n_days = steps_to(condor.expiry, market.asof)
-        sizes = chunk_sizes(n_paths + n_paths % 2, n_days)
-        chunks = len(sizes)
-        # one chunk: exactly today's draw for this seed; several: one random stream across the chunks
-        stream: int | np.random.Generator = seed if chunks == 1 else np.random.default_rng(seed)
-        path_sets: Any = (simulate(market, n_days, n_paths=size, seed=stream, premia=premia, params=params)
-                          for size in sizes)
-    else:
-        path_sets = iter([paths])
-    # ALVH starts from the hedge `alvh hedge` recommends today (same instrument, strikes, contracts)
+    fit = None
+    # ALVH starts from the hedge `alvh hedge` recommends today (same instrument, strikes, contracts); the
+    # pricing law is calibrated to that hedge's VX future and spread (static ``specs``: to the legs only)
     from alvh_core.hedge import recommend
     from alvh_core.pricing.expiries import next_vx_expiry
 
     plan, initial_hedge = recommend(condor, market, policy, costs=cost_model)
     initial = {plan.wing: plan} if plan is not None else {}
+    plans = dict(initial) if specs is None else {}
+    if specs is None:
+        main: str | None = initial_hedge.wing
+    else:
+        tested = analyze(condor, market).tested_wing
+        main = tested if tested in specs else next(iter(specs), None)
+    if paths is None:
+        from alvh_core.scenarios.simulation import steps_to
+
+        # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
+        n_days = steps_to(condor.expiry, market.asof)
+        sizes = chunk_sizes(n_paths + n_paths % 2, n_days)
+        chunks = len(sizes)
+        if model is None:
+            model = HNGarchModel(params) if params is not None else HNGarchModel()
+        if anchored:  # the pricing law reproduces today's legs, VIX and the hedge ALVH starts from
+            model = model.calibrate(market, market_targets(condor, market, plans))
+        fit = getattr(model, "fit", None)
+        model_name = model.name
+        # one chunk: exactly the draw of this seed; several: an independent seed per chunk from it
+        seeds = [seed] if chunks == 1 else [int(x) for x in np.random.SeedSequence(seed).generate_state(chunks)]
+        path_sets: Any = (model.simulate(market, n_days, size, s_, premia) for size, s_ in zip(sizes, seeds))
+    else:
+        model_name = type(paths).__name__
+        path_sets = iter([paths])
     held_list = list(held) if held else []
     held_sum = 0.0
+    hedge_model = None
     tally = _Tally(control_variates)
     for chunk in path_sets:  # constant memory: one chunk of paths alive at a time (issue 16)
+        hedge_t = time_to(chunk, market.asof, next_vx_expiry(condor.expiry))
         if tally.n == 0:
-            model_name = type(chunk).__name__
             notes = getattr(chunk, "assumptions", None)
             if notes:
                 params_txt = "; ".join(notes)
             elif simulated:
                 params_txt = str(getattr(chunk, "params", "default calibration"))
-        hedge_t = time_to(chunk, market.asof, next_vx_expiry(condor.expiry))
+            spec_today = specs.get(main) if specs and main else (
+                plans[main].spec(hedge_t) if main in plans else None)
+            if spec_today is not None:
+                hedge_model = _hedge_unit_today(chunk, spec_today)
         cp, res = run_strategies(condor, market, chunk, cost_model, policy, specs, rule, initial=initial,
                                  hedge_t=hedge_t)
         if held_list:  # the desk's hedge is kept by every choice: its P&L on these paths joins each strategy
@@ -477,7 +576,7 @@ def compare(
         tally.add(cp, chunk, res)
         del cp, res, chunk
     if chunks > 1:
-        params_txt = params_txt.replace("seed generator", f"seed {seed}").replace(
+        params_txt = params_txt.replace(f"seed {seeds[0]}", f"seed {seed}").replace(
             f"{sizes[0]} paths x", f"{tally.n} paths in {chunks} chunks x")
     held_note = None
     if held_list:
@@ -528,8 +627,20 @@ def compare(
         hedges.append(held_note)
     close_model = tally.close_model
     close_smile = analyze(condor, market).close_cost
+    hedge_market = float(plans[main].unit_price) if main in plans else None
+    spec_main = specs.get(main) if specs and main else (plans[main] if main in plans else None)
+    today = Today(
+        market_buyback=close_smile, model_buyback=close_model, buyback_error_pct=_pct(close_model, close_smile),
+        hedge_instrument=None if spec_main is None else (
+            spec_main.kind + ("" if spec_main.strikes is None else
+                              " " + "/".join(f"{k:g}" for k in spec_main.strikes if k is not None))),
+        market_hedge=hedge_market, model_hedge=hedge_model,
+        hedge_error_pct=None if hedge_market is None or hedge_model is None else _pct(hedge_model, hedge_market),
+        calibration=None if fit is None else fit.rows, calibrated=None if fit is None else fit.ok,
+        calibration_method=None if fit is None else fit.method,
+    )
     assumptions = Assumptions(
-        close_cost_model=close_model, close_cost_smile=close_smile,
+        close_cost_model=close_model, close_cost_smile=close_smile, calibration=today.line(),
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
         n_paths=tally.n, seed=seed if simulated else None,
@@ -540,6 +651,6 @@ def compare(
             "SPX at expiry, delta-hedge gains and variance innovations while each position is held); "
             "se_plain in --json is the plain SE"),
     )
-    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions, today=today)
     out._pnls = {name: np.concatenate(parts) for name, parts in tally.pnl.items()}  # for the distribution chart
     return out

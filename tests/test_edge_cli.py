@@ -53,8 +53,21 @@ def test_compare_json_end_to_end(capsys):
     out = capsys.readouterr().out
     assert code == 0
     d = json.loads(out)
-    assert set(d) == {"strategies", "vs_leg_out", "seed_claims", "assumptions"}
+    assert set(d) == {"strategies", "vs_leg_out", "seed_claims", "assumptions", "today"}
     assert d["assumptions"]["n_paths"] == 400 and d["assumptions"]["seed"] == 7
+    today = d["today"]
+    # the market side is the desk surface (analyze) and the hedge plan; the model side is what leg out fills at
+    assert today["market_buyback"] > 0 and today["model_buyback"] > 0 and today["market_hedge"] > 0
+    assert today["model_buyback"] == pytest.approx(d["assumptions"]["close_cost_model"], abs=1e-9)
+    assert today["market_buyback"] == pytest.approx(d["assumptions"]["close_cost_smile"], abs=1e-9)
+    # the same line is in the assumptions every answer (CLI and Slack) prints
+    assert d["assumptions"]["calibration"].startswith("today (market/model, points): buy-back ")
+    from alvh_core.edge import Assumptions
+
+    lines = Assumptions.model_validate(d["assumptions"]).lines()
+    assert lines[1].startswith("today's buy-back: ") and lines[1].endswith(d["assumptions"]["calibration"])
+    names = [r["name"] for r in today["calibration"]]
+    assert "buy-back" in names and any(n.startswith("VX ") for n in names)
 
 
 def test_hedge_json_end_to_end(capsys):

@@ -140,7 +140,7 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
 def test_json_keys_exact():
     cmp = run("put", 20.0, n=300)[3]
     d = cmp.model_dump()
-    assert set(d) == {"strategies", "vs_leg_out", "seed_claims", "assumptions"}
+    assert set(d) == {"strategies", "vs_leg_out", "seed_claims", "assumptions", "today"}
     assert set(d["strategies"]) == {"hold", "leg_out", "close_tested", "alvh", "take_profit_stop"}
     for v in d["strategies"].values():
         assert {"ev", "ev_se", "std", "cvar95", "p_loss", "worst", "margin"} <= set(v)

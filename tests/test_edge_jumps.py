@@ -29,11 +29,12 @@ def test_jump_model_no_premia_no_costs_no_edge(wing, vix):
             assert abs(d.diff) <= 3 * d.se, (name, d.diff, d.se)
 
 
-def test_compare_cli_jumps_flag_uses_the_jump_fit(capsys):
-    code = main(["compare", "SPX", "IC", "5600/5650/6150/6200", "24DTE", "x10", "@15.80", "--spot", "5712",
-                 "--vix", "24.3", "--asof", "2026-11-24", "--paths", "400", "--jumps", "--json"])
-    out = capsys.readouterr().out
-    assert code == 0 and "crash jumps" in out
-    code = main(["compare", "SPX", "IC", "5600/5650/6150/6200", "24DTE", "x10", "@15.80", "--spot", "5712",
-                 "--vix", "24.3", "--asof", "2026-11-24", "--paths", "400", "--json"])
+def test_compare_cli_crash_jumps_are_on_by_default(capsys):
+    """Issue 11: crash tails on by default (--jumps kept as a no-op for old scripts); --no-jumps drops them."""
+    pos = ["compare", "SPX", "IC", "5600/5650/6150/6200", "24DTE", "x10", "@15.80", "--spot", "5712",
+           "--vix", "24.3", "--asof", "2026-11-24", "--paths", "400", "--json"]
+    for extra in ([], ["--jumps"]):
+        code = main([*pos, *extra])
+        assert code == 0 and "crash jumps" in capsys.readouterr().out
+    code = main([*pos, "--no-jumps"])
     assert code == 0 and "crash jumps" not in capsys.readouterr().out

@@ -62,9 +62,11 @@ def test_model_vrp_hold_beats_leg_out_and_seed_reproducible():
 
 
 @pytest.mark.parametrize("wing,vix,instrument", [("put", 35.0, "vix_call_spread"), ("call", 14.0, "vix_call_spread"),
+                                                 ("put", 14.0, "vix_call_spread"), ("call", 35.0, "vix_call_spread"),
                                                  ("put", 20.0, "vx"), ("call", 20.0, "vxm")])
 def test_model_end_to_end_default_sizing_no_edge(wing, vix, instrument):
-    """compare() as the CLI calls it (simulated paths, hedge sized by size_hedge), premia and costs off."""
+    """compare() as the CLI calls it (the market-anchored crash-jump mixture, hedge sized by size_hedge), premia
+    and costs off: both wings, VIX 14 and 35, crashes on."""
     _model()
     c = condor_for(wing, vix)
     m = MarketState(spot=SPOT, vix=vix, asof=ASOF)

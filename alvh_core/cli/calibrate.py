@@ -1,13 +1,14 @@
 """`alvh calibrate`: fit the SPX/VIX scenario model to daily history and show model vs data.
 
-    alvh calibrate --data ../shared/data [--out params.json] [--start 1990-01-01 --end 2018-12-31]
+    alvh calibrate --data ../shared/data [--out params.json] [--start YYYY-MM-DD] [--end YYYY-MM-DD]
         [--vix-weight 0.1] [--paths 200] [--seed 11] [--jumps] [--json]
 
-Writes the fitted parameters (the format of alvh_core/data/model_params.json) when --out is given.
+Fits on every day of the data given unless --start/--end narrow it. Writes the fitted parameters (the
+format of alvh_core/data/model_params.json) when --out is given. ``--json`` prints the report with the
+``data`` and ``model`` objects (keys ``alvh_core.scenarios.calibration.TAIL_KEYS``).
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data", default=Settings().alvh_data,
                    help="folder with spx_daily.csv and vix_daily.csv (default: $ALVH_DATA)")
     p.add_argument("--out", default=None, help="write the fitted parameters to this JSON file")
-    p.add_argument("--start", type=parse_date, default=dt.date(1990, 1, 1), help="first date YYYY-MM-DD (1990-01-01)")
-    p.add_argument("--end", type=parse_date, default=dt.date(2018, 12, 31), help="last date YYYY-MM-DD (2018-12-31)")
+    p.add_argument("--start", type=parse_date, default=None, help="first date YYYY-MM-DD (default: the first day of the data)")
+    p.add_argument("--end", type=parse_date, default=None, help="last date YYYY-MM-DD (default: the last day of the data)")
     p.add_argument("--vix-weight", type=float, default=0.1,
                    help="weight of the log-VIX fit against the return likelihood, 0-1 (0.1)")
     p.add_argument("--paths", type=int, default=200, help="simulated paths for the model statistics (200)")
@@ -54,7 +55,8 @@ def run(args: Any) -> int:
                        vix_weight=args.vix_weight, jumps=DEFAULT_JUMPS if getattr(args, "jumps", False) else None)
     if args.out:
         payload = {"span": f"{report.start}..{report.end}", "log_likelihood": report.log_likelihood,
-                   "params": json.loads(report.params.model_dump_json())}
+                   "params": json.loads(report.params.model_dump_json()),
+                   "premia": [json.loads(p.model_dump_json()) for p in report.premia]}
         Path(args.out).write_text(json.dumps(payload, indent=2) + "\n")
     if args.json:
         print(report.model_dump_json(indent=2))
@@ -64,6 +66,13 @@ def run(args: Any) -> int:
     print(report.params.describe())
     print(f"model column: {report.sim_paths} simulated real-world paths x {report.sim_days} days, seed {report.seed}")
     print(report.table())
+    print(f"{'tail / term-structure statistic':<44} {'data':>10} {'model':>10}")
+    for key in report.data:
+        d, m = report.data[key], report.model.get(key)
+        print(f"{key:<44} {'n/a' if d is None else format(d, '.4g'):>10} {'n/a' if m is None else format(m, '.4g'):>10}")
+    print("premia (real-world law = pricing law + these; all zero with compare --no-premia):")
+    for row in report.premia:
+        print("  " + row.line())
     if args.out:
         print(f"parameters written to {args.out}")
     return EXIT_OK

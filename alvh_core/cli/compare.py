@@ -23,7 +23,8 @@ from alvh_core.cli.hedge import add_policy_args, policy_from_args
 from alvh_core.edge import Comparison, compare
 from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
 from alvh_core.history.data import load_daily
-from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
+from alvh_core.scenarios import load_default_params, steps_to
+from alvh_core.scenarios.model import BootstrapModel, HNGarchModel, ScenarioModel
 
 LABELS = {
     "hold": "hold to expiry",
@@ -89,8 +90,11 @@ def format_comparison(c: Comparison) -> str:
         lines.append("ALVH starts from " + (f"{ih['contracts']} x {ih['name']} (the plan of alvh hedge)"
                                             + ("" if ih["trigger_hit"] else f": {ih['reason']}")
                                             if ih["hedged"] else "no VIX hedge: " + ih["reason"].split(";")[0]))
+    if c.today is not None:
+        lines.append(c.today.line())
     lines.append("assumptions:")
-    lines.extend(f"  - {x}" for x in a.lines())
+    # the today line above already says what the buy-back assumption says
+    lines.extend(f"  - {x}" for x in a.lines() if not (c.today is not None and x.startswith("today's buy-back: ")))
     return "\n".join(lines)
 
 
@@ -108,15 +112,14 @@ def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
     policy = policy_from_args(args)
-    params = load_default_params(jumps=True) if args.jumps else None
+    params = load_default_params(jumps=not args.no_jumps)
+    model: ScenarioModel = HNGarchModel(params)
     paths = None
     if args.bootstrap:
         if args.no_premia:
             raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
-        history = load_daily(args.bootstrap)
-        paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=args.paths,
-                                seed=args.seed, params=params)
-    elif args.event_bump is not None:
+        model = BootstrapModel(load_daily(args.bootstrap), params)
+    elif args.event_bump is not None:  # an explicit what-if law: supplied paths, not calibrated to today
         from alvh_core.events import event_multipliers_for
         from alvh_core.scenarios import simulate
 
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         paths = simulate(market, n, n_paths=n_paths, seed=args.seed, premia=not args.no_premia, params=params,
                          event_variance=event_multipliers_for(market.asof, n, bump=args.event_bump))
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
-                     costs=not args.no_costs, policy=policy, params=params, paths=paths)
+                     costs=not args.no_costs, policy=policy, model=model, anchored=not args.unanchored, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     from alvh_core import charts
 
@@ -150,8 +153,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
     p.add_argument("--no-costs", action="store_true", help="no spreads or fees")
     p.add_argument("--jumps", action="store_true",
-                   help="the scenario model with crash jumps (alvh_core/data/model_params_jumps.json): fatter tails, "
-                        "steeper smile; rare far-OTM payoffs need more paths (use --paths 20000 or more)")
+                   help="kept for old scripts: crash jumps are now on by default (see --no-jumps)")
+    p.add_argument("--no-jumps", action="store_true",
+                   help="the scenario model without crash jumps (alvh_core/data/model_params.json)")
+    p.add_argument("--unanchored", action="store_true",
+                   help="do not calibrate the pricing law to today's market (the old engine: started at the state "
+                        "matching today's VIX); for measuring what the anchoring changes")
     p.add_argument("--bootstrap", metavar="DIR",
                    help="model-free paths: resample blocks of 10 historical daily SPX/VIX moves from the daily CSVs "
                         "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "

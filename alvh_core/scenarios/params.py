@@ -129,6 +129,43 @@ class ModelParams(BaseModel):
         )
 
 
+class PremiumRow(BaseModel):
+    """One risk premium: the real-world law is the pricing law plus it. ``value`` is what the model uses,
+    ``data`` the 1990-2018 (or span) estimate it is compared with; None when not estimable."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    value: float | None
+    data: float | None
+    unit: str
+    note: str = ""
+
+    def line(self) -> str:
+        v = "n/a" if self.value is None else f"{self.value:.3g}"
+        d = "n/a" if self.data is None else f"{self.data:.3g}"
+        return f"{self.name}: {v} {self.unit} (data {d}){'; ' + self.note if self.note else ''}"
+
+
+def load_premia(jumps: bool = True) -> list[PremiumRow]:
+    """The premia estimated with the shipped parameters (``"premia"`` of the parameter file; [] if absent)."""
+    name = JUMP_PARAMS_FILE if jumps else DEFAULT_PARAMS_FILE
+    data = json.loads(resources.files("alvh_core").joinpath("data", name).read_text())
+    return [PremiumRow.model_validate(x) for x in data.get("premia", [])]
+
+
+def premia_lines(params: ModelParams, premia: bool) -> list[str]:
+    """What every answer prints about the premia between the pricing law and the real-world law."""
+    if not premia:
+        return ["premia OFF: variance, crash, equity, VX roll and VIX option premia all zero; the real-world "
+                "law IS the pricing law"]
+    rows = load_premia(jumps=params.has_jumps)
+    if not rows:
+        return [f"premia: variance ratio {params.variance_ratio:.3g}, equity lam {params.lam:.3g}, crash Q/P "
+                f"{params.jump_rate_ratio:.3g}"]
+    return ["premia (real-world law = pricing law + these, estimated 1990-2018): "
+            + "; ".join(r.line() for r in rows)]
+
+
 def load_params(path: str | Path) -> ModelParams:
     """Read a parameter file written by ``alvh calibrate`` (JSON of :class:`ModelParams`)."""
     text = Path(path).read_text()
@@ -141,8 +178,8 @@ def load_default_params(jumps: bool = False) -> ModelParams:
     """The shipped parameters, ``alvh_core/data/model_params.json`` (fitted by ``alvh calibrate``).
 
     ``jumps=True``: the crash-jump fit ``model_params_jumps.json`` (``alvh calibrate --jumps``): fatter
-    tails, VIX spikes and a put-skewed smile, priced exactly; not the default because with 4,000 paths
-    rare far-OTM payoffs make some paired-SE honesty checks fragile (see the scenario notes)."""
+    tails, VIX spikes and a put-skewed smile, priced exactly; what ``alvh compare`` uses by default (the
+    scenario model ``HNGarchModel``); ``jumps=False`` here for callers that want the plain fit."""
     name = JUMP_PARAMS_FILE if jumps else DEFAULT_PARAMS_FILE
     text = resources.files("alvh_core").joinpath("data", name).read_text()
     data = json.loads(text)

@@ -310,7 +310,7 @@ def cos_put_reference(
     return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
 def spx_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
     """Cached pricer (tables are built lazily and reused across path sets)."""
     return SpxTablePricer(q, rate, div)
@@ -343,7 +343,7 @@ class VixGridPricer:
         # next state for every (grid node, shock): (N_VG, N_Z)
         self.h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
         self.jump_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (prob per node, h', weights)
-        if q.has_jumps:
+        if q.has_jumps and q.jump_var > 0:  # jumps that do not load next day's variance leave H's law alone
             self._jump_branches()
         self._trans = self._transition()
         self._cache: dict[tuple[str, float, int], np.ndarray] = {}
@@ -440,6 +440,6 @@ class VixGridPricer:
         return sum(w[a] * flat.take(base + a) for a in range(4))
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
 def vix_pricer(q: GarchParams, rate: float) -> VixGridPricer:
     return VixGridPricer(q, rate)

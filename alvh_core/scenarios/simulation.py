@@ -18,21 +18,15 @@ Model and why (see :mod:`alvh_core.scenarios.params` for the P -> Q map):
 - Risk premia (equity premium lam, variance ratio k) are parameters; ``premia=False`` draws paths from
   the risk-neutral law itself (P == Q) so no strategy can find an edge that is not there.
 
-Crash jumps (optional fit, ``load_default_params(jumps=True)``; the default file has none): a Poisson
-number of N(-6%, 3%^2) log jumps per day with intensity 20 x h (about one a year at average variance,
-far more in stress), raising next day's variance; under Q the intensity is 4x (the crash premium).
-The model VIX^2 is the log contract, so it includes the jump variance, and the one-month smile has a
-put wing and an ATM vol below VIX.
+Crash jumps (``load_default_params(jumps=True)``, the default of ``alvh compare`` since issue 11): a Poisson
+number of N(-5%, 3%^2) log jumps per day with intensity 40 x h, raising next day's variance, leverage
+gamma x2.1 with beta lowered to keep the variance persistence; under Q the intensity is 2x (the crash
+premium). Fitted by a method of moments to the 1990-2018 tail table (``alvh_core.scenarios.calibration``,
+``DEFAULT_JUMPS``); model vs data in the README section "The market-anchored engine". The model VIX^2 is
+the log contract, so it includes the jump variance.
 
-Known limits (measured by ``alvh calibrate`` on 1990-2018, data vs model with jumps [without]): SPX
-days below -3% 11.0 vs 4.0 [3.4] per 1000, below -5% 2.2 vs 1.1 [0.04]; VIX above 30 on 8.0% vs
-3.0% [1.3%] of days, above 40 on 2.3% vs 0.27% [0.004%]; the SPX/VIX daily correlation is too strong
-(-0.71 vs -0.87 [-0.89]) and the up-day beta too weak (-2.9 vs -2.0): one variance factor. Mean VIX
-(19.3 vs 19.2), realised vol (15.1 vs 14.8), VIX half-life (36 vs 37 days) match. One-month smile at
-VIX 24.3 (5000P/5600P/ATM/6150C/6200C at spot 5712, 17 days): desk 34.3/23.2/21.2/17.5/17.2, model
-31.0/24.1/23.0/19.4/19.0 [28.0/24.7/24.1/21.5/21.2]. VIX cannot fall below the model floor
-sqrt(a0 + a1 h_min) (8.6 with jumps, 9.5 without); a lower market VIX is clamped and said so in
-``assumptions``. Option/VIX derivative expiries beyond 64 trading days build larger tables on first
+VIX cannot fall below the model floor sqrt(a0 + a1 h_min) of the law; a lower market VIX is clamped and said
+so in ``assumptions``. Option/VIX derivative expiries beyond 64 trading days build larger tables on first
 use (about 1 s for 300 days).
 """
 from __future__ import annotations
@@ -230,8 +224,12 @@ def simulate(
     params: ModelParams | None = None,
     antithetic: bool = True,
     event_variance: np.ndarray | None = None,
+    h_q0: float | None = None,
 ) -> SimulatedPaths:
     """Simulate ``n_paths`` joint daily SPX/VIX paths over ``n_days`` trading days (exact HN-GARCH).
+
+    ``h_q0``: start in this risk-neutral state h* instead of the one matching ``market.vix`` (the
+    market-anchored mixture of :mod:`alvh_core.scenarios.anchor` starts each node in its own state).
 
     The starting state is set so the model VIX equals ``market.vix``. ``premia=True``: paths follow the
     real-world law (equity and variance premia in); ``premia=False``: paths follow the pricing law.
@@ -254,7 +252,10 @@ def simulate(
     else:
         z = rng.standard_normal((n_days, n_paths))
     q = params.risk_neutral()
-    h_q0, clamped = initial_state(params, market.vix)
+    if h_q0 is None:
+        h_q0, clamped = initial_state(params, market.vix)
+    else:
+        clamped = False
     mu = (market.rate - market.div_yield) / TRADING_DAYS
     # jumps (if any) are drawn after z inside the recursion; without jumps the stream is unchanged
     if premia:

@@ -1,0 +1,217 @@
+"""``ScenarioModel``: the one interface ``alvh_core.edge.compare`` takes.
+
+A scenario model
+
+- ``calibrate(market, targets)`` -> an anchored copy of itself whose pricing law reproduces today's
+  prices (``targets``: :class:`alvh_core.scenarios.anchor.MarketTarget`), with ``fit`` saying how close;
+- ``simulate(market, n_days, n_paths, seed, premia)`` -> a :class:`alvh_core.scenarios.base.MarketPaths`
+  (joint SPX/VIX paths with every instrument priced along them);
+- ``assumptions()`` -> the lines an answer prints (model, premia, calibration error).
+
+Implementations: :class:`HNGarchModel` (Heston-Nandi GARCH with crash jumps, anchored to the market by a
+minimum-relative-entropy mixture, :mod:`alvh_core.scenarios.anchor`) and :class:`BootstrapModel`
+(historical blocks, priced by a Heston-Nandi law; not market-anchored, said so). A later model plugs in by
+implementing the three methods: ``compare`` never asks which class it holds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from alvh_core.models import MarketState, OptionKind
+from alvh_core.scenarios.anchor import MarketFit, MarketTarget, Node, anchor
+from alvh_core.scenarios.base import MarketPaths
+from alvh_core.scenarios.hn_garch import TRADING_DAYS
+from alvh_core.scenarios.params import ModelParams, load_default_params, premia_lines
+from alvh_core.scenarios.simulation import SimulatedPaths, bootstrap_paths, simulate, steps_to
+
+
+@runtime_checkable
+class ScenarioModel(Protocol):
+    """Calibrate to a market, simulate, price along the paths, say its assumptions."""
+
+    name: str
+    fit: MarketFit | None
+
+    def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> ScenarioModel:
+        """A copy whose pricing law matches ``targets`` as of ``market.asof`` (``fit`` reports how well)."""
+        ...
+
+    def simulate(self, market: MarketState, n_days: int, n_paths: int, seed: int, premia: bool) -> MarketPaths:
+        """``n_paths`` paths over ``n_days`` trading days; ``premia=False``: the real-world law IS the pricing law."""
+        ...
+
+    def assumptions(self) -> list[str]:
+        ...
+
+
+# ---- the mixture path set ------------------------------------------------------------------------
+def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
+    """Whole antithetic pairs per node, proportional to ``weights`` (largest remainder)."""
+    raw = weights * pairs
+    base = np.floor(raw).astype(int)
+    left = pairs - int(base.sum())
+    if left > 0:
+        base[np.argsort(-(raw - base))[:left]] += 1
+    return base
+
+
+@dataclasses.dataclass(eq=False)
+class MixturePaths:
+    """Paths of a mixture of Heston-Nandi laws (implements ``MarketPaths``).
+
+    Path blocks come from the mixture's nodes (each its own law and starting state); antithetic pairs
+    stay i <-> i + N/2 across the whole set. From step 1 on a path is priced by its node's law; at step 0
+    every path carries the mixture price (the mean over the paths of the nodes' prices), so today's price
+    is one number and prices are martingales under the mixture.
+    """
+
+    blocks: list[SimulatedPaths]
+    counts: list[int]  # pairs per block
+    asof: dt.date | None
+    assumptions: list[str]
+    antithetic: bool = True
+    t: np.ndarray = dataclasses.field(init=False)
+    spot: np.ndarray = dataclasses.field(init=False)
+    vix: np.ndarray = dataclasses.field(init=False)
+    rate: float = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.t = self.blocks[0].t
+        self.rate = self.blocks[0].rate
+        self.spot = self._gather([b.spot for b in self.blocks])
+        vix = self._gather([b.vix for b in self.blocks])
+        vix[:, 0] = np.sqrt(np.mean(vix[:, 0] ** 2))  # today's model VIX: the mixture's 30-day variance
+        self.vix = vix
+
+    def _gather(self, arrays: list[np.ndarray]) -> np.ndarray:
+        firsts = [a[:c] for a, c in zip(arrays, self.counts, strict=True)]
+        seconds = [a[c:] for a, c in zip(arrays, self.counts, strict=True)]
+        return np.concatenate(firsts + seconds, axis=0)
+
+    def _today(self, x: np.ndarray) -> np.ndarray:
+        x[:, 0] = x[:, 0].mean()
+        return x
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.spot.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.spot.shape[1] - 1)
+
+    def time_to(self, date: dt.date) -> float:
+        if self.asof is None:
+            raise ValueError("these paths have no asof date; use steps_to(expiry, asof) / 252")
+        return steps_to(date, self.asof) / TRADING_DAYS
+
+    def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
+        parts = [b.spx_option(kind, strike, expiry_t) for b in self.blocks]
+        return self._today(self._gather([p for p, _ in parts])), self._today(self._gather([d for _, d in parts]))
+
+    def vix_future(self, expiry_t: float) -> np.ndarray:
+        return self._today(self._gather([b.vix_future(expiry_t) for b in self.blocks]))
+
+    def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
+        return self._today(self._gather([b.vix_option(kind, strike, expiry_t) for b in self.blocks]))
+
+    def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
+        end = self.n_steps if end is None else end
+        r = np.diff(np.log(self.spot[:, start: end + 1]), axis=1)
+        return np.sqrt(TRADING_DAYS * np.mean(r * r, axis=1))
+
+
+# ---- Heston-Nandi --------------------------------------------------------------------------------
+@dataclasses.dataclass
+class HNGarchModel:
+    """Heston-Nandi GARCH with crash jumps; ``calibrate`` anchors its pricing law to today's market.
+
+    Unanchored (``nodes`` None) it starts in the state whose model VIX is today's VIX (the old engine).
+    """
+
+    params: ModelParams = dataclasses.field(default_factory=lambda: load_default_params(jumps=True))
+    regimes: list[ModelParams] | None = None
+    nodes: list[Node] | None = None
+    fit: MarketFit | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = "Heston-Nandi GARCH" + (" with crash jumps" if self.params.has_jumps else "")
+
+    def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> HNGarchModel:
+        regs, nodes, fit = anchor(self.params, market, targets)
+        return dataclasses.replace(self, regimes=regs, nodes=nodes, fit=fit,
+                                   name=self.name + ", anchored to today's market")
+
+    def simulate(self, market: MarketState, n_days: int, n_paths: int, seed: int, premia: bool) -> MarketPaths:
+        n_paths += n_paths % 2  # antithetic pairs: an odd request is rounded up
+        if self.nodes is None or self.regimes is None:
+            paths = simulate(market, n_days, n_paths=n_paths, seed=seed, premia=premia, params=self.params)
+            paths.assumptions.extend(premia_lines(self.params, premia))
+            return paths
+        w = np.array([n.weight for n in self.nodes])
+        counts = _allocate(w / w.sum(), n_paths // 2)
+        keep = [i for i, c in enumerate(counts) if c > 0]
+        children = np.random.SeedSequence(seed).spawn(len(keep))
+        blocks = [simulate(market, n_days, n_paths=2 * int(counts[i]), seed=np.random.default_rng(ss), premia=premia,
+                           params=self.regimes[self.nodes[i].regime], h_q0=self.nodes[i].h_q0)
+                  for i, ss in zip(keep, children, strict=True)]
+        return MixturePaths(blocks=blocks, counts=[int(counts[i]) for i in keep], asof=market.asof,
+                            assumptions=self.assumptions(n_paths, n_days, seed, premia))
+
+    def assumptions(self, n_paths: int | None = None, n_days: int | None = None, seed: int | None = None,
+                    premia: bool | None = None) -> list[str]:
+        out = [self.params.describe()]
+        if n_paths is not None:
+            out.append(f"{n_paths} paths x {n_days} trading days, seed {seed}, antithetic shocks, "
+                       + ("real-world law = pricing law + premia" if premia
+                          else "premia OFF: paths follow the pricing law"))
+            out.extend(premia_lines(self.params, bool(premia)))
+        if self.fit is not None:
+            out.append(f"pricing law: {self.fit.method} (minimum relative entropy {self.fit.entropy:.2f} to the prior)")
+            out.append(self.fit.summary())
+        else:
+            out.append("pricing law NOT anchored to today's market: started at the state matching today's VIX")
+        return out
+
+
+# ---- bootstrap -------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class BootstrapModel:
+    """Blocks of historical daily (SPX, VIX) moves, priced by a Heston-Nandi law from each day's VIX.
+
+    It has no pricing law of its own to anchor: ``calibrate`` records the fit of the pricing model at
+    today's VIX (unanchored) so every answer still prints the calibration error."""
+
+    history: object
+    params: ModelParams = dataclasses.field(default_factory=load_default_params)
+    block: int = 10
+    fit: MarketFit | None = None
+    name: str = "block bootstrap of 1990-2018 daily moves"
+
+    def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> BootstrapModel:
+        from alvh_core.scenarios.anchor import fit_rows, node_prices
+        from alvh_core.scenarios.simulation import initial_state
+
+        h0, _ = initial_state(self.params, market.vix)
+        model = node_prices(self.params, np.array([h0]), targets, market.spot, market.rate, market.div_yield)[:, 0]
+        fit = MarketFit(rows=fit_rows(targets, model), method="not anchored (bootstrap): the pricing model at "
+                        "today's VIX", nodes=1, entropy=0.0)
+        return dataclasses.replace(self, fit=fit)
+
+    def simulate(self, market: MarketState, n_days: int, n_paths: int, seed: int, premia: bool) -> MarketPaths:
+        if not premia:
+            raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
+        return bootstrap_paths(self.history, market, n_days, n_paths=n_paths, seed=seed, block=self.block,
+                               params=self.params)
+
+    def assumptions(self) -> list[str]:
+        out = [f"{self.name}, blocks of {self.block} days; " + self.params.describe()]
+        if self.fit is not None:
+            out.append(self.fit.summary())
+        return out
