@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from alvh_core.clock import desk_now
 from alvh_core.models import MarketState
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def home_view(assistant: Assistant, team_id: str) -> dict[str, Any]:
             {"type": "mrkdwn", "text": f"*Vega $/vol pt*\n{money(tot['vega'])}"},
             {"type": "mrkdwn", "text": f"*Theta $/day*\n{money(tot['theta'])}"}]})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                   f"Updated {s.clock().strftime('%Y-%m-%d %H:%M')} UTC. Tested = |short delta| >= 0.30. "
+                   f"Updated {desk_now(s.clock):%Y-%m-%d %H:%M} ET. Tested = |short delta| >= 0.30. "
                    "DM me commands (`status 3`, `close 3 at 1.20`) or questions."}]})
     return {"type": "home", "blocks": blocks[:100]}
 

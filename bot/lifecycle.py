@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from alvh_core import lifecycle as lc
-from alvh_core.clock import utc_stamp
+from alvh_core.clock import desk_time, utc_stamp
 from alvh_core.models import IronCondor, MarketState
 from bot.reply import Reply
 
@@ -41,9 +41,9 @@ def hedge_held_text(store: Any, team_id: str, position_id: int, market: MarketSt
 
 
 def history_lines(store: Any, team_id: str, position_id: int) -> list[str]:
-    """Every recorded change of a position: when (UTC), who, what."""
-    return [f"{e['at'][:16].replace('T', ' ')} UTC <@{e['user_id']}> {e['text']}" if e["user_id"]
-            else f"{e['at'][:16].replace('T', ' ')} UTC {e['text']}"
+    """Every recorded change of a position: when (New York time), who, what."""
+    return [f"{desk_time(e['at'])} <@{e['user_id']}> {e['text']}" if e["user_id"]
+            else f"{desk_time(e['at'])} {e['text']}"
             for e in store.position_events(team_id, position_id)]
 
 
@@ -65,8 +65,8 @@ def run(a: Assistant, ctx: Ctx, cmd: lc.LifecycleCommand) -> Reply:
     if row["user_id"] and row["user_id"] != ctx.user_id:
         return a.problem(f"position #{cmd.id} was opened by <@{row['user_id']}>; only they can change it")
     if row["status"] != "open":
-        when = str(row["closed_at"] or "date unknown")[:16].replace("T", " ")
-        return a.problem(f"position #{cmd.id} is already closed ({when} UTC); it cannot change")
+        when = desk_time(row["closed_at"]) if row["closed_at"] else "date unknown"
+        return a.problem(f"position #{cmd.id} is already closed ({when}); it cannot change")
     condor = a.s.store.condor_of(row)
     at = utc_stamp(a.s.clock)
     try:
@@ -124,7 +124,7 @@ def _close(a: Assistant, ctx: Ctx, cmd: lc.CloseFill, condor: IronCondor, at: st
         return a.problem(f"position #{cmd.id} is not open")
     fields = [("Position", condor.describe()), ("Closing debit", "not given" if debit is None else f"{debit:.2f} pts"),
               ("Realised P&L", "unknown (add the fill: close ID at PRICE)" if realized is None else money(realized)),
-              ("Closed by", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
+              ("Closed by", f"<@{ctx.user_id}> at {desk_time(at)}")]
     if fills:
         fields.insert(2, ("Leg fills", ", ".join(f"{k} {v:g}" for k, v in fills.items())))
     extra = []
@@ -143,7 +143,7 @@ def _edit(a: Assistant, ctx: Ctx, cmd: lc.EditCommand, condor: IronCondor, at: s
     a.s.store.change_position(ctx.team_id, cmd.id, new, "edit", ctx.user_id, at, f"edited: {changed}",
                               {"changes": {k: str(v) for k, v in cmd.changes.items()}})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Changed", changed),
-              ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
+              ("By", f"<@{ctx.user_id}> at {desk_time(at)}")]
     return _answer(a, ctx, "edit", cmd.id, f"Position #{cmd.id} edited", fields,
                    understood={k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in cmd.changes.items()})
 
@@ -175,7 +175,7 @@ def _roll(a: Assistant, ctx: Ctx, cmd: lc.RollCommand, condor: IronCondor, at: s
                               {"wing": cmd.wing, "from": old_k, "to": cmd.strikes, "net_credit": net,
                                "priced": "fill" if cmd.price is not None else "model mid"})
     fields = [("Was", condor.describe()), ("Now", new.describe()), ("Roll", what),
-              ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
+              ("By", f"<@{ctx.user_id}> at {desk_time(at)}")]
     # kind "rolled": a recorded roll; "roll" is the roll question's answer (what a roll would cost)
     return _answer(a, ctx, "rolled", cmd.id, f"Position #{cmd.id} rolled ({cmd.wing} wing)", fields, extra,
                    {"wing": cmd.wing, "strikes": list(cmd.strikes), "net_credit": net, "credit": new.credit,
@@ -197,7 +197,7 @@ def _hedge(a: Assistant, ctx: Ctx, cmd: lc.HedgeBought, condor: IronCondor, at: 
         paid = ("Paid" if cost >= 0 else "Received", money(abs(cost)))
     fields = [("Recorded", h.describe()), paid,
               ("Hedge held now", "; ".join(x.describe() for x in held)),
-              ("By", f"<@{ctx.user_id}> at {at[:16].replace('T', ' ')} UTC")]
+              ("By", f"<@{ctx.user_id}> at {desk_time(at)}")]
     extra = ["status, the daily summary, the chart and compare now include this hedge."]
     if h.expiry < condor.expiry:
         extra.append(f":warning: the hedge expires {h.expiry}, before the condor ({condor.expiry}).")
@@ -211,7 +211,7 @@ def closed_fields(row: dict[str, Any]) -> list[tuple[str, str]]:
     from bot.assistant import money
 
     realized = row.get("realized_pnl")
-    return [("Status", f"CLOSED {str(row.get('closed_at') or '')[:16].replace('T', ' ')} UTC"
+    return [("Status", f"CLOSED {desk_time(row['closed_at']) if row.get('closed_at') else ''}"
                        + (f" by <@{row['closed_by']}>" if row.get("closed_by") else "")),
             ("Realised P&L", "unknown (no fill recorded)" if realized is None else money(realized))]
 

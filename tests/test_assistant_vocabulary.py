@@ -76,7 +76,7 @@ def test_chat_prints_plain_text_and_aliases_are_commands(tmp_path: typing.Any) -
         assert reply is not None
         session.show(reply)
     text = out.getvalue()
-    assert "recorded by @trader1" in text and "Closed by: @trader1 at 2026-12-01 21:30 UTC" in text
+    assert "recorded by @trader1" in text and "Closed by: @trader1 at 2026-12-01 16:30 ET" in text
     assert "<@" not in text and "*" not in text and "/alvh" not in text and ":warning:" not in text
     assert text.count("#1  SPX 2026-12-18") == 1 and "Short deltas" in text
 
