@@ -9,7 +9,7 @@ ALVH_DATA (optional directory of daily CSVs in the format of ../shared/data, use
 ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_DEBUG (tracebacks on
 internal errors), USER (who is asking in ``alvh chat``); the bot's queue and budget: ALVH_WORKERS,
 ALVH_TEAM_CONCURRENCY, ALVH_TEAM_QUEUE, ALVH_QUEUE_MAX, ALVH_JOB_LEASE_S, ALVH_JOB_STUCK_S,
-ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS.
+ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS; ALVH_CHARTS (chart uploads on/off).
 """
 from __future__ import annotations
 
@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     max_paths: int = Field(default=100_000, ge=100, validation_alias="ALVH_MAX_PATHS")
     #: most paths x days to expiry one comparison may simulate (its memory grows with it)
     max_path_days: int = Field(default=5_000_000, ge=1_000, validation_alias="ALVH_MAX_PATH_DAYS")
+    #: upload the P&L chart with results (off: text answers only, e.g. load tests)
+    charts: bool = Field(default=True, validation_alias="ALVH_CHARTS")
     user: str | None = Field(default=None, validation_alias="USER")
 
     @property

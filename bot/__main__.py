@@ -37,10 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backed up {Settings().alvh_db} to {written}")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.redaction import install_log_redaction
+    from bot.redaction import install_log_redaction, secrets_of
 
-    install_log_redaction()  # tokens and the signing secret never reach a log line
     settings = Settings()
+    # tokens and the signing secret never reach a log line (also those set only in .env)
+    install_log_redaction()
+    install_log_redaction(secrets_of(settings))
     if not settings.slack_bot_token or not settings.slack_signing_secret and not settings.socket_mode:
         print("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)", file=sys.stderr)
         return 2
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "daily":
         if not args.once:
             parser.error("daily needs --once (the running app schedules posts itself)")
-        results = run_daily(services, slack_poster(web_client(settings)), force=True)
+        results = run_daily(services, slack_poster(web_client(settings), services.store), force=True)
         for r in results:
             print(f"{r.date} {r.team_id}/{r.channel_id}: {r.status}{' ' + r.error if r.error else ''}")
         if not results:
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any(r.status == "failed" for r in results) else 0
 
     app = build_app(settings, services)
-    DailyScheduler(services, slack_poster(app.client)).start()
+    DailyScheduler(services, slack_poster(app.client, services.store)).start()
     if settings.socket_mode:
         serve_socket_mode(app, settings.slack_app_token or "")
     else:

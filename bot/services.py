@@ -48,4 +48,5 @@ def default_services(settings: Settings) -> Services:
     sources: list[MarketDataSource] = [RecordedMarks(store)]
     if settings.alvh_data:
         sources.append(CsvDailyMarks(settings.alvh_data))
-    return Services(store=store, market_data=FirstAvailable(*sources), compare_paths=settings.compare_paths)
+    return Services(store=store, market_data=FirstAvailable(*sources), compare_paths=settings.compare_paths,
+                    charts=settings.charts)

@@ -84,6 +84,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._failures: dict[str, list[str]] = {}
+        #: messages posted (channel, ts, thread_ts, text, metadata): conversations.history/replies read them
+        self.messages: list[dict[str, Any]] = []
+        #: seconds each call of a method waits before answering (a slow Web API)
+        self.delays: dict[str, float] = {}
         self._fail_lock = threading.Lock()
         fake = self
 
@@ -157,10 +161,14 @@ class FakeSlack:
             self.recorder.add(Call("upload", {"path": path, "size": len(raw)}, raw))
             return 200, b"OK - " + str(len(raw)).encode()
         args = self._parse(ctype, raw)
+        if "?" in path:  # GET methods (conversations.history ...) send their arguments in the query
+            args = {**{k: v[0] for k, v in parse_qs(path.split("?", 1)[1]).items()}, **args}
         if path.startswith("/respond/"):
             self.recorder.add(Call("response_url", args, raw))
             return 200, b"ok"
         method = path.split("/api/", 1)[-1].split("?")[0]
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         with self._fail_lock:
             queue = self._failures.get(method)
             error = queue.pop(0) if queue else None
@@ -175,8 +183,23 @@ class FakeSlack:
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "alvh",
                     "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": args.get("channel"), "ts": ts,
-                    "message": {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}}
+            meta = args.get("metadata")
+            if isinstance(meta, str):
+                meta = json.loads(meta)
+            message = {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts"),
+                       "channel": args.get("channel"), **({"metadata": meta} if meta else {})}
+            with self._fail_lock:
+                self.messages.append(message)
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+        if method in ("conversations.history", "conversations.replies"):
+            with self._fail_lock:
+                if method == "conversations.history":
+                    found = [m for m in self.messages if m["channel"] == args.get("channel") and not m["thread_ts"]]
+                else:
+                    found = [m for m in self.messages if m["channel"] == args.get("channel")
+                             and (m["thread_ts"] == args.get("ts") or m["ts"] == args.get("ts"))]
+            limit = int(args.get("limit") or 100)
+            return {"ok": True, "messages": list(reversed(found))[:limit], "has_more": len(found) > limit}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.update":

@@ -17,9 +17,14 @@ from slack_sdk.errors import SlackApiError
 from bot.assistant import Assistant, Ctx
 from bot.jobs import current_scope, post_once
 from bot.render import message_payload
-from bot.reply import Reply
+from bot.reply import Reply, Table, table_text
 
 log = logging.getLogger("bot.delivery")
+
+#: Table rows and note sections per message (a section holds 3,000 characters: ~40 table rows).
+PER_PAGE = 25
+#: More pages than this: the first page is posted and the whole answer goes up as a text file.
+MAX_PAGES = 4
 
 #: Slack errors worth retrying (the job is run again later); every other error is final.
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
@@ -33,29 +38,96 @@ def is_transient(exc: SlackApiError) -> bool:
 def _once(assistant: Assistant, what: str, send: Callable[[], Any]) -> None:
     """Run ``send`` at most once per key of the current job (a post that cannot carry metadata:
     ephemeral replies, files). A crash between the send and its record sends it again (at least once)."""
+    _once_store(assistant.s.store, what, send)
+
+
+def covered(reply: Reply) -> int:
+    """How many items (positions) a reply lists: its table rows or its note sections."""
+    return max(len(reply.table.rows) if reply.table else 0, len(reply.notes))
+
+
+def paginate(reply: Reply, per_page: int = PER_PAGE) -> list[Reply]:
+    """``reply`` split into messages of at most ``per_page`` table rows and notes each, nothing
+    dropped; each page's title says which items it shows and how many there are in all."""
+    total = covered(reply)
+    if total <= per_page:
+        return [reply]
+    rows = reply.table.rows if reply.table else []
+    pages: list[Reply] = []
+    n = -(-total // per_page)
+    for i in range(n):
+        lo, hi = i * per_page, (i + 1) * per_page
+        page_rows = rows[lo:hi]
+        notes = reply.notes[lo:hi]
+        table = Table(columns=reply.table.columns, rows=page_rows) if reply.table and page_rows else None
+        shown = max(len(page_rows), len(notes))
+        title = f"{reply.title} ({lo + 1}-{lo + shown} of {total}, page {i + 1}/{n})"
+        text = "\n".join([title, *([table_text(table)] if table else []),
+                          *(x.replace("*", "").replace("_", "") for x in notes)])
+        pages.append(reply.model_copy(update={
+            "title": title[:150], "text": text, "table": table, "notes": notes,
+            "fields": reply.fields if i == 0 else [], "buttons": reply.buttons if i == n - 1 else [],
+            "assumptions": reply.assumptions if i == 0 else [], "chart": reply.chart and i == 0}))
+    return pages
+
+
+def full_text(reply: Reply) -> str:
+    """Every line of a reply (the file uploaded for a very long list)."""
+    parts = [reply.title, f"{covered(reply)} positions"]
+    if reply.table:
+        parts.append(table_text(reply.table))
+    parts += [x.replace("*", "").replace("_", "") for x in reply.notes]
+    parts += reply.assumptions
+    return "\n".join(parts) + "\n"
+
+
+def post_reply(client: WebClient, store: Any, ctx: Ctx, reply: Reply, thread_ts: str | None) -> str:
+    """Post a (possibly long) reply in pages (``paginate``), or, beyond ``MAX_PAGES``, its first page
+    and the whole of it as a text file in the thread; returns the first message's ts."""
+    pages = paginate(reply)
+    if len(pages) > MAX_PAGES:
+        first = pages[0].model_copy(update={"notes": [*pages[0].notes, (
+            f"_{covered(reply)} positions in all: the whole list is in the attached file._")]})
+        pages = [first]
+        attach = True
+    else:
+        attach = False
+    first_ts: str | None = None
+    for page in pages:
+        # later pages go into the first page's thread, so a long list does not flood the channel
+        ts = _post_payload(client, store, ctx, thread_ts or first_ts, message_payload(page))
+        first_ts = first_ts or ts
+    assert first_ts is not None
+    if attach:
+        name = f"alvh-{reply.kind}.txt"
+        content = full_text(reply)
+        _once_store(store, "file", lambda: client.files_upload_v2(
+            channel=ctx.channel_id, thread_ts=thread_ts or first_ts, content=content, filename=name,
+            title=f"{reply.title} ({covered(reply)} positions)"))
+    return first_ts
+
+
+def _post_payload(client: WebClient, store: Any, ctx: Ctx, thread_ts: str | None, payload: dict[str, Any]) -> str:
     scope = current_scope()
-    if scope is None:
+    if scope is None or store is None:
+        return str(client.chat_postMessage(channel=ctx.channel_id, thread_ts=thread_ts, **payload)["ts"])
+    ts, _ = post_once(client, store, scope.next_key("msg"), team_id=ctx.team_id, channel=ctx.channel_id,
+                      thread_ts=thread_ts, **payload)
+    return ts
+
+
+def _once_store(store: Any, what: str, send: Callable[[], Any]) -> None:
+    scope = current_scope()
+    if scope is None or store is None:
         send()
         return
-    store = assistant.s.store
     key = scope.next_key(what)
     record = store.post_record(key)
     if record is not None and record["status"] == "posted":
         return
-    store.post_sending(key, "", "", None, assistant.s.clock().timestamp())
+    store.post_sending(key, "", "", None, 0.0)
     send()
-    store.post_done(key, "-", assistant.s.clock().isoformat(timespec="seconds"))
-
-
-def post_message(client: WebClient, assistant: Assistant, ctx: Ctx, thread_ts: str | None,
-                 payload: dict[str, Any]) -> str:
-    """chat.postMessage, once per job step (``post_once``) inside a job; returns the message ts."""
-    scope = current_scope()
-    if scope is None:
-        return str(client.chat_postMessage(channel=ctx.channel_id, thread_ts=thread_ts, **payload)["ts"])
-    ts, _ = post_once(client, assistant.s.store, scope.next_key("msg"), team_id=ctx.team_id,
-                      channel=ctx.channel_id, thread_ts=thread_ts, **payload)
-    return ts
+    store.post_done(key, "-", "")
 
 
 def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
@@ -77,7 +149,7 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
                 channel=ctx.channel_id, user=ctx.user_id, thread_ts=thread_ts, **payload))
         return None
     try:
-        ts = post_message(client, assistant, ctx, thread_ts, payload)
+        ts = post_reply(client, assistant.s.store, ctx, reply, thread_ts)
     except SlackApiError as exc:
         if respond is not None and exc.response.get("error") in ("not_in_channel", "channel_not_found"):
             _once(assistant, "respond", lambda: respond(response_type="in_channel", **payload))
