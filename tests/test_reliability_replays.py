@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fake_slack import sign
-from test_reliability_harness import BOT_TOKEN, SECRET, NOW, message_event, seed_team, served_bot
+from test_reliability_harness import BOT_TOKEN, NOW, SECRET, message_event, seed_team, served_bot
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
