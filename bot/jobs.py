@@ -186,7 +186,11 @@ class WorkerPool:
 
     # ----- lifecycle -------------------------------------------------------------------------------
     def start(self) -> WorkerPool:
-        recovered = self.queue.recover()
+        try:
+            recovered = self.queue.recover()
+        except Exception as exc:  # noqa: BLE001 - start anyway: /healthz and every user are told
+            log.error("could not recover jobs at start-up (database not writable?): %s", redact(str(exc)))
+            recovered = 0
         if recovered:
             log.info("requeued %d jobs left running by a process that died", recovered)
         for i in range(self.queue.limits.workers):
@@ -240,9 +244,9 @@ class WorkerPool:
             self.last_loop = time.monotonic()
             try:
                 job = self.queue.claim(self.owner)
-            except Exception:  # noqa: BLE001 - the database is unavailable: wait and retry
-                log.exception("could not claim a job")
-                self._stop.wait(1.0)
+            except Exception as exc:  # noqa: BLE001 - the database is unavailable: wait and retry
+                log.warning("could not claim a job: %s", redact(str(exc)))
+                self._stop.wait(2.0)
                 continue
             if job is None:
                 self.queue.wait(self.poll_s)

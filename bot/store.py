@@ -156,11 +156,7 @@ class Store:
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            if self.read_only:
-                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-            else:
-                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = self._connect(BUSY_TIMEOUT_MS / 1000)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db = sqlite_utils.Database(conn)
             if not self.read_only and db.journal_mode != "wal":
@@ -170,6 +166,12 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             self._local.db = db
         return db
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        if self.read_only:
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            return sqlite3.connect(uri, uri=True, timeout=timeout)
+        return sqlite3.connect(self.path, timeout=timeout)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -583,9 +585,7 @@ class Store:
     def write_probe(self, owner: str, stamp: str) -> None:
         """Write (and commit) one row through a fresh connection: raises when the database cannot be
         written (read-only file or mount, full disk, lost lock)."""
-        if self.read_only:
-            raise sqlite3.OperationalError("attempt to write a readonly database")
-        conn = sqlite3.connect(self.path, timeout=2.0)
+        conn = self._connect(2.0)
         try:
             conn.execute("INSERT INTO health (id, beat, owner) VALUES (1, ?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET beat = excluded.beat, owner = excluded.owner", [stamp, owner])

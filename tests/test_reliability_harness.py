@@ -110,9 +110,11 @@ def dump(db_path: str | Path) -> dict[str, list[tuple]]:
 
 
 @contextmanager
-def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200, **settings_extra: Any) -> Iterator[Served]:
+def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200, read_only: bool = False,
+               **settings_extra: Any) -> Iterator[Served]:
     """The real app (bot.app.build_app + flask_app) under waitress on 127.0.0.1, Slack faked.
-    ``settings_extra``: more ``Settings`` fields (queue limits, budget)."""
+    ``settings_extra``: more ``Settings`` fields (queue limits, budget). ``read_only``: the bot's
+    database opened read-only (SQLite ``mode=ro``), as a read-only file or mount gives it."""
     from waitress import create_server
 
     from bot.app import build_app, flask_app
@@ -125,6 +127,9 @@ def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200, **set
         settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=slack.api_url,
                             alvh_db=str(tmp_path / "bot.sqlite"), **settings_extra)
         store = Store(settings.alvh_db)
+        if read_only:
+            store.close()
+            store = Store(settings.alvh_db, read_only=True)
         services = Services(store=store, market_data=RecordedMarks(store), clock=lambda: NOW,
                             compare_paths=compare_paths, charts=False)
         app = build_app(settings, services)
