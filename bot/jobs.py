@@ -124,7 +124,7 @@ class JobQueue:
             queue_max=self.limits.queue_max)
         if outcome == "queued":
             with self._wake:
-                self._wake.notify_all()
+                self._wake.notify()  # one worker per job: not a stampede of claims
         return Submitted(outcome, ahead=n if outcome != "duplicate" else 0,
                          job_id=n if outcome == "duplicate" else None)
 

@@ -67,8 +67,10 @@ def test_team_null_is_resolved_from_the_user_or_enterprise_else_refused(tmp_path
         assert "" not in {r[0] for r in bot.store.db.execute("SELECT team_id FROM messages")}
         shown = json.dumps([c.args for c in bot.slack.recorder.calls if c.method != "auth.test"])
         assert "5650" not in shown  # neither T2 nor E:E1 sees T1's position #pid
-        refusals = [c.args for c in bot.slack.recorder.of("chat.postEphemeral") if c.args.get("user") == "U7"]
-        assert refusals and "names no workspace" in refusals[0]["text"]
+        calls = bot.slack.recorder.wait_for(lambda cs: any(  # told from a short-lived thread, not the ack
+            c.method == "chat.postEphemeral" and c.args.get("user") == "U7" for c in cs))
+        refusals = [c.args for c in calls if c.method == "chat.postEphemeral" and c.args.get("user") == "U7"]
+        assert "names no workspace" in refusals[0]["text"]
 
 
 def test_history_answer_is_scoped_to_the_channel_it_was_recorded_in(tmp_path: Path) -> None:
