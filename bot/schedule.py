@@ -121,6 +121,9 @@ class DailyScheduler(threading.Thread):
             try:
                 run_daily(self.services, self.post)
                 self.services.store.prune_events(self.services.clock() - dt.timedelta(days=1))
+                # finished jobs are the dedupe claims of Slack deliveries: a day covers every retry
+                self.services.store.prune_jobs((self.services.clock() - dt.timedelta(days=1)).isoformat(
+                    timespec="seconds"))
             except Exception:  # keep ticking
                 log.exception("daily tick failed")
             self._stop_event.wait(self.interval)

@@ -58,19 +58,20 @@ def test_a_team_flooding_compares_does_not_starve_another(tmp_path: Path) -> Non
 
 
 def test_slow_views_open_does_not_delay_other_acks(tmp_path: Path) -> None:
-    """views.open held 4 s by a slow Web API for 6 users of team A: acks stay immediate (the modal
-    opens from a worker) and team B is still answered within Slack's bound."""
+    """views.open held 2 s by a slow Web API for 4 users of team A: acks stay immediate (the modal
+    opens from a worker; an ack calling views.open would take the full 2 s) and team B is still
+    answered within Slack's bound."""
     with served_bot(tmp_path) as bot:
         seed_team(bot.store, "TB", "CB", "UTB")
-        bot.slack.delays["views.open"] = 4.0
+        bot.slack.delays["views.open"] = 2.0
         t0 = time.monotonic()
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            acks = list(pool.map(lambda i: bot.command("open", team="TA", user=f"U{i}", channel="CA"), range(6)))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            acks = list(pool.map(lambda i: bot.command("open", team="TA", user=f"U{i}", channel="CA"), range(4)))
         ack_time = time.monotonic() - t0
         assert all(status == 200 for status, _, _ in acks)
-        assert ack_time < 2.0, f"6 acks took {ack_time:.2f} s"
+        assert ack_time < 1.5, f"4 acks took {ack_time:.2f} s"
         assert _answer_latency(bot, "TB", "CB", "list") < SLACK_BOUND_S
-        bot.slack.recorder.wait_count("views.open", 6, timeout=60)
+        bot.slack.recorder.wait_count("views.open", 4, timeout=60)
 
 
 def test_budget_caps_paths_and_path_days_with_a_clear_message(tmp_path: Path) -> None:
