@@ -235,7 +235,10 @@ class WorkerPool:
         while not self._stop.wait(period):
             try:
                 self.queue.store.renew_leases(self.owner, self.queue.now() + self.queue.limits.lease_s)
-                self.queue.recover()  # another process's (or a dead thread's) expired leases
+                recovered = self.queue.recover()  # another process's (or a dead thread's) expired leases
+                if recovered:
+                    log.info("requeued %d jobs whose worker stopped renewing its lease", recovered)
+                    self.queue.wake_all()
             except Exception:  # noqa: BLE001 - keep renewing; /healthz reports a write failure
                 log.exception("lease renewal failed")
 

@@ -189,3 +189,29 @@ def test_post_that_reached_slack_before_the_crash_is_not_posted_again(tmp_path: 
         assert bot.slack.recorder.of("conversations.replies")  # it looked before posting
         assert bot.store.post_record(key)["status"] == "posted"
         assert bot.store.post_record(key)["ts"] == "1700000009.000001"
+
+
+def test_daily_post_that_reached_slack_before_a_kill_is_not_posted_again(tmp_path: Path) -> None:
+    """`daily --once` killed after Slack received the summary: its slot stayed 'claimed' and its ledger
+    row 'sending'. The next run (after the claim went stale) finds the key in the channel history."""
+    import datetime as dt
+
+    from test_reliability_harness import NOW, TODAY
+
+    from bot.schedule import run_daily, slack_poster
+    from bot.slack_client import make_web_client
+
+    with served_bot(tmp_path) as bot:
+        seed_team(bot.store, "T1")
+        bot.store.subscribe("T1", "C1", "16:15", "U1")
+        assert bot.store.claim_daily_post("T1", "C1", TODAY, now=NOW - dt.timedelta(hours=1))  # the killed run
+        key = f"daily:T1:C1:{TODAY.isoformat()}#msg0"
+        bot.store.post_sending(key, "T1", "C1", None, time.time())
+        bot.slack.messages.append({"text": "Daily adjustment summary", "ts": "1700000050.000001", "thread_ts": None,
+                                   "channel": "C1", "metadata": {"event_type": "alvh_reply",
+                                                                 "event_payload": {"key": key}}})
+        results = run_daily(bot.services, slack_poster(make_web_client(BOT_TOKEN, bot.slack.api_url), bot.store),
+                            now=NOW, force=True)
+        assert [(r.status, r.message_ts) for r in results] == [("posted", "1700000050.000001")]
+        assert bot.slack.recorder.of("chat.postMessage") == []
+        assert bot.slack.recorder.of("conversations.history")
