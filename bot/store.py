@@ -206,7 +206,13 @@ class Store:
                 db.conn.execute("COMMIT")
 
     def migrate(self) -> int:
-        """Apply pending migrations; returns the schema version."""
+        """Apply pending migrations; returns the schema version. A database already at the current
+        version is only read (so a read-only file still opens, and the bot can say it cannot save)."""
+        try:
+            if self.schema_version() == len(MIGRATIONS):
+                return len(MIGRATIONS)
+        except sqlite3.OperationalError:  # no schema_version table yet
+            pass
         with self.transaction() as db:
             if "schema_version" not in db.table_names():
                 db["schema_version"].create({"version": int, "applied_at": str}, pk="version")

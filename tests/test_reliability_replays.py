@@ -149,3 +149,12 @@ def test_dotenv_secrets_are_redacted_and_api_errors_stored_redacted(tmp_path: Pa
             assert "invalid_auth" in stored and BOT_TOKEN not in stored and "FAKEbot" not in stored
     finally:
         uninstall_log_redaction()
+
+
+def test_legacy_verification_token_is_not_stored_with_the_job(tmp_path: Path) -> None:
+    with served_bot(tmp_path) as bot:
+        seed_team(bot.store, "T1")
+        assert bot.command("list")[0] == 200
+        bot.drain()
+        stored = bot.store.jobs("T1")[0]["payload_json"]
+        assert "legacy-verification-token" not in stored and '"team_id":"T1"' in stored

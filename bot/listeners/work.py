@@ -110,6 +110,9 @@ class Work:
                priority: int = 0) -> tuple[Submitted | None, str | None]:
         """Persist the job; returns (what happened, the ephemeral line for the ack or None).
         A database that cannot be written gives (None, "Could not save ...")."""
+        body = payload.get("body")
+        if isinstance(body, dict) and "token" in body:  # Slack's legacy verification token: never stored
+            payload = {**payload, "body": {k: v for k, v in body.items() if k != "token"}}
         try:
             done = self.queue.submit(kind, key, team_id, payload, priority)
         except sqlite3.Error as exc:
