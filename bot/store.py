@@ -6,11 +6,17 @@ teams. Schema changes are versioned migrations (``MIGRATIONS``, applied in order
 tables runs inside one explicit transaction (``Store.transaction``). One connection per thread.
 
 Concurrency guarantees used by the bot:
-- ``claim_event(event_id)``: unique insert; the first delivery of a Slack event wins, a retry of an
-  event whose first delivery never arrived is still processed; ``release_event`` undoes a claim whose
-  processing failed, so Slack's next retry is answered.
+- ``enqueue_job(key, ...)``: the durable queue (``bot.jobs``). The job row is the dedupe claim of a
+  Slack delivery (unique ``key``), written before the ack; ``claim_job`` leases it to a worker (at
+  most ``team_limit`` running per team); ``requeue_jobs`` puts back jobs whose lease lapsed.
+- ``origin(key)``: rows written by a job carry its key, so a retried job adds no second position,
+  mark or exchange. ``post_sending``/``post_done``: the ledger behind ``bot.jobs.post_once``.
+- ``conversation(channel, thread)``: history reads of a job are scoped to where it answers.
 - ``claim_daily_post(team, channel, date)``: unique (team, channel, date) slot claimed inside a
   ``BEGIN IMMEDIATE`` transaction, so two processes cannot both post; a failed post is re-claimable.
+- ``claim_event``/``release_event``: the earlier event dedupe (kept for callers outside the queue).
+- Writers of one process queue on a Python lock per file before ``BEGIN IMMEDIATE`` (no busy-handler
+  sleeps between threads); WAL with ``synchronous = NORMAL`` (a commit survives a killed process).
 """
 from __future__ import annotations
 
