@@ -360,7 +360,13 @@ def post_once(client: WebClient, store: Store, key: str, *, team_id: str, channe
             return found, False
     store.post_sending(key, team_id, channel, thread_ts, clock().timestamp())
     metadata = {"event_type": POST_EVENT_TYPE, "event_payload": {"key": key}}
-    resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, metadata=metadata, **payload)
+    try:
+        resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, metadata=metadata, **payload)
+    except SlackApiError:
+        # Slack answered and refused: certainly not posted, so a retry need not search the history
+        # (conversations.history is rate limited hard for new apps). Timeouts and crashes leave 'sending'.
+        store.post_forget(key)
+        raise
     ts = str(resp["ts"])
     store.post_done(key, ts, utc_stamp(clock))
     return ts, True

@@ -613,6 +613,11 @@ class Store:
                        "MIN(posts.sent_at, excluded.sent_at)",
                        [key, team_id, channel_id, thread_ts, sent_at])
 
+    def post_forget(self, key: str) -> None:
+        """Drop a 'sending' ledger row whose post Slack refused (it was certainly not posted)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM posts WHERE key = ? AND status = 'sending'", [key])
+
     def post_done(self, key: str, ts: str, stamp: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE posts SET status = 'posted', ts = ?, posted_at = ? WHERE key = ?", [ts, stamp, key])

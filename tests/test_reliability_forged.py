@@ -172,6 +172,8 @@ def test_failed_answer_is_retried_by_slacks_next_delivery(bot) -> None:  # type:
     posts = bot.slack.recorder.of("chat.postMessage")
     assert len(posts) == 2  # the failed one and the answer
     assert len(bot.store.thread_messages("T1", "C1", thread_ts)) == 2
+    # Slack refused the first post outright, so the retry did not search the thread's history for it
+    assert bot.slack.recorder.of("conversations.replies") == []
 
 
 def test_oversized_chunked_body_without_length_is_refused(bot) -> None:  # type: ignore[no-untyped-def]
