@@ -362,10 +362,12 @@ def post_once(client: WebClient, store: Store, key: str, *, team_id: str, channe
     metadata = {"event_type": POST_EVENT_TYPE, "event_payload": {"key": key}}
     try:
         resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts, metadata=metadata, **payload)
-    except SlackApiError:
-        # Slack answered and refused: certainly not posted, so a retry need not search the history
-        # (conversations.history is rate limited hard for new apps). Timeouts and crashes leave 'sending'.
-        store.post_forget(key)
+    except SlackApiError as exc:
+        # Slack answered ok: false (or 429): certainly not posted, so a retry need not search the
+        # history (conversations.history is rate limited hard for new apps). A 5xx from a proxy, a
+        # timeout or a crash may hide a post that went through: those leave 'sending'.
+        if exc.response.status_code in (200, 429):
+            store.post_forget(key)
         raise
     ts = str(resp["ts"])
     store.post_done(key, ts, utc_stamp(clock))
