@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from alvh_core.events import Event, default_calendar
 from alvh_core.models import DAYS_PER_YEAR, IronCondor, MarketState, OptionKind
 from alvh_core.pricing import bsm
 
@@ -82,6 +83,11 @@ class Scenario(_Result):
     notes: list[str] = Field(default_factory=list)
 
 
+#: The desk's documented rule: a short strike with |delta| >= TESTED_DELTA is "tested" (status, daily
+#: summary, chart and CLI all label with ``Analysis.tested_label``).
+TESTED_DELTA = 0.30
+
+
 class Analysis(_Result):
     """Everything a trader reads off one condor on one market. Money in dollars for the whole position."""
 
@@ -112,6 +118,22 @@ class Analysis(_Result):
     what_if: Scenario | None = None
     assumptions: list[str]
     smile_params: dict[str, Any] | None = None
+    events_before_expiry: list[Event] = Field(
+        default_factory=list, description="FOMC/CPI/PPI events after asof up to expiry (alvh_core.events)")
+
+    @property
+    def tested_label(self) -> str:
+        """``put``/``call`` when that short strike's |delta| reaches ``TESTED_DELTA`` (the larger one if
+        both do), else ``none``. ``tested_wing`` stays the wing under more pressure (used for sizing)."""
+        return tested_label(self.short_put_delta, self.short_call_delta)
+
+
+def tested_label(short_put_delta: float, short_call_delta: float, threshold: float = TESTED_DELTA) -> str:
+    """The display rule for "tested": ``put``/``call`` at |delta| >= ``threshold``, else ``none``."""
+    p, c = abs(short_put_delta), abs(short_call_delta)
+    if max(p, c) < threshold:
+        return "none"
+    return "put" if p >= c else "call"
 
 
 # ----- building blocks ------------------------------------------------------------------------
@@ -302,6 +324,7 @@ def analyze(condor: IronCondor, market: MarketState, smile: Smile | None = None)
         max_loss=condor.max_loss, breakevens=(be_lo, be_hi), prob_profit=pop, pop_method=pop_method,
         prob_short_put_itm=p_sp_itm, prob_short_call_itm=p_sc_itm,
         assumptions=assumptions, smile_params=_smile_params(used_smile),
+        events_before_expiry=default_calendar().before_expiry(market.asof, condor.expiry),
     )
 
 

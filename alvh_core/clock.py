@@ -64,9 +64,18 @@ def desk_today(clock: Clock) -> dt.date:
     return desk_now(clock).date()
 
 
-def desk_date_of(stamp: str) -> dt.date:
-    """The New York date of a stored UTC stamp."""
+def _desk_instant(stamp: str) -> dt.datetime:
     t = dt.datetime.fromisoformat(stamp)
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(DESK_TZ).date()
+    return t.astimezone(DESK_TZ)
+
+
+def desk_date_of(stamp: str) -> dt.date:
+    """The New York date of a stored UTC stamp."""
+    return _desk_instant(stamp).date()
+
+
+def desk_time(stamp: str) -> str:
+    """A stored UTC stamp as the desk reads it: ``2026-11-24 16:30 ET``."""
+    return f"{_desk_instant(stamp):%Y-%m-%d %H:%M} ET"

@@ -16,26 +16,25 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.strategies import (
+    REGISTRY,
     STRATEGY_NAMES,
     CondorOnPaths,
     HedgeSpec,
     LayerPolicy,
+    StrategyContext,
     StrategyResult,
     TakeProfitStop,
-    alvh,
-    close_tested,
-    hold,
-    leg_out,
-    take_profit_stop,
+    run_all,
 )
 from alvh_core.strategies.base import time_to
+from alvh_core.variance_reduction import ControlVariates, CVResult, held_masks, model_controls, union
 
 
 class StrategyMetrics(BaseModel):
@@ -53,15 +52,23 @@ class StrategyMetrics(BaseModel):
     return_on_margin: float | None = Field(description="ev / margin (None when no margin is held)")
     mean_costs: float = Field(description="mean transaction costs paid, $")
     mean_fills: float = Field(description="mean contracts filled per path")
+    initial_hedge: Any = Field(default=None, description="alvh only: the hedge it starts from today, the one "
+                               "`alvh hedge` recommends (alvh_core.hedge.InitialHedge: instrument, strikes, contracts)")
+    ev_se_plain: float | None = Field(default=None, description="plain SE of ev when ev/ev_se use control variates")
 
 
 class PairedDiff(BaseModel):
-    """EV(strategy) - EV(leg_out) and the standard error of the per-path difference."""
+    """EV(strategy) - EV(leg_out) and the standard error of the per-path difference.
+
+    In ``Comparison.vs_leg_out`` on model paths ``diff``/``se`` are the control-variate estimate and its
+    SE (``alvh_core.variance_reduction``) and ``se_plain`` the plain paired SE of the same paths.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     diff: float
     se: float
+    se_plain: float | None = Field(default=None, description="plain paired SE (no control variates), $")
 
 
 class SeedClaims(BaseModel):
@@ -124,6 +131,8 @@ class Assumptions(BaseModel):
         "(what leg out pays before costs)")
     close_cost_smile: float | None = Field(
         default=None, description="the same from the desk smile (alvh analyze), points per condor")
+    variance_reduction: str = Field(
+        default="", description="how the EV and vs-leg-out SEs were reduced (control variates), empty if plain")
     conventions: str = (
         "P&L in $ for the whole position incl. the entry credit; cash flows discounted to the valuation date; "
         "fills at model mid plus half-spread and fees; cash settlement at expiry crosses no spread"
@@ -141,6 +150,8 @@ class Assumptions(BaseModel):
         out.append(self.policy)
         out.extend(f"hedge {h}" for h in self.hedges)
         out.append(self.take_profit_stop)
+        if self.variance_reduction:
+            out.append(self.variance_reduction)
         out.append(self.conventions)
         return out
 
@@ -154,6 +165,12 @@ class Comparison(BaseModel):
     vs_leg_out: dict[str, PairedDiff]
     seed_claims: SeedClaims
     assumptions: Assumptions
+    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
+
+    @property
+    def pnls(self) -> dict[str, np.ndarray] | None:
+        return self._pnls
 
 
 # ----- metrics --------------------------------------------------------------------------------
@@ -165,8 +182,9 @@ def sampling_units(x: np.ndarray, antithetic: bool) -> np.ndarray:
     one unit before any standard error is taken; treating them as independent would misstate the SE
     (too small for payoffs even in the shocks, too large for odd ones).
     """
-    if antithetic and x.size >= 4 and x.size % 2 == 0:
-        half = x.size // 2
+    n = x.shape[0]  # rows are paths (extra columns, e.g. several strategies, ride along)
+    if antithetic and n >= 4 and n % 2 == 0:
+        half = n // 2
         return 0.5 * (x[:half] + x[half:])
     return x
 
@@ -178,24 +196,29 @@ def _se(x: np.ndarray, antithetic: bool) -> float:
 
 def metrics(res: StrategyResult, antithetic: bool = False) -> StrategyMetrics:
     """Summary statistics of one strategy's per-path P&L (N,); ``ev_se`` over sampling units."""
-    x = res.pnl
-    n = x.size
-    srt = np.sort(x)
-    tail = max(1, int(np.ceil(0.05 * n)))
     summ = res.summary()
+    return metrics_from(res.pnl, sampling_units(res.pnl, antithetic), summ.max_margin, summ.mean_costs,
+                        summ.mean_fills)
+
+
+def metrics_from(x: np.ndarray, units: np.ndarray, margin: float, mean_costs: float,
+                 mean_fills: float) -> StrategyMetrics:
+    """``StrategyMetrics`` from per-path P&L ``x`` (N,) and its sampling units (for ``ev_se``)."""
+    n = x.size
+    tail = max(1, int(np.ceil(0.05 * n)))
+    worst_tail = np.partition(x, tail - 1)[:tail] if tail < n else x
     ev = float(x.mean())
-    margin = summ.max_margin
     return StrategyMetrics(
         ev=ev,
-        ev_se=_se(x, antithetic),
+        ev_se=float(units.std(ddof=1) / np.sqrt(units.size)) if units.size > 1 else 0.0,
         std=float(x.std(ddof=1)) if n > 1 else 0.0,
-        cvar95=float(srt[:tail].mean()),
+        cvar95=float(np.sort(worst_tail).mean()),
         p_loss=float((x < -1e-9).mean()),
-        worst=float(srt[0]),
+        worst=float(x.min()),
         margin=margin,
         return_on_margin=ev / margin if margin > 0 else None,
-        mean_costs=summ.mean_costs,
-        mean_fills=summ.mean_fills,
+        mean_costs=mean_costs,
+        mean_fills=mean_fills,
     )
 
 
@@ -219,9 +242,9 @@ def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[floa
     return float(ma / mb), float(np.sqrt(max(var, 0.0)))
 
 
-def _claims_summary(d: PairedDiff, entry: np.ndarray, r1: tuple[float, float] | None, wing_credit: float) -> str:
+def _claims_summary(d: PairedDiff, entry: float, r1: tuple[float, float] | None, wing_credit: float) -> str:
     pe = ("n/a of the entry EV (the held trade's EV is not positive)" if r1 is None
-          else f"{100 * r1[0]:+.0f}% ± {100 * r1[1]:.0f}% of the entry EV (${entry.mean():,.0f})")
+          else f"{100 * r1[0]:+.0f}% ± {100 * r1[1]:.0f}% of the entry EV (${entry:,.0f})")
     return (f"ALVH vs legging out: {d.diff:+,.0f} ± {d.se:,.0f} $ ({pe}; "
             f"{100 * d.diff / wing_credit:+.0f}% ± {100 * d.se / wing_credit:.0f}% of the tested wing's credit)")
 
@@ -251,19 +274,126 @@ def default_specs(condor: IronCondor, market: MarketState, policy: LayerPolicy,
 
 
 def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
-                   policy: LayerPolicy, specs: dict[str, HedgeSpec],
-                   rule: TakeProfitStop) -> tuple[CondorOnPaths, dict[str, StrategyResult]]:
-    """All five strategies on ``paths``; the condor is priced once and shared."""
+                   policy: LayerPolicy, specs: dict[str, HedgeSpec] | None,
+                   rule: TakeProfitStop, initial: dict[str, Any] | None = None,
+                   hedge_t: float | None = None) -> tuple[CondorOnPaths, dict[str, StrategyResult]]:
+    """All registered strategies (``alvh_core.strategies.REGISTRY``) on ``paths``; the condor is priced once."""
     cp = CondorOnPaths.from_market(condor, paths, market)
-    res = {
-        "hold": hold(cp, costs),
-        "leg_out": leg_out(cp, costs),
-        "close_tested": close_tested(cp, costs),
-        "alvh": alvh(cp, costs, policy, specs),
-        "take_profit_stop": take_profit_stop(cp, costs, rule),
-    }
+    res = run_all(cp, costs, StrategyContext(policy=policy, rule=rule, specs=specs, initial=initial, hedge_t=hedge_t))
     assert tuple(res) == STRATEGY_NAMES
     return cp, res
+
+
+# ----- streaming over chunks of paths (constant memory, exact SEs) ----------------------------------
+
+#: path-days simulated and valued at once (about 270 bytes each at peak: ~70 MB a chunk; 1,000,000 paths
+#: x 86 days peaked at 421 MB RSS with 500,000)
+PATH_DAYS_PER_CHUNK = 250_000
+
+
+def chunk_sizes(n_paths: int, n_days: int, budget: int | None = None) -> list[int]:
+    """Even chunk sizes (whole antithetic pairs, as equal as possible) adding up to ``n_paths`` (even), each
+    at most ``budget`` path-days (default ``PATH_DAYS_PER_CHUNK``) but never under two pairs; one chunk when
+    everything fits."""
+    budget = PATH_DAYS_PER_CHUNK if budget is None else budget
+    pairs = n_paths // 2
+    per = max(4, budget // (2 * (n_days + 1)))  # pairs per chunk (>= 4, so every chunk keeps >= 2 pairs)
+    if pairs <= per:
+        return [n_paths]
+    count = -(-pairs // per)
+    q, r = divmod(pairs, count)
+    return [2 * (q + 1)] * r + [2 * q] * (count - r)
+
+
+class _Tally:
+    """What ``compare`` keeps of each chunk: per-path P&L (for std, CVaR, P(loss), worst), sampling units
+    (for SEs), running sums (costs, fills, margin) and the control-variate moments; the chunk itself is
+    dropped. One chunk gives exactly the numbers of valuing all paths at once."""
+
+    def __init__(self, control_variates: bool) -> None:
+        self.cv = control_variates
+        self.reduced = False
+        self.n = 0
+        self.pnl: dict[str, list[np.ndarray]] = {}
+        self.units: dict[str, list[np.ndarray]] = {}
+        self.costs: dict[str, float] = {}
+        self.fills: dict[str, float] = {}
+        self.margin: dict[str, float] = {}
+        self.acc = ControlVariates()
+        self.mu: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
+        self.names: list[str] = []
+        self._res: CVResult | None = None
+        self.entry_sum = 0.0
+        self.wing = "put"
+        self.mult = 0.0
+        self.close_model = 0.0
+
+    def add(self, cp: CondorOnPaths, paths: MarketPaths, res: dict[str, StrategyResult]) -> None:
+        anti = bool(getattr(paths, "antithetic", False))
+        lo = res["leg_out"].pnl
+        n = lo.size
+        if self.n == 0:
+            self.wing = cp.tested_wing()
+            self.mult = cp.mult
+            self.close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
+        # variance reduction (issue 16): controls with exact means under the paths' law (None: plain SEs)
+        controls = model_controls(paths, cp, self.wing, {name: held_masks(r.extra, n, cp.k)
+                                                          for name, r in res.items()}) if self.cv else None
+        self.reduced = controls is not None
+        hold_flows = res["hold"].ledger.flows
+        entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
+        self.entry_sum += float(entry.sum())
+        self.units.setdefault("entry", []).append(sampling_units(entry, anti))
+        lo_units = sampling_units(lo, anti)
+        self.units.setdefault("ev:leg_out", []).append(lo_units)
+        names = list(res)
+        ys = []
+        for name, r in res.items():
+            summ = r.summary()
+            self.pnl.setdefault(name, []).append(r.pnl)
+            self.units.setdefault(name, []).append(sampling_units(r.pnl - lo, anti))  # paired with leg out
+            ys.append(self.units[name][-1])
+            self.costs[name] = self.costs.get(name, 0.0) + summ.mean_costs * n
+            self.fills[name] = self.fills.get(name, 0.0) + summ.mean_fills * n
+            self.margin[name] = max(self.margin.get(name, 0.0), summ.max_margin)
+        ys.extend(u + lo_units for u in ys[: len(names)])  # units of each P&L itself (not kept: memory)
+        ctl = None if controls is None else union(controls)
+        if ctl is not None:
+            self.mu = (ctl.means, ctl.accuracy)
+        self.names = names
+        # one regression for every column: [vs leg out per strategy] + [EV per strategy]
+        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti))
+        self.n += n
+
+    def joined_units(self) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in self.units.items()}
+
+    def _result(self) -> CVResult:
+        if self._res is None:
+            self._res = self.acc.result(*self.mu)
+        return self._res
+
+    def vs_leg_out(self) -> dict[str, PairedDiff]:
+        r = self._result()
+        return {name: PairedDiff(diff=float(r.estimate[i]), se=float(r.se[i]), se_plain=float(r.se_plain[i]))
+                for i, name in enumerate(self.names)}
+
+    def strategies(self) -> dict[str, StrategyMetrics]:
+        """Metrics per strategy; with controls, ev / ev_se are the control-variate estimate (plain SE kept in
+        ev_se_plain) so the EV column and the vs-leg-out column tell one story."""
+        out = {}
+        for name, parts in self.pnl.items():
+            x = np.concatenate(parts)
+            units = np.concatenate(self.units[name]) + np.concatenate(self.units["ev:leg_out"])
+            m = metrics_from(x, units, self.margin[name],
+                             self.costs[name] / self.n, self.fills[name] / self.n)
+            if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
+                r, i = self._result(), len(self.names) + self.names.index(name)
+                ev = float(r.estimate[i])
+                m = m.model_copy(update={"ev": ev, "ev_se": float(r.se[i]), "ev_se_plain": m.ev_se,
+                                         "return_on_margin": ev / m.margin if m.margin > 0 else None})
+            out[name] = m
+        return out
 
 
 def compare(
@@ -279,12 +409,17 @@ def compare(
     take_profit: TakeProfitStop | None = None,
     specs: dict[str, HedgeSpec] | None = None,
     params: Any = None,
+    held: Any = None,
+    control_variates: bool = True,
 ) -> Comparison:
     """Compare the management choices for ``condor`` in ``market`` on one shared path set.
 
     ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise
     ``alvh_core.scenarios.simulate(market, dte, n_paths=..., seed=..., premia=..., params=...)`` draws them.
     ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
+    fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
+    ``control_variates=False`` reports the plain estimator only (benchmarks, checks).
     """
     dte = condor.dte(market.asof)
     if dte <= 0:
@@ -297,40 +432,73 @@ def compare(
     rule = take_profit or TakeProfitStop()
     params_txt = "supplied paths"
     simulated = paths is None
+    chunks = 1
     if paths is None:
         from alvh_core.scenarios.simulation import simulate, steps_to
 
         # the scenario model draws antithetic pairs: an odd request is rounded up to the next even count
-        paths = simulate(market, steps_to(condor.expiry, market.asof), n_paths=n_paths + n_paths % 2, seed=seed,
-                         premia=premia, params=params)
-        model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        params_txt = "; ".join(notes) if notes else str(getattr(paths, "params", "default calibration"))
+        n_days = steps_to(condor.expiry, market.asof)
+        sizes = chunk_sizes(n_paths + n_paths % 2, n_days)
+        chunks = len(sizes)
+        # one chunk: exactly today's draw for this seed; several: one random stream across the chunks
+        stream: int | np.random.Generator = seed if chunks == 1 else np.random.default_rng(seed)
+        path_sets: Any = (simulate(market, n_days, n_paths=size, seed=stream, premia=premia, params=params)
+                          for size in sizes)
     else:
-        model_name = type(paths).__name__
-        notes = getattr(paths, "assumptions", None)
-        if notes:
-            params_txt = "; ".join(notes)
-    if specs is None:
-        specs = default_specs(condor, market, policy, paths)
-    cp, res = run_strategies(condor, market, paths, cost_model, policy, specs, rule)
-    lo = res["leg_out"].pnl
-    anti = bool(getattr(paths, "antithetic", False))
-    strategies = {name: metrics(r, anti) for name, r in res.items()}
-    vs = {name: paired(r.pnl, lo, anti) for name, r in res.items()}
+        path_sets = iter([paths])
+    # ALVH starts from the hedge `alvh hedge` recommends today (same instrument, strikes, contracts)
+    from alvh_core.hedge import recommend
+    from alvh_core.pricing.expiries import next_vx_expiry
+
+    plan, initial_hedge = recommend(condor, market, policy, costs=cost_model)
+    initial = {plan.wing: plan} if plan is not None else {}
+    held_list = list(held) if held else []
+    held_sum = 0.0
+    tally = _Tally(control_variates)
+    for chunk in path_sets:  # constant memory: one chunk of paths alive at a time (issue 16)
+        if tally.n == 0:
+            model_name = type(chunk).__name__
+            notes = getattr(chunk, "assumptions", None)
+            if notes:
+                params_txt = "; ".join(notes)
+            elif simulated:
+                params_txt = str(getattr(chunk, "params", "default calibration"))
+        hedge_t = time_to(chunk, market.asof, next_vx_expiry(condor.expiry))
+        cp, res = run_strategies(condor, market, chunk, cost_model, policy, specs, rule, initial=initial,
+                                 hedge_t=hedge_t)
+        if held_list:  # the desk's hedge is kept by every choice: its P&L on these paths joins each strategy
+            import dataclasses
+
+            from alvh_core.lifecycle import holdings_on_paths
+
+            held_pnl = holdings_on_paths(held_list, chunk, market.asof)
+            held_sum += float(held_pnl.sum())
+            res = {name: dataclasses.replace(r, pnl=r.pnl + held_pnl) for name, r in res.items()}
+        tally.add(cp, chunk, res)
+        del cp, res, chunk
+    if chunks > 1:
+        params_txt = params_txt.replace("seed generator", f"seed {seed}").replace(
+            f"{sizes[0]} paths x", f"{tally.n} paths in {chunks} chunks x")
+    held_note = None
+    if held_list:
+        held_note = ("held (desk's fills, added to every strategy, marked at the horizon on these paths, "
+                     f"EV {held_sum / tally.n:+,.0f} $): " + "; ".join(h.describe() for h in held_list))
+    strategies, vs = tally.strategies(), tally.vs_leg_out()
+    strategies["alvh"] = strategies["alvh"].model_copy(update={"initial_hedge": None if specs else initial_hedge})
 
     # ----- the method's claims, measured -----
-    wing = cp.tested_wing()
-    extra = res["alvh"].pnl - lo
-    hold_flows = res["hold"].ledger.flows
-    entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
-    r1 = _ratio(extra, entry, anti)
-    r2 = _ratio(extra, res["hold"].pnl - lo, anti)
-    wing_credit = 0.5 * condor.credit * cp.mult
+    wing = tally.wing
+    u = tally.joined_units()
+    entry_u = u["entry"]
+    r1 = _ratio(u["alvh"], entry_u)
+    r2 = _ratio(u["alvh"], u["hold"])
+    wing_credit = 0.5 * condor.credit * tally.mult
+    entry = PairedDiff(diff=tally.entry_sum / tally.n,
+                       se=float(entry_u.std(ddof=1) / np.sqrt(entry_u.size)) if entry_u.size > 1 else 0.0)
     claims = SeedClaims(
         tested_wing=wing,
         alvh_minus_leg_out=vs["alvh"],
-        entry_ev=PairedDiff(diff=float(entry.mean()), se=_se(entry, anti)),
+        entry_ev=entry,
         pct_of_entry_ev=None if r1 is None else 100 * r1[0],
         pct_of_entry_ev_se=None if r1 is None else 100 * r1[1],
         tested_wing_credit=wing_credit,
@@ -338,25 +506,40 @@ def compare(
         pct_of_tested_wing_credit_se=100 * vs["alvh"].se / wing_credit,
         pct_of_hold_edge=None if r2 is None else 100 * r2[0],
         pct_of_hold_edge_se=None if r2 is None else 100 * r2[1],
-        summary=_claims_summary(vs["alvh"], entry, r1, wing_credit),
+        summary=_claims_summary(vs["alvh"], entry.diff, r1, wing_credit),
     )
     hedges = []
-    for w, s in specs.items():
-        if w == "call" and not policy.hedge_call_wing:
-            continue
-        strikes = "" if s.strikes is None else " " + "/".join(f"{k:g}" for k in s.strikes if k is not None)
-        layers = "+".join(str(s.layer_contracts(sh)) for _, sh in policy.layers())
-        hedges.append(f"{w} wing: {'short ' if s.direction < 0 else ''}{s.kind}{strikes} expiring in "
-                      f"t={s.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
-    close_model = float(-cp.value()[:, 0].mean())  # column 0 is today: identical on every path
+    if specs:
+        for w, sp in specs.items():
+            if w == "call" and not policy.hedge_call_wing:
+                continue
+            strikes = "" if sp.strikes is None else " " + "/".join(f"{k:g}" for k in sp.strikes if k is not None)
+            layers = "+".join(str(sp.layer_contracts(sh)) for _, sh in policy.layers())
+            hedges.append(f"{w} wing (static): {'short ' if sp.direction < 0 else ''}{sp.kind}{strikes} expiring in "
+                          f"t={sp.expiry_t:.3f}y on the paths' clock, layers of {layers} contracts")
+    elif initial_hedge.hedged:
+        ih = initial_hedge
+        hedges.append(f"{ih.wing} wing: starts from `alvh hedge`'s plan, {ih.contracts} x {ih.name} exp {ih.hedge_expiry}"
+                      + (" put on today" if ih.trigger_hit else f" ({ih.reason}; added when crossed)")
+                      + "; later layers sized and struck on the path when their triggers are crossed")
+    else:
+        hedges.append(f"{initial_hedge.wing} wing: {initial_hedge.reason.split(';')[0]}")
+    if held_note:
+        hedges.append(held_note)
+    close_model = tally.close_model
     close_smile = analyze(condor, market).close_cost
     assumptions = Assumptions(
         close_cost_model=close_model, close_cost_smile=close_smile,
         position=condor.describe(), asof=market.asof, expiry=condor.expiry, horizon_days=dte,
         spot=market.spot, vix=market.vix, model=model_name, params=params_txt,
-        n_paths=int(np.asarray(paths.spot).shape[0]), seed=seed if simulated else None,
+        n_paths=tally.n, seed=seed if simulated else None,
         premia=premia, costs=cost_model.describe(), policy=policy.describe(),
-        take_profit_stop=f"take profit at {rule.take_profit:.0%} of credit, stop at a loss of "
-                         f"{rule.stop_loss:g}x credit, checked daily", hedges=hedges,
+        take_profit_stop=REGISTRY["take_profit_stop"].describe(StrategyContext(rule=rule)), hedges=hedges,
+        variance_reduction="" if not tally.reduced else (
+            "EV and vs-leg-out SEs use control variates with exact means under the paths' law (leg settlements, "
+            "SPX at expiry, delta-hedge gains and variance innovations while each position is held); "
+            "se_plain in --json is the plain SE"),
     )
-    return Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions)
+    out._pnls = {name: np.concatenate(parts) for name, parts in tally.pnl.items()}  # for the distribution chart
+    return out

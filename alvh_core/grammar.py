@@ -10,7 +10,8 @@ Positions (case-insensitive, extra spaces ignored)::
     SPX IC 5600/5650/6150/6200 45DTE x10 @4.80        (DTE counted from ``asof``)
     spx ic 5600/5650/6150/6200 2026-12-18 10x credit 4.8
 
-Marks: ``spot 5712 vix 24.3 [asof 2026-11-24]``.
+Marks: ``spot 5712 vix 24.3 [asof 2026-11-24]`` plus, optionally, leg / VX / VIX-option marks
+(``5600P 83.10``, ``5650P iv 22.4``, ``vx jan 22.45``, ``vixopt jan 25C 1.85``; see alvh_core.marks).
 
 Commands (the text after ``/alvh``)::
 
@@ -34,6 +35,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from alvh_core.marks import LegMark, MarkError, VixOptionMark, VxMark, take_mark_tokens
 from alvh_core.models import IronCondor, MarketState
 
 #: longest text the grammar reads (a Slack message line, not a document)
@@ -333,14 +335,21 @@ class Marks(_Frozen):
     spot: float = Field(gt=0, description="SPX level")
     vix: float = Field(ge=1.0, le=200.0, description="VIX in vol points")
     asof: dt.date | None = None
+    #: the trader's leg / VX / VIX-option marks (alvh_core.marks), e.g. ``5600P 83.10 vx jan 22.45``
+    legs: tuple[LegMark, ...] = ()
+    vx: tuple[VxMark, ...] = ()
+    vix_options: tuple[VixOptionMark, ...] = ()
 
     def market(self, asof: dt.date | None = None, **kw: object) -> MarketState:
-        """A MarketState from these marks (``self.asof`` wins over ``asof``; today if neither)."""
-        day = self.asof or asof or dt.date.today()
+        """A MarketState from these marks (``self.asof`` wins over ``asof``; one of them is needed)."""
+        day = self.asof or asof
+        if day is None:
+            raise ValueError("marks without a date need the as-of date (add 'asof YYYY-MM-DD')")
         return MarketState(spot=self.spot, vix=self.vix, asof=day, **kw)  # type: ignore[arg-type]
 
     def describe(self) -> str:
         s = f"spot {_fmt(self.spot)} vix {_fmt(self.vix)}"
+        s += "".join(f" {m.token}" for m in (*self.legs, *self.vx, *self.vix_options))
         return s + (f" asof {self.asof.isoformat()}" if self.asof else "")
 
 
@@ -360,7 +369,13 @@ def _check_vix(v: float, token: str) -> float:
 
 
 def _marks_from_tokens(tokens: list[str], originals: list[str], form: str) -> tuple[Marks, list[str]]:
-    """Consume spot/vix/asof pairs; return the marks and the tokens left over (in order)."""
+    """Consume spot/vix/asof pairs (and leg/VX/VIX-option marks, alvh_core.marks); return the marks and
+    the tokens left over (in order)."""
+    try:
+        legs, vxm, vopts, originals = take_mark_tokens(tokens, originals)
+    except MarkError as exc:
+        raise GrammarError(str(exc)) from None
+    tokens = [o.lower() for o in originals]
     spot = vix = None
     asof = None
     rest: list[str] = []
@@ -391,7 +406,7 @@ def _marks_from_tokens(tokens: list[str], originals: list[str], form: str) -> tu
         raise GrammarError(f"missing spot: expected {form}")
     if vix is None:
         raise GrammarError(f"missing vix: expected {form}")
-    return Marks(spot=spot, vix=vix, asof=asof), rest
+    return Marks(spot=spot, vix=vix, asof=asof, legs=legs, vx=vxm, vix_options=vopts), rest
 
 
 def _kv_tokens(text: str) -> tuple[list[str], list[str]]:

@@ -31,7 +31,7 @@ import datetime as dt
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
@@ -48,9 +48,139 @@ INSTRUMENTS: tuple[str, ...] = ("vix_call_spread", "vx", "vxm")
 BETA_DOWN = -4.2
 BETA_UP = -2.9
 BETA_SOURCE = "OLS beta of daily dlnVIX on SPX log return 1990-2018 (down days -4.2, up days -2.9)"
+#: The same beta by VIX regime (the VIX close of the day before): one pooled beta hides a hedge about
+#: 2.4x too big in calm markets and too small in stress. Measured by ``measure_betas`` on the shared data
+#: 1990-01-02..2018-12-31 (``alvh backtest --data DIR`` prints them as measured on its data span).
+VIX_REGIME_EDGES = (15.0, 20.0, 30.0)
+VIX_REGIME_LABELS = ("VIX<15", "VIX 15-20", "VIX 20-30", "VIX>30")
+BETA_REGIME_DOWN = (-10.19, -7.72, -4.60, -2.88)
+BETA_REGIME_UP = (-3.94, -4.16, -2.92, -2.22)
+BETA_REGIME_SOURCE = ("OLS beta of daily dlnVIX on SPX log return by VIX regime, 1990-2018 (down days "
+                      + " / ".join(f"{lab} {b:g}" for lab, b in zip(VIX_REGIME_LABELS, BETA_REGIME_DOWN))
+                      + "; up days " + " / ".join(f"{b:g}" for b in BETA_REGIME_UP) + ")")
 #: width of the call spread above the long strike, and of the put spread below it (VIX points)
 CALL_SPREAD_WIDTH = 10.0
 PUT_SPREAD_WIDTH = 5.0
+SizingRule = Literal["stress", "dollar_delta", "vega"]
+BetaRule = Literal["regime", "pooled"]
+#: plain names of the hedge kinds (a tested call wing is hedged with VIX PUT spreads or SHORT futures)
+KIND_NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}
+
+
+def regime_beta(vix_points, wing: str, rule: BetaRule = "regime", betas=None) -> np.ndarray:
+    """Beta of log VIX on SPX log returns for ``wing`` ('put': down days, 'call': up days) at ``vix_points``.
+
+    ``betas``: optional ((down by regime x4), (up by regime x4)) replacing the shipped 1990-2018 table (the
+    tuner passes the betas of its training span, so the test span never informs the sizing)."""
+    if rule == "pooled":
+        return np.full(np.shape(vix_points), BETA_DOWN if wing == "put" else BETA_UP)
+    down, up = betas if betas is not None else (BETA_REGIME_DOWN, BETA_REGIME_UP)
+    table = np.array(down if wing == "put" else up)
+    return table[np.searchsorted(VIX_REGIME_EDGES, np.asarray(vix_points, float), side="right")]
+
+
+def measure_betas(spx: np.ndarray, vix: np.ndarray) -> dict[str, dict[str, float]]:
+    """OLS betas of daily dlnVIX on SPX log returns, down / up days, pooled and by VIX regime of the day before.
+
+    ``spx``, ``vix`` (T,) daily closes. Returns {'down'|'up': {'all'|regime label: beta}}.
+    """
+    r = np.diff(np.log(np.asarray(spx, float)))
+    dv = np.diff(np.log(np.asarray(vix, float)))
+    v0 = np.asarray(vix, float)[:-1]
+    reg = np.searchsorted(VIX_REGIME_EDGES, v0, side="right")
+    out: dict[str, dict[str, float]] = {}
+    for side, m0 in (("down", r < 0), ("up", r > 0)):
+        row = {}
+        for label, m in [("all", m0)] + [(lab, m0 & (reg == i)) for i, lab in enumerate(VIX_REGIME_LABELS)]:
+            x, y = r[m], dv[m]
+            row[label] = float(np.cov(x, y, ddof=1)[0, 1] / np.var(x, ddof=1)) if m.sum() > 2 else float("nan")
+        out[side] = row
+    return out
+
+
+def vxth_weight(future) -> np.ndarray:
+    """Cboe VXTH's hedge weight as a multiple of its 1% base: 0 at or below 15, 1 for 15-30, 0.5 for 30-50, 0 above."""
+    f = np.asarray(future, float)
+    return np.select([f <= 15.0, f <= 30.0, f <= 50.0], [0.0, 1.0, 0.5], 0.0)
+
+
+def spread_strikes(kind: str, future) -> tuple[np.ndarray, np.ndarray]:
+    """(long, short) strikes of the VIX spread re-chosen at the future: long at the future rounded to a point,
+    short 10 points above (calls) or 5 below (puts, floored at 1, or 0.5 when the long strike is 1)."""
+    k1 = np.maximum(1.0, np.round(np.asarray(future, float)))
+    if kind == "VIX_CALL":
+        return k1, k1 + CALL_SPREAD_WIDTH
+    return k1, np.where(k1 > 1, np.maximum(k1 - PUT_SPREAD_WIDTH, 1.0), 0.5)
+
+
+def _spread_value(kind: str, k1, k2, fut, tau_h, rate: float, curve) -> np.ndarray:
+    """Mid of one VIX spread (long k1, short k2), points, on Black-76 with the curve's option vol; broadcast."""
+    is_call = kind == "VIX_CALL"
+    v1 = np.asarray(curve.option_vol(k1, fut, tau_h), float)
+    v2 = np.asarray(curve.option_vol(k2, fut, tau_h), float)
+    return black76.price(is_call, fut, k1, tau_h, v1, rate) - black76.price(is_call, fut, k2, tau_h, v2, rate)
+
+
+def _vertical(smile, is_call: bool, spot, k_short, k_long, tau, vix_points, rate: float, div: float) -> np.ndarray:
+    """Value we owe on a short vertical (short minus long), points per condor; broadcast."""
+    vs = np.asarray(smile.vol(k_short, tau, spot, vix_points / 100.0, rate=rate, div=div), float)
+    vl = np.asarray(smile.vol(k_long, tau, spot, vix_points / 100.0, rate=rate, div=div), float)
+    return bsm.price(is_call, spot, k_short, tau, vs, rate, div) - bsm.price(is_call, spot, k_long, tau, vl, rate, div)
+
+
+def stress_sizing(wing: str, sizing: SizingRule, *, spot, vix_points, tau, k_short, k_long, future, tau_h,
+                  kind: str, k1=None, k2=None, direction: int = 1, beta, rate: float, div: float,
+                  smile=None, curve=None) -> dict[str, np.ndarray]:
+    """The sizing stress, vectorised over any broadcast shape (one market today, or every path on an add date).
+
+    ``sizing``: 'stress' SPX to the wing's long strike; 'dollar_delta' SPX 1% against the wing; 'vega' VIX
+    +1 point with SPX unchanged (put wing; a call wing is sized by dollar delta, because a VIX put spread
+    gains when VIX falls while a short call vertical loses when vol rises). VIX moves by ``beta``:
+    VIX' = VIX exp(beta ln(S'/S)). The hedge's future moves along the VIX futures curve from VIX to VIX',
+    keeping the observed basis ``future - curve(VIX)``.
+    Returns 'spx', 'vix', 'future' (stressed), 'wing_loss' ($ per condor, >= 0), 'gain' ($ per contract),
+    'full' (contracts per condor that offset 100% of the wing's loss; 0 where the hedge does not gain).
+    """
+    smile = smile or DEFAULT_SPX_SMILE
+    curve = curve or VixCurve()
+    spot = np.asarray(spot, float)
+    vix_points = np.asarray(vix_points, float)
+    is_call = wing == "call"
+    if sizing == "vega" and not is_call:
+        s1 = spot
+        v1 = vix_points + 1.0
+    else:
+        s1 = np.asarray(k_long, float) * np.ones_like(spot) if sizing == "stress" else spot * (1.01 if is_call else 0.99)
+        v1 = vix_points * np.exp(np.asarray(beta, float) * np.log(s1 / spot))
+    curve_now = np.asarray(curve.future(vix_points / 100.0, tau_h), float)
+    basis = np.asarray(future, float) - curve_now
+    f1 = np.asarray(curve.future(v1 / 100.0, tau_h), float) + basis
+    w0 = _vertical(smile, is_call, spot, k_short, k_long, tau, vix_points, rate, div)
+    w1 = _vertical(smile, is_call, s1, k_short, k_long, tau, v1, rate, div)
+    wing_loss = np.maximum((w1 - w0) * MULTIPLIERS["SPX"], 0.0)
+    if kind in ("VX", "VXM"):
+        gain = direction * (f1 - np.asarray(future, float)) * MULTIPLIERS[kind]
+    else:
+        gain = (_spread_value(kind, k1, k2, f1, tau_h, rate, curve)
+                - _spread_value(kind, k1, k2, future, tau_h, rate, curve)) * MULTIPLIERS["VIX"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        full = np.where(gain > 0, wing_loss / np.where(gain > 0, gain, 1.0), 0.0)
+    return {"spx": s1, "vix": v1, "future": f1, "wing_loss": wing_loss, "gain": gain, "full": full}
+
+
+def layer_contracts(full, share: float, *, weight=1.0, unit_cost=None, budget_left=None) -> np.ndarray:
+    """Whole contracts of one layer: share x full x weight rounded (at least 1 where that is positive),
+    then cut to what ``budget_left`` dollars buy at ``unit_cost`` dollars a contract (0 when nothing fits)."""
+    q_raw = share * np.asarray(full, float) * np.asarray(weight, float)
+    q = np.where(q_raw > 0, np.maximum(1.0, np.floor(q_raw + 0.5)), 0.0)
+    if budget_left is not None and unit_cost is not None:
+        uc = np.asarray(unit_cost, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cap = np.where(uc > 0, np.floor(np.maximum(budget_left, 0.0) / np.where(uc > 0, uc, 1.0)), np.inf)
+        q = np.minimum(q, cap)
+    return q
+
+
 SCENARIO_MOVES = (0.02, 0.04, 0.06, 0.10)
 
 
@@ -103,6 +233,16 @@ class HedgePlan(BaseModel):
     scenarios: list[ScenarioRow]
     assumptions: list[str]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name(self) -> str:
+        """What to trade, named by its direction: 'buy VIX call spread 22/32', 'buy VIX put spread 16/11',
+        'sell VX future'."""
+        what = KIND_NAMES[self.kind]
+        if self.strikes:
+            what += f" {self.strikes[0]:g}/{self.strikes[1]:g}"
+        return f"{'buy' if self.direction > 0 else 'sell'} {what}"
+
     def spec(self, expiry_t: float, contracts_full: float | None = None):
         """The strategy-side ``HedgeSpec`` with the hedge expiry on the paths' clock (years)."""
         from alvh_core.strategies.alvh import HedgeSpec
@@ -148,13 +288,24 @@ def size_hedge(
     share: float = 0.5,
     instrument: Instrument = "vix_call_spread",
     beta: float | None = None,
+    beta_rule: BetaRule = "regime",
+    betas=None,
+    sizing: SizingRule = "stress",
+    vxth: bool = False,
+    budget_share: float | None = None,
     condors: int | None = None,
     wing: Literal["put", "call"] | None = None,
     costs: CostModel | None = None,
     smile=None,
     curve: VixCurve | None = None,
 ) -> HedgePlan:
-    """Size the hedge of one wing (see module docstring). ``condors`` overrides the position's quantity."""
+    """Size the hedge of one wing (see module docstring). ``condors`` overrides the position's quantity.
+
+    ``beta`` fixes the beta; otherwise ``beta_rule`` 'regime' (default: the beta of today's VIX regime) or
+    'pooled'. ``sizing``: see ``stress_sizing``. ``vxth`` scales the size by Cboe VXTH's weight of the hedge
+    future's level; ``budget_share`` caps the premium at that share of the position's credit.
+    The same functions size every later layer along the paths in ``alvh compare``.
+    """
     if instrument not in INSTRUMENTS:
         raise ValueError(f"instrument '{instrument}' is not one of {', '.join(INSTRUMENTS)}")
     if not 0 < trigger < 1:
@@ -175,11 +326,13 @@ def size_hedge(
     wing = wing or now.tested_wing
     short_delta = d_put if wing == "put" else d_call
     if beta is None:
-        beta = BETA_DOWN if wing == "put" else BETA_UP
-        beta_src = BETA_SOURCE
+        beta = float(regime_beta(market.vix, wing, beta_rule, betas))
+        beta_src = (BETA_SOURCE if beta_rule == "pooled" else BETA_REGIME_SOURCE if betas is None
+                    else f"beta by VIX regime given by the policy: down {betas[0]}, up {betas[1]}")
     else:
         beta_src = "given"
     k_long = condor.long_put if wing == "put" else condor.long_call
+    k_short = condor.short_put if wing == "put" else condor.short_call
 
     # hedge instrument
     h_exp = next_vx_expiry(condor.expiry)
@@ -189,12 +342,11 @@ def size_hedge(
     if market.vix_futures and h_exp in market.vix_futures:
         basis = float(market.vix_futures[h_exp]) - curve_now
     fut0 = curve_now + basis
+    strikes: tuple[float, float] | None
     if instrument == "vix_call_spread":
-        k1 = float(max(1.0, round(fut0)))
-        if wing == "put":
-            kind, strikes = "VIX_CALL", (k1, k1 + CALL_SPREAD_WIDTH)
-        else:
-            kind, strikes = "VIX_PUT", (k1, max(k1 - PUT_SPREAD_WIDTH, 1.0 if k1 > 1 else 0.5))
+        kind = "VIX_CALL" if wing == "put" else "VIX_PUT"
+        k1a, k2a = spread_strikes(kind, fut0)
+        strikes = (float(k1a), float(k2a))
         direction, mult = 1, MULTIPLIERS["VIX"]
     else:
         kind = "VX" if instrument == "vx" else "VXM"
@@ -219,19 +371,28 @@ def size_hedge(
         o1 = _wing_value(condor, other, s1, v1, tau, market, smile)
         return -(o1 - o0) * MULTIPLIERS["SPX"] * n_condors
 
-    stress_move = k_long / market.spot - 1.0
-    s1, v1, f1, wing_pnl, gain = stressed(stress_move)
-    wing_loss = max(-wing_pnl, 0.0)
+    st = stress_sizing(wing, sizing, spot=market.spot, vix_points=market.vix, tau=tau, k_short=k_short,
+                       k_long=k_long, future=fut0, tau_h=tau_h, kind=kind,
+                       k1=None if strikes is None else strikes[0], k2=None if strikes is None else strikes[1],
+                       direction=direction, beta=beta, rate=market.rate, div=market.div_yield, smile=smile, curve=curve)
+    s1, v1 = float(st["spx"]), float(st["vix"])
+    wing_loss = float(st["wing_loss"]) * n_condors
+    gain = float(st["gain"])
+    stress_move = s1 / market.spot - 1.0
     if gain <= 0:
-        raise ValueError(f"the {instrument} does not gain when SPX moves to {k_long:g} with beta {beta:g}; "
+        raise ValueError(f"the {instrument} does not gain when SPX moves to {s1:,.0f} with beta {beta:g}; "
                          "choose another instrument or beta")
     full = wing_loss / gain
-    contracts = max(1, int(np.floor(share * full + 0.5)))
+    weight = float(vxth_weight(fut0)) if vxth else 1.0
+    unit_cost = unit0 * mult if kind not in ("VX", "VXM") else None
+    budget = budget_share * condor.credit * MULTIPLIERS["SPX"] * n_condors if budget_share else None
+    contracts = int(layer_contracts(full, share, weight=weight, unit_cost=unit_cost, budget_left=budget))
     if kind in ("VX", "VXM"):
         premium = 0.0
         trading = float(costs.future(kind, contracts))
         margin = costs.initial_margin(kind) * contracts
     else:
+        assert strikes is not None
         ks = np.array(strikes, float)
         vols = np.asarray(curve.option_vol(ks, fut0, tau_h), float).reshape(2)
         legs = black76.price(kind == "VIX_CALL", fut0, ks, tau_h, vols, market.rate)
@@ -245,14 +406,24 @@ def size_hedge(
         cp_ = wp + other_wing_pnl(a, b)
         rows.append(ScenarioRow(spx_move=mv, spx=a, vix=b, vix_future=c, wing_pnl=wp, hedge_pnl=hp * contracts,
                                 net=wp + hp * contracts, condor_pnl=cp_, net_pnl=cp_ + hp * contracts))
+    what = {"stress": f"SPX to the long {wing} strike {k_long:g} ({stress_move:+.1%})",
+            "dollar_delta": f"dollar delta: SPX {stress_move:+.1%}",
+            "vega": "vega: VIX +1 point, SPX unchanged"}[sizing if not (sizing == "vega" and wing == "call")
+                                                        else "dollar_delta"]
     notes = [
-        f"stress: SPX to the long {wing} strike {k_long:g} ({stress_move:+.1%}), VIX x exp(beta ln move), "
-        f"beta {beta:g} ({beta_src}); instantaneous, same time to expiry",
+        f"stress: {what}, VIX x exp(beta ln move), beta {beta:g} at VIX {market.vix:g} ({beta_src}); "
+        "instantaneous, same time to expiry",
         "SPX legs: BSM on the SPX smile anchored on VIX; hedge: Black-76 on the VIX future of the hedge expiry "
         "(VIX futures curve; the curve's move from VIX to the stressed VIX)",
         f"hedge expiry {h_exp} = first VX expiry after the condor's {condor.expiry}",
         f"sized to offset {share:.0%} of the wing's stress loss for {n_condors} condors; costs: {costs.describe()}",
     ]
+    if vxth:
+        notes.append(f"VXTH weight at VX {fut0:.2f}: x{weight:g} (0 at or below 15, 1 for 15-30, 0.5 for 30-50, 0 above)")
+    if budget is not None:
+        notes.append(f"budget: premium capped at {budget_share:.0%} of the credit (${budget:,.0f})")
+    if contracts == 0:
+        notes.append("no contracts: the VXTH weight or the budget leaves nothing to buy")
     if basis:
         notes.append(f"VX {h_exp} quoted at {fut0:.2f} (curve {curve_now:.2f}); basis kept in the stress")
     return HedgePlan(
@@ -263,3 +434,55 @@ def size_hedge(
         short_delta=short_delta, trigger_hit=short_delta >= trigger, stress_spx=s1, stress_vix=v1,
         wing_loss=wing_loss, hedge_gain_per_contract=gain, scenarios=rows, assumptions=notes,
     )
+
+
+CALL_WING_REASON = (
+    "the call wing is not hedged with VIX: in rallies VIX falls less than it rises in sell-offs (up-day beta "
+    "about -2.9 against -4.2 on down days) and the VX future after expiry moves about half as much as spot VIX, "
+    "so offsetting a call wing takes about twice the VIX put spreads per dollar and their spreads and fees eat "
+    "the offset; the comparison (alvh compare) holds that wing, so this tool does not recommend a hedge it does "
+    "not evaluate. Close the tested call wing or hold it; to size the mirror hedge anyway (VIX put spreads or "
+    "short VX/VXM) pass --hedge-call-wing, which alvh compare also takes")
+
+
+class InitialHedge(BaseModel):
+    """The hedge ``alvh hedge`` recommends today, in the terms ``alvh compare`` starts from.
+
+    ``instrument``/``strikes``/``contracts`` equal the HedgePlan's; ``hedged`` False (and ``reason``) when the
+    policy leaves the tested wing unhedged (a call wing by default).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    wing: Literal["put", "call"]
+    hedged: bool
+    instrument: Instrument | None = None
+    kind: Literal["VIX_CALL", "VIX_PUT", "VX", "VXM"] | None = None
+    name: str | None = None
+    strikes: tuple[float, float] | None = None
+    contracts: int = 0
+    hedge_expiry: dt.date | None = None
+    trigger_hit: bool = False
+    reason: str = ""
+
+
+def recommend(condor: IronCondor, market: MarketState, policy, *, condors: int | None = None,
+              wing: Literal["put", "call"] | None = None, trigger: float | None = None, share: float | None = None,
+              beta: float | None = None, costs: CostModel | None = None) -> tuple[HedgePlan | None, InitialHedge]:
+    """Today's hedge of the tested wing under ``policy`` (an ``ALVHPolicy``): its first layer, sized by
+    ``size_hedge`` with the policy's sizing rule, beta rule, VXTH option and budget. The same call gives
+    ``alvh hedge`` its plan and ``alvh compare`` its starting hedge. A tested call wing gets no plan unless
+    ``policy.hedge_call_wing`` or ``wing='call'`` is asked for explicitly."""
+    tested = analyze(condor, market).tested_wing
+    w = wing or tested
+    if w == "call" and not policy.hedge_call_wing and wing is None:
+        return None, InitialHedge(wing="call", hedged=False, reason=CALL_WING_REASON)
+    plan = size_hedge(condor, market, trigger=trigger or policy.triggers[0], share=share or policy.shares[0],
+                      instrument=policy.instrument, beta=beta, beta_rule=policy.beta_rule,
+                      betas=policy.regime_betas, sizing=policy.sizing,
+                      vxth=policy.vxth, budget_share=policy.budget_share, condors=condors, wing=w, costs=costs)
+    return plan, InitialHedge(wing=plan.wing, hedged=True, instrument=plan.instrument, kind=plan.kind,
+                              name=plan.name, strikes=plan.strikes, contracts=plan.contracts,
+                              hedge_expiry=plan.hedge_expiry, trigger_hit=plan.trigger_hit,
+                              reason="" if plan.trigger_hit else
+                              f"trigger not hit yet (|delta| {plan.short_delta:.3f} < {plan.trigger:g})")

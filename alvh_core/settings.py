@@ -6,7 +6,10 @@ through this class; nothing else reads ``os.environ`` (tests pass their own ``Se
 Variables: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN (optional: Socket Mode),
 ALVH_DB (SQLite path, default ./alvh.sqlite), SLACK_API_URL (Web API base URL), PORT (HTTP mode),
 ALVH_DATA (optional directory of daily CSVs in the format of ../shared/data, used for marks),
-ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_DEBUG (tracebacks on
+ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_EVENTS (optional event
+calendar CSV replacing the packaged FOMC/CPI/PPI dates, see alvh_core.events), SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET (optional: the OAuth install flow for several workspaces), ALVH_INSTALL_DB (SQLite
+installation store of that flow), ALVH_DEBUG (tracebacks on
 internal errors), USER (who is asking in ``alvh chat``); the bot's queue and budget: ALVH_WORKERS,
 ALVH_TEAM_CONCURRENCY, ALVH_TEAM_QUEUE, ALVH_QUEUE_MAX, ALVH_JOB_LEASE_S, ALVH_JOB_STUCK_S,
 ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS; ALVH_CHARTS (chart uploads on/off).
@@ -33,6 +36,13 @@ class Settings(BaseSettings):
     compare_paths: int = Field(default=20_000, ge=100, validation_alias="ALVH_COMPARE_PATHS")
     #: ``alvh chat``'s default Monte Carlo paths (smaller than the bot's: a terminal answers at once).
     chat_compare_paths: int = Field(default=4_000, ge=100, validation_alias="ALVH_CHAT_COMPARE_PATHS")
+    #: optional FOMC/CPI/PPI calendar file (format of alvh_core/data/events.csv) replacing the packaged one
+    alvh_events: str | None = Field(default=None, validation_alias="ALVH_EVENTS")
+    #: OAuth install flow (several workspaces): set both to serve /slack/install and /slack/oauth_redirect;
+    #: installations (bot tokens per workspace) are kept in ALVH_INSTALL_DB (SQLite).
+    slack_client_id: str = Field(default="", validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str = Field(default="", validation_alias="SLACK_CLIENT_SECRET", repr=False)
+    install_db: str = Field(default="alvh-installs.sqlite", validation_alias="ALVH_INSTALL_DB")
     debug: bool = Field(default=False, validation_alias="ALVH_DEBUG")
     # ----- the bot's durable work queue and per-request budget (bot/jobs.py, issue 14) -----
     #: worker threads running acknowledged requests
@@ -58,6 +68,11 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def oauth(self) -> bool:
+        """True when the OAuth install flow serves several workspaces (client id and secret set)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def uses_default_api(self) -> bool:

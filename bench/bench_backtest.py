@@ -2,8 +2,8 @@
 
     python bench/bench_backtest.py [DATA_DIR]      (default ../shared/data or $ALVH_DATA)
 
-Prints wall times (best of 3) of: load_daily (baseline), the monthly replay of all the data with each
-engine, and a replay entering every 5 trading days, each with its ratio to the baseline.
+Prints wall times (best of 3) of: load_daily (baseline), the monthly replay of all the data (the
+strategy registry on every tested trade at once), and a replay entering every 5 trading days, each with its ratio to the baseline.
 """
 from __future__ import annotations
 
@@ -33,16 +33,15 @@ def main() -> int:
     print(f"data {data}: {len(h)} days {h.start}..{h.end}")
     print(f"{'run':<44}{'seconds':>9}{'x load':>9}")
     print(f"{'load_daily (baseline)':<44}{base:>9.3f}{1.0:>9.1f}")
-    runs = [("monthly, fast engine", BacktestConfig(engine="fast")),
-            ("monthly, auto engine (shared if available)", BacktestConfig(engine="auto")),
-            ("every 5 trading days, fast engine", BacktestConfig(engine="fast", entry_every=5))]
+    runs = [("monthly (the registry, all trades at once)", BacktestConfig()),
+            ("every 5 trading days", BacktestConfig(entry_every=5))]
     for name, cfg in runs:
         holder = {}
         t = best_of(lambda: holder.setdefault("r", backtest(h, cfg)))
         r = holder["r"]
         print(f"{name:<44}{t:>9.3f}{t / base:>9.1f}   ({r.n_trades} trades, {r.n_triggered} tested)")
     end_to_end = best_of(lambda: backtest(load_daily(data), BacktestConfig()), repeat=1)
-    print(f"{'end to end: load + auto monthly replay':<44}{end_to_end:>9.3f}{end_to_end / base:>9.1f}")
+    print(f"{'end to end: load + monthly replay':<44}{end_to_end:>9.3f}{end_to_end / base:>9.1f}")
     return 0
 
 

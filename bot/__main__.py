@@ -43,8 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     # tokens and the signing secret never reach a log line (also those set only in .env)
     install_log_redaction()
     install_log_redaction(secrets_of(settings))
-    if not settings.slack_bot_token or not settings.slack_signing_secret and not settings.socket_mode:
-        print("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)", file=sys.stderr)
+    if settings.oauth:
+        if not settings.slack_signing_secret:
+            print("the OAuth install flow needs SLACK_SIGNING_SECRET too (see .env.example)", file=sys.stderr)
+            return 2
+    elif not settings.slack_bot_token or not settings.slack_signing_secret and not settings.socket_mode:
+        print("set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for the "
+              "OAuth install flow (see .env.example)", file=sys.stderr)
+        return 2
+
+    from bot.startup import startup_problem
+
+    problem = startup_problem(settings)  # one line and exit 2, not auth.test's traceback
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
 
     from bot.app import build_app, serve_http, serve_socket_mode, web_client
@@ -52,10 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     from bot.services import default_services
 
     services = default_services(settings)
+    if args.cmd != "daily":  # build the pricing tables and calendar now, not on the first comparison (issue 16)
+        import threading
+
+        from alvh_core.scenarios.warm import warm_up
+
+        threading.Thread(target=warm_up, name="alvh-warm-up", daemon=True).start()
     if args.cmd == "daily":
         if not args.once:
             parser.error("daily needs --once (the running app schedules posts itself)")
-        results = run_daily(services, slack_poster(web_client(settings), services.store), force=True)
+        from bot.install import team_poster
+
+        poster = team_poster(settings) if settings.oauth else slack_poster(web_client(settings), services.store)
+        results = run_daily(services, poster, force=True)
         for r in results:
             print(f"{r.date} {r.team_id}/{r.channel_id}: {r.status}{' ' + r.error if r.error else ''}")
         if not results:
@@ -63,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any(r.status == "failed" for r in results) else 0
 
     app = build_app(settings, services)
-    DailyScheduler(services, slack_poster(app.client, services.store)).start()
+    from bot.install import team_poster
+
+    DailyScheduler(services, team_poster(settings) if settings.oauth
+                   else slack_poster(app.client, services.store)).start()
     if settings.socket_mode:
         serve_socket_mode(app, settings.slack_app_token or "")
     else:

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 from alvh_core.clock import system_clock, utc_stamp
+from bot import home
 from bot.assistant import Assistant
 from bot.jobs import Job, JobQueue, Limits, WorkerPool
 from bot.listeners import actions, commands, events, messages
@@ -67,16 +68,30 @@ def build_app(settings: Settings, services: Services, start_workers: bool = True
     # process_before_response=True: the ack functions run in the request thread, so an acknowledgement
     # never queues behind lazy work (with False, Bolt runs acks on the same small executor as the lazy
     # listeners, and under load acks took > 3 s). Lazy listeners still run in the background executor.
-    app = App(client=web_client(settings), signing_secret=settings.slack_signing_secret,
-              token_verification_enabled=settings.uses_default_api and bool(settings.slack_bot_token),
+    from bot.install import oauth_flow
+
+    flow = oauth_flow(settings)  # OAuth install flow (several workspaces) when a client id/secret is set
+    app = App(client=web_client(settings) if flow is None else WebClient(base_url=settings.slack_api_url),
+              signing_secret=settings.slack_signing_secret, oauth_flow=flow,
+              token_verification_enabled=flow is None and settings.uses_default_api and bool(settings.slack_bot_token),
               process_before_response=True,
               listener_executor=ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="alvh-lazy"))
     assistant = Assistant(services)
     limits = Limits.from_settings(settings)
+    team_client = None
+    if flow is not None:  # several workspaces: each job answers with its workspace's own bot token
+        from bot.install import team_token
+        from bot.slack_client import make_web_client
+
+        def team_client(team_id: str) -> WebClient:
+            return make_web_client(team_token(settings, team_id), settings.slack_api_url)
+
     work = Work(queue=JobQueue(services.store, limits, clock=system_clock), limits=limits,
-                budget=Budget(settings.max_paths, settings.max_path_days), client=app.client)
+                budget=Budget(settings.max_paths, settings.max_path_days), client=app.client,
+                team_client=team_client)
     for module in (commands, messages, events, actions):
         module.register(app, services, assistant, work)
+    home.register(app, services, assistant)  # App Home (issue 15): a view publish, nothing to persist
     _WORK[app] = work
     if start_workers:
         _POOLS[app] = WorkerPool(work.queue, work.handlers, on_dead=_tell_dead(work)).start()
@@ -101,7 +116,7 @@ def _tell_dead(work: Work):  # type: ignore[no-untyped-def]
                 return
             except Exception:  # noqa: BLE001
                 log.warning("could not tell the asker of job %s through the response_url", job.id)
-        work.tell_later(channel, user, text, event.get("thread_ts"))
+        work.tell_later(channel, user, text, event.get("thread_ts"), team_id=job.team_id)
     return on_dead
 
 
@@ -143,6 +158,14 @@ def flask_app(app: App) -> Flask:
             # Listener errors never get here (Bolt catches them), so this is input, not a bug.
             log.warning("malformed request body at /slack/events (%d bytes)", request.content_length or 0)
             return {"error": "malformed request body"}, 400
+
+    @web.get("/slack/install")
+    def slack_install():  # type: ignore[no-untyped-def]  # OAuth mode only (Bolt answers 404 otherwise)
+        return handler.handle(request)
+
+    @web.get("/slack/oauth_redirect")
+    def slack_oauth_redirect():  # type: ignore[no-untyped-def]
+        return handler.handle(request)
 
     @web.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

@@ -11,11 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from alvh_core.analysis import TESTED_DELTA as _TESTED_DELTA
+from alvh_core.clock import DESK_TZ, desk_date_of, desk_time
+from alvh_core.events import default_calendar, describe_events, tomorrow_warning
+from alvh_core.hedge import KIND_NAMES
 from alvh_core.models import IronCondor, MarketState
 from bot import core
 from bot.core import GrammarError
@@ -31,7 +36,11 @@ USAGE: dict[str, str] = {
     "mark": "/alvh mark spot 5600 vix 18.5   (record today's SPX and VIX marks for this workspace)",
     "hedge": "/alvh hedge [id]   (size the layered VIX call hedge)",
     "compare": "/alvh compare [id]   (hold / leg out / close tested / ALVH / take-profit-stop by EV and risk)",
-    "close": "/alvh close id",
+    "close": "/alvh close id [at PRICE | at LP/SP/SC/LC]   (closing debit per condor or the four leg fills: "
+             "realised P&L)",
+    "edit": "/alvh edit id [credit X] [x N] [expiry DATE] [strikes LP/SP/SC/LC] [opened DATE]",
+    "roll": "/alvh roll id put|call to K1/K2 [EXPIRY] [at NET_CREDIT]   (close one vertical, open another)",
+    "hedge bought": "/alvh hedge id bought N vix 22/32 jan @1.95   (or vx / vxm futures; records the hedge held)",
     "daily": "/alvh daily on [HH:MM] | /alvh daily off   (post a summary here each NYSE trading day, New York time)",
     "help": "/alvh help",
 }
@@ -48,7 +57,7 @@ QUESTIONS_HELP = [
 #: Practitioner adjustment rules used in the daily summary (documented thresholds).
 TAKE_PROFIT_FRACTION = 0.5      # close at 50% of max profit
 STOP_MULTIPLE = 2.0             # close when the loss reaches 2x the credit
-TESTED_DELTA = 0.30             # a short strike with |delta| >= 0.30 is tested
+TESTED_DELTA = _TESTED_DELTA    # a short strike with |delta| >= 0.30 is tested (alvh_core.analysis)
 TIME_EXIT_DTE = 21              # manage or close inside 21 days
 DEFAULT_DAILY_TIME = "16:15"    # New York time, after the cash close
 
@@ -98,12 +107,21 @@ class Assistant:
 
     def __init__(self, services: Services):
         self.s = services
+        #: comparisons run here awaiting their distribution chart (per-path P&L is not serialised), by
+        #: their analysis JSON; popped when charted, at most 16 kept
+        self._comparisons: dict[str, Any] = {}
+        self._comparisons_lock = threading.Lock()
 
     # ===== entry points ===========================================================================
     def command(self, ctx: Ctx, text: str) -> Reply:
         """Run one ``/alvh`` command (``text`` without the ``/alvh``)."""
         text = (text or "").strip()
         word = text.split()[0].lower() if text else "help"
+        from bot import lifecycle
+
+        changed = lifecycle.handle(self, ctx, text)  # close/edit/roll/hedge ID bought (alvh_core.lifecycle)
+        if changed is not None:
+            return changed
         try:
             cmd = core.parse_command(text or "help", self.s.today())
         except (GrammarError, ValidationError, ValueError) as exc:
@@ -147,6 +165,10 @@ class Assistant:
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":
+            from bot import lifecycle
+
+            return lifecycle.closed_reply(self, ctx, row)
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         if isinstance(market, Reply):
@@ -192,8 +214,10 @@ class Assistant:
                                      question, reply.text, reply.kind, reply.analysis_json, reply.assumptions)
 
     def chart_png(self, ctx: Ctx, reply: Reply) -> bytes | None:
-        """PNG chart of the reply's position (at expiry, today, and with the hedge for a hedge reply)."""
-        from bot import charts
+        """PNG chart of the reply's position (``alvh_core.charts``): at expiry and today, with the sized hedge
+        for a hedge reply and the hedge held when one is recorded; a compare reply's P&L distribution."""
+        from alvh_core.hedge import HedgePlan
+        from bot import charts, lifecycle
 
         if reply.position_id is None:
             return None
@@ -203,10 +227,19 @@ class Assistant:
         condor = self.s.store.condor_of(row)
         market = self._market(ctx)
         state = None if isinstance(market, Reply) else market[0]
-        points = None
+        title = f"#{reply.position_id} {condor.describe()}" + ("" if row["status"] == "open" else " (CLOSED)")
+        if reply.kind == "compare":
+            with self._comparisons_lock:
+                comparison = self._comparisons.pop(reply.analysis_json or "", None)
+            if comparison is None:
+                return None
+            return charts.compare_chart(comparison, title=f"#{reply.position_id} {condor.describe()}: P&L at the "
+                                                          "horizon per strategy")
+        plan = None
         if reply.kind == "hedge" and reply.analysis_json and state is not None:
-            points = hedge_points(json.loads(reply.analysis_json), state.spot)
-        return charts.pnl_chart(condor, state, points, title=f"#{reply.position_id} {condor.describe()}")
+            plan = HedgePlan.model_validate_json(reply.analysis_json)
+        held = lifecycle.holdings(self.s.store, ctx.team_id, reply.position_id) or None
+        return charts.pnl_chart(condor, state, plan=plan, held=held, title=title)
 
     # ===== commands ===============================================================================
     def _cmd_help(self, ctx: Ctx, cmd: Any = None) -> Reply:
@@ -267,20 +300,59 @@ class Assistant:
         if asof > today:
             return self.usage_error("mark", f"mark date {asof} is in the future")
         spot, vix = cmd.marks.spot, cmd.marks.vix
+        extra = self._position_marks_reply(ctx, cmd, asof)  # issue 10: leg / VX / VIX-option marks
+        if isinstance(extra, Reply):
+            return extra
         self.s.store.add_mark(ctx.team_id, ctx.user_id, asof, spot, vix)
-        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)"
+        text = f"Marks for {asof}: SPX {spot:,.2f}, VIX {vix:.2f} (recorded by <@{ctx.user_id}>)" + extra
         return Reply(kind="mark", title="Marks recorded", text=text,
                      fields=[("SPX", f"{spot:,.2f}"), ("VIX", f"{vix:.2f}"), ("As of", str(asof))])
 
+    def _position_marks_reply(self, ctx: Ctx, cmd: Any, asof: dt.date) -> str | Reply:
+        """Check and store the leg / VX / VIX-option marks of a mark command against its position."""
+        from alvh_core.market.marked import MarkError, apply_marks, vix_option_vols
+
+        m = cmd.marks
+        if not (m.legs or m.vx or m.vix_options):
+            return ""
+        row = self._position_row(ctx, cmd.id)
+        if isinstance(row, Reply):
+            return row
+        condor = self.s.store.condor_of(row)
+        try:
+            market, _, note = apply_marks(m, condor, MarketState(spot=m.spot, vix=m.vix, asof=asof))
+            vix_option_vols(m.vix_options, asof, m.vix, market.vix_futures)
+        except (MarkError, ValueError) as exc:
+            return self.usage_error("mark", exc)
+        # price marks are kept with the vol they imply at the typed spot (sticky strike for the day)
+        lv = market.leg_vols or {}
+        legs = tuple(lg.model_copy(update={"iv": lg.iv if lg.iv is not None else lv[lg.strike]}) for lg in m.legs)
+        self.s.store.add_position_marks(ctx.team_id, int(row["id"]), ctx.user_id, asof, m.model_copy(update={"legs": legs}))
+        return f"\nPosition #{row['id']}: {note}"
+
+    def _marked_state(self, ctx: Ctx, row: dict[str, Any], state: MarketState) -> tuple[MarketState, str]:
+        """``state`` with the position's marks of that day (legs as implied vols, VX futures), and the
+        "marked vs modelled" line ("" without marks)."""
+        from types import SimpleNamespace
+
+        from alvh_core.market.marked import LegMark, MarkError, VxMark, apply_marks
+
+        rows = self.s.store.position_marks(ctx.team_id, int(row["id"]), state.asof)
+        legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")
+        vx = tuple(VxMark(month=r["month"], price=r["price"]) for r in rows if r["kind"] == "vx")
+        if not (legs or vx):
+            return state, ""
+        try:
+            marked, _, note = apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)
+        except (MarkError, ValueError) as exc:
+            return state, f"today's leg marks not used ({exc}); all legs modelled"
+        return marked, note
+
     def _cmd_close(self, ctx: Ctx, cmd: Any) -> Reply:
-        pid = int(cmd.id)
-        row = self.s.store.position(ctx.team_id, pid)
-        if row is not None and row["user_id"] and row["user_id"] != ctx.user_id:
-            return self.problem(f"position #{pid} was opened by <@{row['user_id']}>; only they can close it")
-        if not self.s.store.close_position(ctx.team_id, pid):
-            return self.usage_error("close", f"no open position #{pid} in this workspace")
-        return Reply(kind="close", title=f"Position #{pid} closed", position_id=pid,
-                     text=f"Position #{pid} closed by <@{ctx.user_id}>.")
+        """``close id`` (no fill): the lifecycle's close (``bot.lifecycle``), the one definition of closing."""
+        from bot import lifecycle
+
+        return lifecycle.handle(self, ctx, f"close {int(cmd.id)}") or self.problem(f"cannot close #{cmd.id}")
 
     def _cmd_daily(self, ctx: Ctx, cmd: Any) -> Reply:
         if not cmd.on:
@@ -318,11 +390,23 @@ class Assistant:
         row = self._position_row(ctx, position_id)
         if isinstance(row, Reply):
             return row
+        if row["status"] != "open":
+            from bot import lifecycle
+
+            if fn == self._status:
+                return lifecycle.closed_reply(self, ctx, row)
+            return self.problem(f"position #{row['id']} is closed; nothing to analyse (status {row['id']} "
+                                "shows its realised P&L)")
         market = self._market(ctx)
         if isinstance(market, Reply):
             return market
         state, mark = market
-        return fn(row, self.s.store.condor_of(row), state, mark)
+        state, marks_note = self._marked_state(ctx, row, state)
+        reply = fn(row, self.s.store.condor_of(row), state, mark)
+        if marks_note and isinstance(reply, Reply) and not reply.ephemeral:
+            reply = reply.model_copy(update={"notes": [*reply.notes, marks_note],
+                                             "text": f"{reply.text}\n{marks_note}"})
+        return reply
 
     def _mark_note(self, mark: Mark, today: dt.date) -> str:
         stale = "" if mark.asof >= today else f" (stale: {(today - mark.asof).days} days old)"
@@ -347,7 +431,7 @@ class Assistant:
             ("Max profit / loss", f"{money(a.max_profit)} / {money(-a.max_loss)}"),
             ("Break-evens", f"{num(lo, ',.0f')} / {num(hi, ',.0f')}"),
             ("P(profit) at expiry", pct(a.prob_profit)),
-            ("Tested wing", a.tested_wing),
+            ("Tested wing", a.tested_label if a.tested_label != "none" else f"none (|Δ| < {TESTED_DELTA:.2f})"),
             ("Short deltas (put / call)", f"{a.short_put_delta:+.2f} / {a.short_call_delta:+.2f}"),
             ("Delta $/pt, gamma", f"{money(a.net.delta)} / {num(a.net.gamma, '+.2f')}"),
             ("Vega $/vol pt, theta $/day", f"{money(a.net.vega)} / {money(a.net.theta)}"),
@@ -361,10 +445,23 @@ class Assistant:
         a = core.analyze(condor, state)
         fields, table = self._analysis_parts(a)
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
+        from bot import lifecycle
+
+        held = lifecycle.holdings(self.s.store, row["team_id"], pid)
+        if held:
+            from alvh_core.lifecycle import holdings_pnl
+
+            hp = float(holdings_pnl(held, state))
+            fields.insert(1, ("Hedge held", lifecycle.hedge_held_text(self.s.store, row["team_id"], pid, state) or ""))
+            fields.insert(2, ("P&L with hedge", money(a.pnl_now + hp)))
+            assumptions.append("hedge held valued at model mid: VIX options Black-76 on the VX curve future of "
+                               "their expiry, futures at that future; before exit costs")
         text = (f"#{pid} {condor.describe()}\n" + "\n".join(f"{k}: {v}" for k, v in fields)
                 + f"\n{table_text(table)}")
+        events = f"*Events before expiry:* {describe_events(a.events_before_expiry, limit=4)}"
+        text += "\n" + events.replace("*", "")
         return Reply(kind="status", title=f"#{pid} {condor.describe()}"[:150], text=text, fields=fields, table=table,
-                     assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
+                     notes=[events], assumptions=assumptions, position_id=pid, buttons=self._buttons(pid), start_thread=True,
                      chart=True, analysis_json=a.model_dump_json())
 
     def _what_if(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
@@ -378,10 +475,13 @@ class Assistant:
         fields[0] = ("P&L in the scenario", fields[0][1])
         fields.insert(0, ("Scenario", scen))
         fields.insert(2, ("Change vs now", money(w.pnl_change) if w is not None else "n/a"))
+        # one Slack section holds 10 fields: max profit/loss does not move in a scenario, vega and theta
+        # (what matters when VIX moved) must stay on the card
+        fields = [f for f in fields if f[0] != "Max profit / loss"]
         notes = list(w.notes) if w is not None else []
         assumptions = [self._mark_note(mark, state.asof), *a.assumptions]
         text = f"What if {scen} (#{pid}):\n" + "\n".join(f"{k}: {v}" for k, v in fields)
-        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields[:10], table=table,
+        return Reply(kind="what_if", title=f"What if {scen}"[:150], text=text, fields=fields, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid, analysis_json=a.model_dump_json())
 
     def _hedge(self, row: dict[str, Any], condor: IronCondor, state: MarketState, mark: Mark,
@@ -390,7 +490,7 @@ class Assistant:
         plan = core.size_hedge(condor, state, condors=condors)
         what = plan.kind.replace("_", " ").lower()
         strikes = f" {plan.strikes[0]:g}/{plan.strikes[1]:g}" if plan.strikes else ""
-        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {plan.instrument.replace('_', ' ')}"
+        fields = [("Hedge", f"{'long' if plan.direction > 0 else 'short'} {plan.contracts} x {KIND_NAMES[plan.kind]}"
                             f"{strikes} exp {plan.hedge_expiry}"),
                   ("For", f"{plan.condors} condors, {plan.wing} wing ({pct(plan.share)} of the stress loss)"),
                   ("Cost (incl. trading costs)", money(plan.cost)),
@@ -414,8 +514,16 @@ class Assistant:
                  n_paths: int | None = None, seed: int | None = None, premia: bool = True,
                  costs: bool = True) -> Reply:
         pid = int(row["id"])
+        from bot import lifecycle
+
         c = core.compare(condor, state, n_paths=n_paths or self.s.compare_paths,
-                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs)
+                         seed=self.s.seed if seed is None else seed, premia=premia, costs=costs,
+                         held=lifecycle.holdings(self.s.store, row["team_id"], pid) or None)
+        analysis_json = c.model_dump_json()
+        with self._comparisons_lock:
+            self._comparisons[analysis_json] = c
+            while len(self._comparisons) > 16:
+                self._comparisons.pop(next(iter(self._comparisons)))
         rows = []
         for name, m in c.strategies.items():
             d = c.vs_leg_out.get(name)
@@ -425,13 +533,15 @@ class Assistant:
         notes = [f"*Verdict:* {verdict(c)}"]
         if c.seed_claims.summary:
             notes.append(f"*ALVH claims on these paths:* {c.seed_claims.summary}")
+        notes.append("*Events before expiry:* "
+                     + describe_events(default_calendar().before_expiry(state.asof, condor.expiry)))
         assumptions = [self._mark_note(mark, state.asof), *c.assumptions.lines()]
         text = f"Management choices for #{pid}:\n{table_text(table)}\n" + "\n".join(
             n.replace("*", "") for n in notes)
         return Reply(kind="compare", title=f"Management choices for #{pid}"[:150], text=text, table=table,
                      notes=notes, assumptions=assumptions, position_id=pid,
-                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True,
-                     analysis_json=c.model_dump_json())
+                     buttons=self._buttons(pid, skip="alvh_compare"), start_thread=True, chart=True,
+                     analysis_json=analysis_json)
 
     def _unknown_question(self, why: str | None = None) -> Reply:
         text = (f"{why}\n" if why else "") + "I can answer, in this thread:\n" + "\n".join(
@@ -455,7 +565,6 @@ class Assistant:
             day = today - dt.timedelta(days=1)
         if "today" in t:
             day = today
-        from bot.services import DESK_TZ
         if day is None:
             start = dt.datetime.min.replace(tzinfo=dt.UTC)
             end = self.s.clock() + dt.timedelta(days=1)
@@ -469,8 +578,7 @@ class Assistant:
         if not answers:
             return Reply(kind="history", title="History", position_id=position_id,
                          text=f"Nothing recorded {label} for this position.")
-        lines = [f"{m['created_at'][:16].replace('T', ' ')} UTC [{m['kind']}] {m['text'].splitlines()[0][:200]}"
-                 for m in answers]
+        lines = [f"{desk_time(m['created_at'])} [{m['kind']}] {m['text'].splitlines()[0][:200]}" for m in answers]
         text = f"What the thread recorded {label}:\n" + "\n".join(lines)
         return Reply(kind="history", title=f"Recorded {label}", text=text, notes=["\n".join(lines)],
                      position_id=position_id)
@@ -484,7 +592,7 @@ class Assistant:
         plan = json.loads(hedges[-1]["result_json"])
         strikes = plan.get("strikes")
         what = str(plan.get("instrument", "hedge")).replace("_", " ")
-        return (f"hedge sized {hedges[-1]['created_at'][:10]}: {plan.get('contracts')} x {what}"
+        return (f"hedge sized {desk_date_of(hedges[-1]['created_at'])}: {plan.get('contracts')} x {what}"
                 + (f" {strikes[0]:g}/{strikes[1]:g}" if strikes else "") + f" exp {plan.get('hedge_expiry')}"
                 + ("" if plan.get("trigger_hit") else " (trigger not hit then)"))
 
@@ -494,8 +602,20 @@ class Assistant:
         rows = self.s.store.open_positions(team_id, channel_id)
         mark = self.s.market_data.latest(team_id, today)
         title = f"Daily adjustment summary {today:%a %Y-%m-%d}"
+        stale_days = (today - mark.asof).days if mark is not None else 0
+        if stale_days > 0:  # a summary on old marks says so first, not in a small context line
+            title = f"STALE MARKS ({stale_days} days old, {mark.asof}): {title}"
+        from bot.services import DESK_TZ
+
+        day_start = dt.datetime.combine(today, dt.time(0), DESK_TZ)
+        closed = [f"*#{r['id']}* {r['description']} CLOSED"
+                  + (f": realised {money(r['realized_pnl'])}" if r.get("realized_pnl") is not None else
+                     " (no fill recorded)")
+                  for r in self.s.store.closed_positions(team_id, channel_id, day_start)]
         if not rows:
-            return Reply(kind="daily_summary", title=title, text=f"{title}\nNo open positions in this channel.")
+            extra = ("\nClosed today:\n" + "\n".join(c.replace("*", "") for c in closed)) if closed else ""
+            return Reply(kind="daily_summary", title=title, notes=closed,
+                         text=f"{title}\nNo open positions in this channel.{extra}")
         if mark is None:
             return Reply(kind="daily_summary", title=title,
                          text=f"{title}\nNo SPX/VIX marks yet: {USAGE['mark']}")
@@ -510,10 +630,13 @@ class Assistant:
                 continue
             a = core.analyze(condor, state)
             pnl = a.pnl_now
-            tested = a.tested_wing
+            tested = a.tested_label  # the documented rule, as in status and the chart
             sd_vals = [a.short_put_delta, a.short_call_delta]
             advice = suggest_adjustment(condor, today, pnl, [abs(x) for x in sd_vals])
-            hedge_txt = self._hedge_on(team_id, pid)
+            from bot import lifecycle
+
+            held_txt = lifecycle.hedge_held_text(self.s.store, team_id, pid, state)
+            hedge_txt = f"hedge held: {held_txt}" if held_txt else self._hedge_on(team_id, pid)
             prev = [json.loads(p["result_json"]) for p in self.s.store.analyses(team_id, pid, "daily")]
             prev = [p for p in prev if p.get("asof", "") < today.isoformat()]
             changed = "first summary"
@@ -532,11 +655,22 @@ class Assistant:
                                          [self._mark_note(mark, today)])
             table_rows.append([f"#{pid}", money(pnl), str(condor.dte(today)), tested,
                                " / ".join(num(v) for v in sd_vals) or "n/a"])
-            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}")
+            sections.append(f"*#{pid}* {condor.describe()}\n{hedge_txt}. *Suggests:* {advice}\n_Changed:_ {changed}"
+                            f"\n_Events before expiry:_ {describe_events(a.events_before_expiry, limit=4)}")
+        event_warning = tomorrow_warning(today)
+        if event_warning:
+            sections.insert(0, f":warning: *{event_warning}* (what such days did: `alvh events --study`)")
         table = Table(columns=["id", "P&L", "DTE", "tested", "short Δ"], rows=table_rows) if table_rows else None
-        text = f"{title}\n" + (table_text(table) + "\n" if table else "") + "\n".join(
-            s.replace("*", "").replace("_", "") for s in sections)
-        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections,
+        if closed:
+            sections.append("*Closed today*\n" + "\n".join(closed))
+        warning = None
+        if stale_days > 0:  # lead with it, before the table (Reply.warning renders under the title)
+            warning = (f":warning: *These figures use marks from {mark.asof} ({stale_days} days old).* "
+                       f"Record today's: `{USAGE['mark']}`")
+        plain = ([warning.replace("*", "")] if warning else []) + ([table_text(table)] if table else []) + [
+            x.replace("*", "").replace("_", "") for x in sections]
+        text = f"{title}\n" + "\n".join(plain)
+        return Reply(kind="daily_summary", title=title, text=text, table=table, notes=sections, warning=warning,
                      position_id=int(rows[0]["id"]) if len(rows) == 1 else None,
                      assumptions=[self._mark_note(mark, today),
                                   f"rules: take profit at {TAKE_PROFIT_FRACTION:.0%} of max profit, stop at "
@@ -557,23 +691,9 @@ def verdict(c: Any) -> str:
             "within 2 standard errors: decide on risk (CVaR, worst case) and cost.")
 
 
-def hedge_points(plan: dict[str, Any], spot: float) -> list[tuple[float, float]] | None:
-    """(SPX level, hedge P&L $) pairs from a hedge plan's scenario table, if it has one."""
-    out = [(float(r["spx"]), float(r["hedge_pnl"])) for r in plan.get("scenarios", [])]
-    return [(spot, 0.0), *out] if out else None
-
-
 def suggest_adjustment(condor: IronCondor, today: dt.date, pnl: float, short_deltas: list[float]) -> str:
-    """The practitioner rule's suggestion and why (pure function of P&L, DTE and short deltas)."""
-    credit = condor.max_profit
-    if pnl == pnl and pnl >= TAKE_PROFIT_FRACTION * credit:
-        return (f"take profit: P&L {money(pnl)} is at least {TAKE_PROFIT_FRACTION:.0%} of the "
-                f"{money(credit)} credit")
-    if pnl == pnl and pnl <= -STOP_MULTIPLE * credit:
-        return f"stop out: loss {money(pnl)} reached {STOP_MULTIPLE:g}x the credit"
-    if short_deltas and max(short_deltas) >= TESTED_DELTA:
-        return (f"consider closing the tested wing or adding the ALVH hedge: short delta "
-                f"{max(short_deltas):.2f} >= {TESTED_DELTA}")
-    if condor.dte(today) <= TIME_EXIT_DTE:
-        return f"manage or close: {condor.dte(today)} days to expiry (gamma grows inside {TIME_EXIT_DTE} DTE)"
-    return "hold: no rule triggered"
+    """The registered strategies' suggestion and why (alvh_core.strategies.suggest: the same take-profit/stop
+    rule and ALVH triggers that `compare` and the replay run)."""
+    from alvh_core.strategies import suggest
+
+    return suggest(condor, today, pnl, short_deltas, manage_dte=TIME_EXIT_DTE, tested_delta=TESTED_DELTA)

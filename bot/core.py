@@ -40,12 +40,19 @@ def what_if(condor: IronCondor, market: MarketState, spot: float | None = None,
 
 
 def size_hedge(condor: IronCondor, market: MarketState, condors: int | None = None) -> HedgePlan:
-    return hedge.size_hedge(condor, market, condors=condors)
+    """The hedge `alvh hedge` recommends (the ALVH policy's first layer, the one `compare` starts from);
+    ValueError with the reason when the policy leaves the tested wing unhedged (a call wing by default)."""
+    from alvh_core.strategies import ALVHPolicy
+
+    plan, init = hedge.recommend(condor, market, ALVHPolicy(), condors=condors)
+    if plan is None:
+        raise ValueError(init.reason)
+    return plan
 
 
 def compare(condor: IronCondor, market: MarketState, n_paths: int, seed: int,
-            premia: bool = True, costs: bool = True) -> Comparison:
-    return edge.compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs)
+            premia: bool = True, costs: bool = True, held: list | None = None) -> Comparison:
+    return edge.compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs, held=held)
 
 
 def explain(term: str) -> str | None:

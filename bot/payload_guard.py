@@ -63,6 +63,8 @@ def payload_problem(body: Any) -> str | None:
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
             return "actions must be a non-empty list of objects"
         for a in actions:
+            if not isinstance(a.get("action_id"), str):  # Slack always sends it; Bolt's matcher reads it
+                return "actions[].action_id must be a string"
             problem = _bad_str(a, ("action_id", "block_id", "type"), "actions[].")
             if problem:
                 return problem

@@ -48,6 +48,8 @@ class Reply(BaseModel):
     chart: bool = False
     analysis_json: str | None = None
     status: Literal["ok", "error"] = "ok"
+    #: shown first, right under the title (e.g. stale marks), before fields and tables
+    warning: str | None = None
 
 
 def table_text(table: Table) -> str:

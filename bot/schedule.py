@@ -11,10 +11,8 @@ and a later tick retries it; one channel's failure does not stop the others.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import threading
-import warnings
 from collections.abc import Callable
 
 from pydantic import BaseModel
@@ -31,24 +29,11 @@ log = logging.getLogger("bot.schedule")
 Poster = Callable[[str, str, Reply], str]
 
 
-@functools.lru_cache(maxsize=1)
-def _xnys():  # type: ignore[no-untyped-def]
-    import exchange_calendars as xcals
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return xcals.get_calendar("XNYS")
-
-
 def is_trading_day(day: dt.date) -> bool:
-    """True on an NYSE session (XNYS); weekday fallback outside the calendar's range."""
-    cal = _xnys()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas deprecation noise inside exchange_calendars
-            return bool(cal.is_session(day.isoformat()))
-    except Exception:  # outside the calendar bounds
-        return day.weekday() < 5
+    """True on an NYSE session (XNYS, the one calendar of ``alvh_core.xnys``); weekdays outside its range."""
+    from alvh_core import xnys
+
+    return xnys.is_session(day)
 
 
 class DailyResult(BaseModel):

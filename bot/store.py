@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlite_utils
 
+from alvh_core.clock import Clock, desk_date_of, system_clock, utc_now, utc_stamp
 from alvh_core.models import IronCondor
 
 BUSY_TIMEOUT_MS = 10_000
@@ -38,10 +39,6 @@ BUSY_TIMEOUT_MS = 10_000
 #: (the process that claimed it died).
 STALE_CLAIM = dt.timedelta(minutes=10)
 MAX_POST_ATTEMPTS = 5
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 _WRITE_LOCKS: dict[str, threading.Lock] = {}
@@ -110,7 +107,38 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
                                   pk="event_id")
 
 
-def _m2_durable_work(db: sqlite_utils.Database) -> None:
+def _m2_lifecycle(db: sqlite_utils.Database) -> None:
+    """Position lifecycle (issue 15): closing fill and realised P&L, every change with who and when,
+    and the hedge legs the desk actually holds."""
+    db["positions"].add_column("close_debit", float)
+    db["positions"].add_column("realized_pnl", float)
+    db["positions"].add_column("closed_by", str)
+    db["position_events"].create(
+        {"id": int, "team_id": str, "position_id": int, "kind": str, "user_id": str, "at": str,
+         "before_json": str, "after_json": str, "detail_json": str, "text": str},
+        pk="id", not_null={"team_id", "position_id", "kind", "at"},
+    )
+    db["position_events"].create_index(["team_id", "position_id"])
+    db["hedge_holdings"].create(
+        {"id": int, "team_id": str, "position_id": int, "holding_json": str, "user_id": str,
+         "recorded_at": str, "closed_at": str},
+        pk="id", not_null={"team_id", "position_id", "holding_json"},
+    )
+    db["hedge_holdings"].create_index(["team_id", "position_id"])
+
+
+def _m3_position_marks(db: sqlite_utils.Database) -> None:
+    """Issue 10: the trader's leg / VX / VIX-option marks, per position, with the time they were typed."""
+    db["position_marks"].create(
+        {"id": int, "team_id": str, "position_id": int, "user_id": str, "asof": str, "kind": str,
+         "token": str, "strike": float, "right": str, "month": int, "price": float, "iv": float,
+         "marked_at": str},
+        pk="id", not_null={"team_id", "position_id", "kind", "token", "marked_at"},
+    )
+    db["position_marks"].create_index(["team_id", "position_id", "asof"])
+
+
+def _m4_durable_work(db: sqlite_utils.Database) -> None:
     """Issue 14: the durable job queue, the ledger of posts (post once by key), a health row, and an
     ``origin`` column (the job that wrote a row) so a retried job never writes its rows twice."""
     db["jobs"].create(
@@ -137,16 +165,23 @@ def _m2_durable_work(db: sqlite_utils.Database) -> None:
 
 
 #: Applied in order; version i+1 is MIGRATIONS[i]. Append, never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_durable_work]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_lifecycle, _m3_position_marks,
+                                                            _m4_durable_work]
 
 
 class Store:
-    """Thread-safe (a connection per thread) SQLite store at ``path``."""
+    """Thread-safe (a connection per thread) SQLite store at ``path``.
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    Every stored instant is stamped by ``clock`` (UTC ISO-8601 with offset); the ``asof`` of an analysis
+    is the desk's (New York) date. ``Services`` binds the store to its own clock (``use_clock``), so the
+    bot has one clock: what the store stamps and what the assistant reads agree.
+    ``read_only``: open every connection read-only (``mode=ro``), what a read-only file or mount gives
+    the bot; an already migrated database is expected.
+    """
+
+    def __init__(self, path: str | Path, clock: Clock = system_clock, *, read_only: bool = False):
         self.path = str(path)
-        #: open every connection read-only (``mode=ro``): what a read-only file or mount gives the bot;
-        #: an already migrated database is expected.
+        self.clock: Clock = clock
         self.read_only = read_only
         self._local = threading.local()
         if not read_only:
@@ -169,6 +204,13 @@ class Store:
     @property
     def current_origin(self) -> str | None:
         return getattr(self._local, "origin", None)
+
+    def use_clock(self, clock: Clock) -> None:
+        """Stamp rows with ``clock`` from now on (the injected clock of the services using this store)."""
+        self.clock = clock
+
+    def _now(self) -> str:
+        return utc_stamp(self.clock)
 
     # ----- connection and transactions ------------------------------------------------------
     @property
@@ -227,7 +269,7 @@ class Store:
             for version, migration in enumerate(MIGRATIONS, start=1):
                 if version > current:
                     migration(db)
-                    db["schema_version"].insert({"version": version, "applied_at": _now()})
+                    db["schema_version"].insert({"version": version, "applied_at": self._now()})
             return len(MIGRATIONS)
 
     def backup(self, dest: str | Path) -> Path:
@@ -263,8 +305,11 @@ class Store:
             t = db["positions"].insert({
                 "team_id": team_id, "user_id": user_id, "channel_id": channel_id,
                 "description": condor.describe(), "condor_json": condor.model_dump_json(),
-                "status": "open", "opened_at": _now(), "closed_at": None, **_origin(origin)})
-            return int(t.last_pk)
+                "status": "open", "opened_at": self._now(), "closed_at": None, **_origin(origin)})
+            pid = int(t.last_pk)
+            self._event(db, team_id, pid, "open", user_id, self._now(), f"opened {condor.describe()}",
+                        after=condor.model_dump_json())
+            return pid
 
     def position(self, team_id: str, position_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query(
@@ -300,8 +345,75 @@ class Store:
         with self.transaction() as db:
             cur = db.execute(
                 "UPDATE positions SET status = 'closed', closed_at = ? "
-                "WHERE team_id = ? AND id = ? AND status = 'open'", [_now(), team_id, position_id])
+                "WHERE team_id = ? AND id = ? AND status = 'open'", [self._now(), team_id, position_id])
             return cur.rowcount == 1
+
+    # ----- lifecycle: changes with who and when, closing fills, held hedges ----------------------
+    def _event(self, db: sqlite_utils.Database, team_id: str, position_id: int, kind: str, user_id: str | None,
+               at: str, text: str, before: str | None = None, after: str | None = None,
+               detail: dict[str, Any] | None = None) -> int:
+        t = db["position_events"].insert({
+            "team_id": team_id, "position_id": position_id, "kind": kind, "user_id": user_id, "at": at,
+            "before_json": before, "after_json": after, "detail_json": json.dumps(detail or {}), "text": text})
+        return int(t.last_pk)
+
+    def position_events(self, team_id: str, position_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM position_events WHERE team_id = ? AND position_id = ? ORDER BY id",
+                                  [team_id, position_id]))
+
+    def change_position(self, team_id: str, position_id: int, condor: IronCondor, kind: str,
+                        user_id: str | None, at: str, text: str, detail: dict[str, Any] | None = None) -> bool:
+        """Replace an OPEN position's condor (edit, roll) and record the change, in one transaction."""
+        with self.transaction() as db:
+            rows = list(db.query("SELECT condor_json FROM positions WHERE team_id = ? AND id = ? AND status = 'open'",
+                                 [team_id, position_id]))
+            if not rows:
+                return False
+            db.execute("UPDATE positions SET condor_json = ?, description = ? WHERE team_id = ? AND id = ?",
+                       [condor.model_dump_json(), condor.describe(), team_id, position_id])
+            self._event(db, team_id, position_id, kind, user_id, at, text, rows[0]["condor_json"],
+                        condor.model_dump_json(), detail)
+            return True
+
+    def close_with_fill(self, team_id: str, position_id: int, user_id: str | None, at: str, text: str,
+                        debit: float | None, realized: float | None, detail: dict[str, Any] | None = None) -> bool:
+        """Close an open position with its fill and realised P&L (None when no fill was given); its held
+        hedges are closed with it. One transaction; False when it was not open."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE positions SET status = 'closed', closed_at = ?, close_debit = ?, realized_pnl = ?, "
+                "closed_by = ? WHERE team_id = ? AND id = ? AND status = 'open'",
+                [at, debit, realized, user_id, team_id, position_id])
+            if cur.rowcount != 1:
+                return False
+            db.execute("UPDATE hedge_holdings SET closed_at = ? WHERE team_id = ? AND position_id = ? "
+                       "AND closed_at IS NULL", [at, team_id, position_id])
+            self._event(db, team_id, position_id, "close", user_id, at, text, detail=detail)
+            return True
+
+    def closed_positions(self, team_id: str, channel_id: str | None, since: dt.datetime) -> list[dict[str, Any]]:
+        """Positions closed at or after ``since`` (UTC), oldest first."""
+        sql = "SELECT * FROM positions WHERE team_id = ? AND status = 'closed' AND closed_at >= ?"
+        args: list[Any] = [team_id, since.astimezone(dt.UTC).isoformat(timespec="seconds")]
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            args.append(channel_id)
+        return list(self.db.query(sql + " ORDER BY closed_at, id", args))
+
+    def add_hedge_holding(self, team_id: str, position_id: int, holding_json: str, user_id: str | None, at: str,
+                          text: str) -> int:
+        with self.transaction() as db:
+            t = db["hedge_holdings"].insert({"team_id": team_id, "position_id": position_id,
+                                             "holding_json": holding_json, "user_id": user_id,
+                                             "recorded_at": at, "closed_at": None})
+            self._event(db, team_id, position_id, "hedge", user_id, at, text, after=holding_json)
+            return int(t.last_pk)
+
+    def hedge_holdings(self, team_id: str, position_id: int, open_only: bool = True) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM hedge_holdings WHERE team_id = ? AND position_id = ?"
+        if open_only:
+            sql += " AND closed_at IS NULL"
+        return list(self.db.query(sql + " ORDER BY id", [team_id, position_id]))
 
     # ----- marks ------------------------------------------------------------------------------
     def add_mark(self, team_id: str, user_id: str, asof: dt.date, spot: float, vix: float,
@@ -314,7 +426,7 @@ class Store:
                     return int(row[0])
             t = db["marks"].insert({"team_id": team_id, "user_id": user_id, "asof": asof.isoformat(),
                                 "spot": float(spot), "vix": float(vix), "source": source,
-                                "recorded_at": _now(), **_origin(origin)})
+                                "recorded_at": self._now(), **_origin(origin)})
             return int(t.last_pk)
 
     def latest_mark(self, team_id: str, on_or_before: dt.date | None = None) -> dict[str, Any] | None:
@@ -326,13 +438,46 @@ class Store:
         rows = list(self.db.query(sql + " ORDER BY asof DESC, id DESC LIMIT 1", args))
         return rows[0] if rows else None
 
+    def add_position_marks(self, team_id: str, position_id: int, user_id: str, asof: dt.date, marks: Any) -> int:
+        """Store the leg / VX / VIX-option marks of ``marks`` (grammar ``Marks``) for one position."""
+        rows = []
+        now = self._now()
+        for kind, items in (("leg", marks.legs), ("vx", marks.vx), ("vix_option", marks.vix_options)):
+            for m in items:
+                rows.append({"team_id": team_id, "position_id": int(position_id), "user_id": user_id,
+                             "asof": asof.isoformat(), "kind": kind, "token": m.token,
+                             "strike": getattr(m, "strike", None), "right": getattr(m, "right", None),
+                             "month": getattr(m, "month", None), "price": getattr(m, "price", None),
+                             "iv": getattr(m, "iv", None), "marked_at": now})
+        if rows:
+            with self.transaction() as db:
+                db["position_marks"].insert_all(rows)
+        return len(rows)
+
+    def position_marks(self, team_id: str, position_id: int, asof: dt.date) -> list[dict[str, Any]]:
+        """The latest mark of each instrument of the position typed on ``asof`` (marks are daily)."""
+        rows = list(self.db.query(
+            "SELECT * FROM position_marks WHERE team_id = ? AND position_id = ? AND asof = ? ORDER BY id",
+            [team_id, int(position_id), asof.isoformat()]))
+        latest: dict[tuple, dict[str, Any]] = {}
+        for r in rows:
+            latest[(r["kind"], r["strike"], r["right"], r["month"])] = r
+        return list(latest.values())
+
     # ----- threads and conversation -------------------------------------------------------------
     def link_thread(self, team_id: str, channel_id: str, thread_ts: str, position_id: int | None,
                     kind: str = "result") -> None:
         with self.transaction() as db:
             db["threads"].insert({"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts,
-                                  "position_id": position_id, "kind": kind, "created_at": _now()},
+                                  "position_id": position_id, "kind": kind, "created_at": self._now()},
                                  replace=True)
+
+    def position_thread(self, team_id: str, channel_id: str, position_id: int) -> str | None:
+        """The first thread the bot started about a position in a channel (where its history lives)."""
+        rows = list(self.db.query(
+            "SELECT thread_ts FROM threads WHERE team_id = ? AND channel_id = ? AND position_id = ? "
+            "ORDER BY created_at, thread_ts LIMIT 1", [team_id, channel_id, position_id]))
+        return str(rows[0]["thread_ts"]) if rows else None
 
     def thread(self, team_id: str, channel_id: str, thread_ts: str) -> dict[str, Any] | None:
         rows = list(self.db.query(
@@ -347,7 +492,7 @@ class Store:
         """Store one question and its answer (and the analysis behind it) atomically.
 
         Returns the id of the analysis row (0 when there was no analysis)."""
-        now = _now()
+        now = self._now()
         assumptions_json = json.dumps(assumptions or [])
         origin = self.current_origin
         with self.transaction() as db:
@@ -358,7 +503,7 @@ class Store:
             analysis_id = 0
             if analysis_json is not None:
                 t = db["analyses"].insert({"team_id": team_id, "position_id": position_id, "kind": kind,
-                                       "asof": now[:10], "result_json": analysis_json,
+                                       "asof": desk_date_of(now).isoformat(), "result_json": analysis_json,
                                        "assumptions_json": assumptions_json, "created_at": now})
                 analysis_id = int(t.last_pk)
             common = {"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts,
@@ -423,13 +568,13 @@ class Store:
         with self.transaction() as db:
             db["subscriptions"].insert({"team_id": team_id, "channel_id": channel_id,
                                         "time_hhmm": time_hhmm, "enabled": int(enabled),
-                                        "user_id": user_id, "updated_at": _now()}, replace=True)
+                                        "user_id": user_id, "updated_at": self._now()}, replace=True)
 
     def unsubscribe(self, team_id: str, channel_id: str) -> bool:
         with self.transaction() as db:
             cur = db.execute("UPDATE subscriptions SET enabled = 0, updated_at = ? "
                              "WHERE team_id = ? AND channel_id = ? AND enabled = 1",
-                             [_now(), team_id, channel_id])
+                             [self._now(), team_id, channel_id])
             return cur.rowcount == 1
 
     def subscriptions(self, team_id: str | None = None) -> list[dict[str, Any]]:
@@ -446,7 +591,7 @@ class Store:
 
         A new slot is inserted (the unique index makes a second insert fail); a ``failed`` slot with
         attempts left, or a ``claimed`` slot older than ``STALE_CLAIM``, is taken over atomically."""
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or utc_now(self.clock)
         stamp = now.isoformat(timespec="seconds")
         stale = (now - STALE_CLAIM).isoformat(timespec="seconds")
         with self.transaction() as db:
@@ -468,7 +613,7 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE daily_posts SET status = ?, message_ts = ?, error = ?, posted_at = ? "
                        "WHERE team_id = ? AND channel_id = ? AND date = ?",
-                       ["posted" if ok else "failed", message_ts, error, _now() if ok else None,
+                       ["posted" if ok else "failed", message_ts, error, self._now() if ok else None,
                         team_id, channel_id, date.isoformat()])
 
     def daily_posts(self, team_id: str | None = None) -> list[dict[str, Any]]:
@@ -485,7 +630,7 @@ class Store:
         with self.transaction() as db:
             try:
                 db.execute("INSERT INTO processed_events (event_id, team_id, received_at) VALUES (?, ?, ?)",
-                           [event_id, team_id, _now()])
+                           [event_id, team_id, self._now()])
                 return True
             except sqlite3.IntegrityError:
                 return False

@@ -14,18 +14,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import os
 import sys
 import uuid
 from typing import TextIO
 
+from alvh_core.clock import Clock, system_clock
+from alvh_core.settings import Settings
 from bot.assistant import Assistant, Ctx
 from bot.market_data import CsvDailyMarks, FirstAvailable, Mark, MarketDataSource, RecordedMarks
 from bot.reply import Reply
 from bot.services import Services
 from bot.store import Store
 
-COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help")
+COMMAND_WORDS = ("open", "list", "status", "mark", "hedge", "compare", "close", "daily", "help", "edit", "roll")
 TEAM = "local"
 CHANNEL = "terminal"
 
@@ -103,8 +104,10 @@ def chat(services: Services, user: str, inp: TextIO, out: TextIO) -> int:
             session.show(reply)
 
 
-def terminal_services(db: str, data: str | None, demo: bool = True) -> Services:
-    store = Store(db)
+def terminal_services(db: str, data: str | None, demo: bool = True, clock: Clock = system_clock,
+                      compare_paths: int | None = None) -> Services:
+    """The chat's services: the SQLite file, recorded marks (then the CSV, then demo marks), one clock."""
+    store = Store(db, clock=clock)
     sources: list[MarketDataSource] = [RecordedMarks(store)]
     if data:
         sources.append(CsvDailyMarks(data))
@@ -117,13 +120,14 @@ def terminal_services(db: str, data: str | None, demo: bool = True) -> Services:
                 return first.latest(team_id, asof) or DemoMarks().latest(team_id, asof)
 
         market = _OrDemo()
-    paths = int(os.environ.get("ALVH_COMPARE_PATHS", "4000"))
-    return Services(store=store, market_data=market, compare_paths=paths)
+    paths = compare_paths if compare_paths is not None else Settings().chat_compare_paths
+    return Services(store=store, market_data=market, clock=clock, compare_paths=paths)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        services = terminal_services(args.db, args.data, demo=not args.no_demo)
+        services = terminal_services(args.db, args.data, demo=not args.no_demo,
+                                     clock=getattr(args, "clock", system_clock))
     except (OSError, ValueError) as exc:
         print(f"alvh chat: cannot open {args.db} / data {args.data}: {exc}", file=sys.stderr)
         return 2
@@ -134,10 +138,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Entry point of group ``alvh.commands`` (``alvh chat``)."""
     p = subparsers.add_parser("chat", help="the Slack assistant in the terminal (same commands and history)",
                               description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", default=os.environ.get("ALVH_DB", "alvh.sqlite"),
+    settings = Settings()
+    p.add_argument("--db", default=settings.alvh_db,
                    help="SQLite file shared with the Slack bot (default: $ALVH_DB or ./alvh.sqlite)")
-    p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
+    p.add_argument("--data", default=settings.alvh_data,
                    help="directory with spx_daily.csv and vix_daily.csv for marks (default: $ALVH_DATA)")
-    p.add_argument("--user", default=os.environ.get("USER") or getpass.getuser(), help="who is asking")
+    p.add_argument("--user", default=settings.user or getpass.getuser(), help="who is asking")
     p.add_argument("--no-demo", action="store_true", help="no demo marks when none are recorded")
     p.set_defaults(func=run)

@@ -29,3 +29,12 @@ def shared_data() -> Path:
     if d is None:
         pytest.skip("daily SPX/VIX history not found (../shared/data or $ALVH_DATA); CI provides it")
     return d
+
+
+@pytest.fixture(scope="session")
+def shared_options() -> Path:
+    """../shared/data/options (real SPX/VIX option quotes); skips when absent."""
+    d = shared_data_dir()
+    if d is None or not (d / "options" / "spx_2018-01_2018-02.csv").is_file():
+        pytest.skip("option quotes not found (../shared/data/options or $ALVH_DATA/options)")
+    return d / "options"

@@ -1,9 +1,10 @@
 """A fake Slack Web API on loopback (http.server in a thread) that records every call.
 
-Serves auth.test, chat.postMessage, chat.postEphemeral, chat.update, views.open,
+Serves auth.test, oauth.v2.access, chat.postMessage, chat.postEphemeral, chat.update, chat.delete, views.open,
 files.getUploadURLExternal, the upload URL it hands out, files.completeUploadExternal, and a
 response_url endpoint (``/respond/<token>``), so end-to-end tests can assert what a user would see in a
-channel and in a thread. ``fail_next(method, n, error)`` makes the next ``n`` calls of a method fail.
+channel and in a thread (``messages``: posted, updated in place, deleted, as a user sees them now).
+``fail_next(method, n, error)`` makes the next ``n`` calls of a method fail.
 
 Also: ``sign(body, secret, timestamp)`` builds the headers Slack sends (HMAC-SHA256 v0).
 """
@@ -22,6 +23,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 BOT_USER_ID = "UBOT"
+
+
+def install_token(team: str) -> str:
+    """The bot token the fake OAuth exchange hands to workspace ``team`` (assembled at run time)."""
+    return "xo" + "xb-" + team + "-fake-install"
 _TRIGGERS = itertools.count(1)
 BOT_ID = "BBOT"
 
@@ -84,11 +90,14 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._failures: dict[str, list[str]] = {}
-        #: messages posted (channel, ts, thread_ts, text, metadata): conversations.history/replies read them
-        self.messages: list[dict[str, Any]] = []
         #: seconds each call of a method waits before answering (a slow Web API)
         self.delays: dict[str, float] = {}
         self._fail_lock = threading.Lock()
+        #: messages as a user sees them now: chat.postMessage by ts, chat.update applied, chat.delete removed
+        #: (with their metadata: conversations.history/replies read them)
+        self.messages: dict[str, dict[str, Any]] = {}
+        #: (method, bearer token) of every Web API call: which workspace's token the app used
+        self.tokens: list[tuple[str, str]] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -98,6 +107,9 @@ class FakeSlack:
             def do_POST(self) -> None:  # noqa: N802
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n)
+                auth = self.headers.get("Authorization") or ""
+                with fake._fail_lock:
+                    fake.tokens.append((self.path.split("/api/", 1)[-1].split("?")[0], auth.removeprefix("Bearer ")))
                 status, payload = fake._handle(self.path, self.headers.get("Content-Type", ""), raw)
                 out = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
                 self.send_response(status)
@@ -134,12 +146,14 @@ class FakeSlack:
 
     # ----- convenience views of what a user sees -------------------------------------------------
     def channel_posts(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Top-level chat.postMessage calls that succeeded (not in a thread)."""
-        return [c.args for c in self.recorder.of("chat.postMessage")
-                if c.ok and not c.args.get("thread_ts") and (channel is None or c.args.get("channel") == channel)]
+        """Top-level messages as a user sees them now (posted, then updated in place; deleted ones gone)."""
+        with self._fail_lock:
+            msgs = list(self.messages.values())
+        return [m for m in msgs if not m.get("thread_ts") and (channel is None or m.get("channel") == channel)]
 
     def thread_posts(self, thread_ts: str) -> list[dict[str, Any]]:
-        return [c.args for c in self.recorder.of("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
+        with self._fail_lock:
+            return [m for m in self.messages.values() if m.get("thread_ts") == thread_ts]
 
     # ----- request handling -------------------------------------------------------------------
     def _parse(self, ctype: str, raw: bytes) -> dict[str, Any]:
@@ -182,27 +196,40 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "alvh",
                     "team_id": "T1", "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+        if method == "oauth.v2.access":  # the code names the workspace that installs: code "T2" -> team T2
+            team = str(args.get("code") or "T1")
+            return {"ok": True, "app_id": "A1", "authed_user": {"id": "U1"}, "scope": "commands,chat:write",
+                    "token_type": "bot", "access_token": install_token(team), "bot_user_id": BOT_USER_ID,
+                    "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+                    "is_enterprise_install": False}
         if method == "chat.postMessage":
             meta = args.get("metadata")
             if isinstance(meta, str):
-                meta = json.loads(meta)
-            message = {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts"),
-                       "channel": args.get("channel"), **({"metadata": meta} if meta else {})}
+                args["metadata"] = json.loads(meta)
             with self._fail_lock:
-                self.messages.append(message)
-            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+                self.messages[ts] = {**args, "ts": ts}
+            return {"ok": True, "channel": args.get("channel"), "ts": ts,
+                    "message": {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}}
         if method in ("conversations.history", "conversations.replies"):
             with self._fail_lock:
-                if method == "conversations.history":
-                    found = [m for m in self.messages if m["channel"] == args.get("channel") and not m["thread_ts"]]
-                else:
-                    found = [m for m in self.messages if m["channel"] == args.get("channel")
-                             and (m["thread_ts"] == args.get("ts") or m["ts"] == args.get("ts"))]
+                msgs = [m for m in self.messages.values() if m.get("channel") == args.get("channel")]
+            if method == "conversations.history":
+                found = [m for m in msgs if not m.get("thread_ts")]
+            else:
+                found = [m for m in msgs if m.get("thread_ts") == args.get("ts") or m.get("ts") == args.get("ts")]
+            found.sort(key=lambda m: str(m.get("ts")), reverse=True)
             limit = int(args.get("limit") or 100)
-            return {"ok": True, "messages": list(reversed(found))[:limit], "has_more": len(found) > limit}
+            return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.update":
+            with self._fail_lock:
+                if args.get("ts") in self.messages:
+                    self.messages[str(args["ts"])].update({k: v for k, v in args.items() if k != "ts"})
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "chat.delete":
+            with self._fail_lock:
+                self.messages.pop(str(args.get("ts")), None)
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1", **(args.get("view") or {})}}

@@ -30,7 +30,9 @@ def test_expiry_curve_and_expired_position() -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_chart_with_hedge_points_is_a_png() -> None:
+def test_chart_with_a_sized_hedge_is_a_png() -> None:
+    from alvh_core.hedge import size_hedge
+
     m = MarketState(spot=5700, vix=22, asof=dt.date(2026, 11, 24))
-    png = pnl_chart(CONDOR, m, [(5700.0, 0.0), (5500.0, 4000.0)], title="t")
+    png = pnl_chart(CONDOR, m, plan=size_hedge(CONDOR, m), title="t")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

@@ -49,6 +49,17 @@ def env(tmp_path) -> Iterator[Env]:  # type: ignore[no-untyped-def]
             yield Env(slack, served, services, app)
 
 
+def settled(env: Env, thread_ts: str, n: int) -> list[dict]:
+    """The thread once it shows ``n`` answers and no "working..." message (answers replace them in place)."""
+    def done() -> list[dict] | None:
+        posts = env.slack.thread_posts(thread_ts)
+        return posts if len(posts) >= n and not any("working on" in p["text"] for p in posts) else None
+
+    got = eventually(done, timeout=30.0)
+    assert got, [p["text"][:60] for p in env.slack.thread_posts(thread_ts)]
+    return got
+
+
 def eventually(pred, timeout: float = 10.0):  # type: ignore[no-untyped-def]
     """Bounded poll of a condition on the store (the lazy listener writes after it posts)."""
     deadline = time.monotonic() + timeout
@@ -151,9 +162,7 @@ def test_thread_question_answered_once_and_retry_of_lost_delivery_answered(env: 
     env.served.event({**ev, "user": "U9", "bot_id": "BOTHER", "ts": "1700000100.000004"}, "Ev4")
     # a flush marker: a later question is answered, so the earlier ignored ones had their chance
     env.served.event({**ev, "text": "greeks", "ts": "1700000100.000005"}, "Ev5")
-    env.rec.wait_for(lambda calls: len([c for c in calls if c.args.get("thread_ts") == thread_ts
-                                        and c.method == "chat.postMessage"]) >= 3)
-    posts = env.slack.thread_posts(thread_ts)
+    posts = settled(env, thread_ts, 3)
     assert len(posts) == 3, [p["text"][:60] for p in posts]
     assert posts[0]["text"].startswith("What if SPX 5,600, VIX 32.0, 5 days on")
     assert "Change vs now" in posts[0]["text"]
@@ -161,8 +170,8 @@ def test_thread_question_answered_once_and_retry_of_lost_delivery_answered(env: 
     questions = eventually(lambda: [m["text"] for m in env.services.store.thread_messages("T1", "C1", thread_ts)
                                     if m["role"] == "question"][1:] if len(
         env.services.store.thread_messages("T1", "C1", thread_ts)) >= 8 else None)
-    assert questions == [
-        "what if SPX 5600 and VIX 32 in 5 days?", "explain vega", "greeks"]
+    # each answered once (stored as each answer lands: a quick one may land before a slower one)
+    assert sorted(questions) == sorted(["what if SPX 5600 and VIX 32 in 5 days?", "explain vega", "greeks"])
     del answers
 
 
@@ -172,9 +181,7 @@ def test_mention_in_thread_and_button_and_team_isolation(env: Env) -> None:
     ev = {"type": "app_mention", "channel": "C1", "user": "U1", "text": f"<@{BOT_USER_ID}> how many VIX calls to hedge 20 condors?",
           "ts": "1700000200.000001", "thread_ts": thread_ts, "team": "T1"}
     env.served.event(ev, "EvM1")
-    env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == thread_ts and "Hedge for #1" in
-                                       str(c.args.get("text")) for c in calls))
-    hedge = [p for p in env.slack.thread_posts(thread_ts) if "Hedge for #1" in p["text"]][0]
+    hedge = [p for p in settled(env, thread_ts, 1) if "Hedge for #1" in p["text"]][0]
     env.rec.wait_count("files.completeUploadExternal", 2)  # the hedge chart, into the same thread
     assert env.rec.of("files.completeUploadExternal")[1].args["thread_ts"] == thread_ts
     assert "For: 20 condors" in hedge["text"]
@@ -183,17 +190,16 @@ def test_mention_in_thread_and_button_and_team_isolation(env: Env) -> None:
                             "channel": {"id": "C1"}, "message": {"ts": thread_ts},
                             "actions": [{"action_id": "alvh_whatif", "value": "1", "type": "button"}],
                             "response_url": env.slack.response_url(), "trigger_id": "t"})
-    env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == thread_ts and "What if" in
-                                       str(c.args.get("text")) for c in calls))
+    eventually(lambda: any("What if" in p["text"] for p in env.slack.thread_posts(thread_ts)))
     env.served.interaction({"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"},
                             "channel": {"id": "C1"}, "message": {"ts": thread_ts},
                             "actions": [{"action_id": "alvh_compare", "value": "1", "type": "button"}],
                             "response_url": env.slack.response_url(), "trigger_id": "t2"})
-    env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == thread_ts and "Management choices" in
-                                       str(c.args.get("text")) for c in calls))
+    eventually(lambda: any("Management choices" in p["text"] for p in env.slack.thread_posts(thread_ts)), 30.0)
     cmp_post = [p for p in env.slack.thread_posts(thread_ts) if "Management choices" in p["text"]][0]
-    table = next(b["text"]["text"] for b in cmp_post["blocks"] if b["type"] == "section" and "text" in b)
-    assert table.startswith("```strategy") and "take_profit_stop" in table and "Verdict" in cmp_post["text"]
+    table = next(b for b in cmp_post["blocks"] if b["type"] == "table")
+    cells = [[c["text"] for c in r] for r in table["rows"]]
+    assert cells[0][0] == "strategy" and cells[-1][0] == "take_profit_stop" and "Verdict" in cmp_post["text"]
     # another team cannot see position #1
     env.served.command("status 1", team="T2", user="U7", response_url=env.slack.response_url("r2"))
     r = env.rec.wait_for(lambda calls: any(c.method == "response_url" for c in calls))
@@ -246,8 +252,7 @@ def test_daily_posts_exactly_once_retries_failures_and_isolates_channels(env: En
     summary_ts = env.services.store.daily_posts("T1")[0]["message_ts"]
     env.served.event({"type": "message", "channel": "C1", "user": "U1", "text": "greeks", "team": "T1",
                       "ts": "1700000300.000001", "thread_ts": summary_ts}, "EvD1")
-    env.rec.wait_for(lambda calls: any(c.args.get("thread_ts") == summary_ts for c in calls))
-    assert env.slack.thread_posts(summary_ts)[0]["text"].startswith("#1 SPX")
+    assert settled(env, summary_ts, 1)[0]["text"].startswith("#1 SPX")
     # a weekend is skipped
     saturday = dt.datetime(2026, 11, 28, 21, 30, tzinfo=dt.UTC)
     assert run_daily(env.services, poster, now=saturday) == []

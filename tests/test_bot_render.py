@@ -57,9 +57,13 @@ def _check_limits(payload: dict) -> None:
         if b["type"] == "context":
             assert 1 <= len(b["elements"]) <= 10
             assert all(e["text"].strip() and len(e["text"]) <= SECTION_MAX for e in b["elements"])
+        if b["type"] == "table":
+            assert 1 <= len(b["rows"]) <= 100 and all(1 <= len(r) <= 20 for r in b["rows"])
+            assert all(c["type"] == "raw_text" and 1 <= len(c["text"]) <= 2000 for r in b["rows"] for c in r)
         if b["type"] == "actions":
             assert len(b["elements"]) <= 25
             assert all(e["text"]["text"].strip() and len(e["text"]["text"]) <= 75 for e in b["elements"])
+    assert sum(b["type"] == "table" for b in blocks) <= 1  # Slack allows one table per message
     assert len(json.dumps(payload)) < 200_000
 
 
@@ -74,7 +78,11 @@ def test_table_is_a_code_block_and_mrkdwn_is_escaped() -> None:
               table=Table(columns=["a", "b"], rows=[["x", "1"]]))
     blocks = reply_blocks(r)
     assert blocks[1]["fields"][0]["text"] == "*P&amp;L &lt;now&gt;*\n-$5"
-    assert blocks[2]["text"]["text"].startswith("```a") and blocks[2]["text"]["text"].endswith("```")
+    assert blocks[2]["type"] == "table"  # a Block Kit table block; the text fallback keeps the table as text
+    assert [[c["text"] for c in r] for r in blocks[2]["rows"]] == [["a", "b"], ["x", "1"]]
+    assert blocks[2]["column_settings"][1] == {"align": "right"}
+    wide = Reply(kind="x", title="T", text="t", table=Table(columns=["c"], rows=[["1"]] * 120))
+    assert reply_blocks(wide)[1]["text"]["text"].startswith("```c")  # over 100 rows: code block
 
 
 def test_modal_round_trip_to_grammar_text() -> None:

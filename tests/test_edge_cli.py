@@ -63,3 +63,34 @@ def test_hedge_json_end_to_end(capsys):
     code = main(["hedge", *POS, *MKT, "--condors", "20", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert code == 0 and d["condors"] == 20 and d["contracts"] >= 1 and len(d["scenarios"]) == 4
+
+
+def test_compare_starts_from_the_hedge_that_alvh_hedge_recommends(capsys):
+    """`compare --json` -> strategies.alvh.initial_hedge has the instrument, strikes and contracts of `hedge --json`."""
+    pos = ["SPX", "IC", "5600/5650/6150/6200", "24DTE", "x10", "@15.80", "--spot", "5712", "--vix", "24.3",
+           "--asof", "2026-11-24"]
+    for extra in ([], ["--instrument", "vx"], ["--sizing", "dollar_delta", "--budget", "0.5"]):
+        assert main(["hedge", *pos, *extra, "--json"]) == 0
+        h = json.loads(capsys.readouterr().out)
+        assert main(["compare", *pos, *extra, "--paths", "200", "--json"]) == 0
+        c = json.loads(capsys.readouterr().out)["strategies"]["alvh"]["initial_hedge"]
+        assert c["hedged"] and c["trigger_hit"] and h["contracts"] >= 1
+        for key in ("instrument", "strikes", "contracts"):
+            assert c[key] == h[key], (extra, key)
+
+
+def test_call_wing_is_not_hedged_unless_compare_evaluates_it(capsys):
+    pos = ["SPX", "IC", "5600/5650/6150/6200", "24DTE", "x10", "@15.80", "--spot", "6120", "--vix", "14",
+           "--asof", "2026-11-24"]
+    assert main(["hedge", *pos]) == 0
+    out = capsys.readouterr().out
+    assert "call wing is not hedged with VIX" in out and "--hedge-call-wing" in out
+    assert main(["compare", *pos, "--paths", "200", "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)["strategies"]["alvh"]["initial_hedge"]
+    assert not c["hedged"] and c["contracts"] == 0
+    assert main(["hedge", *pos, "--hedge-call-wing", "--json"]) == 0
+    h = json.loads(capsys.readouterr().out)
+    assert h["kind"] == "VIX_PUT" and h["name"].startswith("buy VIX put spread")
+    assert main(["compare", *pos, "--hedge-call-wing", "--paths", "200", "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)["strategies"]["alvh"]["initial_hedge"]
+    assert (c["strikes"], c["contracts"]) == (h["strikes"], h["contracts"]) and c["kind"] == "VIX_PUT"

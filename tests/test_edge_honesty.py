@@ -144,5 +144,5 @@ def test_json_keys_exact():
     assert set(d["strategies"]) == {"hold", "leg_out", "close_tested", "alvh", "take_profit_stop"}
     for v in d["strategies"].values():
         assert {"ev", "ev_se", "std", "cvar95", "p_loss", "worst", "margin"} <= set(v)
-    assert set(d["vs_leg_out"]["alvh"]) == {"diff", "se"}
+    assert set(d["vs_leg_out"]["alvh"]) == {"diff", "se", "se_plain"}  # se: control variates (issue 16)
     assert d["seed_claims"]["summary"].startswith("ALVH vs legging out: ")

@@ -59,7 +59,7 @@ def test_call_spread_size_matches_independent_recomputation(cond, wing):
     assert plan.hedge_expiry == h_exp and h_exp > EXP
     tau_h = MARKET.tau(h_exp)
     k_long = cond.long_put if wing == "put" else cond.long_call
-    beta = BETA_DOWN if wing == "put" else BETA_UP
+    beta = -4.60 if wing == "put" else -2.92  # the VIX 20-30 regime's betas (down / up days)
     v1 = 22.0 * np.exp(beta * np.log(k_long / 6600.0))
     loss = (_wing(cond, wing, k_long, v1 / 100, tau, MARKET) - _wing(cond, wing, 6600.0, 0.22, tau, MARKET)) * 1000
     assert plan.wing_loss == pytest.approx(loss, rel=1e-9)
@@ -84,7 +84,7 @@ def test_futures_direction_margin_and_scaling():
     p = size_hedge(PUT_TESTED, MARKET, instrument="vx", smile=FlatSmile(), curve=FlatCurve(), share=1.0)
     c = size_hedge(CALL_TESTED, MARKET, instrument="vxm", smile=FlatSmile(), curve=FlatCurve(), share=1.0)
     assert (p.kind, p.direction, c.kind, c.direction) == ("VX", 1, "VXM", -1)
-    v1 = 22.0 * np.exp(BETA_DOWN * np.log(6300 / 6600.0))
+    v1 = 22.0 * np.exp(-4.60 * np.log(6300 / 6600.0))
     assert p.hedge_gain_per_contract == pytest.approx((v1 - 22.0) * 1000)
     assert p.premium == 0 and p.margin == 9000 * p.contracts
     # contracts_full is linear in the number of condors
@@ -123,3 +123,39 @@ def test_trigger_threshold_and_bad_input():
         size_hedge(PUT_TESTED, MARKET, trigger=1.5)
     with pytest.raises(ValueError, match="expired"):
         size_hedge(PUT_TESTED, MARKET.model_copy(update={"asof": dt.date(2027, 1, 5)}))
+
+
+def test_pooled_beta_rule_and_regime_betas():
+    pooled = size_hedge(PUT_TESTED, MARKET, smile=FlatSmile(), curve=FlatCurve(), beta_rule="pooled")
+    assert pooled.beta == BETA_DOWN
+    assert pooled.stress_vix == pytest.approx(22.0 * np.exp(BETA_DOWN * np.log(6300 / 6600.0)))
+    calm = size_hedge(PUT_TESTED, MARKET.model_copy(update={"vix": 13.0}), smile=FlatSmile(), curve=FlatCurve())
+    wild = size_hedge(PUT_TESTED, MARKET.model_copy(update={"vix": 40.0}), smile=FlatSmile(), curve=FlatCurve())
+    assert (calm.beta, wild.beta) == (-10.19, -2.88)
+    c = size_hedge(CALL_TESTED, MARKET, smile=FlatSmile(), curve=FlatCurve(), beta_rule="pooled")
+    assert c.beta == BETA_UP and c.name == "buy VIX put spread 22/17"
+
+
+def test_regime_betas_measured_from_the_data(shared_data):
+    """The shipped regime betas are what ``measure_betas`` gives on the shared 1990-2018 history."""
+    from alvh_core.hedge import BETA_REGIME_DOWN, BETA_REGIME_UP, VIX_REGIME_LABELS, measure_betas
+    from alvh_core.history.data import load_daily
+
+    h = load_daily(shared_data).slice(dt.date(1990, 1, 1), dt.date(2018, 12, 31))
+    b = measure_betas(h.spx, h.vix)
+    assert b["down"]["all"] == pytest.approx(BETA_DOWN, abs=0.05)
+    assert b["up"]["all"] == pytest.approx(BETA_UP, abs=0.05)
+    for lab, down, up in zip(VIX_REGIME_LABELS, BETA_REGIME_DOWN, BETA_REGIME_UP):
+        assert b["down"][lab] == pytest.approx(down, abs=0.01)
+        assert b["up"][lab] == pytest.approx(up, abs=0.01)
+
+
+def test_vxth_weight_and_budget_cap():
+    from alvh_core.hedge import vxth_weight
+
+    assert list(vxth_weight([10, 15, 15.5, 30, 31, 50, 51])) == [0, 0, 1, 1, 0.5, 0.5, 0]
+    base = size_hedge(PUT_TESTED, MARKET, smile=FlatSmile(), curve=FlatCurve())
+    capped = size_hedge(PUT_TESTED, MARKET, smile=FlatSmile(), curve=FlatCurve(), budget_share=0.1)
+    budget = 0.1 * 9.0 * 100 * 10
+    assert capped.premium <= budget < capped.premium + capped.unit_price * 100 + 1e-9
+    assert capped.contracts < base.contracts

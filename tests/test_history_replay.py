@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from alvh_core.costs import CostModel
-from alvh_core.history import policies, surface
+from alvh_core.history import surface
 from alvh_core.history.data import load_daily
 from alvh_core.history.paths import HistoricalPaths
 from alvh_core.history.replay import BacktestConfig, backtest, strike_for_delta
@@ -62,7 +62,7 @@ def test_schedule_monthly_entries_and_expiries(flat_set: Path) -> None:
 
 def test_flat_market_hand_checked(flat_set: Path) -> None:
     """Nothing moves: no wing is tested; every OTM leg expires worthless; P&L = credit - entry costs."""
-    r = backtest(load_daily(flat_set), BacktestConfig(entry_dte=45, width=50, engine="fast"))
+    r = backtest(load_daily(flat_set), BacktestConfig(entry_dte=45, width=50))
     assert r.n_trades == 2 and r.n_triggered == 0
     costs = CostModel()
     for t in r.trades:
@@ -76,14 +76,12 @@ def test_flat_market_hand_checked(flat_set: Path) -> None:
         halves = (entry_cost - 4 * costs.spx_fee) / 100
         assert halves == pytest.approx(round(halves / 0.05) * 0.05, abs=1e-9)  # a sum of tick half-spreads
         assert 4 * 0.05 - 1e-9 <= halves <= 4 * 0.35
-        for s in ("leg_out", "close_tested", "alvh"):
+        for s in ("leg_out", "close_tested", "alvh", "take_profit_stop"):  # untested: every strategy holds
             assert t.pnl[s] == pytest.approx(pnl)
-    # take_profit_stop: VIX flat at 20 -> theta decay; it exits at 21 DTE at the latest
-    assert all(t.pnl["take_profit_stop"] != t.pnl["hold"] for t in r.trades)
 
 
 def test_flat_market_costs_off_keeps_the_credit(flat_set: Path) -> None:
-    r = backtest(load_daily(flat_set), BacktestConfig(costs=False, engine="fast"))
+    r = backtest(load_daily(flat_set), BacktestConfig(costs=False, rate=0.0))
     for t in r.trades:
         assert t.pnl["hold"] == pytest.approx(t.credit * 100)
 
@@ -93,7 +91,7 @@ def test_crash_hand_checked(crash_set: Path) -> None:
 
     Hold: both puts finish in the money -> settlement -width x 100 = -$5,000.
     """
-    r = backtest(load_daily(crash_set), BacktestConfig(entry_dte=45, width=50, costs=False, engine="fast"))
+    r = backtest(load_daily(crash_set), BacktestConfig(entry_dte=45, width=50, costs=False, rate=0.0))
     t = r.trades[0]
     assert t.entry == dt.date(2021, 1, 18) and t.trigger == dt.date(2021, 2, 1) and t.tested == "put"
     lp, sp, sc, lc = t.strikes
@@ -101,13 +99,15 @@ def test_crash_hand_checked(crash_set: Path) -> None:
     assert t.pnl["hold"] == pytest.approx(t.credit * 100 - 50 * 100)
     # close_tested closes the put spread on the trigger day and the call spread expires worthless
     assert t.pnl["close_tested"] > t.pnl["hold"]  # the put spread still had time value below its width
-    assert t.hedge_contracts > 0 and t.pnl["alvh"] != t.pnl["hold"]
+    # SPX (3400) is already below the long put (3675): the wing is at its maximum loss, a further fall costs it
+    # nothing, so the stress sizing buys no hedge and ALVH holds
+    assert t.hedge_contracts == 0 and t.pnl["alvh"] == pytest.approx(t.pnl["hold"])
 
 
 def test_leg_out_equals_marks_at_trigger_less_costs(crash_set: Path) -> None:
     """Invariant: leg out P&L = (credit - cost to close at the trigger mid) x 100 - every fill's cost."""
     h = load_daily(crash_set)
-    cfg = BacktestConfig(entry_dte=45, width=50, engine="fast")
+    cfg = BacktestConfig(entry_dte=45, width=50, rate=0.0)
     r = backtest(h, cfg)
     t = r.trades[0]
     entries, expiry, settle = entry_schedule(h, cfg.entry_dte)
@@ -126,34 +126,55 @@ def test_leg_out_equals_marks_at_trigger_less_costs(crash_set: Path) -> None:
     assert t.pnl["leg_out"] == pytest.approx((liab0 - liabj) * 100 - cost, abs=1e-6)
 
 
-def test_ledgers_conserve_every_dollar(crash_set: Path) -> None:
-    """P&L of every policy == credit + closes + settlements + hedge cash - costs, and the hold ledger's
-    settlement equals the intrinsic value of the legs at the settlement close."""
-    h = load_daily(crash_set)
+def _batch(h, start_shift=0):
+    from alvh_core.strategies import CondorOnPaths
+
     entries, expiry, settle = entry_schedule(h, 45)
-    paths = HistoricalPaths(h, entries, settle)
-    et = (h.dates[settle] - h.dates[entries]).astype(np.int64) / 365.0
+    paths = HistoricalPaths(h, entries + start_shift, settle)
+    et = (h.dates[settle] - h.dates[entries + start_shift]).astype(np.int64) / 365.0
     s0 = h.spx[entries]
-    strikes = [s0 - 700, s0 - 650, s0 + 250, s0 + 300]
-    kinds = ("P", "P", "C", "C")
-    pr = [paths.spx_option(k, s, et) for k, s in zip(kinds, strikes)]
-    price = np.stack([p for p, _ in pr])
-    delta = np.stack([d for _, d in pr])
-    k = settle - entries
-    trig, put = policies.find_trigger(delta, k, 0.30)
-    book = policies.CondorBook(price, delta, k, np.zeros_like(paths.t_rows), trig, put)
+    strikes = np.stack([s0 - 450, s0 - 400, s0 + 250, s0 + 300])
+    cp = CondorOnPaths.batch(paths, strikes, et, np.full(entries.size, 6.0), 10, 0.018)
+    return entries, settle, strikes, et, cp
+
+
+def test_ledgers_conserve_every_dollar(crash_set: Path) -> None:
+    """Every strategy's P&L on a batch of trades == credit + closes + settlements + hedge cash - costs, and
+    hold's settlement equals the intrinsic value of the legs at the settlement close."""
+    from alvh_core.strategies import StrategyContext, run_all
+
+    h = load_daily(crash_set)
+    entries, settle, strikes, et, cp = _batch(h)
     c = CostModel()
-    for fn in (policies.hold, policies.leg_out, policies.close_tested, policies.take_profit_stop):
-        lg = fn(book, c)
-        assert set(lg.flows) <= {"credit", "costs", "close", "settlement"}
-        assert lg.total() == pytest.approx(sum(lg.flows.values()))
-        assert np.all(lg.flows["costs"] < 0)
-    lg = policies.hold(book, c)
+    res = run_all(cp, c, StrategyContext(hedge_t=et + 40 / 365))
+    for name, r in res.items():
+        assert set(r.ledger.flows) <= {"credit", "costs", "close", "settlement", "hedge"}, name
+        np.testing.assert_allclose(r.pnl, sum(r.ledger.flows.values()))
+        assert np.all(r.ledger.flows.get("costs", np.zeros(1)) <= 0)
     s_exp = h.spx[settle]
     intrinsic = (np.maximum(strikes[0] - s_exp, 0) - np.maximum(strikes[1] - s_exp, 0)
                  - np.maximum(s_exp - strikes[2], 0) + np.maximum(s_exp - strikes[3], 0))
-    np.testing.assert_allclose(lg.flows["settlement"], intrinsic * 100)
-    np.testing.assert_allclose(lg.flows["credit"], -(policies.SIGN @ price[:, :, 0].reshape(4, -1)) * 100)
+    disc = np.exp(-0.03 * et)
+    np.testing.assert_allclose(res["hold"].ledger.flows["settlement"], intrinsic * 1000 * disc)
+    assert res["alvh"].extra["events"], "the crash tests the first trade's put wing: ALVH must hedge it"
+
+
+def test_batch_over_trades_equals_each_trade_alone(crash_set: Path) -> None:
+    """The replay runs the registry on all trades at once (one row each); the same rules on each trade alone
+    (a one-row CondorOnPaths, as `alvh compare` runs one condor) give the same P&L on every trade."""
+    from alvh_core.strategies import CondorOnPaths, StrategyContext, run_all
+
+    h = load_daily(crash_set)
+    entries, settle, strikes, et, cp = _batch(h, start_shift=5)
+    c = CostModel()
+    ht = et + 40 / 365
+    batch = run_all(cp, c, StrategyContext(hedge_t=ht))
+    for i in range(entries.size):
+        p1 = HistoricalPaths(h, entries[i: i + 1] + 5, settle[i: i + 1])
+        one = CondorOnPaths.batch(p1, strikes[:, i: i + 1], et[i: i + 1], np.array([6.0]), 10, 0.018)
+        alone = run_all(one, c, StrategyContext(hedge_t=ht[i: i + 1]))
+        for name in batch:
+            assert alone[name].pnl[0] == pytest.approx(batch[name].pnl[i], abs=1e-6), (i, name)
 
 
 def test_paths_parity_and_settlement(crash_set: Path) -> None:
@@ -196,13 +217,17 @@ def test_vx_future_real_where_quoted(tmp_path: Path) -> None:
 
 
 def test_strike_for_delta_round_trip() -> None:
+    """The replay's strikes come from THE surface (the one `alvh analyze` uses), from the day's indices."""
+    from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
     s, tau = np.array([4000.0, 2500.0]), np.array([45 / 365, 30 / 365])
-    level, skew = np.array([0.2, 0.35]), np.array([-2.0, -2.5])
+    vix, v9, v3, sk = np.array([20.0, 35.0]), np.array([18.0, np.nan]), np.array([22.0, np.nan]), np.array([125.0, np.nan])
     for is_call in (True, False):
-        k = strike_for_delta(is_call, s, tau, level, skew, 0.16, 0.03, 0.018, iters=40)
-        vol = surface.spx_vol(k, s * np.exp(0.012 * tau), tau, level, skew)
+        k = strike_for_delta(is_call, s, tau, vix, v9, v3, sk, 0.16, 0.03, 0.018)
+        vol = surface.day_vol(k, s * np.exp(0.012 * tau), tau, vix, v9, v3, sk)
+        np.testing.assert_allclose(vol, DEFAULT_SPX_SMILE.vol(k, tau, s, vix / 100, 0.03, 0.018, vix9d=v9 / 100,
+                                                              vix3m=v3 / 100, skew=sk), rtol=1e-12)
         d = bsm.greeks(is_call, s, k, tau, vol, 0.03, 0.018).delta
-        np.testing.assert_allclose(np.abs(d), 0.16, atol=2e-3)
+        np.testing.assert_allclose(np.abs(d), 0.16, atol=1e-6)
 
 
 def test_smile_matches_vix_level_and_skew_sign() -> None:
@@ -241,10 +266,12 @@ def test_bootstrap_and_drawdown() -> None:
 
 def test_shared_data_three_years(shared_data: Path) -> None:
     h = load_daily(shared_data)
-    r = backtest(h, BacktestConfig(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31), n_boot=500, engine="fast"))
+    r = backtest(h, BacktestConfig(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31), n_boot=500))
     assert 30 <= r.n_trades <= 37
     assert r.inputs.spx_term_real_days == r.inputs.days  # VIX9D and VIX3M cover 2015-2017
     assert r.inputs.vx_model_days == 0 or r.inputs.hedge_days == 0
+    assert r.by_wing and r.by_trigger_vix and sum(g.n for g in r.by_wing) == r.n_triggered
+    assert sum(g.n for g in r.by_trigger_vix) == r.n_triggered
     for st in r.strategies.values():
         assert st.ci_low <= st.mean <= st.ci_high
         assert abs(st.total - st.mean * r.n_trades) < 1e-6 * max(1.0, abs(st.total))
@@ -258,10 +285,10 @@ def test_cli_backtest(flat_set: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     from alvh_core.cli import main
 
     chart, rep = tmp_path / "eq.png", tmp_path / "r.txt"
-    assert main(["backtest", "--data", str(flat_set), "--engine", "fast", "--chart", str(chart), "--report", str(rep)]) == 0
+    assert main(["backtest", "--data", str(flat_set), "--chart", str(chart), "--report", str(rep)]) == 0
     assert chart.stat().st_size > 1000 and "hold" in rep.read_text()
     capsys.readouterr()
-    assert main(["backtest", "--data", str(flat_set), "--engine", "fast", "--json"]) == 0
+    assert main(["backtest", "--data", str(flat_set), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_trades"] == 2
     assert main(["backtest", "--data", str(flat_set), "--trigger", "0.1"]) == 2
     err = capsys.readouterr().err
@@ -272,103 +299,18 @@ def test_cli_backtest(flat_set: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert "vix_daily.csv line 2" in err and err.count("\n") == 1
 
 
-def _fixed_specs(condor, market, policy):
-    """A fixed hedge (so this test does not depend on hedge sizing): VIX call spread 1.2/1.6 x VIX on the
-    put wing, put spread on the call wing, on the first VX expiry after the condor's."""
-    from alvh_core.models import year_fraction
-    from alvh_core.pricing.expiries import next_vx_expiry
-    from alvh_core.strategies import HedgeSpec
-
-    t = year_fraction(market.asof, next_vx_expiry(condor.expiry))
-    v = market.vix
-    return {"put": HedgeSpec(wing="put", kind="VIX_CALL", expiry_t=t, strikes=(round(v * 1.2), round(v * 1.6)),
-                             contracts_full=3.0),
-            "call": HedgeSpec(wing="call", kind="VIX_PUT", expiry_t=t, strikes=(round(v * 0.9), round(v * 0.7)),
-                              contracts_full=2.0)}
-
-
-def test_shared_engine_agrees_with_fast_engine(crash_set: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """alvh_core.strategies on HistoricalPaths (one row from the trigger day) gives the same hold, leg out and
-    close-tested P&L as the vectorised history policies (rate 0: no discounting difference); its ALVH
-    ledger is hold + hedge (the same condor legs), here with a fixed hedge spec."""
-    import sys
-    import types
-
-    import alvh_core.edge as edge
-
-    monkeypatch.setattr(edge, "default_specs", _fixed_specs)
-    if "alvh_core.hedge" not in sys.modules:
-        try:
-            import alvh_core.hedge  # noqa: F401
-        except ImportError:
-            monkeypatch.setitem(sys.modules, "alvh_core.hedge", types.ModuleType("alvh_core.hedge"))
+def test_next_day_fills_and_stop_from_now(crash_set: Path) -> None:
+    """--next-day manages on the close after the trigger; a stop counted from entry legs out on the trigger day
+    when the loss is already past it, a stop counted from the trigger does not."""
     h = load_daily(crash_set)
-    fast = backtest(h, BacktestConfig(engine="fast", rate=0.0))
-    shared = backtest(h, BacktestConfig(engine="shared", rate=0.0))
-    assert shared.n_triggered == fast.n_triggered >= 1
-    assert shared.assumptions[0].startswith("management by alvh_core.strategies")
-    for a, b in zip(fast.trades, shared.trades):
-        for s in ("hold", "leg_out", "close_tested"):
-            assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), s
-    t = shared.trades[0]
-    assert t.tested == "put" and t.hedge_contracts == pytest.approx(0.2)  # round(0.5 x 3) = 2 per book of 10
-    assert t.pnl["alvh"] != t.pnl["hold"]
-
-
-def test_shared_engine_with_real_hedge_sizing(crash_set: Path) -> None:
-    pytest.importorskip("alvh_core.hedge")
-    r = backtest(load_daily(crash_set), BacktestConfig(engine="shared"))
-    assert r.n_triggered >= 1 and r.assumptions[0].startswith("management by alvh_core.strategies")
-    assert all(np.isfinite(list(t.pnl.values())).all() for t in r.trades)
-
-
-def test_fast_alvh_ledger_is_hold_plus_hedge(crash_set: Path) -> None:
-    """ALVH (fast engine) = hold's ledger + the VIX layers' cash + their costs; no hedge without a put test."""
-    h = load_daily(crash_set)
-    entries, expiry, settle = entry_schedule(h, 45)
-    paths = HistoricalPaths(h, entries, settle)
-    et = (h.dates[settle] - h.dates[entries]).astype(np.int64) / 365.0
-    s0 = h.spx[entries]
-    strikes = [s0 - 450, s0 - 400, s0 + 250, s0 + 300]
-    pr = [paths.spx_option(k, s, et) for k, s in zip(("P", "P", "C", "C"), strikes)]
-    price, delta = np.stack([p for p, _ in pr]), np.stack([d for _, d in pr])
-    k = settle - entries
-    trig, put = policies.find_trigger(delta, k, 0.30)
-    assert trig[0] >= 1 and put[0]  # the crash tests the first trade's put wing
-    book = policies.CondorBook(price, delta, k, np.zeros_like(paths.t_rows), trig, put)
-    hedge_t = et + 40 / 365
-    fut = paths.vix_future(hedge_t)
-    lay_k = np.stack([np.round(fut[np.arange(2), np.maximum(trig, 0)] * m) for m in policies.LAYER_MONEYNESS])
-    quotes = policies.VixHedgeQuotes(
-        price=np.stack([paths.vix_option("C", kk, hedge_t) for kk in lay_k]),
-        delta=np.stack([paths.vix_option_delta("C", kk, hedge_t) for kk in lay_k]), strike=lay_k, future=fut)
-    c = CostModel()
-    hold_l = policies.hold(book, c)
-    alvh_l, n_layer = policies.alvh(book, paths.spot, quotes, c)
-    assert n_layer[0] > 0 and np.all(n_layer[~(put & (trig >= 0))] == 0)
-    hedge_costs = alvh_l.flows["costs"] - hold_l.flows["costs"]
-    np.testing.assert_allclose(alvh_l.total(), hold_l.total() + alvh_l.flows["hedge"] + hedge_costs)
-    # debit capped at the entry credit
-    c_trig = np.maximum(trig, 0)
-    debit = n_layer * quotes.price[:, np.arange(2), c_trig].sum(axis=0) * 100
-    assert np.all(debit <= hold_l.flows["credit"] + 1e-9)
-
-
-def test_shared_data_engines_agree(shared_data: Path) -> None:
-    """On 2015-2017 real data (VX settles, VVIX, VIX9D/VIX3M all present) the shared strategies and the
-    fast policies agree on hold / leg out / close tested to the cent (rate 0), and the ALVH hedge was
-    priced on real VX quotes."""
-    pytest.importorskip("alvh_core.hedge")
-    h = load_daily(shared_data)
-    kw = dict(start=dt.date(2015, 1, 1), end=dt.date(2017, 12, 31), n_boot=200, rate=0.0)
-    fast = backtest(h, BacktestConfig(engine="fast", **kw))
-    shared = backtest(h, BacktestConfig(engine="shared", **kw))
-    assert shared.engine == "shared" and fast.engine == "fast"
-    for a, b in zip(fast.trades, shared.trades):
-        for s in ("hold", "leg_out", "close_tested"):
-            assert b.pnl[s] == pytest.approx(a.pnl[s], abs=1e-6), (a.entry, s)
-    assert fast.inputs.hedge_days > 0 and fast.inputs.vx_model_days == 0
-    assert fast.inputs.vvix_real_days == fast.inputs.hedge_days
+    same = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0))
+    nxt = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0, fill_lag=1))
+    assert same.trades[0].pnl["hold"] == pytest.approx(nxt.trades[0].pnl["hold"])
+    assert nxt.trades[0].pnl["leg_out"] != pytest.approx(same.trades[0].pnl["leg_out"])
+    entry = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0, stop_loss=1.0, stop_from="entry"))
+    now = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0, stop_loss=1.0, stop_from="now"))
+    assert entry.trades[0].pnl["take_profit_stop"] == pytest.approx(entry.trades[0].pnl["leg_out"])
+    assert entry.day0_exits_take_profit_stop >= 1 and now.day0_exits_take_profit_stop == 0
 
 
 def test_cli_no_trade_in_range(flat_set: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -377,3 +319,35 @@ def test_cli_no_trade_in_range(flat_set: Path, capsys: pytest.CaptureFixture[str
     assert main(["backtest", "--data", str(flat_set), "--start", "2021-04-01"]) == 2
     err = capsys.readouterr().err
     assert "no complete trade" in err and err.count("\n") == 1
+
+
+def test_am_settlement_on_the_expiry_days_open(tmp_path: Path) -> None:
+    """With a real opening print on the expiry day the options settle on it; where the open copies the close
+    (no reliable open) they settle on the close."""
+    days = business_days("2021-01-04", "2021-03-31")
+    spx = np.full(len(days), 4000.0)
+    vix = np.full(len(days), 20.0)
+    root = write_set(tmp_path / "am", days, spx, vix)
+    rows = ["date,open,high,low,close"]
+    for d in days:  # 2021-02-19 (expiry of the first trade) opens 200 points lower than it closes
+        o = 3500.0 if d == dt.date(2021, 2, 19) else 4000.0
+        rows.append(f"{d},{o},4000,{o},4000")
+    (root / "spx_daily.csv").write_text("\n".join(rows) + "\n")
+    h = load_daily(root)
+    assert np.isfinite(h.spx_open).sum() == 1
+    am = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0))
+    pm = backtest(h, BacktestConfig(width=50, costs=False, rate=0.0, settle="close"))
+    t_am, t_pm = am.trades[0], pm.trades[0]
+    lp, sp = t_am.strikes[:2]
+    assert t_pm.pnl["hold"] == pytest.approx(t_pm.credit * 100)  # closes at 4000: everything expires worthless
+    assert t_am.pnl["hold"] == pytest.approx(t_am.credit * 100 - (min(sp, 4000) - max(lp, 3500)) * 100)
+    assert "settled on that day's open" in am.assumptions[1] and "1 of 1 trades" in am.assumptions[1]
+
+
+def test_gates_on_history_start_warm(crash_set: Path) -> None:
+    """On history the RSI/MACD gates see the VIX before the trigger day (60-day lookback), so a MACD gate
+    is live from the first managed day instead of warming up for 26 days."""
+    h = load_daily(crash_set)
+    p = HistoricalPaths(h, np.array([30]), np.array([60]))
+    lb = p.vix_lookback(60)
+    assert lb.shape == (1, 60) and lb[0, -1] == h.vix[29] and lb[0, 0] == h.vix[0]

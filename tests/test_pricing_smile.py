@@ -1,4 +1,4 @@
-"""SPX smile sanity: levels at 10 delta, put skew above calls, VIX consistency by replication,
+"""SPX smile sanity (SpxSmile is the one surface): levels at 10 delta, put skew above calls, replication,
 no butterfly arbitrage, term structure, strike_for_delta round trip."""
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ from alvh_core.pricing.smile import DEFAULT_SPX_SMILE, SpxSmile, strike_for_delt
 SM = DEFAULT_SPX_SMILE
 
 
-@pytest.mark.parametrize("dte", [30, 37, 45])
+@pytest.mark.parametrize("dte", [14, 30, 45])
 def test_typical_levels_at_vix_20(dte):
+    """VIX 20: ATM about 16 (2018-02-14..20 quotes: 15.4-16.2 at VIX 19.3-20.6), 10-delta put about 24-26
+    (22.7 at 14 days on 2018-02-14), 10-delta call about 13-14 (13.7): the fitted surface."""
     tau = dte / 365
     kp = strike_for_delta(0.10, False, tau, 5000.0, 0.20, 0.04, 0.013)
     kc = strike_for_delta(0.10, True, tau, 5000.0, 0.20, 0.04, 0.013)
     fwd = bsm.forward(5000.0, tau, 0.04, 0.013)
     atm, vp, vc = SM.vol(np.array([fwd, kp, kc]), tau, 5000.0, 0.20, 0.04, 0.013)
-    assert 0.17 <= atm <= 0.19
-    assert 0.26 <= vp <= 0.30
-    assert 0.14 <= vc <= 0.16
+    assert 0.15 <= atm <= 0.17
+    assert 0.23 <= vp <= 0.27
+    assert 0.125 <= vc <= 0.145
     assert kp < 5000 < kc
 
 
@@ -34,8 +36,8 @@ def test_put_skew_above_call_and_monotone_down_to_call_wing():
             assert vp > vc
         k = np.linspace(3000, 4100, 50)
         assert np.all(np.diff(SM.vol(k, tau, 4000.0, vix)) < 0)  # decreasing through the money
-        k = np.linspace(1000, 8000, 500)
-        assert np.all(np.diff(SM.vol(k, tau, 4000.0, vix)) <= 0)  # and nowhere increasing
+        k = np.linspace(1000, float(strike_for_delta(0.25, True, tau, 4000.0, vix)), 500)
+        assert np.all(np.diff(SM.vol(k, tau, 4000.0, vix)) < 0)  # and down to the 25-delta call
 
 
 def test_strike_for_delta_round_trip():
@@ -54,16 +56,20 @@ def test_strike_for_delta_round_trip():
                                SM.strike_for_delta(0.1, False, 0.1, 4500.0, 0.2))
 
 
-@pytest.mark.parametrize("vix", [0.11, 0.2, 0.4, 0.8])
-def test_vix_is_the_30_day_variance_swap_of_the_smile(vix):
-    """Replicate the 30-day variance swap from the smile's OTM prices (independent quadrature)."""
+@pytest.mark.parametrize("vix", [0.11, 0.2, 0.4])
+def test_vix_sits_above_the_atm_vol_like_a_variance_swap(vix):
+    """Replicate the 30-day variance swap from the smile's OTM prices (independent quadrature): it sits
+    above the ATM vol (the skew's contribution) and near VIX. The ATM/level ratio and the wings are fitted
+    to 5-50 delta quotes, not forced through VIX: the extrapolated far put wing puts the replicated rate
+    about 5% below VIX at VIX 11 and 17% above it at VIX 40 (README "The SPX surface")."""
     tau, spot = 30 / 365, 3000.0
     k = np.linspace(spot * 0.2, spot * 2.5, 200_001)
     vol = SM.vol(k, tau, spot, vix)
     otm = bsm.price(k > spot, spot, k, tau, vol)
     var = 2.0 / tau * np.trapezoid(otm / k**2, k)
-    assert np.sqrt(var) == pytest.approx(vix, rel=2e-3)
-    assert SM.atm_vol(tau, vix) < vix  # ATM sits below VIX because of the skew
+    assert np.sqrt(var) == pytest.approx(vix, rel=0.2)
+    assert np.sqrt(var) == pytest.approx(SM.replicated_vs(tau, vix), rel=5e-3)  # its own quadrature (to K = 0)
+    assert SM.atm_vol(tau, vix) < 0.9 * np.sqrt(var)
 
 
 def test_no_butterfly_or_calendar_arbitrage():
@@ -77,6 +83,9 @@ def test_no_butterfly_or_calendar_arbitrage():
         # total variance increases with tenor at fixed standardised moneyness (ATM here)
         taus = np.linspace(1 / 365, 2.0, 200)
         assert np.all(np.diff(SM.atm_vol(taus, vix) ** 2 * taus) > 0)
+        for x in (0.7, 0.9, 1.0, 1.1):  # and at fixed K/F
+            w = SM.vol(x * spot, taus, spot, vix) ** 2 * taus
+            assert np.all(np.diff(w) > 0), (vix, x)
 
 
 def test_term_structure_mean_reverts():
@@ -87,9 +96,9 @@ def test_term_structure_mean_reverts():
 
 def test_params_validate_and_vectorise():
     with pytest.raises(ValueError):
-        SpxSmile(slope=0.1)
+        SpxSmile(kappa=0.0)
     with pytest.raises(ValueError):
-        SpxSmile(put_reach=0.0)
+        SpxSmile(pillar_weight=1.5)
     v = SM.vol(np.full((3, 4), 4000.0), np.array([0.1, 0.2, 0.3, 0.4]), 4000.0, np.array([[0.15], [0.2], [0.3]]))
     assert v.shape == (3, 4) and np.all(np.isfinite(v))
 

@@ -135,6 +135,16 @@ def test_sigkill_during_a_burst_loses_nothing_acknowledged(tmp_path: Path) -> No
         doubled = [t for t, n in by_trigger.items() if n > 1]
         assert missing == [] and doubled == [], (missing[:5], doubled[:5])
         assert sorted(o.split(":")[2] for o in origins) == sorted(acked)  # one position per request
+        # what the channel shows now: one message per request, the answer (a "working..." message
+        # replaced in place, or the answer posted), never a stale "working..."
+        shown: dict[str, list[str]] = {}
+        for m in slack.messages.values():
+            key = ((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+            if key.count(":") >= 2:
+                shown.setdefault(key.split(":")[2].split("#")[0], []).append(m.get("text") or "")
+        assert sorted(shown) == sorted(acked)
+        bad = {t: texts for t, texts in shown.items() if len(texts) != 1 or "ecorded" not in texts[0]}
+        assert bad == {}, list(bad.items())[:3]
         assert dead == 0
         report = {"acknowledged": len(acked), "answered_before_kill": answered_before,
                   "pending_at_kill": left, "answered_once": len(by_trigger), "positions": len(origins)}
@@ -179,7 +189,7 @@ def test_post_that_reached_slack_before_the_crash_is_not_posted_again(tmp_path: 
         bot.store.link_thread("T1", "C1", thread_ts, pid)
         key = "event:T1:EvHalf#msg0"
         bot.store.post_sending(key, "T1", "C1", thread_ts, time.time())
-        bot.slack.messages.append({"text": "an answer that got through", "ts": "1700000009.000001",
+        bot.slack.messages["1700000009.000001"] = ({"text": "an answer that got through", "ts": "1700000009.000001",
                                    "thread_ts": thread_ts, "channel": "C1",
                                    "metadata": {"event_type": "alvh_reply", "event_payload": {"key": key}}})
         event = message_event("T1", "C1", "U2", "explain vega", "1700000003.000001", thread_ts, "EvHalf")
@@ -207,7 +217,7 @@ def test_daily_post_that_reached_slack_before_a_kill_is_not_posted_again(tmp_pat
         assert bot.store.claim_daily_post("T1", "C1", TODAY, now=NOW - dt.timedelta(hours=1))  # the killed run
         key = f"daily:T1:C1:{TODAY.isoformat()}#msg0"
         bot.store.post_sending(key, "T1", "C1", None, time.time())
-        bot.slack.messages.append({"text": "Daily adjustment summary", "ts": "1700000050.000001", "thread_ts": None,
+        bot.slack.messages["1700000050.000001"] = ({"text": "Daily adjustment summary", "ts": "1700000050.000001", "thread_ts": None,
                                    "channel": "C1", "metadata": {"event_type": "alvh_reply",
                                                                  "event_payload": {"key": key}}})
         results = run_daily(bot.services, slack_poster(make_web_client(BOT_TOKEN, bot.slack.api_url), bot.store),

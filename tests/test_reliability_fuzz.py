@@ -188,7 +188,7 @@ def _run_cli(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.mark.parametrize("command", [["backtest", "--engine", "fast"], ["calibrate", "--paths", "20"]])
+@pytest.mark.parametrize("command", [["backtest"], ["calibrate", "--paths", "20"]])
 def test_fuzz_csv_files_given_to_the_cli(command: list[str]) -> None:
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)

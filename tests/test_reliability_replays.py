@@ -44,9 +44,10 @@ def test_resent_view_submission_opens_one_position_and_click_posts_once(tmp_path
         assert [_interaction(bot, _click(pid, {"id": "T1"}, {"id": "U1"})) for _ in range(3)] == [200, 200, 200]
         bot.drain()
         assert len(bot.store.open_positions("T1")) == before + 1
-        posts = bot.slack.recorder.of("chat.postMessage")
-        assert sum("Recorded #" in (p.args.get("text") or "") for p in posts) == 1
-        assert sum((p.args.get("text") or "").startswith("What if") for p in posts) == 1
+        shown = [m.get("text") or "" for m in bot.slack.messages.values()]  # as a user sees them now
+        assert sum("Recorded #" in t for t in shown) == 1
+        assert sum(t.startswith("What if") for t in shown) == 1  # the "working..." message, replaced
+        assert not any("working on" in t for t in shown)
         assert len(bot.store.analyses("T1", pid, "what_if")) <= 1
         assert len(bot.store.jobs("T1")) == 2  # one job per distinct interaction
 

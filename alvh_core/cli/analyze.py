@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 
-from alvh_core.analysis import Analysis, analyze, what_if
+from alvh_core.analysis import TESTED_DELTA, Analysis, analyze, what_if
 from alvh_core.cli.common import (
+    add_chart_arg,
     add_json_arg,
     add_market_args,
     add_position_arg,
     market_from_args,
     position_from_args,
+    write_chart,
 )
+from alvh_core.events import describe_events
 
 
 def money(x: float, signed: bool = True) -> str:
@@ -51,7 +54,7 @@ def format_analysis(a: Analysis) -> str:
     n = a.net
     lines.append(f"net greeks ($, whole position): delta {money(n.delta)}/SPX pt   gamma {n.gamma:+,.2f} $/pt per pt   "
                  f"vega {money(n.vega)}/vol pt   theta {money(n.theta)}/day")
-    lines.append(f"tested wing: {a.tested_wing.upper()}   short put delta {a.short_put_delta:+.3f} "
+    lines.append(f"tested wing: {a.tested_label.upper()} (rule: |short delta| >= {TESTED_DELTA:.2f})   short put delta {a.short_put_delta:+.3f} "
                  f"(P(end below) {a.prob_short_put_itm:.0%})   short call delta {a.short_call_delta:+.3f} "
                  f"(P(end above) {a.prob_short_call_itm:.0%})")
     lines.append(f"P&L now: {money(a.pnl_now)} ({a.pnl_now_pct_of_max:+.0%} of max profit): buy-back "
@@ -60,6 +63,7 @@ def format_analysis(a: Analysis) -> str:
     lines.append(f"max profit {money(a.max_profit, False)}   max loss {money(a.max_loss, False)}   "
                  f"break-evens {_num(lo)} / {_num(hi)}")
     lines.append(f"probability of profit at expiry: {a.prob_profit:.1%} ({a.pop_method.split(':')[0]})")
+    lines.append(f"events before expiry: {describe_events(a.events_before_expiry)}")
     lines.append("assumptions:")
     lines.extend(f"  - {x}" for x in a.assumptions)
     return "\n".join(lines)
@@ -87,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = analyze(condor, market)
     print(result.model_dump_json(indent=2) if args.json else format_analysis(result))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.pnl_chart(condor, market))
     return 0
 
 
@@ -104,4 +111,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--what-if-vix", type=float, default=None, metavar="V", help="re-price at this VIX")
     p.add_argument("--days", type=int, default=0, help="re-price this many calendar days later (default 0)")
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from alvh_core.cli.common import EXIT_OK, add_json_arg, fail, parse_date
+from alvh_core.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
         "calibrate", help="fit the Heston-Nandi SPX/VIX scenario model to daily history; model vs data table",
         description="Quasi maximum likelihood on daily SPX log returns (+ a weighted log-VIX fit), variance "
         "premium matched to the mean VIX, then simulated statistics against the data.")
-    p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
+    p.add_argument("--data", default=Settings().alvh_data,
                    help="folder with spx_daily.csv and vix_daily.csv (default: $ALVH_DATA)")
     p.add_argument("--out", default=None, help="write the fitted parameters to this JSON file")
     p.add_argument("--start", type=parse_date, default=dt.date(1990, 1, 1), help="first date YYYY-MM-DD (1990-01-01)")

@@ -15,14 +15,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
-
-from pydantic import ValidationError
-
-from alvh_core.grammar import GrammarError, readable_validation_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from alvh_core.models import IronCondor, MarketState
@@ -42,6 +37,10 @@ class OneLineArgumentParser(argparse.ArgumentParser):
 
 def one_line_error(exc: BaseException) -> str:
     """A single readable line for an input error (no newlines, pydantic noise removed)."""
+    from pydantic import ValidationError  # imported here: `alvh --help` must not pay for pydantic
+
+    from alvh_core.grammar import readable_validation_error
+
     if isinstance(exc, ValidationError):
         text = readable_validation_error(exc)
     else:
@@ -61,6 +60,10 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     Unexpected errors (bugs) are one line with exit 1 unless ``ALVH_DEBUG`` is set, in which case
     they propagate with their traceback.
     """
+    from pydantic import ValidationError  # imported on use so `alvh --help` stays instant
+
+    from alvh_core.grammar import GrammarError
+
     try:
         code = func(args)
     except (GrammarError, ValidationError, ValueError) as exc:
@@ -70,7 +73,9 @@ def guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     except BrokenPipeError:  # pragma: no cover - `alvh ... | head`
         return EXIT_OK
     except Exception as exc:
-        if os.environ.get("ALVH_DEBUG"):
+        from alvh_core.settings import Settings
+
+        if Settings().debug:
             raise
         return fail(f"internal error: {type(exc).__name__}: {one_line_error(exc)} "
                     "(set ALVH_DEBUG=1 for the traceback)", EXIT_FAILURE)
@@ -152,10 +157,32 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def add_chart_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chart", metavar="FILE", default=None,
+                        help="also write the chart as a PNG to FILE (alvh_core.charts, as in Slack)")
+
+
+def write_chart(path: str | None, make_png: Callable[[], bytes]) -> None:
+    """Write ``make_png()`` to ``path`` (when given) and say where on stderr; a bad path is one line."""
+    if not path:
+        return
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"--chart {path}: expected a .png file name")
+    png = make_png()
+    try:
+        with open(path, "wb") as fh:
+            fh.write(png)
+    except OSError as exc:
+        raise ValueError(f"--chart {path}: cannot write it ({exc.strerror or exc})") from None
+    print(f"chart written to {path}", file=sys.stderr)
+
+
 def asof_from_args(args: argparse.Namespace) -> dt.date:
-    """The --asof date, or today."""
+    """The --asof date, or today's desk (New York) date on the run's clock (``args.clock``)."""
     asof = getattr(args, "asof", None)
-    return asof if asof is not None else dt.date.today()
+    from alvh_core.clock import desk_today, system_clock
+
+    return asof if asof is not None else desk_today(getattr(args, "clock", system_clock))
 
 
 def position_from_args(args: argparse.Namespace) -> IronCondor:

@@ -10,17 +10,20 @@ from __future__ import annotations
 import argparse
 
 from alvh_core.cli.common import (
+    add_chart_arg,
     add_json_arg,
     add_market_args,
     add_position_arg,
     bounded_int,
     market_from_args,
     position_from_args,
+    write_chart,
 )
+from alvh_core.cli.hedge import add_policy_args, policy_from_args
 from alvh_core.edge import Comparison, compare
+from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
 from alvh_core.history.data import load_daily
 from alvh_core.scenarios import bootstrap_paths, load_default_params, steps_to
-from alvh_core.strategies import LayerPolicy
 
 LABELS = {
     "hold": "hold to expiry",
@@ -49,6 +52,7 @@ def format_comparison(c: Comparison) -> str:
         f"({a.n_paths:,} paths, {'seed ' + str(a.seed) if a.seed is not None else 'supplied paths'}, "
         f"premia {'on' if a.premia else 'OFF'}, "
         f"{'costs off' if a.costs.startswith('costs off') else 'costs on'})",
+        f"events before expiry: {describe_events(default_calendar().before_expiry(a.asof, a.expiry), limit=4)}",
         "",
         f"{'strategy':<20}{'EV $ ± SE':>18}{'vs leg out ± SE':>19}{'std':>10}{'CVaR95':>10}{'P(loss)':>9}"
         f"{'worst':>10}{'margin':>10}",
@@ -61,7 +65,9 @@ def format_comparison(c: Comparison) -> str:
     best = max(c.strategies, key=lambda k: c.strategies[k].ev)
     d = c.vs_leg_out[best]
     sig = "" if best == "leg_out" else (
-        " (within noise)" if abs(d.diff) < 2 * d.se else f" ({abs(d.diff) / d.se:.1f} SE from leg out)")
+        " (within noise)" if abs(d.diff) < 2 * d.se
+        else f" ({abs(d.diff) / d.se:.1f} SE from leg out)" if abs(d.diff) < 1000 * d.se
+        else " (over 1,000 SE from leg out: known exactly under the model)")
     lines.append(f"highest EV: {LABELS.get(best, best)}{sig}")
     lines.append("($ for the whole position incl. the entry credit; SE = standard error; vs leg out uses the paired SE "
                  "on shared paths; CVaR95 = mean of the worst 5% of paths)")
@@ -77,15 +83,31 @@ def format_comparison(c: Comparison) -> str:
     if sc.pct_of_hold_edge is not None:
         lines.append(f"  ALVH keeps {sc.pct_of_hold_edge:+.0f}% ± {sc.pct_of_hold_edge_se:.0f}% of holding's edge over "
                      "legging out")
+    ih = c.strategies["alvh"].initial_hedge
+    if ih is not None:
+        ih = ih if isinstance(ih, dict) else ih.model_dump()
+        lines.append("ALVH starts from " + (f"{ih['contracts']} x {ih['name']} (the plan of alvh hedge)"
+                                            + ("" if ih["trigger_hit"] else f": {ih['reason']}")
+                                            if ih["hedged"] else "no VIX hedge: " + ih["reason"].split(";")[0]))
     lines.append("assumptions:")
     lines.extend(f"  - {x}" for x in a.lines())
     return "\n".join(lines)
 
 
+def _bump(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"can't read event bump '{text}': expected a number like 1.08") from None
+    if not 0.2 <= v <= 10:
+        raise argparse.ArgumentTypeError(f"event bump {text} must be a variance multiple between 0.2 and 10")
+    return v
+
+
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
-    policy = LayerPolicy(instrument=args.instrument)
+    policy = policy_from_args(args)
     params = load_default_params(jumps=True) if args.jumps else None
     paths = None
     if args.bootstrap:
@@ -94,9 +116,22 @@ def run(args: argparse.Namespace) -> int:
         history = load_daily(args.bootstrap)
         paths = bootstrap_paths(history, market, steps_to(condor.expiry, market.asof), n_paths=args.paths,
                                 seed=args.seed, params=params)
+    elif args.event_bump is not None:
+        from alvh_core.events import event_multipliers_for
+        from alvh_core.scenarios import simulate
+
+        n = steps_to(condor.expiry, market.asof)
+        if n < 1:
+            raise ValueError(f"the condor expires {condor.expiry} on or before {market.asof}: nothing to simulate")
+        n_paths = args.paths + args.paths % 2
+        paths = simulate(market, n, n_paths=n_paths, seed=args.seed, premia=not args.no_premia, params=params,
+                         event_variance=event_multipliers_for(market.asof, n, bump=args.event_bump))
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
                      costs=not args.no_costs, policy=policy, params=params, paths=paths)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.compare_chart(result))
     return 0
 
 
@@ -108,7 +143,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_position_arg(p)
     add_market_args(p)
-    p.add_argument("--paths", type=bounded_int("paths", 100, 200_000), default=4000, help="simulated paths (default 4000)")
+    p.add_argument("--paths", type=bounded_int("paths", 100, 1_000_000), default=4000,
+                   help="simulated paths (default 4000; up to 1,000,000: valued in chunks, memory stays flat)")
     p.add_argument("--seed", type=bounded_int("seed", 0, 2**31 - 1), default=7, help="random seed (default 7)")
     p.add_argument("--no-premia", action="store_true",
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
@@ -120,7 +156,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="model-free paths: resample blocks of 10 historical daily SPX/VIX moves from the daily CSVs "
                         "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "
                         "not arbitrage-consistent")
-    p.add_argument("--instrument", choices=("vix_call_spread", "vx", "vxm"), default="vix_call_spread",
-                   help="ALVH hedge instrument (default vix_call_spread)")
+    p.add_argument("--event-bump", type=_bump, default=None, metavar="B", nargs="?", const=EVENT_VARIANCE_BUMP,
+                   help="scheduled FOMC/CPI days before expiry get B x the variance of other days, same total "
+                        f"(default B {EVENT_VARIANCE_BUMP:g}: measured by alvh events --study); both laws")
+    add_policy_args(p)
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)

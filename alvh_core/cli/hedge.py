@@ -1,26 +1,33 @@
 """`alvh hedge POSITION --spot S --vix V [--condors N] [--instrument vix_call_spread|vx|vxm] [--trigger 0.15]
-[--share 0.5] [--wing put|call] [--beta B] [--json]`.
+[--share 0.5] [--wing put|call] [--beta B] [--sizing stress|dollar_delta|vega] [--beta-rule regime|pooled]
+[--vxth] [--budget X] [--hedge-call-wing] [--json]`.
 
-Sizes the VIX hedge of the tested wing (``alvh_core.hedge.size_hedge``) and prints contracts, cost,
-margin, the beta used, whether the delta trigger is hit and the stress table.
+Sizes the VIX hedge of the tested wing under the ALVH policy (``alvh_core.hedge.recommend``: the first layer
+that ``alvh compare`` starts from) and prints contracts, cost, margin, the beta used (by VIX regime), whether
+the delta trigger is hit and the stress table. A tested call wing is not hedged with VIX unless asked for
+(``--hedge-call-wing`` or ``--wing call``); the command says so and why.
 ``format_hedge(plan) -> str`` is the same text for reuse (bot).
 """
 from __future__ import annotations
 
 import argparse
 
-from alvh_core.cli.common import add_json_arg, add_market_args, add_position_arg, market_from_args, position_from_args
-from alvh_core.hedge import INSTRUMENTS, HedgePlan, size_hedge
-
-_NAMES = {"VIX_CALL": "VIX call spread", "VIX_PUT": "VIX put spread", "VX": "VX future", "VXM": "VXM future"}
+from alvh_core.cli.common import (
+    add_chart_arg,
+    add_json_arg,
+    add_market_args,
+    add_position_arg,
+    market_from_args,
+    position_from_args,
+    write_chart,
+)
+from alvh_core.hedge import INSTRUMENTS, HedgePlan, recommend
+from alvh_core.strategies import ALVHPolicy
 
 
 def format_hedge(p: HedgePlan) -> str:
     """Plain-text hedge plan."""
-    what = _NAMES[p.kind]
-    if p.strikes:
-        what += f" {p.strikes[0]:g}/{p.strikes[1]:g}"
-    side = "buy" if p.direction > 0 else "sell"
+    side, what = p.name.split(" ", 1)
     lines = [
         f"{p.wing.upper()} wing hedge for {p.condors} condor(s): {side} {p.contracts} x {what} "
         f"expiring {p.hedge_expiry} (VIX future {p.vix_future:.2f})",
@@ -51,10 +58,10 @@ def _unit_interval(name: str):
             v = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"can't read {name} '{text}': expected a number like 0.15") from None
-        if not 0 < v < 1 if name == "trigger" else not 0 < v <= 5:
+        if not 0 < v < 1 if name == "trigger" else not 0 < v <= (10 if name == "budget" else 5):
             raise argparse.ArgumentTypeError(
                 f"{name} {text} out of range: expected " + ("a |delta| in (0, 1), e.g. 0.15" if name == "trigger"
-                                                            else "a share in (0, 5], e.g. 0.5"))
+                                                            else f"a share in (0, {10 if name == 'budget' else 5}], e.g. 0.5"))
         return v
 
     conv.__name__ = name
@@ -71,12 +78,38 @@ def _condors(text: str) -> int:
     return v
 
 
+def policy_from_args(args: argparse.Namespace) -> ALVHPolicy:
+    """The ALVH policy the hedge and compare flags describe (shared by ``alvh hedge`` and ``alvh compare``)."""
+    return ALVHPolicy(instrument=args.instrument, hedge_call_wing=args.hedge_call_wing, sizing=args.sizing,
+                      beta_rule=args.beta_rule, vxth=args.vxth, budget_share=args.budget)
+
+
+def add_policy_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--instrument", choices=INSTRUMENTS, default="vix_call_spread", help="hedge instrument")
+    p.add_argument("--sizing", choices=("stress", "dollar_delta", "vega"), default="stress",
+                   help="layer size: offset the loss with SPX at the long strike (stress, default), a 1%% SPX move "
+                   "(dollar_delta) or VIX +1 (vega)")
+    p.add_argument("--beta-rule", choices=("regime", "pooled"), default="regime",
+                   help="beta of log VIX on SPX: by today's VIX regime (default) or pooled 1990-2018")
+    p.add_argument("--vxth", action="store_true", help="scale the size by Cboe VXTH's weight of the VX level")
+    p.add_argument("--budget", type=_unit_interval("budget"), default=None,
+                   help="cap the hedge premium at this share of the credit (e.g. 0.5)")
+    p.add_argument("--hedge-call-wing", action="store_true",
+                   help="hedge a tested call wing too (VIX put spreads or short VX/VXM); off by default")
+
+
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
-    plan = size_hedge(condor, market, trigger=args.trigger, share=args.share, instrument=args.instrument,
-                      beta=args.beta, condors=args.condors, wing=args.wing)
+    plan, init = recommend(condor, market, policy_from_args(args), condors=args.condors, wing=args.wing,
+                           trigger=args.trigger, share=args.share, beta=args.beta)
+    if plan is None:
+        print(init.model_dump_json(indent=2) if args.json else f"CALL wing tested: {init.reason}")
+        return 0
     print(plan.model_dump_json(indent=2) if args.json else format_hedge(plan))
+    from alvh_core import charts
+
+    write_chart(args.chart, lambda: charts.pnl_chart(condor, market, plan=plan))
     return 0
 
 
@@ -90,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_market_args(p)
     p.add_argument("--condors", type=_condors, default=None,
                    help="size for this many condors (default: the position's)")
-    p.add_argument("--instrument", choices=INSTRUMENTS, default="vix_call_spread", help="hedge instrument")
+    add_policy_args(p)
     p.add_argument("--trigger", type=_unit_interval("trigger"), default=0.15, help="|delta| trigger (default 0.15)")
     p.add_argument("--share", type=_unit_interval("share"), default=0.5,
                    help="share of the wing's stress loss to offset (default 0.5)")
@@ -98,4 +131,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--beta", type=float, default=None,
                    help="beta of log VIX on SPX log returns (default -4.2 down / -2.9 up)")
     add_json_arg(p)
+    add_chart_arg(p)
     p.set_defaults(func=run)

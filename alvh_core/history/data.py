@@ -64,6 +64,9 @@ class DailyHistory:
     vx_is_settle: np.ndarray
     available: frozenset[str] = frozenset()
     source: str = ""
+    #: (n,) SPX open where it is a real opening print (it differs from that day's close and from the previous
+    #: close), else NaN: before about 2006 the file's opens mostly copy the previous close (PROVENANCE.md).
+    spx_open: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.dates.shape[0])
@@ -96,6 +99,7 @@ class DailyHistory:
             skew=self.skew[sl],
             vx=self.vx[sl],
             vx_is_settle=self.vx_is_settle[sl],
+            spx_open=None if self.spx_open is None else self.spx_open[sl],
         )
 
     def vx_price(self, expiry: dt.date | np.datetime64 | str) -> np.ndarray:
@@ -341,6 +345,22 @@ def _align(target: np.ndarray, dates: np.ndarray, values: np.ndarray) -> np.ndar
     return out
 
 
+def _reliable_opens(path: Path, dates: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """(n,) the file's opens on ``dates`` where they are real prints (not equal to that day's close or the
+    previous close), NaN elsewhere or when the open column cannot be read (opens are optional)."""
+    cols = _fast_columns(path, ("date", "open"))
+    out = np.full(dates.shape[0], np.nan)
+    if cols is None:
+        return out
+    d = _fast_dates(cols[0])
+    o = _fast_prices(cols[1], allow_empty=True)
+    if d is None or o is None or not np.all(np.diff(d.astype(np.int64)) > 0):
+        return out
+    out = _align(dates, d, o)
+    prev = np.concatenate([[np.nan], close[:-1]])
+    return np.where((out != close) & (out != prev), out, np.nan)
+
+
 def load_daily(data_dir: str | Path) -> DailyHistory:
     """Load a data directory (see module docstring) into a :class:`DailyHistory`.
 
@@ -385,9 +405,11 @@ def load_daily(data_dir: str | Path) -> DailyHistory:
         uexp = np.array([], dtype="datetime64[D]")
         vx = np.full((n, 0), np.nan)
         vx_set = np.zeros((n, 0), dtype=bool)
+    spx = _align(dates, spx_d, spx_c)
     return DailyHistory(
         dates=dates,
-        spx=_align(dates, spx_d, spx_c),
+        spx_open=_reliable_opens(root / REQUIRED_SERIES["spx"], dates, spx),
+        spx=spx,
         vix=_align(dates, vix_d, vix_c),
         vix3m=opt["vix3m"],
         vix9d=opt["vix9d"],

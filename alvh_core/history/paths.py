@@ -38,7 +38,8 @@ class HistoricalPaths:
     """
 
     def __init__(self, history: DailyHistory, start_idx: np.ndarray, end_idx: np.ndarray,
-                 n_steps: int | None = None, rate: float = 0.03, div: float = 0.018) -> None:
+                 n_steps: int | None = None, rate: float = 0.03, div: float = 0.018,
+                 settle_on_open: bool = False) -> None:
         start_idx = np.asarray(start_idx, dtype=np.int64).reshape(-1)
         end_idx = np.asarray(end_idx, dtype=np.int64).reshape(-1)
         if start_idx.shape != end_idx.shape or np.any(end_idx < start_idx) or np.any(end_idx >= len(history)):
@@ -47,6 +48,9 @@ class HistoricalPaths:
         self.history = history
         self.rate = float(rate)
         self.div = float(div)
+        #: SPX options settle on the expiry day's open (AM settlement, the SOQ approximated by the open) where
+        #: the history has a reliable open that day, else on its close
+        self.settle_on_open = bool(settle_on_open)
         self.start_idx = start_idx
         self.end_idx = end_idx
         j = np.arange(T + 1)
@@ -60,7 +64,8 @@ class HistoricalPaths:
         self.t = self.t_rows[0].copy()
         self.spot = history.spx[self.idx]
         self.vix = history.vix[self.idx] / 100.0
-        self._skewness = surface.skewness_from_skew(history.skew[self.idx])
+        self._skew = history.skew[self.idx]
+        self._skewness = surface.skewness_from_skew(self._skew)
         self._vix9d = history.vix9d[self.idx]
         self._vix3m = history.vix3m[self.idx]
         self._vvix = history.vvix[self.idx]
@@ -99,16 +104,33 @@ class HistoricalPaths:
         live = tau > _EPS_T
         is_call = kind == "C"
         fwd = bsm.forward(self.spot, tau, self.rate, self.div)
-        level = surface.level_vol(tau, self._vix9d, self.vix * 100.0, self._vix3m)
-        vol = surface.spx_vol(K, fwd, tau, level, self._skewness)
+        vol = surface.day_vol(K, fwd, tau, self.vix * 100.0, self._vix9d, self._vix3m, self._skew)
         g = bsm.greeks(is_call, self.spot, K, np.where(live, tau, 0.0), vol, self.rate, self.div)
         col = self._expiry_col(et[:, 0])
-        s_exp = self.spot[np.arange(self.shape[0]), np.minimum(col, self.shape[1] - 1)]
+        s_exp = self.settlement_spx(col)
         payoff = np.maximum(s_exp - K[:, 0], 0.0) if is_call else np.maximum(K[:, 0] - s_exp, 0.0)
         price = self._freeze_after(g.price, col, payoff)
         delta = np.where(live, g.delta, 0.0)
         self._count_spx_inputs(live & self.alive)
         return price, delta
+
+    def vix_lookback(self, days: int) -> np.ndarray:
+        """(N, days) VIX closes (points) of the ``days`` trading days before each row's first day (the first
+        day of the history repeated where the history starts later): indicators along a row can then start
+        warm instead of with ``days`` of NaN."""
+        idx = np.maximum(self.start_idx[:, None] - days + np.arange(days)[None, :], 0)
+        return self.history.vix[idx]
+
+    def settlement_spx(self, col: np.ndarray) -> np.ndarray:
+        """(N,) SPX settlement level at each row's expiry column: the open there when ``settle_on_open`` and
+        the day has a reliable open, else the close."""
+        c = np.minimum(col, self.shape[1] - 1)
+        close = self.spot[np.arange(self.shape[0]), c]
+        opens = self.history.spx_open
+        if not self.settle_on_open or opens is None:
+            return close
+        o = opens[self.idx[np.arange(self.shape[0]), c]]
+        return np.where(np.isfinite(o), o, close)
 
     def _count_spx_inputs(self, mask: np.ndarray) -> None:
         term_real = np.isfinite(self._vix9d) | np.isfinite(self._vix3m)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alvh_core.history.policies import STRATEGIES
-from alvh_core.history.replay import BacktestReport, GroupRow
+from alvh_core.history.replay import STRATEGIES, BacktestReport, GroupRow
 
 
 def _money(x: float | None) -> str:
@@ -15,12 +14,18 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0f}%"
 
 
+def _ci(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f"[{ci[0]:.0f}%, {ci[1]:.0f}%]"
+
+
 def _groups(title: str, rows: list[GroupRow]) -> list[str]:
     out = [title, f"  {'group':<11}{'n':>5}{'tested':>7}" + "".join(f"{s:>17}" for s in STRATEGIES)
-           + f"{'alvh-leg_out':>14}"]
+           + f"{'alvh-leg_out':>14}{'95% CI':>18}"]
     for g in rows:
+        ci = g.alvh_minus_leg_out_ci
         out.append(f"  {g.group:<11}{g.n:>5}{g.n_triggered:>7}" + "".join(f"{_money(g.mean[s]):>17}" for s in STRATEGIES)
-                   + f"{_money(g.alvh_minus_leg_out):>14}")
+                   + f"{_money(g.alvh_minus_leg_out):>14}"
+                   + (f"{f'[{_money(ci[0])}, {_money(ci[1])}]':>18}" if ci else f"{'':>18}"))
     return out
 
 
@@ -28,7 +33,7 @@ def render_text(r: BacktestReport) -> str:
     """The human report: strategies table, ALVH claims, splits, inputs, assumptions."""
     c = r.config
     lines = [
-        f"ALVH historical replay  {r.data_start} .. {r.data_end}  ({r.data_source}; engine {r.engine})",
+        f"ALVH historical replay  {r.data_start} .. {r.data_end}  ({r.data_source})",
         f"{r.n_trades} condors, {r.n_triggered} tested (short |delta| >= {c.trigger:g}); dollars per condor; "
         f"95% CI by circular block bootstrap (block {r.block_length} trades)",
         "",
@@ -47,12 +52,14 @@ def render_text(r: BacktestReport) -> str:
         "",
         "ALVH vs legging out on the tested trades (the method's claims, measured):",
         f"  tested trades {cl.n_triggered} (put side {cl.n_put_side}; "
-        + ("call-side tests hold under ALVH)" if r.engine == "fast" else "call-side tests are hedged only if the policy hedges the call wing: see the assumptions)"),
+        + ("call-side tests hedged with VIX put spreads / short futures)" if c.policy.hedge_call_wing
+           else "call-side tests: the call wing is held, not hedged with VIX)"),
         f"  extra P&L kept by ALVH: {_money(cl.extra_ev)} per tested trade, 95% CI "
         f"[{_money(cl.extra_ev_ci[0])}, {_money(cl.extra_ev_ci[1])}]",
-        f"  = {_pct(cl.pct_of_entry_ev)} of the entry EV ({_money(cl.entry_ev)} = tested trades held to expiry, "
-        f"before costs; n/a when <= 0), {_pct(cl.pct_of_tested_wing_credit)} of the tested wing's entry credit "
-        f"({_money(cl.tested_wing_credit)})",
+        f"  = {_pct(cl.pct_of_entry_ev)} {_ci(cl.pct_of_entry_ev_ci)} of the entry EV ({_money(cl.entry_ev)} = every "
+        "trade held to expiry, measured at entry, before costs; n/a when <= 0),",
+        f"    {_pct(cl.pct_of_tested_wing_credit)} {_ci(cl.pct_of_tested_wing_credit_ci)} of the tested wing's own entry "
+        f"credit ({_money(cl.tested_wing_credit)})",
     ]
     for side, v, ci in (("put", cl.hedge_value_put_side, cl.hedge_value_put_side_ci),
                         ("call", cl.hedge_value_call_side, cl.hedge_value_call_side_ci)):
@@ -62,6 +69,11 @@ def render_text(r: BacktestReport) -> str:
     lines.append("")
     lines += _groups("By period of entry (crises):", r.by_period) + [""]
     lines += _groups("By VIX at entry:", r.by_regime) + [""]
+    lines += _groups("Tested trades by VIX at the trigger:", r.by_trigger_vix) + [""]
+    lines += _groups("Tested trades by wing:", r.by_wing) + [""]
+    lines.append(f"take_profit_stop closed {r.day0_exits_take_profit_stop} of {r.n_triggered} tested trades on the "
+                 "trigger day (those are leg outs)")
+    lines.append("")
     i = r.inputs
     lines += [
         f"Inputs over {i.days} priced days: SPX term structure real (VIX9D/VIX3M) {i.spx_term_real_days} days, "

@@ -1,6 +1,11 @@
 """Option-pricing inputs of one historical day, from that day's closes.
 
-SPX implied vol at (strike, tau), all decimals, ACT/365:
+SPX options are priced on THE SPX surface (:mod:`alvh_core.market.surface`, fitted to real quotes) from
+that day's VIX, VIX9D, VIX3M and SKEW: :func:`day_vol` and :func:`day_strike_for_delta`, the same surface
+as ``alvh analyze``. The skewness-sloped smile below (``level_vol``, ``spx_vol``) is the replay's former
+surface, kept for reference; nothing prices on it any more.
+
+Former SPX implied vol at (strike, tau), all decimals, ACT/365:
 
 1. Level and term structure. The Cboe indices are 30-day-style variance levels: VIX9D at 9 days,
    VIX at 30 days, VIX3M at 93 days (those present that day). Total variance ``w = level^2 * tau`` is
@@ -27,6 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from alvh_core.market.surface import DEFAULT_SURFACE
+
 DAYS_PER_YEAR = 365.0
 #: Risk-neutral 30-day skewness used when SKEW is missing (SKEW 120 ~ its 1990-2018 median).
 DEFAULT_SKEWNESS = -2.0
@@ -46,6 +53,22 @@ VX_CURVE_KAPPA = 4.0
 _VS_A = np.arange(21) * 0.05
 _VS_RATIO = np.array([1.0, 1.013, 1.0318, 1.0572, 1.0896, 1.1293, 1.1764, 1.2306, 1.2912, 1.3579, 1.4298,
                       1.5063, 1.587, 1.6713, 1.7248, 1.7582, 1.7879, 1.8144, 1.8382, 1.8596, 1.879])
+
+
+def _dec(x) -> np.ndarray:
+    return np.asarray(x, dtype=float) / 100.0
+
+
+def day_vol(strike, forward, tau, vix, vix9d, vix3m, skew) -> np.ndarray:
+    """SPX implied vol (decimal) on THE surface; indices in vol points (SKEW as quoted), NaN = absent."""
+    return DEFAULT_SURFACE.vol_fwd(strike, np.maximum(np.asarray(tau, dtype=float), 1.0 / DAYS_PER_YEAR), forward,
+                                   _dec(vix), _dec(vix9d), _dec(vix3m), skew)
+
+
+def day_strike_for_delta(is_call, spot, tau, vix, vix9d, vix3m, skew, delta, rate, div) -> np.ndarray:
+    """Strike whose BSM |delta| on THE surface is ``delta``; indices in vol points, NaN = absent."""
+    return DEFAULT_SURFACE.strike_for_delta(delta, is_call, tau, spot, _dec(vix), rate, div,
+                                            vix9d=_dec(vix9d), vix3m=_dec(vix3m), skew=skew)
 
 
 def level_vol(tau: np.ndarray, vix9d: np.ndarray, vix: np.ndarray, vix3m: np.ndarray) -> np.ndarray:

@@ -17,22 +17,7 @@ ahead); outside that range only Good Friday (computed) is treated as a holiday.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from functools import lru_cache
-
-_CAL_START = "1990-01-01"
-
-
-@lru_cache(maxsize=1)
-def _xnys():
-    try:
-        import exchange_calendars as xcals
-
-        with warnings.catch_warnings():  # pandas deprecation chatter inside the package
-            warnings.simplefilter("ignore")
-            return xcals.get_calendar("XNYS", start=_CAL_START)
-    except Exception:  # pragma: no cover - calendar package unavailable or broken
-        return None
 
 
 def _easter(year: int) -> dt.date:
@@ -55,13 +40,10 @@ def is_exchange_holiday(day: dt.date) -> bool:
     """True when ``day`` is a weekday on which NYSE is closed (XNYS where covered, else Good Friday)."""
     if day.weekday() >= 5:
         return False
-    cal = _xnys()
-    if cal is not None:
-        first, last = cal.first_session.date(), cal.last_session.date()
-        if first <= day <= last:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return not cal.is_session(day.isoformat())
+    from alvh_core import xnys  # the one XNYS calendar (built once, cached on disk)
+
+    if xnys.covered(day):
+        return xnys.is_holiday(day)
     return day == _easter(day.year) - dt.timedelta(days=2)
 
 

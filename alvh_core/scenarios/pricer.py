@@ -37,6 +37,8 @@ from functools import lru_cache
 import numpy as np
 
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, log_mgf_coefficients
+from alvh_core.scenarios.kernels import interp_put, lagrange4
+from alvh_core.scenarios.kernels import stencil as _stencil
 
 # ---- grids (shared by the two pricers) -------------------------------------------------------
 #: daily-variance grid of the SPX tables: annualised vol from 3% to 300%
@@ -46,21 +48,8 @@ Y_MAX, DY = 10.0, 0.125
 #: half-width of the COS range in units of s (density covered to W - Y_MAX = 12 s)
 COS_W = 22.0
 N_COS = 192
-
-
-def lagrange4(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Cubic Lagrange weights for nodes at offsets -1, 0, 1, 2 evaluated at t (0 <= t < 1)."""
-    tm1, tm2, tp1 = t - 1.0, t - 2.0, t + 1.0
-    a = t * tm1
-    b = tp1 * tm2
-    return (a * tm2 * (-1.0 / 6.0), b * tm1 * 0.5, b * t * -0.5, a * tp1 * (1.0 / 6.0))
-
-
-def _stencil(pos: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Base index (node at offset -1) and fractional position for a 4-point stencil."""
-    i = np.floor(pos).astype(np.intp)
-    i = np.clip(i, 1, n_nodes - 3)
-    return i - 1, pos - i
+#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~5 MB)
+DISK_CACHE_DAYS = 64
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -163,6 +152,12 @@ class SpxTablePricer:
     def _build_stack(self, n_max: int) -> np.ndarray:
         if self._stack is not None and self._stack.shape[0] >= n_max:
             return self._stack
+        if n_max <= DISK_CACHE_DAYS and not self._tables:
+            cached = self._load_disk()
+            if cached is not None:
+                self._stack = cached
+                return cached
+            n_max = DISK_CACHE_DAYS  # build what the cache holds, once, for every later process
         parts = []
         n_c = 1
         while True:
@@ -171,7 +166,46 @@ class SpxTablePricer:
                 break
             n_c *= 2
         self._stack = np.concatenate(parts, axis=0)
+        if n_c == DISK_CACHE_DAYS:
+            self._save_disk(self._stack)
         return self._stack
+
+    # ---- disk cache (the first comparison of a process reads ~5 MB instead of computing) ---------
+    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
+        import hashlib
+
+        from alvh_core.xnys import default_cache_dir
+
+        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 1))
+        return default_cache_dir() / f"spx-tables-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+
+    def _load_disk(self) -> np.ndarray | None:
+        """The tables for n = 1..DISK_CACHE_DAYS from the disk cache, or None (then they are computed)."""
+        try:
+            stack = np.load(self._cache_path(), allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if stack.shape != (DISK_CACHE_DAYS, N_H, self.n_y) or stack.dtype != np.complex128:
+            return None
+        n_c = 1
+        while n_c <= DISK_CACHE_DAYS:  # the power classes, as _class_tables would have built them
+            lo = n_c // 2 + 1 if n_c > 1 else 1
+            self._tables[n_c] = stack[lo - 1 : n_c]
+            n_c *= 2
+        return stack
+
+    def _save_disk(self, stack: np.ndarray) -> None:
+        import os
+
+        path = self._cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, stack, allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError:  # read-only home: the in-process tables still serve
+            pass
 
     # ---- evaluation -----------------------------------------------------------------------
     def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
@@ -214,21 +248,9 @@ class SpxTablePricer:
             stencil = self.prepare(n, h)
         st = stencil
         x = np.broadcast_to(np.asarray(x, dtype=float), st.n.shape)
-        y = x * st.inv_scale
-        iy, ty = _stencil((np.clip(y, -Y_MAX, Y_MAX) - self.y[0]) / DY, self.n_y)
-        wy = lagrange4(ty)
-        base = st.base + iy
-        p = np.zeros(x.shape)
-        dp = np.zeros(x.shape)
-        for b in range(4):
-            ip = np.zeros(x.shape)
-            idp = np.zeros(x.shape)
-            for a in range(4):
-                idx = base + (b * self.n_y + a)
-                ip += wy[a] * st.price_flat.take(idx)
-                idp += wy[a] * st.delta_flat.take(idx)
-            p += st.wh[b] * ip
-            dp += st.wh[b] * idp
+        # the 4x4 interpolation: a fused compiled loop when numba is installed, else numpy (kernels.py)
+        p, dp, y = interp_put(x, st.inv_scale, st.base, st.wh, st.price_flat, st.delta_flat,
+                              float(self.y[0]), DY, self.n_y, Y_MAX)
         deep_itm = y < -Y_MAX
         if deep_itm.any():
             tau = st.n / TRADING_DAYS

@@ -40,8 +40,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import warnings
-from functools import lru_cache
 
 import numpy as np
 
@@ -55,36 +53,17 @@ H_FLOOR = 1e-6
 
 
 # ---- calendar ------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _nyse():
-    try:
-        import exchange_calendars as xcals
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return xcals.get_calendar("XNYS")
-    except Exception:  # pragma: no cover - calendar package missing or broken
-        return None
-
-
 def steps_to(expiry: dt.date, asof: dt.date) -> int:
     """NYSE trading days after ``asof`` up to and including ``expiry`` (0 if expiry <= asof).
 
-    Uses the exchange_calendars XNYS sessions; outside the calendar's range (or without the package),
-    business days Monday-Friday.
+    XNYS sessions from the one shared calendar (``alvh_core.xnys``: built once, cached on disk); outside
+    its span, business days Monday-Friday.
     """
     if expiry <= asof:
         return 0
-    cal = _nyse()
-    if cal is not None:
-        first, last = cal.first_session.date(), cal.last_session.date()
-        if first <= asof and expiry <= last:
-            start = asof + dt.timedelta(days=1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                sessions = cal.sessions_in_range(start.isoformat(), expiry.isoformat())
-            return int(len(sessions))
-    return int(np.busday_count(asof + dt.timedelta(days=1), expiry + dt.timedelta(days=1)))
+    from alvh_core.xnys import trading_days
+
+    return trading_days(asof + dt.timedelta(days=1), expiry)
 
 
 def _step_of(expiry_t: float) -> int:
@@ -250,6 +229,7 @@ def simulate(
     premia: bool = True,
     params: ModelParams | None = None,
     antithetic: bool = True,
+    event_variance: np.ndarray | None = None,
 ) -> SimulatedPaths:
     """Simulate ``n_paths`` joint daily SPX/VIX paths over ``n_days`` trading days (exact HN-GARCH).
 
@@ -257,6 +237,8 @@ def simulate(
     real-world law (equity and variance premia in); ``premia=False``: paths follow the pricing law.
     ``antithetic``: shocks come in +z/-z pairs (n_paths must then be even), which halves the noise of
     symmetric payoffs without biasing anything. Same seed, same numbers.
+    ``event_variance``: optional (n_days,) multipliers of each day's diffusive variance (scheduled event
+    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`.
     """
     if n_days < 1 or n_days > 2520:
         raise ValueError(f"n_days must be 1-2520 trading days (got {n_days})")
@@ -278,9 +260,11 @@ def simulate(
     if premia:
         law = params.real_world()
         R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z, rng, antithetic)
+        R = apply_event_variance(R, H, z, event_variance)
         H *= params.variance_ratio
     else:
         R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z, rng, antithetic)
+        R = apply_event_variance(R, H, z, event_variance)
     spot = np.empty((n_paths, n_days + 1))
     spot[:, 0] = market.spot
     spot[:, 1:] = market.spot * np.exp(np.cumsum(R, axis=1))
@@ -297,6 +281,11 @@ def simulate(
     if market.leg_vols or market.vix_futures:
         notes.append("observed leg vols / VX settles in the market are not used: every price on the paths, "
                      "today's included, is the model's (so the comparison is internally fair)")
+    if event_variance is not None:
+        ev = np.asarray(event_variance, float)
+        notes.append(f"event days: {int((ev > ev.min()).sum())} of {n_days} days carry {ev.max() / ev.min():.2f}x "
+                     "the variance of the others (same total over the horizon; SPX/VIX option prices along the "
+                     "paths do not yet see the bump)")
     if clamped:
         notes.append(
             f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
@@ -316,6 +305,27 @@ def simulate(
         asof=market.asof,
         antithetic=antithetic,
     )
+
+
+# ---- event-day variance (issue 17): one narrow hook, the same in both laws -------------------------
+def apply_event_variance(R: np.ndarray, H: np.ndarray, z: np.ndarray, mult: np.ndarray | None) -> np.ndarray:
+    """Log returns with day j's diffusive variance multiplied by ``mult[j]``.
+
+    ``R`` (N, T) log returns, ``H`` (N, T+1) with ``H[:, j]`` the variance of day j's return, ``z`` (T, N)
+    the shocks behind them, ``mult`` (T,) positive (None: ``R`` unchanged). The diffusion part
+    ``sqrt(h) z`` becomes ``sqrt(m h) z`` and its convexity ``-h/2`` moves to ``-m h/2``, so
+    ``E[exp(R_j) | F_{j-1}]`` is unchanged: discounted SPX stays a martingale under the pricing law and
+    the equity premium per day is unchanged under the real-world law. The variance recursion (and any
+    jumps) is untouched: an event day's shock does not raise tomorrow's variance more than another's.
+    """
+    if mult is None:
+        return R
+    m = np.asarray(mult, dtype=float)
+    if m.shape != (R.shape[1],) or not np.all(np.isfinite(m)) or np.any(m <= 0):
+        raise ValueError(f"event_variance must be {R.shape[1]} positive numbers, one per simulated day "
+                         f"(got shape {m.shape})")
+    h = H[:, :-1]
+    return R + (np.sqrt(m) - 1.0) * np.sqrt(h) * z.T - 0.5 * (m - 1.0) * h
 
 
 def bootstrap_paths(

@@ -1,33 +1,44 @@
-"""ALVH: hold the condor and add VIX hedge layers as the tested short strike's |delta| climbs.
+"""ALVH: hold the condor and layer VIX hedges on the tested wing as a careful practitioner runs it.
 
-The rules are data (``LayerPolicy``); the instrument and its size come from hedge sizing
-(``alvh_core.hedge.size_hedge`` -> ``HedgeSpec``), so the same policy code runs on simulated paths and
-on history (one path per trade).
+The rules are data (``ALVHPolicy``, alias ``LayerPolicy``); one rule text runs on simulated paths (one
+condor, N paths) and on history (N trades, one row each: ``CondorOnPaths.batch``). Loops run over dates
+and the handful of layers, never over paths or trades.
 
-Method, per wing and per layer i (a loop over dates and over the handful of layers, never over paths):
+Per wing, on each date before the condor's expiry (``d < k_rows``):
 
-- add layer i on the first date on which the wing's short strike has |delta| >= ``triggers[i]`` and the
-  optional gates pass (RSI / MACD of VIX along the path); each layer is added at most once per trade;
-- its size is ``shares[i]`` x the contracts that offset the wing's whole stress loss
-  (``HedgeSpec.contracts_full``), rounded to whole contracts (at least 1);
-- remove it when VIX mean-reverts: for the put wing when VIX falls back ``remove_vix_retrace`` (a fraction)
-  below its level on the add date, or below ``remove_vix_below`` points; optionally when the short's
-  |delta| falls back under ``remove_delta``;
-- at the condor's expiry (the condor settles) every open layer is sold at mid with costs.
+1. removal first (never on the add date): an open layer i comes off when BOTH the short's |delta| is back
+   below its trigger (``remove_delta`` if set, else ``triggers[i]``) AND VIX has retraced
+   ``remove_vix_retrace`` from its extreme since the add (put wing: down from the peak; call wing: up from
+   the trough) or is below ``remove_vix_below``. Hysteresis: neither alone removes it.
+2. a layer is due when the short's |delta| CROSSES its trigger from below (on date 0 only the first layer can
+   be due: the hedge recommended today) and stays due while |delta| is at or above it; at most ONE layer is
+   added a day (the first due one whose gates pass). A removed layer comes back on the next crossing. A
+   position already past every trigger therefore starts with one layer, never all of them on day one.
+3. size and strikes are chosen on the add date from that date's market on the path: the VIX spread's long
+   strike at the hedge future rounded to a point (``alvh_core.hedge.spread_strikes``), the size by
+   ``alvh_core.hedge.stress_sizing`` (``sizing`` 'stress' / 'dollar_delta' / 'vega', the beta of that day's
+   VIX regime or the pooled one) x the layer's share, x VXTH's weight if ``vxth``, cut to the budget
+   (``budget_share`` x the credit, less the premium of the layers still open).
+   On date 0, when ``initial`` (the plan ``alvh hedge`` recommends today) is given and its trigger is hit,
+   layer 0 is exactly that plan: same instrument, strikes and contracts.
+4. at the condor's expiry every open layer is sold at mid with costs (or settles if it expired too).
 
-Direction. Tested PUT wing (SPX falling, VIX rising): long VIX call spreads, or long VX / VXM.
-Tested CALL wing (SPX rallying, VIX falling, beta of log VIX about -2.9 on up days): by DEFAULT NO HEDGE,
-ALVH simply holds that wing (as the historical replay's fast engine does). Reason, measured with
-``alvh hedge --wing call``: VIX falls less in rallies than it rises in sell-offs and its futures move
-about half as much as spot VIX over a month, so offsetting a call wing's loss takes roughly twice the
-VIX put spreads per dollar as the put side takes call spreads, and their spreads and fees eat the offset.
-``hedge_call_wing=True`` turns on the mirror: long VIX put spreads, or short VX / VXM.
+``specs`` (static ``HedgeSpec`` per wing) replaces step 3 with fixed strikes and ``share x contracts_full``
+contracts: the honesty tests use it.
 
-Dates on which an indicator has no value yet (warm-up) do not block a gate.
+Direction. Tested PUT wing (SPX falling, VIX rising): long VIX call spreads, or long VX / VXM. Tested CALL
+wing: by default NOT hedged with VIX (``hedge_call_wing=False``): VIX falls less in rallies than it rises in
+sell-offs (up-day beta about -2.9 against -4.2), and the VX future of the month after expiry moves about half
+as much as spot VIX, so offsetting a call wing takes roughly twice the VIX put spreads per dollar, whose
+spreads and fees eat the offset. ``hedge_call_wing=True`` turns on the mirror: long VIX PUT spreads, or SHORT
+VX / VXM; ``alvh hedge`` recommends it only when the policy evaluated by ``alvh compare`` has it on.
+
+Dates on which an indicator has no value yet (warm-up) do not block a gate. Paths that know their past
+(``HistoricalPaths.vix_lookback``) start the indicators on the 60 trading days before column 0.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -35,12 +46,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alvh_core.costs import CostModel
 from alvh_core.models import MULTIPLIERS
 from alvh_core.strategies.base import CondorOnPaths, Ledger, StrategyResult, new_ledger, settle_legs
+from alvh_core.strategies.gates import event_ahead, path_event_days, pre_event_trigger, spx_macd_gate
 from alvh_core.strategies.indicators import macd, rsi
 
 Instrument = Literal["vix_call_spread", "vx", "vxm"]
 
 
-class LayerPolicy(BaseModel):
+class ALVHPolicy(BaseModel):
     """The layered VIX hedge rules (see module docstring). Defaults: layers at |delta| 0.15/0.25/0.35."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -49,24 +61,41 @@ class LayerPolicy(BaseModel):
                                         description="|delta| of the tested short strike that adds each layer")
     shares: tuple[float, ...] = Field(default=(0.5, 0.25, 0.25),
                                       description="share of the wing's stress loss each layer offsets")
+    sizing: Literal["stress", "dollar_delta", "vega"] = Field(
+        default="stress", description="stress: SPX to the long strike; dollar_delta: a 1% SPX move; vega: VIX +1")
+    beta_rule: Literal["regime", "pooled"] = Field(default="regime",
+                                                   description="beta of log VIX on SPX: by VIX regime, or pooled")
+    regime_betas: tuple[tuple[float, float, float, float], tuple[float, float, float, float]] | None = Field(
+        default=None, description="(down-day, up-day) betas by VIX regime <15/15-20/20-30/>30; None: the shipped "
+        "1990-2018 ones (alvh_core.hedge)")
+    vxth: bool = Field(default=False, description="scale each layer by Cboe VXTH's weight of the hedge future")
+    budget_share: float | None = Field(default=None, gt=0, le=10,
+                                       description="cap the open hedge premium at this share of the credit")
     remove_vix_retrace: float = Field(default=0.15, ge=0, lt=1,
-                                      description="remove when VIX retraces this fraction from its level at the add")
+                                      description="VIX retrace from its extreme since the add needed to remove")
     remove_vix_below: float | None = Field(default=None, gt=0,
-                                           description="put wing: also remove when VIX (points) is below this")
+                                           description="put wing: VIX (points) below this also counts as retraced")
     remove_delta: float | None = Field(default=None, gt=0, lt=1,
-                                       description="also remove when the short's |delta| falls below this")
+                                       description="|delta| the short must be back under (default: the trigger)")
     rsi_max: float | None = Field(default=None, gt=0, lt=100,
                                   description="put wing: add only while RSI(VIX) <= this (call wing: >= 100-this)")
     rsi_period: int = Field(default=14, ge=2)
     macd_confirm: bool = Field(default=False,
                                description="put wing: add only while VIX MACD line > signal (call wing: <)")
+    # issue 17 gates (alvh_core.strategies.gates); None/False = off
+    pre_event_delta: float | None = Field(default=None, gt=0, lt=1,
+                                          description="first layer also goes on at the close before a scheduled "
+                                          "FOMC/CPI when the short's |delta| >= this (paths need an asof date)")
+    pre_event_lookahead: int = Field(default=1, ge=1, le=10, description="sessions ahead that count as 'before'")
+    spx_macd_confirm: bool = Field(default=False,
+                                   description="put wing: add only while SPX MACD line < signal (call wing: >)")
     instrument: Instrument = "vix_call_spread"
     max_layers: int = Field(default=3, ge=1, le=10)
     hedge_call_wing: bool = Field(default=False, description="also hedge a tested call wing (VIX put spreads / "
                                   "short futures); default off, see the module docstring")
 
     @model_validator(mode="after")
-    def _check(self) -> LayerPolicy:
+    def _check(self) -> ALVHPolicy:
         if len(self.triggers) != len(self.shares):
             raise ValueError(f"{len(self.triggers)} triggers but {len(self.shares)} shares; give one share per trigger")
         if any(not 0 < x < 1 for x in self.triggers):
@@ -86,21 +115,35 @@ class LayerPolicy(BaseModel):
         shr = "/".join(f"{x:g}" for x in self.shares[: self.max_layers])
         extra = []
         if self.remove_vix_below:
-            extra.append(f"or VIX < {self.remove_vix_below:g}")
-        if self.remove_delta:
-            extra.append(f"or |delta| < {self.remove_delta:g}")
+            extra.append(f"(or VIX < {self.remove_vix_below:g})")
         if self.rsi_max:
             extra.append(f"gate RSI{self.rsi_period}(VIX) <= {self.rsi_max:g}")
         if self.macd_confirm:
             extra.append("gate MACD(VIX) confirms")
-        if not self.hedge_call_wing:
-            extra.append("(call wing not hedged: held)")
-        return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the stress loss; "
-                f"remove on a {self.remove_vix_retrace:.0%} VIX retrace" + "".join(" " + x for x in extra))
+        if self.spx_macd_confirm:
+            extra.append("gate MACD(SPX) confirms")
+        if self.pre_event_delta:
+            extra.append(f"first layer before FOMC/CPI at |delta| >= {self.pre_event_delta:g}")
+        if self.vxth:
+            extra.append("VXTH weights")
+        if self.budget_share:
+            extra.append(f"premium <= {self.budget_share:g} x credit")
+        extra.append("call wing hedged (VIX put spreads / short futures)" if self.hedge_call_wing
+                     else "(call wing not hedged with VIX: held)")
+        removal = (f"|delta| < {self.remove_delta:g}" if self.remove_delta else "|delta| back below its trigger")
+        return (f"ALVH {self.instrument}: layers at |delta| {trig} offsetting {shr} of the {self.sizing} loss "
+                f"(beta {self.beta_rule}{', own table' if self.regime_betas and self.beta_rule == 'regime' else ''}), "
+                f"one layer a day at most, strikes at the future on each add; a layer "
+                f"comes off when {removal} AND VIX retraced {self.remove_vix_retrace:.0%}; it can come back"
+                + "".join("; " + x for x in extra))
+
+
+#: the name used before the practitioner rules; the same class
+LayerPolicy = ALVHPolicy
 
 
 class HedgeSpec(BaseModel):
-    """One wing's hedge instrument, resolved to what trades on the paths (from ``size_hedge``).
+    """A static hedge instrument for one wing (fixed strikes and size; the honesty tests use it).
 
     ``kind``: VIX_CALL / VIX_PUT spread (long ``strikes[0]``, short ``strikes[1]``; ``strikes[1]`` None for
     a single option) or VX / VXM futures with ``direction`` +1 long, -1 short. ``contracts_full``: contracts
@@ -120,21 +163,7 @@ class HedgeSpec(BaseModel):
         return max(1, int(np.floor(share * self.contracts_full + 0.5))) if self.contracts_full > 0 else 0
 
 
-def _unit_value(paths, spec: HedgeSpec) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
-    """Per-contract dollar value (N, T+1) of one unit of the hedge and its option legs [(sign, mid points)]."""
-    if spec.kind in ("VX", "VXM"):
-        f = paths.vix_future(spec.expiry_t)
-        return spec.direction * f * MULTIPLIERS[spec.kind], []
-    kind = "C" if spec.kind == "VIX_CALL" else "P"
-    assert spec.strikes is not None
-    legs = [(1.0, paths.vix_option(kind, spec.strikes[0], spec.expiry_t))]
-    if spec.strikes[1] is not None:
-        legs.append((-1.0, paths.vix_option(kind, spec.strikes[1], spec.expiry_t)))
-    val = sum(s * p for s, p in legs) * MULTIPLIERS["VIX"]
-    return val, legs
-
-
-def _gates(vix_pts: np.ndarray, policy: LayerPolicy, wing: str) -> np.ndarray:
+def _gates(vix_pts: np.ndarray, policy: ALVHPolicy, wing: str) -> np.ndarray:
     """(N, T+1) bool: the indicator gates pass (NaN = warm-up passes)."""
     ok = np.ones(vix_pts.shape, bool)
     if policy.rsi_max is not None:
@@ -148,114 +177,266 @@ def _gates(vix_pts: np.ndarray, policy: LayerPolicy, wing: str) -> np.ndarray:
     return ok
 
 
-def alvh(cp: CondorOnPaths, costs: CostModel, policy: LayerPolicy, specs: dict[str, HedgeSpec]) -> StrategyResult:
-    """Hold the condor to expiry with the layered hedge of ``policy`` on each wing in ``specs``.
+class _Legs:
+    """VIX option prices (N, T+1) on the paths, priced once per distinct strike, looked up per path."""
 
-    ``extra['layers']`` lists, per (wing, layer), the add date and removal date per path (-1: never added),
-    and ``extra['hedge_pnl']`` the hedge's share of P&L (N,) dollars.
+    def __init__(self, paths: Any, kind: str, expiry_t: Any):
+        self.paths, self.kind, self.expiry_t = paths, kind, expiry_t
+        self.cache: dict[float, np.ndarray] = {}
+
+    def table(self, strike: float) -> np.ndarray:
+        if strike not in self.cache:
+            self.cache[strike] = np.asarray(self.paths.vix_option(self.kind, strike, self.expiry_t), float)
+        return self.cache[strike]
+
+    def at(self, strikes: np.ndarray, day: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """(N,) price of each masked path's own strike on its ``day`` (0 elsewhere)."""
+        out = np.zeros(strikes.shape[0])
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            return out
+        uniq, inv = np.unique(strikes[rows], return_inverse=True)
+        for j, s in enumerate(uniq):
+            r = rows[inv == j]
+            out[r] = self.table(float(s))[r, day[r]]
+        return out
+
+
+def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[str, HedgeSpec] | None = None,
+         *, initial: dict[str, Any] | None = None, hedge_t: float | np.ndarray | None = None) -> StrategyResult:
+    """Hold the condor to expiry with the layered hedge of ``policy`` (see module docstring).
+
+    ``specs``: static instruments per wing (fixed strikes and sizes). Otherwise the dynamic practitioner rules,
+    with the hedge expiring at ``hedge_t`` (years on the paths' clock, scalar or (N,)) and ``initial``
+    {wing: HedgePlan} the plan ``alvh hedge`` recommends today (layer 0 on date 0 when its trigger is hit).
+    ``extra['events']``: one dict per layer added on a set of paths (wing, layer, rows, add_day, remove_day,
+    k1, k2, contracts); ``extra['hedge_pnl']`` the hedge's P&L (N,) dollars; ``extra['max_open_layers']`` (N,);
+    ``extra['{wing}_{layer}_add_day']`` (N,) the first add date of each layer (-1: never).
     """
+    from alvh_core.hedge import layer_contracts, regime_beta, spread_strikes, stress_sizing, vxth_weight
+
     paths = cp.paths
-    n, k = cp.n, cp.k
-    rows = np.arange(n)
+    n = cp.n
+    rows = cp.rows
+    kmax = cp.k
     lg = new_ledger(cp)
-    condor_margin = max(cp.wing_margin("put"), cp.wing_margin("call"))
-    lg.margin(condor_margin)
+    condor_margin = cp.condor_margin()
     settle_legs(lg, cp, (0, 1, 2, 3), costs)
     vix_pts = np.asarray(paths.vix) * 100.0
-    t = np.asarray(paths.t)
-    hedge = Ledger(cp.disc, n)  # hedge flows kept apart, then merged (conservation check in tests)
+    t_rows = cp.t_rows
+    hedge = Ledger(cp.disc_rows, n)  # hedge flows kept apart, then merged (conservation check in tests)
+    events: list[dict[str, Any]] = []
     records: dict[str, np.ndarray] = {}
-    hedge_margin_total = np.zeros((n, k + 1))
-    for wing, spec in specs.items():
-        if wing == "call" and not policy.hedge_call_wing:
+    open_margin = np.zeros(n)
+    peak_hedge_margin = np.zeros(n)
+    max_open = np.zeros(n, int)
+    wings = ("put", "call") if policy.hedge_call_wing else ("put",)
+    for wing in wings:
+        h_t: float | np.ndarray
+        static = None if specs is None else specs.get(wing)
+        if specs is not None and static is None:
             continue
-        layers = [(trig, spec.layer_contracts(share)) for trig, share in policy.layers()]
-        layers = [(trig, q) for trig, q in layers if q > 0]
-        if not layers:
-            continue
+        if static is not None:
+            kind, direction, h_t = static.kind, static.direction, static.expiry_t
+        else:
+            if policy.instrument == "vix_call_spread":
+                kind = "VIX_CALL" if wing == "put" else "VIX_PUT"
+            else:
+                kind = "VX" if policy.instrument == "vx" else "VXM"
+            direction = 1 if (wing == "put" or kind.startswith("VIX")) else -1
+            if hedge_t is None:
+                raise ValueError("alvh needs hedge_t (the hedge expiry on the paths' clock) without static specs")
+            h_t = hedge_t
+        is_future = kind in ("VX", "VXM")
+        opt_kind = "C" if kind == "VIX_CALL" else "P"
+        layers = policy.layers()
         short = 1 if wing == "put" else 2
         absd = np.abs(cp.delta[short])
-        gate = _gates(vix_pts, policy, wing)
-        unit, opt_legs = _unit_value(paths, spec)
-        is_future = spec.kind in ("VX", "VXM")
-        hedge_expired = spec.expiry_t <= t[k] + 1e-12
+        lookback = getattr(paths, "vix_lookback", None)
+        if callable(lookback) and (policy.rsi_max is not None or policy.macd_confirm):
+            lead = np.asarray(lookback(60), float)  # history before column 0: the indicators start warm
+            gate = _gates(np.concatenate([lead, vix_pts], axis=1), policy, wing)[:, lead.shape[1]:]
+        else:
+            gate = _gates(vix_pts, policy, wing)
+        if policy.spx_macd_confirm:
+            gate &= spx_macd_gate(np.asarray(paths.spot), wing)
+        pre = None
+        if policy.pre_event_delta and getattr(paths, "asof", None) is not None:
+            ahead = event_ahead(path_event_days(paths.asof, int(np.asarray(paths.spot).shape[1]) - 1),
+                                policy.pre_event_lookahead)
+            pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
+        fut = np.asarray(paths.vix_future(h_t), float)
+        h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
+        hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
+        legs = None if is_future else _Legs(paths, opt_kind, h_t)
+        fmult = MULTIPLIERS[kind] if is_future else MULTIPLIERS["VIX"]
         if is_future:
-            f = paths.vix_future(spec.expiry_t)
-            var = np.zeros_like(f)
-            var[:, 1:] = np.cumsum(cp.disc[1:] * np.diff(f, axis=1), axis=1)  # PV of daily variation per point
+            var = np.zeros_like(fut)
+            var[:, 1:] = np.cumsum(cp.disc_rows[:, 1:] * np.diff(fut, axis=1), axis=1)  # PV of variation per point
+        nl = len(layers)
+        active = np.zeros((nl, n), bool)
+        add_day = np.full((nl, n), -1)
+        k1 = np.zeros((nl, n))
+        k2 = np.zeros((nl, n))
+        qty = np.zeros((nl, n))
+        extreme = np.zeros((nl, n))
+        debit = np.zeros((nl, n))
+        armed = np.zeros((nl, n), bool)
+        ev_idx = np.full((nl, n), -1)  # index into ``events`` of each path's open instance
+        rem_day_all: list[np.ndarray] = []
 
-        def fill_cost(day: np.ndarray, qty: np.ndarray) -> np.ndarray:
+        def unit_at(li: int, day: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """(unit $ value, long leg pts, short leg pts) per contract of layer li's open strikes on ``day``."""
             if is_future:
-                return costs.future(spec.kind, qty)
-            return sum(costs.vix_option(p[rows, day], qty) for _, p in opt_legs)
+                return direction * fut[rows, day] * fmult, np.zeros(n), np.zeros(n)
+            assert legs is not None
+            p1 = legs.at(k1[li], day, mask)
+            p2 = legs.at(k2[li], day, mask & np.isfinite(k2[li]) & (k2[li] > 0))
+            return (p1 - p2) * fmult, p1, p2
 
-        def book_open(mask: np.ndarray, d: int, q: int) -> None:
-            qty = np.where(mask, q, 0)
-            day = np.full(n, d)
-            if not is_future:
-                hedge.cash("hedge", -unit[:, d] * qty, d)
-            hedge.cost(fill_cost(day, qty), d, qty * max(1, len(opt_legs)))
-
-        def book_close(mask: np.ndarray, add_day: np.ndarray, d: int, q: int, settle: bool = False) -> None:
-            qty = np.where(mask, q, 0)
-            s = np.where(mask, add_day, 0)
+        def close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray) -> None:
+            q = np.where(mask, qty[li], 0.0)
             if is_future:
-                mult = MULTIPLIERS[spec.kind] * spec.direction
-                hedge.pv("hedge", (var[:, d] - var[rows, s]) * mult * qty)
+                a = np.where(mask, add_day[li], 0)
+                hedge.pv("hedge", (var[rows, d] - var[rows, a]) * fmult * direction * q)
+                hedge.cost(np.where(settle, 0.0, costs.future(kind, q)), d, np.where(settle, 0.0, q))
             else:
-                hedge.cash("hedge", unit[:, d] * qty, d)
-            if settle:
-                hedge.cost(costs.settlement_fee_vix * qty * max(1, len(opt_legs)), d, 0)
-            else:
-                hedge.cost(fill_cost(np.full(n, d), qty), d, qty * max(1, len(opt_legs)))
+                val, p1, p2 = unit_at(li, d, mask)
+                hedge.cash("hedge", val * q, d)
+                n_legs = 2 if np.any(k2[li][mask] > 0) else 1
+                fee = np.where(settle, costs.settlement_fee_vix * q * n_legs,
+                               costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2 else 0.0))
+                hedge.cost(np.where(mask, fee, 0.0), d, np.where(settle | ~mask, 0.0, q * n_legs))
+            for i in np.unique(ev_idx[li][mask]):
+                sel = mask & (ev_idx[li] == i)
+                rem_day_all[i][sel] = np.broadcast_to(d, (n,))[sel]
+            active[li] &= ~mask
+            open_margin[:] -= np.where(mask, debit[li], 0.0)
 
-        for li, (trig, q) in enumerate(layers):
-            active = np.zeros(n, bool)
-            fired = np.zeros(n, bool)
-            add_day = np.full(n, -1)
-            rem_day = np.full(n, -1)
-            add_vix = np.zeros(n)
-            debit = np.zeros(n)
-            margin_row = np.zeros((n, k + 1))
-            for d in range(k):
-                # removal first (never on the add date)
-                if policy.remove_vix_retrace > 0 or policy.remove_vix_below or policy.remove_delta:
-                    v = vix_pts[:, d]
-                    if wing == "put":
-                        rev = v <= add_vix * (1 - policy.remove_vix_retrace)
-                        if policy.remove_vix_below:
-                            rev |= v < policy.remove_vix_below
-                    else:
-                        rev = v >= add_vix * (1 + policy.remove_vix_retrace)
-                    if policy.remove_delta:
-                        rev |= absd[:, d] < policy.remove_delta
-                    rem = active & (add_day < d) & rev
-                    if rem.any():
-                        book_close(rem, add_day, d, q)
-                        active &= ~rem
-                        rem_day[rem] = d
-                add = ~fired & (absd[:, d] >= trig) & gate[:, d]
-                if add.any():
-                    book_open(add, d, q)
-                    active |= add
-                    fired |= add
-                    add_day[add] = d
-                    add_vix[add] = vix_pts[add, d]
-                    if is_future:
-                        debit[add] = costs.initial_margin(spec.kind) * q
-                    else:
-                        debit[add] = np.maximum(unit[add, d], 0.0) * q
-                margin_row[:, d] = np.where(active, debit, 0.0)
-            if active.any():
-                book_close(active, add_day, k, q, settle=hedge_expired)
-                rem_day[active] = k
-            hedge_margin_total += margin_row
-            records[f"{wing}_{li}_add_day"] = add_day
-            records[f"{wing}_{li}_remove_day"] = rem_day
-            records[f"{wing}_{li}_contracts"] = np.array(q)
-    lg.margin(condor_margin + hedge_margin_total.max(axis=1))
+        for d in range(kmax + 1):
+            dd = np.full(n, d)
+            at_expiry = cp.k_rows == d
+            # 4. the condor settles: every open layer comes off
+            for li in range(nl):
+                m = active[li] & at_expiry
+                if m.any():
+                    close(li, m, dd, m & hedge_expired)
+            live = d < cp.k_rows
+            if not live.any():
+                continue
+            v = vix_pts[:, d]
+            # 1. removal with hysteresis
+            for li, (trig, _share) in enumerate(layers):
+                if not active[li].any():
+                    continue
+                extreme[li] = np.where(active[li], np.maximum(extreme[li], v) if wing == "put"
+                                       else np.minimum(extreme[li], v), extreme[li])
+                back = absd[:, d] < (policy.remove_delta or trig)
+                if wing == "put":
+                    retraced = v <= extreme[li] * (1 - policy.remove_vix_retrace)
+                    if policy.remove_vix_below:
+                        retraced |= v < policy.remove_vix_below
+                else:
+                    retraced = v >= extreme[li] * (1 + policy.remove_vix_retrace)
+                rem = active[li] & live & (add_day[li] < d) & back & retraced
+                if rem.any():
+                    close(li, rem, dd, np.zeros(n, bool))
+            # 2. at most one add a day: the first eligible layer
+            # a layer is armed by a crossing of its trigger (from below) and stays armed while |delta| is at or
+            # above it; on date 0 only the first layer can be due (the hedge recommended today)
+            for li, (trig, _share) in enumerate(layers):
+                above = absd[:, d] >= trig
+                crossed = above & (absd[:, d - 1] < trig) if d > 0 else (above if li == 0 else np.zeros(n, bool))
+                armed[li] = (armed[li] | crossed) & above & ~active[li]
+            free = live & gate[:, d]
+            for li, (_trig, share) in enumerate(layers):
+                today = initial is not None and d == 0 and static is None
+                plan = (initial or {}).get(wing) if today else None
+                if today:
+                    # date 0 follows today's recommendation exactly: layer 0 iff it says "hedge now"
+                    add = live & (li == 0) & bool(plan is not None and plan.trigger_hit)
+                else:
+                    add = free & armed[li]
+                    if pre is not None and li == 0:  # the close before a scheduled event (issue 17's gate)
+                        add |= live & ~active[0] & pre[:, d]
+                if not add.any():
+                    continue
+                free &= ~add
+                if static is not None:
+                    k1[li] = np.where(add, static.strikes[0] if static.strikes else 0.0, k1[li])
+                    k2[li] = np.where(add, (static.strikes[1] or 0.0) if static.strikes else 0.0, k2[li])
+                    q_new = np.full(n, float(static.layer_contracts(share)))
+                elif plan is not None and plan.trigger_hit:
+                    if plan.strikes:
+                        k1[li] = np.where(add, plan.strikes[0], k1[li])
+                        k2[li] = np.where(add, plan.strikes[1], k2[li])
+                    q_new = np.full(n, float(plan.contracts))
+                else:
+                    f_d = fut[:, d]
+                    if not is_future:
+                        a1, a2 = spread_strikes(kind, f_d)
+                        k1[li] = np.where(add, a1, k1[li])
+                        k2[li] = np.where(add, a2, k2[li])
+                    ra = np.flatnonzero(add)  # size on the paths that add today only
+                    tau = np.maximum(cp.expiry_t[ra] - t_rows[ra, d], 1e-6)
+                    tau_h = np.maximum(h_rows[ra] - t_rows[ra, d], 1e-6)
+                    st = stress_sizing(wing, policy.sizing, spot=paths.spot[ra, d], vix_points=v[ra], tau=tau,
+                                       k_short=cp.strikes[short, ra], k_long=cp.strikes[0 if wing == "put" else 3, ra],
+                                       future=f_d[ra], tau_h=tau_h, kind=kind, k1=np.maximum(k1[li, ra], 0.5),
+                                       k2=np.maximum(k2[li, ra], 0.5), direction=direction,
+                                       beta=regime_beta(v[ra], wing, policy.beta_rule, policy.regime_betas), rate=cp.rate,
+                                       div=cp.div)
+                    full = np.zeros(n)
+                    full[ra] = st["full"]
+                    unit_now = unit_at(li, dd, add)[0]
+                    budget_left = None
+                    if policy.budget_share:
+                        budget_left = policy.budget_share * cp.credit * cp.mult - open_margin
+                    q_new = layer_contracts(full * cp.quantity, share,
+                                            weight=vxth_weight(f_d) if policy.vxth else 1.0,
+                                            unit_cost=None if is_future else np.maximum(unit_now, 1e-9),
+                                            budget_left=budget_left)
+                add &= q_new > 0
+                if not add.any():
+                    continue
+                qty[li] = np.where(add, q_new, qty[li])
+                q = np.where(add, qty[li], 0.0)
+                val, p1, p2 = unit_at(li, dd, add)
+                if is_future:
+                    hedge.cost(costs.future(kind, q), dd, q)
+                    dbt = costs.initial_margin(kind) * q
+                else:
+                    hedge.cash("hedge", -val * q, dd)
+                    n_legs = 2 if np.any(k2[li][add] > 0) else 1
+                    hedge.cost(np.where(add, costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2
+                                                                         else 0.0), 0.0), dd, q * n_legs)
+                    dbt = np.maximum(val, 0.0) * q
+                active[li] |= add
+                armed[li] &= ~add
+                add_day[li] = np.where(add, d, add_day[li])
+                extreme[li] = np.where(add, v, extreme[li])
+                debit[li] = np.where(add, dbt, debit[li])
+                open_margin[:] += np.where(add, dbt, 0.0)
+                events.append({"wing": wing, "layer": li, "rows": np.flatnonzero(add), "add_day": d,
+                               "k1": k1[li][add].copy(), "k2": k2[li][add].copy(), "contracts": qty[li][add].copy(),
+                               "kind": kind})
+                rem_day_all.append(np.full(n, -1))
+                ev_idx[li] = np.where(add, len(rem_day_all) - 1, ev_idx[li])
+            peak_hedge_margin = np.maximum(peak_hedge_margin, open_margin)
+            max_open = np.maximum(max_open, active.sum(axis=0))
+        for e, rd in zip(events[len(events) - len(rem_day_all):], rem_day_all):
+            e["remove_day"] = rd[e["rows"]]
+        for li in range(nl):  # per path: the first add date of each layer (-1: never), a summary of the events
+            first = np.full(n, -1)
+            for e in events:
+                if e["wing"] == wing and e["layer"] == li:
+                    r_ = e["rows"][first[e["rows"]] < 0]
+                    first[r_] = e["add_day"]
+            records[f"{wing}_{li}_add_day"] = first
+    lg.margin(condor_margin + peak_hedge_margin)
     hedge_pnl = hedge.total()
-    for cat, v in hedge.flows.items():
-        lg.pv(cat, v)
+    for cat, val in hedge.flows.items():
+        lg.pv(cat, val)
     lg.fills = lg.fills + hedge.fills
-    return StrategyResult("alvh", lg.total(), lg, extra={"hedge_pnl": hedge_pnl, **records})
+    return StrategyResult("alvh", lg.total(), lg, extra={"hedge_pnl": hedge_pnl, "events": events,
+                                                         "max_open_layers": max_open, **records})

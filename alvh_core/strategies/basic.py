@@ -5,6 +5,8 @@ Each is ``f(cp: CondorOnPaths, costs: CostModel, ...) -> StrategyResult`` applie
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +27,7 @@ ALL_LEGS = (0, 1, 2, 3)
 def hold(cp: CondorOnPaths, costs: CostModel) -> StrategyResult:
     """Hold all four legs to expiry and cash-settle."""
     lg = new_ledger(cp)
-    lg.margin(max(cp.wing_margin("put"), cp.wing_margin("call")))
+    lg.margin(cp.condor_margin())
     settle_legs(lg, cp, ALL_LEGS, costs)
     return StrategyResult("hold", lg.total(), lg)
 
@@ -40,15 +42,17 @@ def leg_out(cp: CondorOnPaths, costs: CostModel) -> StrategyResult:
 def close_tested(cp: CondorOnPaths, costs: CostModel, wing: str | None = None) -> StrategyResult:
     """Close the tested wing's two legs now, hold the other wing to expiry.
 
-    ``wing`` 'put'/'call' overrides the choice (default: larger |delta| of the short strikes now).
+    The tested wing is the one whose short strike has the larger |delta| now, row by row;
+    ``wing`` 'put'/'call' overrides the choice for every row.
     """
-    wing = wing or cp.tested_wing()
-    tested, other = (PUT_WING, CALL_WING) if wing == "put" else (CALL_WING, PUT_WING)
+    put = cp.tested_put() if wing is None else np.full(cp.n, wing == "put")
     lg = new_ledger(cp)
-    lg.margin(max(cp.wing_margin("put"), cp.wing_margin("call")))
-    close_legs(lg, cp, tested, 0, costs)
-    settle_legs(lg, cp, other, costs)
-    return StrategyResult("close_tested", lg.total(), lg, extra={"wing": np.array(wing)})
+    lg.margin(cp.condor_margin())
+    close_legs(lg, cp, PUT_WING, 0, costs, mask=put)
+    close_legs(lg, cp, CALL_WING, 0, costs, mask=~put)
+    settle_legs(lg, cp, CALL_WING, costs, mask=put)
+    settle_legs(lg, cp, PUT_WING, costs, mask=~put)
+    return StrategyResult("close_tested", lg.total(), lg, extra={"wing": np.where(put, "put", "call")})
 
 
 class TakeProfitStop(BaseModel):
@@ -62,18 +66,23 @@ class TakeProfitStop(BaseModel):
 
     take_profit: float = Field(default=0.5, gt=0, description="share of the credit kept that triggers the exit")
     stop_loss: float = Field(default=2.0, gt=0, description="loss, in multiples of the credit, that triggers the exit")
+    stop_from: Literal["entry", "now"] = Field(
+        default="now", description="entry: the stop counts the loss since entry; now: the loss beyond today's "
+        "(a position already past the stop when it is tested is not stopped out on day one, which would make "
+        "the rule leg out)")
 
 
 def take_profit_stop(cp: CondorOnPaths, costs: CostModel, rule: TakeProfitStop | None = None) -> StrategyResult:
     """Take profit / stop loss (see ``TakeProfitStop``), vectorised over paths via the first hitting date."""
     rule = rule or TakeProfitStop()
-    credit = cp.condor.credit
-    open_pnl = credit + cp.value()[:, : cp.k]  # (N, k): dates before expiry
-    hit = (open_pnl >= rule.take_profit * credit) | (open_pnl <= -rule.stop_loss * credit)
+    credit = cp.credit[:, None]
+    open_pnl = credit + cp.value()  # (N, T+1) open P&L per condor, points
+    base = open_pnl[:, :1] if rule.stop_from == "now" else 0.0
+    hit = cp.live() & ((open_pnl >= rule.take_profit * credit) | (open_pnl - base <= -rule.stop_loss * credit))
     exited = hit.any(axis=1)
-    day = np.where(exited, hit.argmax(axis=1), cp.k)
+    day = np.where(exited, hit.argmax(axis=1), cp.k_rows)
     lg = new_ledger(cp)
-    lg.margin(max(cp.wing_margin("put"), cp.wing_margin("call")))
+    lg.margin(cp.condor_margin())
     close_legs(lg, cp, ALL_LEGS, np.where(exited, day, 0), costs, mask=exited)
     settle_legs(lg, cp, ALL_LEGS, costs, mask=~exited)
     return StrategyResult("take_profit_stop", lg.total(), lg, extra={"exit_day": day, "exited": exited})

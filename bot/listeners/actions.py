@@ -14,13 +14,14 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import core
 from bot.assistant import Assistant, Ctx
 from bot.jobs import Job
 from bot.listeners.commands import budget_problem
-from bot.listeners.delivery import deliver, is_transient
+from bot.listeners.delivery import deliver, is_transient, working_once
 from bot.listeners.work import NO_TEAM, Work, resolve_team
 from bot.render import OPEN_FIELDS, OPEN_MODAL_CALLBACK, modal_position_text
 from bot.services import Services
@@ -70,6 +71,20 @@ def modal_errors(text: str, empty: dict[str, str], asof: Any) -> dict[str, str]:
     return {}
 
 
+def tell_user_directly(client: WebClient, ctx: Ctx, reply: Any, error: str) -> None:
+    """Answer in the user's DM with the bot when the channel refused the post, saying why."""
+    from bot.render import message_payload
+
+    why = (f"I could not post in <#{ctx.channel_id}> ({error})"
+           + (": invite me there with `/invite @alvh`" if error in ("not_in_channel", "channel_not_found") else "")
+           + ". Here is the answer" + (" (the position is recorded)." if reply.kind == "open" else "."))
+    dm = reply.model_copy(update={"warning": f":warning: {why}", "text": f"{why}\n{reply.text}"})
+    try:
+        client.chat_postMessage(channel=ctx.user_id, **message_payload(dm))
+    except SlackApiError:
+        log.exception("could not tell user %s why the post failed (%s)", ctx.user_id, error)
+
+
 def register(app: App, services: Services, assistant: Assistant, work: Work) -> None:
     def ack_button(ack: Ack, body: dict[str, Any]) -> None:
         team = resolve_team(body)
@@ -97,18 +112,20 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
             pid = int(action.get("value"))
         except (TypeError, ValueError):
             return
-        assert work.client is not None
+        client = work.client_for(job.team_id)
         if what == "compare":
             over = budget_problem(services, work, ctx, f"compare {pid}")
             if over:
-                work.client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=over,
-                                               thread_ts=thread_ts)
+                client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=over, thread_ts=thread_ts)
                 return
+        label = {"hedge": "hedge sizing", "compare": "comparison", "what_if": "what-if"}.get(what or "", "request")
+        working = working_once(client, services.store, ctx, f"{label} for #{pid}", thread_ts)
         with services.store.conversation(ctx.channel_id, thread_ts):
             reply = assistant.button(ctx, what or "", pid)
         reply.start_thread = False
         try:
-            deliver(work.client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts)
+            deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts,
+                    working_ts=working)
         except SlackApiError as exc:
             if is_transient(exc):
                 raise
@@ -144,7 +161,12 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
         ctx = Ctx(team_id=job.team_id, user_id=str((body.get("user") or {}).get("id") or ""),
                   channel_id=str(view.get("private_metadata") or ""))
         reply = assistant.command(ctx, f"open {text}")
-        assert work.client is not None
-        deliver(work.client, assistant, ctx, reply, f"/alvh open {text}")
+        client = work.client_for(job.team_id)
+        try:
+            deliver(client, assistant, ctx, reply, f"/alvh open {text}")
+        except SlackApiError as exc:  # e.g. submitted from a channel the bot is not in: tell the user
+            if is_transient(exc):
+                raise
+            tell_user_directly(client, ctx, reply, str(exc.response.get("error") or "error"))
 
     app.view(OPEN_MODAL_CALLBACK)(ack_modal)

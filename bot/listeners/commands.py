@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot import core
 from bot.assistant import Assistant, Ctx
 from bot.jobs import Job
-from bot.listeners.delivery import deliver
+from bot.listeners.delivery import deliver, working_once
 from bot.listeners.work import NO_TEAM, Work, could_not_save, resolve_team
 from bot.render import open_modal
 from bot.services import Services
@@ -91,8 +91,7 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
     @work.handler("modal")
     def run_modal_open(job: Job) -> None:
         body = job.payload["body"]
-        client = work.client
-        assert client is not None
+        client = work.client_for(job.team_id)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=open_modal(body.get("channel_id", "")))
         except SlackApiError as exc:
@@ -105,8 +104,7 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
     @work.handler("command")
     def run_alvh(job: Job) -> None:
         body = job.payload["body"]
-        client = work.client
-        assert client is not None
+        client = work.client_for(job.team_id)
         text = (body.get("text") or "").strip()
         ctx = command_ctx(body, job.team_id)
         respond = responder(body)
@@ -114,6 +112,10 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
         if over:
             respond(response_type="ephemeral", replace_original=False, text=over)
             return
+        from bot.progress import is_long_command
+
+        working = (working_once(client, services.store, ctx, f"/alvh {text}")
+                   if is_long_command(text, services.today()) else None)
         try:
             with services.store.conversation(ctx.channel_id):
                 reply = assistant.command(ctx, text)
@@ -123,10 +125,13 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
             return
         except Exception as exc:  # a bug: tell the user in one line, keep the trace in the log
             log.exception("/alvh %s failed", text.split(" ")[0])
+            if working is not None:
+                client.chat_update(channel=ctx.channel_id, ts=working,
+                                   text=f"Sorry, <@{ctx.user_id}>'s request failed inside the bot ({type(exc).__name__}).")
             respond(response_type="ephemeral", text=f"Sorry, that failed inside the bot ({type(exc).__name__}).")
             return
         try:
-            deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond)
+            deliver(client, assistant, ctx, reply, f"/alvh {text}", respond=respond, working_ts=working)
         except SlackApiError as exc:  # e.g. the bot is not in a private channel: say so, in one line
             error = exc.response.get("error", "error")
             if error in ("ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"):

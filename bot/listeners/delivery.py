@@ -21,6 +21,8 @@ from bot.reply import Reply, Table, table_text
 
 log = logging.getLogger("bot.delivery")
 
+#: replies that change a position: posted into that position's thread (and broadcast to the channel)
+LIFECYCLE_KINDS = {"close", "edit", "roll", "hedge_bought"}
 #: Table rows and note sections per message (a section holds 3,000 characters: ~40 table rows).
 PER_PAGE = 25
 #: More pages than this: the first page is posted and the whole answer goes up as a text file.
@@ -81,9 +83,14 @@ def full_text(reply: Reply) -> str:
     return "\n".join(parts) + "\n"
 
 
-def post_reply(client: WebClient, store: Any, ctx: Ctx, reply: Reply, thread_ts: str | None) -> str:
+def post_reply(client: WebClient, store: Any, ctx: Ctx, reply: Reply, thread_ts: str | None,
+               decorate: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+               working_ts: str | None = None) -> str:
     """Post a (possibly long) reply in pages (``paginate``), or, beyond ``MAX_PAGES``, its first page
-    and the whole of it as a text file in the thread; returns the first message's ts."""
+    and the whole of it as a text file in the thread; returns the first message's ts.
+
+    ``decorate`` edits the first page's payload (who asked, broadcast); ``working_ts``: the first page
+    replaces that "working..." message in place (``chat.update``, idempotent) instead of a new post."""
     pages = paginate(reply)
     if len(pages) > MAX_PAGES:
         first = pages[0].model_copy(update={"notes": [*pages[0].notes, (
@@ -94,8 +101,15 @@ def post_reply(client: WebClient, store: Any, ctx: Ctx, reply: Reply, thread_ts:
         attach = False
     first_ts: str | None = None
     for page in pages:
-        # later pages go into the first page's thread, so a long list does not flood the channel
-        ts = _post_payload(client, store, ctx, thread_ts or first_ts, message_payload(page))
+        payload = message_payload(page)
+        if page is pages[0] and decorate is not None:
+            payload = decorate(payload)
+        if page is pages[0] and working_ts is not None:
+            client.chat_update(channel=ctx.channel_id, ts=working_ts, **payload)
+            ts = working_ts
+        else:
+            # later pages go into the first page's thread, so a long list does not flood the channel
+            ts = _post_payload(client, store, ctx, thread_ts or first_ts, payload)
         first_ts = first_ts or ts
     assert first_ts is not None
     if attach:
@@ -130,16 +144,50 @@ def _once_store(store: Any, what: str, send: Callable[[], Any]) -> None:
     store.post_done(key, "-", "")
 
 
+def working_once(client: WebClient, store: Any, ctx: Ctx, what: str, thread_ts: str | None = None) -> str | None:
+    """The "working..." message (``bot.progress``) posted at most once per job step: inside a job it
+    goes through ``post_once`` (keyed, found in the history after a crash), so a retried job reuses
+    the message its first attempt posted; the answer then replaces it in place. None when Slack
+    refused it (the answer is then posted normally)."""
+    from bot.progress import post_working, working_text
+
+    scope = current_scope()
+    if scope is None or store is None:
+        return post_working(client, ctx.channel_id, ctx.user_id, what, thread_ts)
+    try:
+        ts, _ = post_once(client, store, scope.next_key("working"), team_id=ctx.team_id, channel=ctx.channel_id,
+                          thread_ts=thread_ts, text=working_text(ctx.user_id, what))
+        return ts
+    except SlackApiError as exc:
+        log.info("no working message in %s (%s)", ctx.channel_id, exc.response.get("error"))
+        return None
+
+
 def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, question: str,
-            thread_ts: str | None = None, respond: Callable[..., Any] | None = None) -> str | None:
+            thread_ts: str | None = None, respond: Callable[..., Any] | None = None,
+            working_ts: str | None = None) -> str | None:
     """Show ``reply`` to the user; returns the ts of the thread it lives in (None for ephemeral).
 
     Ephemeral replies (usage, input errors) go through ``respond`` (the slash command's response_url)
     or chat.postEphemeral, and nothing is stored. Other replies are posted in the channel (or in
-    ``thread_ts``); a result that starts a thread links the thread to its position; the exchange is
-    stored; the chart, when asked for, is uploaded into the thread.
+    ``thread_ts``; a change to a position into that position's thread, broadcast), in pages when long,
+    replacing the "working..." message ``working_ts`` when there is one; a result that starts a thread
+    links the thread to its position; the exchange is stored; the chart, when asked for, is uploaded
+    into the thread; the Home tab follows. Inside a job every post is keyed (posted once).
     """
+    broadcast = False
+    if thread_ts is None and reply.position_id is not None and reply.kind in LIFECYCLE_KINDS:
+        # a change to a position goes into the position's thread (its history), shown in the channel too
+        thread_ts = assistant.s.store.position_thread(ctx.team_id, ctx.channel_id, reply.position_id)
+        broadcast = thread_ts is not None
+        if broadcast:
+            reply = reply.model_copy(update={"start_thread": False})
     payload = message_payload(reply)
+    if working_ts is not None and reply.ephemeral:  # the "working..." message goes; the error is private
+        try:
+            client.chat_delete(channel=ctx.channel_id, ts=working_ts)
+        except SlackApiError:
+            log.warning("could not delete the working message %s", working_ts)
     if reply.ephemeral:
         if respond is not None:
             _once(assistant, "respond", lambda: respond(response_type="ephemeral", replace_original=False,
@@ -148,11 +196,25 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
             _once(assistant, "ephemeral", lambda: client.chat_postEphemeral(
                 channel=ctx.channel_id, user=ctx.user_id, thread_ts=thread_ts, **payload))
         return None
+
+    def decorate(p: dict[str, Any]) -> dict[str, Any]:
+        p = dict(p)
+        if broadcast:
+            p["reply_broadcast"] = True
+        if ctx.user_id:  # in a channel, say who asked
+            from bot.progress import asked_by_block
+
+            blocks = p["blocks"]
+            p["blocks"] = [*blocks[:1], asked_by_block(ctx.user_id, question), *blocks[1:]][:50]
+            p["text"] = f"{p['text']}\n(asked by <@{ctx.user_id}>)"[:3000]
+        return p
+
     try:
-        ts = post_reply(client, assistant.s.store, ctx, reply, thread_ts)
+        ts = post_reply(client, assistant.s.store, ctx, reply, thread_ts, decorate, working_ts)
     except SlackApiError as exc:
         if respond is not None and exc.response.get("error") in ("not_in_channel", "channel_not_found"):
-            _once(assistant, "respond", lambda: respond(response_type="in_channel", **payload))
+            shown = decorate(payload)
+            _once(assistant, "respond", lambda: respond(response_type="in_channel", **shown))
             assistant.record(ctx, None, question, reply)
             return None
         raise
@@ -170,4 +232,10 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
                     title=f"P&L of #{reply.position_id} at expiry and today"))
         except Exception:  # a chart must never hide the answer
             log.exception("chart upload failed for position %s", reply.position_id)
+    try:  # marks or positions changed: the Home tab follows
+        from bot.home import refresh_after
+
+        refresh_after(client, assistant, ctx.team_id, ctx.user_id, reply.kind)
+    except Exception:
+        log.exception("Home tab refresh failed")
     return home

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.assistant import Assistant, Ctx
 from bot.jobs import Job
-from bot.listeners.delivery import deliver, is_transient
+from bot.listeners.delivery import deliver, is_transient, working_once
 from bot.listeners.work import NO_TEAM, Work, resolve_team
 from bot.services import Services
 
@@ -55,13 +55,16 @@ def answer_in_thread(services: Services, assistant: Assistant, client: WebClient
     event = job.payload["body"].get("event") or {}
     ctx = Ctx(team_id=job.team_id, user_id=str(event.get("user") or ""), channel_id=str(event.get("channel") or ""))
     scope_thread = str(event["thread_ts"]) if event.get("thread_ts") else None
+    from bot.progress import is_long_question
+
+    working = working_once(client, services.store, ctx, f'"{text}"', thread_ts) if is_long_question(text) else None
     with services.store.conversation(ctx.channel_id, scope_thread):
         reply = assistant.question(ctx, position_id, text)
     reply.ephemeral = False  # in a thread everyone sees the conversation
     reply.start_thread = False
     reply.chart = reply.chart and reply.kind == "hedge"  # in a thread, only a new hedge gets a chart
     try:
-        deliver(client, assistant, ctx, reply, text, thread_ts=thread_ts)
+        deliver(client, assistant, ctx, reply, text, thread_ts=thread_ts, working_ts=working)
     except SlackApiError as exc:
         if is_transient(exc):
             raise  # retried by the pool; the post is keyed, so it lands once
@@ -74,11 +77,25 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
         bot_user = context.get("bot_user_id")
         thread_ts = event.get("thread_ts")
         text = event.get("text") or ""
-        if (event.get("subtype") in (None, "thread_broadcast") and not is_from_bot(event, bot_user)
+        if (event.get("channel_type") == "im" and event.get("subtype") in (None, "thread_broadcast")
+                and not is_from_bot(event, bot_user)):
+            submit_event(work, "dm", body, event, {"bot_user_id": bot_user})  # a DM works like a thread
+        elif (event.get("subtype") in (None, "thread_broadcast") and not is_from_bot(event, bot_user)
                 and thread_ts and thread_ts != event.get("ts") and not (bot_user and f"<@{bot_user}>" in text)
                 and services.store.thread(team_of(body, event), str(event.get("channel")), str(thread_ts))):
             submit_event(work, "message", body, event, {"bot_user_id": bot_user})
         ack()
+
+    @work.handler("dm")
+    def on_dm(job: Job) -> None:
+        from bot.home import answer_dm
+
+        body = job.payload["body"]
+        event = body.get("event") or {}
+        # the job is the dedupe (its key is the event id): answer_dm's own claim is released first, so
+        # a retry of this job after a crash is answered rather than taken for a duplicate
+        services.store.release_event(str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"))
+        answer_dm(services, assistant, work.client_for(job.team_id), body, event)
 
     @work.handler("message")
     def on_message(job: Job) -> None:
@@ -87,8 +104,7 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
         thread = services.store.thread(job.team_id, str(event.get("channel")), thread_ts)
         if thread is None:
             return
-        assert work.client is not None
-        answer_in_thread(services, assistant, work.client, job, event.get("text") or "", thread["position_id"],
+        answer_in_thread(services, assistant, work.client_for(job.team_id), job, event.get("text") or "", thread["position_id"],
                          thread_ts)
 
     app.event("message")(ack_message)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,15 @@ class Work:
     budget: Budget = field(default_factory=Budget)
     handlers: dict[str, Handler] = field(default_factory=dict)
     client: WebClient | None = None
+    #: the Web API client of a workspace (OAuth installs: its own bot token); None: ``client`` for all
+    team_client: Callable[[str], WebClient] | None = None
+
+    def client_for(self, team_id: str | None) -> WebClient:
+        """The client that answers ``team_id``'s requests."""
+        if self.team_client is not None and team_id:
+            return self.team_client(team_id)
+        assert self.client is not None
+        return self.client
 
     def handler(self, kind: str):  # type: ignore[no-untyped-def]
         def register(fn: Handler) -> Handler:
@@ -124,14 +134,23 @@ class Work:
             log.warning("%s request of %s refused: %d waiting", kind, team_id, done.ahead)
         return done, done.ack_text(self.limits)
 
-    def tell_later(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    def tell_later(self, channel: str, user: str, text: str, thread_ts: str | None = None,
+                   team_id: str | None = None) -> None:
         """An ephemeral message sent from a short-lived thread (never inside an ack): for events,
         whose ack cannot carry text."""
-        client = self.client
-        if client is None or not channel or not user:
+        if not channel or not user:
             return
 
+        def client_() -> WebClient | None:
+            try:
+                return self.client_for(team_id)
+            except Exception:  # noqa: BLE001 - no installation for that workspace
+                return self.client
+
         def send() -> None:
+            client = client_()
+            if client is None:
+                return
             try:
                 client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
             except Exception as exc:  # noqa: BLE001 - best effort

@@ -1,0 +1,331 @@
+"""THE VIX futures curve and VIX option smile, fitted to data (``shared/data``).
+
+Futures. With ``x = ln(VIX/20)``, ``x3 = ln(VIX3M / VIX3M_hat)`` and ``x9 = ln(VIX9D / VIX9D_hat)``
+(the surprise of VIX3M / VIX9D against the mean-reverting variance term structure's prediction from
+VIX alone, ``SpxSurface.variance_swap_vol``; 0 when the index is not given), the VX future with
+``tau`` years to its final settlement is
+
+    ln F(tau) = ln VIX + s1 (a0 + a1 x + a2 x^2) + s2 (b3 x3 + a3 x3 x) + b9 x9 e^{-kappa tau} s2,
+
+    s1 = 1 - e^{-kappa tau},  s2 = 1 - e^{-kappa2 tau}.
+
+So the curve starts at spot VIX, is in contango when VIX is low and in backwardation when it is high
+(``a1 < 0``), steepens when VIX3M sits above what VIX predicts, and its front bends with VIX9D.
+Parameters are a robust least-squares fit to the first three VX contracts, 2009-10..2018 (VX settles
+from 2013, last-trade closes before), see README "VIX futures curve"; ``fit_futures`` refits them and
+``python -m alvh_core.market.vix_curve`` reprints the error tables.
+
+Options. VIX options are priced with Black-76 on the VX future of the same expiry (for a weekly expiry
+without a future: the put-call parity forward). ATM vol ``atm(tau) = base * (tau / 30d)^(-term_decay)``
+with ``base = vvix_to_atm * VVIX`` when VVIX is given, else ``atm_30d``; the smile in standardised
+moneyness ``m = ln(K/F) / (atm sqrt(tau))`` is ``vol = atm (1 + skew u + curvature u^2)``,
+``u = m_max tanh(m / m_max)`` (smooth, flat far out), clipped to [min_factor, max_factor] x ATM.
+``atm_30d``, ``vvix_to_atm``, ``term_decay``, ``skew``, ``curvature`` are fitted to the Cboe VIX option
+quotes of 2016-06-01 (``shared/data/options/vix_2016-06-01.csv``), the only VIX option date in the data.
+
+Units: ``vix`` (and ``vix9d``, ``vix3m``, ``vvix``) as **decimals** like every vol inside the core;
+futures prices in **index points**; ``tau`` in years ACT/365.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+TAU_30D = 30.0 / 365.0
+FUTURE_PARAMS = ("a0", "a1", "a2", "a3", "kappa", "b3", "b9", "kappa2")
+VIX_ONLY_PARAMS = ("o0", "o1", "o2", "o_kappa")
+X3_RANGE = (-0.11, 0.15)
+X9_RANGE = (-0.18, 0.22)
+OPTION_PARAMS = ("vvix_to_atm", "term_decay", "skew", "curvature")
+
+
+def _nan_if_none(x) -> np.ndarray:
+    return np.asarray(np.nan if x is None else x, dtype=float)
+
+
+class VixCurve(BaseModel):
+    """VIX futures curve and VIX option smile parameters (fitted defaults; module docstring)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    a0: float = Field(0.0381, description="log premium of a far future over spot VIX at VIX 20")
+    a1: float = Field(-0.5052, description="d log premium / d ln(VIX/20): contango low, backwardation high")
+    a2: float = 0.1629
+    a3: float = 1.0301
+    kappa: float = Field(7.6242, gt=0.0, description="rate (1/year) at which the curve leaves spot VIX")
+    b3: float = 2.2103
+    b9: float = -0.246
+    kappa2: float = Field(8.8746, gt=0.0, description="rate (1/year) of the VIX3M/VIX9D terms")
+    o0: float = Field(0.1499, description="VIX-only law (no VIX3M given): a0")
+    o1: float = Field(-0.409, description="VIX-only law: a1")
+    o2: float = Field(-0.145, description="VIX-only law: a2")
+    o_kappa: float = Field(6.7395, gt=0.0, description="VIX-only law: kappa")
+    atm_30d: float = Field(0.852, gt=0.0, description="30-day ATM VIX option vol (decimal) without VVIX: "
+                           "vvix_to_atm x 0.87 (mean VVIX 2007-2018)")
+    vvix_to_atm: float = Field(0.9792, gt=0.0, description="30-day ATM VIX option vol / VVIX")
+    term_decay: float = Field(0.1137, ge=0.0, description="ATM vol ~ tau^-term_decay")
+    skew: float = Field(0.2169, description="d(vol/atm)/du at the money (upward skew)")
+    curvature: float = Field(0.0025, description="curvature of vol/atm in u")
+    m_max: float = Field(4.0, gt=0.0, description="reach of the soft clamp on standardised moneyness")
+    min_factor: float = Field(0.4, gt=0.0)
+    max_factor: float = Field(2.5, gt=0.0)
+    min_vol: float = Field(0.2, gt=0.0)
+    max_vol: float = Field(3.0, gt=0.0)
+
+    # ----- futures -------------------------------------------------------------------------------------
+    def future(self, vix, tau, vix9d=None, vix3m=None) -> np.ndarray:
+        """VX future (index points) for tenor ``tau`` (years) given VIX (decimal) and optionally VIX9D,
+        VIX3M (decimals, NaN = absent); arrays broadcast; ``tau <= 0`` gives spot VIX (settlement)."""
+        from alvh_core.market.surface import DEFAULT_SURFACE, TAU_3M, TAU_9D
+
+        v = np.asarray(vix, dtype=float)
+        tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
+        x = np.log(v / 0.20)
+        v3, v9 = _nan_if_none(vix3m), _nan_if_none(vix9d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x3 = np.where(np.isfinite(v3) & (v3 > 0), np.log(v3 / DEFAULT_SURFACE.variance_swap_vol(TAU_3M, v)), 0.0)
+            x9 = np.where(np.isfinite(v9) & (v9 > 0), np.log(v9 / DEFAULT_SURFACE.variance_swap_vol(TAU_9D, v)), 0.0)
+        # the surprises are clipped to their 1st-99th percentiles of 2009-2018 (no extrapolation)
+        x3 = np.clip(x3, *X3_RANGE)
+        x9 = np.clip(x9, *X9_RANGE)
+        s1 = -np.expm1(-self.kappa * tau)
+        s2 = -np.expm1(-self.kappa2 * tau)
+        ln_prem = (s1 * (self.a0 + self.a1 * x + self.a2 * x * x) + s2 * (self.b3 * x3 + self.a3 * x3 * x)
+                   + self.b9 * x9 * np.exp(-self.kappa * tau) * s2)
+        # without VIX3M the VIX-only law (fitted on its own: the VIX3M terms carry most of the fit)
+        s0 = -np.expm1(-self.o_kappa * tau)
+        ln_only = s0 * (self.o0 + self.o1 * x + self.o2 * x * x)
+        return 100.0 * v * np.exp(np.where(np.isfinite(v3) & (v3 > 0), ln_prem, ln_only))
+
+    def monthly_curve(self, asof: dt.date, vix, vix9d=None, vix3m=None, months: int = 9,
+                      marks: dict[dt.date, float] | None = None) -> list[dict]:
+        """The listed monthly VX expiries after ``asof`` (first ``months``) with prices in points:
+        ``[{"expiry": date, "price": p, "source": "model"|"marked"}]``; ``marks`` (expiry -> price) win."""
+        from alvh_core.pricing.expiries import next_vx_expiry
+
+        out = []
+        day = asof
+        marks = marks or {}
+        for _ in range(months):
+            exp = next_vx_expiry(day)
+            tau = (exp - asof).days / 365.0
+            if exp in marks:
+                out.append({"expiry": exp, "price": float(marks[exp]), "source": "marked"})
+            else:
+                out.append({"expiry": exp, "price": float(self.future(vix, tau, vix9d, vix3m)), "source": "model"})
+            day = exp
+        return out
+
+    # ----- options -------------------------------------------------------------------------------------
+    def atm_vol(self, tau, vvix=None) -> np.ndarray:
+        """ATM VIX option vol (decimal) for tenor ``tau``; ``vvix`` (decimal, 0.90) scales it if given."""
+        tau = np.maximum(np.asarray(tau, dtype=float), 1.0 / 365.0)
+        base = self.atm_30d if vvix is None else self.vvix_to_atm * np.asarray(vvix, dtype=float)
+        return np.clip(base * (tau / TAU_30D) ** (-self.term_decay), self.min_vol, self.max_vol)
+
+    def option_vol(self, strike, forward, tau, vvix=None) -> np.ndarray:
+        """Black-76 vol (decimal) of a VIX option by strike (points), its future (points) and tenor."""
+        tau = np.maximum(np.asarray(tau, dtype=float), 1.0 / 365.0)
+        atm = self.atm_vol(tau, vvix)
+        m = np.log(np.asarray(strike, dtype=float) / np.asarray(forward, dtype=float)) / (atm * np.sqrt(tau))
+        u = self.m_max * np.tanh(m / self.m_max)  # soft clamp: smooth, flat far out (no kink)
+        factor = np.clip(1.0 + self.skew * u + self.curvature * u * u, self.min_factor, self.max_factor)
+        return atm * factor
+
+    def with_params(self, names: Sequence[str], values: Sequence[float]) -> VixCurve:
+        return self.model_copy(update={n: float(v) for n, v in zip(names, values)})
+
+
+DEFAULT_VIX_CURVE = VixCurve()
+
+
+# ----- fitting and measuring -------------------------------------------------------------------------
+
+def vx_sample(history, first: str = "2009-10-01", contracts: int = 3) -> dict[str, np.ndarray]:
+    """The first ``contracts`` VX contracts (more than half a day to expiry) on each day from ``first``:
+    arrays ``date, rank (1..), tau, price, vix, vix9d, vix3m`` (indices in points)."""
+    h = history
+    tau = (h.vx_expiries[None, :] - h.dates[:, None]).astype(float) / 365.0
+    valid = np.isfinite(h.vx) & (tau > 0.5 / 365.0) & (h.dates[:, None] >= np.datetime64(first))
+    rank = np.cumsum(valid, axis=1) * valid
+    di, ci = np.nonzero(valid & (rank >= 1) & (rank <= contracts))
+    return {"date": h.dates[di], "rank": rank[di, ci], "tau": tau[di, ci], "price": h.vx[di, ci],
+            "vix": h.vix[di], "vix9d": h.vix9d[di], "vix3m": h.vix3m[di]}
+
+
+def fit_futures(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
+                start: VixCurve | None = None) -> VixCurve:
+    """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows."""
+    from scipy.optimize import least_squares
+
+    s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
+    base = start or VixCurve()
+    x0 = np.array([0.1, -0.6, 0.0, 0.0, 3.0, 0.5, 0.0, 6.0])
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        c = base.with_params(FUTURE_PARAMS, np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7])])
+        return c.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100) - s["price"]
+
+    x0[4], x0[7] = np.log(x0[4]), np.log(x0[7])
+    r = least_squares(resid, x0, loss="soft_l1", f_scale=1.0)
+    x = r.x
+    return base.with_params(FUTURE_PARAMS, np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7])])
+
+
+def fit_vix_only(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
+                 start: VixCurve | None = None) -> VixCurve:
+    """Fit of the VIX-only law (``o0, o1, o2, o_kappa``) on ``sample`` rows, ignoring VIX9D/VIX3M."""
+    from scipy.optimize import least_squares
+
+    s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
+    base = start or DEFAULT_VIX_CURVE
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        c = base.with_params(VIX_ONLY_PARAMS, np.r_[x[:3], np.exp(x[3])])
+        return c.future(s["vix"] / 100, s["tau"]) - s["price"]
+
+    x = least_squares(resid, np.array([0.0, -1.0, 0.0, np.log(3.0)]), loss="soft_l1", f_scale=1.0).x
+    return base.with_params(VIX_ONLY_PARAMS, np.r_[x[:3], np.exp(x[3])])
+
+
+def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = tuple(range(2010, 2019)),
+                          vix_only: bool = False) -> np.ndarray:
+    """Errors (model minus data, points) with each calendar year predicted by a fit on the other years
+    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored)."""
+    err = np.full(sample["price"].shape, np.nan)
+    year = sample["date"].astype("datetime64[Y]").astype(int) + 1970
+    for y in years:
+        test = year == y
+        if not test.any():
+            continue
+        if vix_only:
+            c = fit_vix_only(sample, ~test)
+            err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test]) - sample["price"][test]
+            continue
+        c = fit_futures(sample, ~test)
+        err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test], sample["vix9d"][test] / 100,
+                             sample["vix3m"][test] / 100) - sample["price"][test]
+    return err
+
+
+def vix_option_sample(data_dir) -> dict[str, np.ndarray]:
+    """Out-of-the-money VIX option quotes of ``options/vix_2016-06-01.csv`` (bid >= 0.05) with Black-76 vols
+    on the VX settle of the same expiry (the parity forward for weekly expiries without a future), and
+    that day's VVIX (decimal)."""
+    from pathlib import Path
+
+    from alvh_core.history.data import load_daily
+    from alvh_core.market.quotes import read_quotes
+    from alvh_core.pricing.implied_vol import black76_implied_vol
+
+    root = Path(data_dir)
+    h = load_daily(root)
+    c = read_quotes(root / "options" / "vix_2016-06-01.csv")
+    i = h.index_of(c.quote_date[0])
+    fut = np.array([h.vx_price(e)[i] if np.datetime64(e) in h.vx_expiries else np.nan for e in c.expiry])
+    fwd = np.where(np.isfinite(fut), fut, c.forward)
+    vol = black76_implied_vol(c.mid, c.is_call, fwd, c.strike, c.tau, 0.0)
+    keep = np.where(c.is_call, c.strike >= fwd, c.strike < fwd) & np.isfinite(vol) & (c.bid >= 0.05)
+    return {"expiry": c.expiry[keep], "strike": c.strike[keep], "tau": c.tau[keep], "forward": fwd[keep],
+            "vol": vol[keep], "on_future": np.isfinite(fut)[keep], "vvix": float(h.vvix[i]) / 100.0}
+
+
+def fit_options(sample: dict, mask: np.ndarray | None = None, start: VixCurve | None = None) -> VixCurve:
+    """Soft-L1 least squares (3-vol-point scale) of the option parameters on ``sample`` rows."""
+    from scipy.optimize import least_squares
+
+    base = start or DEFAULT_VIX_CURVE
+    m = np.ones(sample["strike"].shape, bool) if mask is None else mask
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        c = base.with_params(OPTION_PARAMS, x)
+        return 100.0 * (c.option_vol(sample["strike"][m], sample["forward"][m], sample["tau"][m], sample["vvix"])
+                        - sample["vol"][m])
+
+    x = least_squares(resid, [0.9, 0.35, 0.14, 0.01], loss="soft_l1", f_scale=3.0).x
+    return base.with_params(OPTION_PARAMS, x)
+
+
+#: the former desk curve: ln F = ln theta + (ln VIX - ln theta) e^{-3 tau}, theta 19.7 (for comparison)
+FORMER_CURVE = VixCurve(o0=float(np.log(19.7 / 20.0)), o1=-1.0, o2=0.0, o_kappa=3.0)
+
+
+def _rms(e: np.ndarray) -> str:
+    e = e[np.isfinite(e)]
+    return f"{np.sqrt(np.mean(e**2)):.2f} / {np.mean(e):+.2f} ({e.size})" if e.size else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m alvh_core.market.vix_curve [DATA_DIR]``: the README's tables (futures errors by VIX
+    level and tenor, in sample and leaving each year out; contango statistics; VIX option smile)."""
+    import sys
+
+    from alvh_core.history.data import load_daily
+    from alvh_core.settings import Settings
+
+    args = sys.argv[1:] if argv is None else argv
+    data = args[0] if args else (Settings().alvh_data or "../shared/data")
+    h = load_daily(data)
+    s = vx_sample(h)
+    oos = futures_out_of_sample(s)
+    oos_v = futures_out_of_sample(s, vix_only=True)
+    fitted = DEFAULT_VIX_CURVE.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100) - s["price"]
+    former = FORMER_CURVE.future(s["vix"] / 100, s["tau"]) - s["price"]
+    vix_only = DEFAULT_VIX_CURVE.future(s["vix"] / 100, s["tau"]) - s["price"]
+    print("VX futures, first three contracts, model minus data: RMS / bias (n), points\n")
+    print("| quotes | former curve | this curve, in sample | this curve, year left out | VIX-only law, in sample "
+          "| VIX-only law, year left out |")
+    print("|---|---|---|---|---|---|")
+    groups = [("all 2010-2018", s["date"] >= np.datetime64("2010-01-01")),
+              ("2013-2018", s["date"] >= np.datetime64("2013-01-01"))]
+    groups += [(f"VIX {lo}-{hi}", (s["vix"] >= lo) & (s["vix"] < hi) & (s["date"] >= np.datetime64("2010-01-01")))
+               for lo, hi in ((0, 15), (15, 20), (20, 30), (30, 100))]
+    groups += [(f"contract {r}", (s["rank"] == r) & (s["date"] >= np.datetime64("2010-01-01"))) for r in (1, 2, 3)]
+    for label, g in groups:
+        print(f"| {label} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} | {_rms(vix_only[g])} "
+              f"| {_rms(oos_v[g])} |")
+    s04 = vx_sample(h, first="2004-01-01")
+    pre = s04["date"] < np.datetime64("2009-10-01")
+    crisis = pre & (s04["date"] >= np.datetime64("2008-09-01")) & (s04["date"] < np.datetime64("2009-06-01"))
+    e04 = DEFAULT_VIX_CURVE.future(s04["vix"] / 100, s04["tau"]) - s04["price"]
+    f04 = FORMER_CURVE.future(s04["vix"] / 100, s04["tau"]) - s04["price"]
+    print("\nNever fitted (VX closes 2004-03..2009-09, before VIX3M; VIX-only law, fitted on 2009-10..2018):\n")
+    print("| quotes | former curve | VIX-only law |")
+    print("|---|---|---|")
+    print(f"| 2004-03..2009-09 | {_rms(f04[pre])} | {_rms(e04[pre])} |")
+    print(f"| 2008-09..2009-05 crisis | {_rms(f04[crisis])} | {_rms(e04[crisis])} |")
+    sel = s["date"] >= np.datetime64("2013-01-01")
+    d = {k: v[sel] for k, v in s.items()}
+    model = DEFAULT_VIX_CURVE.future(d["vix"] / 100, d["tau"], d["vix9d"] / 100, d["vix3m"] / 100)
+    old = FORMER_CURVE.future(d["vix"] / 100, d["tau"])
+    f1, f2 = d["rank"] == 1, d["rank"] == 2
+    same = np.intersect1d(d["date"][f1], d["date"][f2])
+    a1, a2 = np.isin(d["date"], same) & f1, np.isin(d["date"], same) & f2
+    low = d["vix"][a1] < 14
+    print("\nContango 2013-2018 (first two contracts)\n")
+    print("| statistic | data | this curve | former curve |")
+    print("|---|---|---|---|")
+    for name, fn in (("front over spot VIX, mean", lambda x: np.mean(x[f1] / d["vix"][f1] - 1)),
+                     ("days front above spot", lambda x: np.mean(x[f1] > d["vix"][f1])),
+                     ("second over front, mean", lambda x: np.mean(x[a2] / x[a1] - 1)),
+                     ("second over front, VIX < 14", lambda x: np.mean((x[a2] / x[a1] - 1)[low]))):
+        print(f"| {name} | {fn(d['price']):+.1%} | {fn(model):+.1%} | {fn(old):+.1%} |")
+    vo = vix_option_sample(data)
+    e = 100 * (DEFAULT_VIX_CURVE.option_vol(vo["strike"], vo["forward"], vo["tau"], vo["vvix"]) - vo["vol"])
+    print(f"\nVIX options 2016-06-01 (VVIX {vo['vvix'] * 100:.1f}), Black-76 vol, model minus market, vol points\n")
+    print("| expiry | days | forward | RMS | bias | n |")
+    print("|---|---|---|---|---|---|")
+    for ex in np.unique(vo["expiry"]):
+        m = vo["expiry"] == ex
+        kind = "VX" if vo["on_future"][m][0] else "parity"
+        print(f"| {ex} | {round(vo['tau'][m][0] * 365)} | {vo['forward'][m][0]:.2f} ({kind}) | "
+              f"{np.sqrt(np.mean(e[m] ** 2)):.2f} | {e[m].mean():+.2f} | {m.sum()} |")
+    print(f"| all | | | {np.sqrt(np.mean(e**2)):.2f} | {e.mean():+.2f} | {e.size} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

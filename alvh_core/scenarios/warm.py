@@ -1,0 +1,44 @@
+"""Build at start-up what the first comparison of a process would otherwise build on the clock.
+
+``warm_up()`` loads (or builds and caches) the XNYS calendar, the SPX COS tables for 1..64 trading days
+(disk cache, ``scenarios.pricer``), the VIX grid pricer of the default model, and loads the compiled
+interpolation kernel (numba, when installed). The bot calls it in a background thread when it starts,
+so the first Slack comparison costs about what a warm one does. Returns the seconds each step took.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import numpy as np
+
+
+def warm_up(params: Any = None, rate: float | None = None, div: float | None = None) -> dict[str, float]:
+    from alvh_core import xnys
+    from alvh_core.models import MarketState
+    from alvh_core.scenarios import kernels
+    from alvh_core.scenarios.params import load_default_params
+    from alvh_core.scenarios.pricer import DISK_CACHE_DAYS, spx_pricer, vix_pricer
+
+    fields = MarketState.model_fields
+    rate = float(fields["rate"].default if rate is None else rate)
+    div = float(fields["div_yield"].default if div is None else div)
+    q = (params or load_default_params()).risk_neutral()
+    took: dict[str, float] = {}
+    t = time.perf_counter()
+    xnys.trading_days(dt.date(2020, 1, 2), dt.date(2020, 1, 31))
+    took["calendar"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pricer = spx_pricer(q, rate, div)
+    pricer.table_stack(DISK_CACHE_DAYS)
+    took["spx_tables"] = time.perf_counter() - t
+    t = time.perf_counter()
+    vix_pricer(q, rate)
+    took["vix_grid"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if kernels.ACCELERATE and kernels.numba_kernel() is not None:
+        st = pricer.prepare(np.array([5]), np.array([1e-4]))
+        pricer.put_per_strike(np.array([5]), np.array([0.0]), np.array([1e-4]), st)
+    took["kernel"] = time.perf_counter() - t
+    return took

@@ -1,0 +1,331 @@
+"""Control variates for the management comparison: tighter standard errors from the same paths.
+
+Two parts, kept apart on purpose:
+
+1. The estimator (model-free). ``ControlVariates`` accumulates the moments of per-unit values ``y``
+   (one column per quantity, e.g. each strategy minus leg out) and controls ``c`` whose means ``mu`` are
+   known EXACTLY, chunk by chunk (so a streaming simulation gives the same answer as one big array).
+   ``result(mu)`` gives, per column, the regression estimate
+
+       est = mean(y) - beta' (mean(c) - mu),   beta = Cov(c, c)^-1 Cov(c, y)
+
+   with its standard error sqrt(Var(y - beta' c) / n) (n - K - 1 degrees of freedom) and the plain
+   estimate / SE side by side. With antithetic shocks a "unit" is a +z/-z pair averaged
+   (``alvh_core.edge.sampling_units``), so both SEs are over independent draws. Estimating beta on the
+   same paths makes the estimate biased by O(1/n) only (far below the SE at any path count in use);
+   ``tests/test_variance_reduction.py`` checks it against a much larger plain run.
+
+2. The controls (``model_controls``): instruments whose expectation under the law the paths follow is
+   known in closed form or by the law's own generating function, computed from the same paths:
+
+   - the discounted settlement of each condor leg at the condor's expiry; mean = the law's COS price
+     (``scenarios.pricer.cos_put_reference`` with the paths' own law: risk neutral when premia are off,
+     the real-world law when on; calls by put-call parity with that law's E[S_T]);
+   - the discounted SPX level at expiry; mean = S0 e^{-r tau} E[S_T/S0] from the generating function;
+   - martingale differences along each path: the condor's delta-hedge gains
+     sum_j disc_j Delta_j (S_{j+1} - E[S_{j+1} | F_j]), the SPX innovations sum_j disc_j (S_{j+1} - E[.])
+     and the variance innovations sum_j disc_j w_j (h_{j+1} - E[h_{j+1} | F_j]) with w = 1, h_j and the
+     tested short's |delta|; each once over every day and once more per "held" mask (the days a strategy
+     still holds its condor, e.g. before a take-profit/stop exit, or an ALVH hedge layer: ``held_masks``
+     reads them from the strategy's ``extra``). Every weight is known at day j's close, so the mean is
+     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included).
+
+   ``union`` merges every strategy's controls into one set, so one regression per chunk serves all.
+
+   Only paths that come from the scenario model (``source == "model"``) have known means; for anything
+   else (the block bootstrap, history) ``model_controls`` returns None and the plain SE is reported.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class CVResult:
+    """Per column of y: reduced estimate and SE, plain estimate and SE, and the R^2 of the regression."""
+
+    estimate: np.ndarray
+    se: np.ndarray
+    plain: np.ndarray
+    se_plain: np.ndarray
+    r2: np.ndarray
+    n_units: int
+
+
+class ControlVariates:
+    """Streaming moments of (y, c) over sampling units; ``add`` chunks, then ``result(mu)``.
+
+    ``y`` (n, S) values per unit, ``c`` (n, K) controls per unit. Sums are kept about a shift taken
+    from the first chunk (numerically safe for large, nearly constant columns such as dollar P&L).
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        self._shift_y: np.ndarray | None = None
+        self._shift_c: np.ndarray | None = None
+
+    def add(self, y: np.ndarray, c: np.ndarray | None) -> None:
+        y = np.atleast_2d(np.asarray(y, dtype=float).T).T  # (n,) -> (n, 1)
+        c = np.zeros((y.shape[0], 0)) if c is None else np.atleast_2d(np.asarray(c, dtype=float).T).T
+        if c.shape[0] != y.shape[0]:
+            raise ValueError(f"controls have {c.shape[0]} rows but values have {y.shape[0]}")
+        if self._shift_y is None:
+            self._shift_y, self._shift_c = y.mean(axis=0), c.mean(axis=0)
+            s, k = y.shape[1], c.shape[1]
+            self._sy, self._sc = np.zeros(s), np.zeros(k)
+            self._syy, self._scc, self._scy = np.zeros(s), np.zeros((k, k)), np.zeros((k, s))
+        assert self._shift_c is not None
+        yc, cc = y - self._shift_y, c - self._shift_c
+        self.n += y.shape[0]
+        self._sy += yc.sum(axis=0)
+        self._sc += cc.sum(axis=0)
+        self._syy += np.einsum("ij,ij->j", yc, yc)
+        ct = np.ascontiguousarray(cc.T)  # (K, n)
+        # einsum, not BLAS: a multi-threaded OpenBLAS Gram took 0.17-0.27 s here on a busy 2-core machine
+        # (threads spinning), einsum's own loop ~20 ms for K = 28, n = 10,000 whatever the load
+        self._scc += np.einsum("ki,li->kl", ct, ct)
+        self._scy += np.einsum("ki,ij->kj", ct, yc)
+
+    def result(self, mu: np.ndarray | None = None, mu_err: np.ndarray | None = None) -> CVResult:
+        """Estimates with controls of known means ``mu`` (K,) (None or K = 0: plain estimates only).
+
+        ``mu_err`` (K,): numerical accuracy of each known mean (e.g. the pricer's table error); the SE
+        then adds sum_k |beta_k| mu_err_k in quadrature, so a slightly inexact mean cannot pass for signal.
+        """
+        if self._shift_y is None or self.n == 0:
+            raise ValueError("no values added")
+        n = self.n
+        my = self._sy / n
+        mc = self._sc / n
+        vy = (self._syy - n * my * my) / max(n - 1, 1)
+        plain = self._shift_y + my
+        se_plain = np.sqrt(np.maximum(vy, 0.0) / n) if n > 1 else np.zeros_like(my)
+        k = mc.size
+        if mu is None or k == 0 or n <= k + 2:
+            return CVResult(plain, se_plain, plain, se_plain, np.zeros_like(my), n)
+        mu = np.asarray(mu, dtype=float)
+        cov_cc = (self._scc - n * np.outer(mc, mc)) / (n - 1)
+        cov_cy = (self._scy - n * np.outer(mc, my)) / (n - 1)
+        # standardise so an ill-scaled or redundant control cannot break the solve
+        sd = np.sqrt(np.maximum(np.diag(cov_cc), 0.0))
+        use = sd > 1e-12 * max(float(sd.max(initial=0.0)), 1e-300)
+        beta = np.zeros((k, my.size))
+        if use.any():
+            d = sd[use]
+            corr = cov_cc[np.ix_(use, use)] / np.outer(d, d)
+            b_std = np.linalg.lstsq(corr, cov_cy[use] / d[:, None], rcond=1e-10)[0]
+            beta[use] = b_std / d[:, None]
+        explained = np.einsum("kj,kj->j", beta, cov_cy)
+        v_res = np.maximum(vy - explained, 0.0) * (n - 1) / max(n - k - 1, 1)
+        assert self._shift_c is not None  # set with _shift_y by the first add
+        est = plain - beta.T @ (self._shift_c + mc - mu)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(vy > 0, np.clip(explained / vy, 0.0, 1.0), 0.0)
+        se = np.sqrt(v_res / n)
+        if mu_err is not None:
+            se = np.hypot(se, np.abs(beta).T @ np.asarray(mu_err, dtype=float))
+        return CVResult(est, se, plain, se_plain, r2, n)
+
+
+def estimate(y: np.ndarray, c: np.ndarray | None, mu: np.ndarray | None,
+             mu_err: np.ndarray | None = None) -> CVResult:
+    """One-shot ``ControlVariates``: ``y`` (n,) or (n, S) per unit, ``c`` (n, K) controls, ``mu`` (K,)."""
+    acc = ControlVariates()
+    acc.add(y, c)
+    return acc.result(mu, mu_err)
+
+
+@dataclasses.dataclass(frozen=True)
+class Controls:
+    """Per-path control values (N, K), their exact means (K,) and the numerical accuracy of those means (K,)."""
+
+    values: np.ndarray
+    means: np.ndarray
+    accuracy: np.ndarray
+
+
+
+# ----- controls from the scenario model's own law ----------------------------------------------------
+
+def _law_of(paths: Any) -> tuple[Any, float] | None:
+    """(GarchParams of the law the paths follow, h_law / h_q scale) or None if not model paths."""
+    if getattr(paths, "source", None) != "model" or not hasattr(paths, "h_q") or not hasattr(paths, "params"):
+        return None
+    params = paths.params
+    if paths.premia:
+        return params.real_world(), 1.0 / params.variance_ratio
+    return params.risk_neutral(), 1.0
+
+
+def _one_day_means(law: Any, h: np.ndarray, mu: float) -> tuple[np.ndarray, np.ndarray]:
+    """E[S_{j+1}/S_j | h] and E[h_{j+2} | h_{j+1} = h] under ``law`` (h in the law's own units)."""
+    c0, c1 = law.compensator()
+    lj = law.intensity(h) if law.has_jumps else 0.0
+    growth = np.exp(mu - c0 - c1 * h + (law.lam + 0.5) * h + lj * (law.jump_kappa if law.has_jumps else 0.0))
+    h_next = law.omega + law.alpha + (law.beta + law.alpha * law.gamma**2) * h
+    if law.has_jumps:
+        h_next = h_next + law.jump_var * lj * law.jump_m2
+    return growth, h_next
+
+
+@dataclasses.dataclass(frozen=True)
+class _Increments:
+    """Per-day martingale differences of the paths (N, k) under their law, and the weights' ingredients."""
+
+    ds: np.ndarray  # S_{j+1} - E[S_{j+1} | F_j]
+    dh: np.ndarray  # h_{j+1} - E[h_{j+1} | F_j] (the law's own variance units)
+    h: np.ndarray  # h_j
+    net_delta: np.ndarray  # the condor's signed delta per condor
+    tested: np.ndarray  # |delta| of the tested short strike
+    disc: np.ndarray  # (k,) discount factors of the days
+
+    def weighted(self, mask: np.ndarray | None) -> list[np.ndarray]:
+        """Controls sum_j disc_j m_j w_j x_j for the weights/increments below (mask None: every day)."""
+        m = 1.0 if mask is None else mask
+        h, dh, ds = self.h, self.dh, self.ds
+        return [((m * self.net_delta) * ds) @ self.disc, (m * ds) @ self.disc, (m * dh) @ self.disc,
+                (m * h * dh) @ self.disc, (m * self.tested * dh) @ self.disc]
+
+
+@lru_cache(maxsize=64)
+def _terminal_means(law: Any, q: Any, rate: float, div: float, k: int, s0: float, h0: float, h_q0: float,
+                    legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...]
+                    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Exact means of [disc S_T, disc payoff of each leg] under ``law`` and their accuracy (cached: every
+    chunk of a streamed comparison asks for the same numbers)."""
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS, log_mgf_coefficients
+    from alvh_core.scenarios.pricer import cos_put_reference
+
+    mu = (rate - div) / TRADING_DAYS
+    disc_k = math.exp(-rate * k / TRADING_DAYS)
+    A, B = log_mgf_coefficients(law, mu, np.array(1.0), k)  # E[S_T / S0] by the generating function
+    growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
+    means = [disc_k * s0 * growth_k]
+    accuracy = [0.0]
+    for (kind, strike), table in zip(legs, table_prices):
+        x0 = np.array([math.log(s0 / strike)])
+        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0)[0])
+        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0)[0])
+        exact_q = put_q if kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc_k
+        accuracy.append(abs(table - exact_q))
+        # calls by parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
+        means.append(put if kind == "P" else put + disc_k * (s0 * growth_k - strike))
+    return tuple(means), tuple(accuracy)
+
+
+def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
+                   held: dict[str, list[np.ndarray]] | None = None) -> dict[str, Controls] | None:
+    """Controls with exact means for condor ``cp`` on model ``paths``: per strategy name in ``held``.
+
+    ``held[name]``: (N, k) bool masks of the days (before the condor's expiry) on which that strategy
+    holds something whose value moves with SPX/VIX beyond the plain condor (the condor until a
+    take-profit/stop exit, each ALVH hedge layer from its add to its removal); see ``held_masks``.
+    Every strategy gets the common controls (module docstring) plus five per mask (the mask times the
+    delta-hedge gains, SPX and variance innovations, weighted by 1, h, |delta| of the tested short): all
+    mean 0 exactly, since each mask is known at the close of its day. The key "" holds the common set.
+    None when the paths' law is not known (bootstrap, history).
+
+    Accuracy of a leg's mean: |table price - exact COS price| of that leg today under the pricing law,
+    the pricer's own interpolation error (a few 1e-4 of the ATM price), since the strategies trade at
+    table prices; 0 for the generating-function and martingale controls.
+    """
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS
+
+    got = _law_of(paths)
+    if got is None:
+        return None
+    law, to_law = got
+    k = int(cp.k)
+    if k < 1:
+        return None
+    spot = np.asarray(paths.spot)
+    s0 = float(spot[0, 0])
+    h = np.asarray(paths.h_q)[:, : k + 1] * to_law
+    h0 = float(h[0, 0])
+    rate, div = float(paths.rate), float(paths.div)
+    mu = (rate - div) / TRADING_DAYS
+    disc = np.exp(-rate * np.asarray(paths.t)[: k + 1])
+    s_k = spot[:, k]
+    controls: list[np.ndarray] = []
+    q = paths.params.risk_neutral()
+    h_q0 = float(np.asarray(paths.h_q)[0, 0])
+    legs = tuple((leg.kind, float(leg.strike)) for leg in cp.condor.legs)
+    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs,
+                             tuple(float(np.asarray(cp.price)[i, 0, 0]) for i in range(len(legs))))
+    means, accuracy = list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
+    controls.append(disc[k] * s_k)
+    for kind, strike in legs:
+        if kind == "P":
+            controls.append(disc[k] * np.maximum(strike - s_k, 0.0))
+        else:
+            controls.append(disc[k] * np.maximum(s_k - strike, 0.0))
+    # martingale differences along the path (mean exactly 0)
+    growth, h_next = _one_day_means(law, h[:, :k], mu)
+    delta = np.asarray(cp.delta)
+    inc = _Increments(
+        ds=spot[:, 1 : k + 1] - spot[:, :k] * growth,
+        dh=h[:, 1 : k + 1] - h_next,
+        h=h[:, :k],
+        net_delta=np.tensordot(cp.sign, delta[:, :, :k], axes=1),
+        tested=np.abs(delta[1 if tested_wing == "put" else 2, :, :k]),
+        disc=disc[:k],
+    )
+    martingales = inc.weighted(None)
+    controls.extend(martingales)
+    means.extend([0.0] * len(martingales))
+    accuracy.extend([0.0] * len(martingales))
+    common = Controls(np.stack(controls, axis=1), np.asarray(means), np.asarray(accuracy))
+    out = {"": common}
+    for name, masks in (held or {}).items():
+        extra = [c for mask in masks for c in inc.weighted(mask)]
+        if not extra:
+            out[name] = common
+            continue
+        out[name] = Controls(np.concatenate([common.values, np.stack(extra, axis=1)], axis=1),
+                             np.concatenate([common.means, np.zeros(len(extra))]),
+                             np.concatenate([common.accuracy, np.zeros(len(extra))]))
+    return out
+
+
+def union(controls: dict[str, Controls]) -> Controls:
+    """One control set for every strategy: the common controls and each strategy's extra columns.
+
+    Every column has an exactly known mean, so each strategy may use them all; one regression (one Gram
+    matrix per chunk) then serves every estimate.
+    """
+    common = controls[""]
+    k0 = common.values.shape[1]
+    extra = [c for name, c in controls.items() if name and c.values.shape[1] > k0]
+    if not extra:
+        return common
+    return Controls(np.concatenate([common.values] + [c.values[:, k0:] for c in extra], axis=1),
+                    np.concatenate([common.means] + [c.means[k0:] for c in extra]),
+                    np.concatenate([common.accuracy] + [c.accuracy[k0:] for c in extra]))
+
+
+def held_masks(extra: dict[str, Any], n_paths: int, k: int) -> list[np.ndarray]:
+    """(N, k) masks of the days a strategy holds a position beyond the plain condor, from its ``extra``.
+
+    Reads ``exit_day`` (the condor is held while day < exit_day) and every ``<name>_add_day`` /
+    ``<name>_remove_day`` pair (held from the add day, before the removal day; -1 = never added).
+    """
+    days = np.arange(k)[None, :]
+    out: list[np.ndarray] = []
+    exit_day = extra.get("exit_day")
+    if isinstance(exit_day, np.ndarray) and exit_day.shape == (n_paths,):
+        out.append(days < exit_day[:, None])
+    for key in sorted(extra):
+        if not key.endswith("_add_day"):
+            continue
+        add = extra[key]
+        rem = extra.get(key[: -len("_add_day")] + "_remove_day")
+        if not (isinstance(add, np.ndarray) and isinstance(rem, np.ndarray) and add.shape == rem.shape == (n_paths,)):
+            continue
+        # kept even when empty: every chunk of a streamed comparison must have the same controls
+        out.append((add[:, None] >= 0) & (days >= add[:, None]) & (days < rem[:, None]))
+    return out

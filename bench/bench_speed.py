@@ -1,0 +1,315 @@
+"""Issue 16 in one run: tighter answers in less time, as ratios against baselines run side by side.
+
+    python bench/bench_speed.py [--paths 20000] [--repeat 3] [--mem 10000,50000,200000] [--big]
+
+A. ``compare`` with control variates vs its plain estimator on the same paths (demo 10-lot): time,
+   SE of every "vs leg out" difference, and SE-per-second gain = (SE_plain / SE)^2 x t_plain / t.
+B. first ``compare`` of a fresh process vs a warm one, with an empty and with a filled disk cache.
+C. command line: ``alvh --version`` / ``--help`` vs a bare ``python -c pass``.
+D. peak memory (max RSS of a fresh process) and time per path-day against path count, 45 trading days
+   (``--big``: also 1,000,000 paths x 90 trading days).
+E. BSM price + 5 greeks: ours vs a fused single-pass numpy formula (no limit handling) and a fused
+   numba loop (if numba is installed), 1M options.
+F. implied vol on one grid: ours vs QuantLib's blackFormulaImpliedStdDev and lets_be_rational in a
+   Python loop (both optional: ``pip install QuantLib lets_be_rational``); max error where vega matters.
+Absolute times move with the machine's load; the ratios are what to compare.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_py(code: str, home: str | None = None) -> dict:
+    env = dict(ENV)
+    if home is not None:
+        env["HOME"] = home
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----- A. control variates ------------------------------------------------------------------------
+def section_a(n: int, repeat: int) -> None:
+    from alvh_core.cli.demo import NOW, demo_condor
+    from alvh_core.edge import compare
+
+    c = demo_condor()
+    compare(c, NOW, n_paths=n, seed=1)  # warm tables
+    t_cv, t_plain = [], []
+    res = {}
+    for i in range(repeat):  # interleaved, same seeds
+        t0 = time.perf_counter()
+        res["plain"] = compare(c, NOW, n_paths=n, seed=7 + i, control_variates=False)
+        t_plain.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        res["cv"] = compare(c, NOW, n_paths=n, seed=7 + i)
+        t_cv.append(time.perf_counter() - t0)
+    tp, tc = statistics.median(t_plain), statistics.median(t_cv)
+    print(f"A. compare, demo 10-lot ({c.describe()}), {n:,} paths, median of {repeat}")
+    print(f"   time: plain {tp:.2f} s, control variates {tc:.2f} s  -> ratio {tc / tp:.2f} (goal <= 1.20)")
+    print(f"   {'vs leg out':<18}{'diff':>10}{'SE':>8}{'SE plain':>10}{'SE ratio':>10}{'SE/s gain':>11}")
+    for name, d in res["cv"].vs_leg_out.items():
+        if name == "leg_out" or not d.se_plain:
+            continue
+        ratio = d.se_plain / max(d.se, 1e-12)
+        gain = ratio**2 * tp / tc
+        print(f"   {name:<18}{d.diff:>10,.0f}{d.se:>8,.0f}{d.se_plain:>10,.0f}{ratio:>9.1f}x{gain:>10,.0f}x")
+    print("   (SE ratio >= 3 is the goal; the SE/s gain is how many times fewer seconds the same SE takes)")
+
+
+# ----- B. first vs warm ---------------------------------------------------------------------------
+FIRST = """
+import json, time
+from alvh_core.cli.demo import demo_condor, NOW
+from alvh_core.edge import compare
+c = demo_condor()
+t0 = time.perf_counter(); compare(c, NOW, n_paths={n}, seed=7); t1 = time.perf_counter()
+compare(c, NOW, n_paths={n}, seed=8); t2 = time.perf_counter()
+print(json.dumps({{"first": t1 - t0, "warm": t2 - t1}}))
+"""
+
+
+def section_b(n: int) -> None:
+    print(f"B. first compare of a fresh process vs the next one ({n:,} paths)")
+    with tempfile.TemporaryDirectory() as home:
+        cold = run_py(FIRST.format(n=n), home=home)  # empty cache: tables and calendar built, then cached
+        again = run_py(FIRST.format(n=n), home=home)  # the cache written by the run before
+    print(f"   empty disk cache : first {cold['first']:.2f} s, warm {cold['warm']:.2f} s -> "
+          f"{cold['first'] / cold['warm']:.2f}x")
+    print(f"   filled disk cache: first {again['first']:.2f} s, warm {again['warm']:.2f} s -> "
+          f"{again['first'] / again['warm']:.2f}x (goal <= 1.5x)")
+
+
+# ----- C. command line ----------------------------------------------------------------------------
+def section_c() -> None:
+    def best(cmd: list[str], k: int = 5) -> float:
+        ts = []
+        for _ in range(k):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=ENV, check=True)
+            ts.append(time.perf_counter() - t0)
+        return min(ts)
+
+    base = best([sys.executable, "-c", "pass"])
+    ver = best([sys.executable, "-m", "alvh_core.cli", "--version"])
+    hlp = best([sys.executable, "-m", "alvh_core.cli", "--help"])
+    print("C. command line, best of 5 (a fresh interpreter each)")
+    print(f"   python -c pass {base:.3f} s;  alvh --version {ver:.3f} s ({ver / base:.1f}x);  "
+          f"alvh --help {hlp:.3f} s ({hlp / base:.1f}x)  (goal < 0.5 s)")
+
+
+# ----- D. memory ----------------------------------------------------------------------------------
+MEM = """
+import datetime as dt, json, resource, time
+from alvh_core.edge import compare
+from alvh_core.models import IronCondor, MarketState
+from alvh_core.scenarios.simulation import steps_to
+asof = dt.date(2026, 11, 24)
+m = MarketState(spot=5712.0, vix=24.3, asof=asof)
+c = IronCondor(expiry=asof + dt.timedelta(days={days}), long_put=5000, short_put=5200, short_call=6200,
+               long_call=6400, quantity=10, credit=20.0)
+compare(c, m, n_paths=200, seed=1)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t0 = time.perf_counter()
+r = compare(c, m, n_paths={n}, seed=7)
+dt_ = time.perf_counter() - t0
+print(json.dumps({{"base_mb": base, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "s": dt_, "days": steps_to(c.expiry, asof), "se": r.vs_leg_out["alvh"].se}}))
+"""
+
+
+def section_d(counts: list[int], big: bool) -> None:
+    print("D. peak memory (max RSS of a fresh process) and time against path count")
+    print(f"   {'paths':>10}{'days':>6}{'RSS after 200 paths':>21}{'peak RSS':>10}{'time':>8}{'us/path-day':>13}")
+    runs = [(n, 66) for n in counts] + ([(1_000_000, 128)] if big else [])
+    for n, cal_days in runs:
+        r = run_py(MEM.format(n=n, days=cal_days))
+        print(f"   {n:>10,}{r['days']:>6}{r['base_mb']:>19.0f}MB{r['peak_mb']:>8.0f}MB{r['s']:>7.1f}s"
+              f"{1e6 * r['s'] / (n * r['days']):>13.2f}")
+    print("   (goal: peak under 400 MB at any count; time per path-day flat)")
+
+
+# ----- E. price + greeks --------------------------------------------------------------------------
+def grid(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    s = rng.uniform(1000, 6000, n)
+    k = s * np.exp(rng.uniform(-0.5, 0.5, n))
+    t = np.exp(rng.uniform(np.log(1 / 365), np.log(2.0), n))
+    v = rng.uniform(0.05, 1.0, n)
+    r = rng.uniform(0.0, 0.06, n)
+    q = rng.uniform(0.0, 0.03, n)
+    c = rng.random(n) < 0.5
+    return c, s, k, t, v, r, q
+
+
+def fused_numpy(c, s, k, t, v, r, q):
+    """Price + 5 greeks in one textbook pass (no limits handled): the baseline."""
+    from scipy.special import ndtr
+
+    sq = np.sqrt(t)
+    sd = v * sq
+    d1 = (np.log(s / k) + (r - q + 0.5 * v * v) * t) / sd
+    d2 = d1 - sd
+    w = np.where(c, 1.0, -1.0)
+    dq, dr = np.exp(-q * t), np.exp(-r * t)
+    n1, n2 = ndtr(w * d1), ndtr(w * d2)
+    pdf = np.exp(-0.5 * d1 * d1) * 0.3989422804014327
+    sdq, kdr = s * dq, k * dr
+    price = w * (sdq * n1 - kdr * n2)
+    delta = w * dq * n1
+    gamma = dq * pdf / (s * sd)
+    vega = sdq * pdf * sq / 100
+    theta = (-sdq * pdf * v / (2 * sq) - w * r * kdr * n2 + w * q * sdq * n1) / 365
+    rho = w * kdr * t * n2 / 100
+    return price, delta, gamma, vega, theta, rho
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def section_e(n: int) -> None:
+    from alvh_core.pricing import bsm
+
+    args = grid(n)
+    t_f = best_of(lambda: fused_numpy(*args))
+    t_o = best_of(lambda: bsm.greeks(*args))
+    ref = fused_numpy(*args)
+    ours = bsm.greeks(*args)
+    err = max(float(np.max(np.abs(a - b) / (1 + np.abs(b)))) for a, b in zip(ours, ref))
+    print(f"E. BSM price + 5 greeks, {n:,} options, best of 5")
+    print(f"   fused numpy pass {n / t_f / 1e6:6.2f} M/s;  ours {n / t_o / 1e6:6.2f} M/s -> {t_f / t_o:.2f}x of fused "
+          f"(max rel. difference {err:.1e})")
+    try:
+        import numba
+
+        @numba.njit(cache=True, fastmath=False)
+        def loop(c, s, k, t, v, r, q, out):  # pragma: no cover - compiled
+            for i in range(s.size):
+                sq = math.sqrt(t[i])
+                sd = v[i] * sq
+                d1 = (math.log(s[i] / k[i]) + (r[i] - q[i] + 0.5 * v[i] * v[i]) * t[i]) / sd
+                d2 = d1 - sd
+                w = 1.0 if c[i] else -1.0
+                dq, dr = math.exp(-q[i] * t[i]), math.exp(-r[i] * t[i])
+                n1 = 0.5 * math.erfc(-w * d1 / math.sqrt(2.0))
+                n2 = 0.5 * math.erfc(-w * d2 / math.sqrt(2.0))
+                pdf = math.exp(-0.5 * d1 * d1) * 0.3989422804014327
+                sdq, kdr = s[i] * dq, k[i] * dr
+                out[0, i] = w * (sdq * n1 - kdr * n2)
+                out[1, i] = w * dq * n1
+                out[2, i] = dq * pdf / (s[i] * sd)
+                out[3, i] = sdq * pdf * sq / 100
+                out[4, i] = (-sdq * pdf * v[i] / (2 * sq) - w * r[i] * kdr * n2 + w * q[i] * sdq * n1) / 365
+                out[5, i] = w * kdr * t[i] * n2 / 100
+
+        out = np.empty((6, n))
+        loop(*args, out)
+        t_n = best_of(lambda: loop(*args, out))
+        print(f"   fused numba loop {n / t_n / 1e6:6.2f} M/s -> ours {t_n / t_o:.2f}x of it")
+    except ImportError:
+        print("   numba not installed: fused loop skipped")
+
+
+# ----- F. implied vol -----------------------------------------------------------------------------
+def section_f(n: int, m: int) -> None:
+    from alvh_core.pricing import bsm
+    from alvh_core.pricing.implied_vol import bsm_implied_vol
+
+    c, s, k, t, v, r, q = grid(n, seed=1)
+    g = bsm.greeks(c, s, k, t, v, r, q)
+    material = (g.vega * 100 > 1e-3 * g.price) & (g.vega * 100 > 1e-4 * s)
+    t_ours = best_of(lambda: bsm_implied_vol(g.price, c, s, k, t, r, q), repeat=3)
+    iv = bsm_implied_vol(g.price, c, s, k, t, r, q)
+    print(f"F. implied vol from BSM prices, {n:,} options (loops on the first {m:,} of the same grid)")
+    print(f"   ours              {n / t_ours / 1e6:8.3f} M/s   max |err| where vega material "
+          f"{np.nanmax(np.abs(iv - v)[material]):.1e}")
+    sub = slice(0, m)
+    fwd = s * np.exp((r - q) * t)
+    undisc = g.price * np.exp(r * t)
+    try:
+        import QuantLib as ql
+
+        def ql_loop():
+            out = np.empty(m)
+            for i in range(m):
+                typ = ql.Option.Call if c[i] else ql.Option.Put
+                try:
+                    std = ql.blackFormulaImpliedStdDev(typ, float(k[i]), float(fwd[i]), float(g.price[i]),
+                                                       float(math.exp(-r[i] * t[i])), 0.0, 0.3 * math.sqrt(t[i]),
+                                                       1e-12, 200)
+                    out[i] = std / math.sqrt(t[i])
+                except RuntimeError:
+                    out[i] = np.nan
+            return out
+
+        t_ql = best_of(ql_loop, repeat=1) / m
+        e = np.abs(ql_loop() - v[sub])[material[sub]]
+        print(f"   QuantLib loop     {1 / t_ql / 1e6:8.3f} M/s -> ours {t_ql * n / t_ours:6.0f}x faster;  "
+              f"max |err| {np.nanmax(e):.1e}, failures {int(np.isnan(e).sum())}")
+    except ImportError:
+        print("   QuantLib not installed: skipped")
+    try:
+        from lets_be_rational import implied_volatility_from_a_transformed_rational_guess as lbr
+
+        def lbr_loop():
+            out = np.empty(m)
+            for i in range(m):
+                try:
+                    out[i] = lbr(float(undisc[i]), float(fwd[i]), float(k[i]), float(t[i]), 1.0 if c[i] else -1.0)
+                except Exception:  # BelowIntrinsic/AboveMaximum: the price carries no vol information here
+                    out[i] = np.nan
+            return out
+
+        lbr_loop()
+        t_l = best_of(lbr_loop, repeat=1) / m
+        e = np.abs(lbr_loop() - v[sub])[material[sub]]
+        print(f"   lets_be_rational  {1 / t_l / 1e6:8.3f} M/s -> ours {t_l * n / t_ours:6.0f}x faster;  "
+              f"max |err| {np.nanmax(e):.1e}, failures {int(np.isnan(e).sum())}")
+    except ImportError:
+        print("   lets_be_rational not installed: skipped (pip install lets_be_rational)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paths", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--mem", default="10000,50000,200000", help="path counts for section D")
+    ap.add_argument("--big", action="store_true", help="also 1,000,000 paths x 90 trading days in D (minutes)")
+    ap.add_argument("--options", type=int, default=1_000_000, help="options in E and F")
+    ap.add_argument("--only", default="ABCDEF", help="sections to run, e.g. AE")
+    a = ap.parse_args()
+    sections = {
+        "A": lambda: section_a(a.paths, a.repeat),
+        "B": lambda: section_b(a.paths),
+        "C": section_c,
+        "D": lambda: section_d([int(x) for x in a.mem.split(",") if x], a.big),
+        "E": lambda: section_e(a.options),
+        "F": lambda: section_f(a.options, 5000),
+    }
+    for key in a.only.upper():
+        sections[key]()
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

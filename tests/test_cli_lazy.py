@@ -1,0 +1,76 @@
+"""`alvh --help` / `--version` import nothing heavy; `alvh CMD` imports only CMD's module (issue 16)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from alvh_core import cli
+
+HEAVY = ("numpy", "scipy", "bot", "matplotlib", "exchange_calendars", "pandas", "pydantic")
+
+_PROBE = """
+import contextlib, io, json, sys
+from alvh_core.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+    code = main({argv!r})
+print(json.dumps({{"code": code, "out": out.getvalue(),
+                  "modules": sorted({{m.split('.')[0] for m in sys.modules}})}}))
+"""
+
+
+def _probe(argv: list[str]) -> dict:
+    """Run ``main(argv)`` in a fresh interpreter; its exit code, stdout and top-level modules loaded."""
+    p = subprocess.run([sys.executable, "-c", _PROBE.format(argv=argv)], capture_output=True, text=True,
+                       timeout=120, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], []])
+def test_help_and_version_import_nothing_heavy(argv):
+    r = _probe(argv)
+    assert r["code"] == 0
+    loaded = set(r["modules"])
+    assert not loaded & set(HEAVY), f"alvh {' '.join(argv)} imported {sorted(loaded & set(HEAVY))}"
+    if argv == ["--version"]:
+        from alvh_core import __version__
+        assert r["out"].strip() == f"alvh {__version__}"
+    else:  # the listing still names every command, with its help line
+        for name in ("analyze", "compare", "hedge", "demo", "explain", "backtest", "calibrate", "chat"):
+            assert f"    {name}" in r["out"], name
+        assert "iron condor" in r["out"]
+
+
+def test_explain_runs_without_numpy():
+    """`alvh explain` needs only the glossary: the other command modules are not imported."""
+    r = _probe(["explain", "vega"])
+    assert r["code"] == 0 and "vega" in r["out"].lower()
+    assert "numpy" not in r["modules"] and "bot" not in r["modules"]
+
+
+def test_static_index_matches_the_imported_registration():
+    """The names read from source are exactly the names the modules register when imported."""
+    index = cli.command_index()
+    assert index is not None
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert sorted(c.name for c in index) == sorted(sub.choices)
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    for c in index:
+        if not helps[c.name].startswith("(unavailable"):
+            assert helps[c.name] == c.help, c.name
+
+
+def test_unknown_command_lists_commands_in_one_line(capsys):
+    assert cli.main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid choice: 'frobnicate'" in err and "compare" in err
+
+
+def test_python_dash_m_is_the_cli():
+    p = subprocess.run([sys.executable, "-m", "alvh_core.cli", "--version"], capture_output=True, text=True,
+                       timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith("alvh ")

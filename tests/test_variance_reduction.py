@@ -1,0 +1,123 @@
+"""Control variates in `compare` (issue 16): the estimator, the exact control means, unbiasedness, the gain."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from alvh_core.cli.demo import NOW, demo_condor
+from alvh_core.costs import CostModel
+from alvh_core.edge import compare, default_specs, run_strategies, sampling_units
+from alvh_core.models import IronCondor, MarketState
+from alvh_core.scenarios import load_default_params
+from alvh_core.scenarios.simulation import bootstrap_paths, simulate, steps_to
+from alvh_core.strategies import LayerPolicy, TakeProfitStop
+from alvh_core.strategies.base import CondorOnPaths
+from alvh_core.variance_reduction import ControlVariates, estimate, held_masks, model_controls
+
+ASOF = dt.date(2026, 3, 2)
+MARKET = MarketState(spot=5000.0, vix=22.0, asof=ASOF)
+# 13 trading days, a tested put wing: short enough to simulate 20,000+ paths in a blink
+CONDOR = IronCondor(expiry=dt.date(2026, 3, 19), long_put=4750, short_put=4850, short_call=5200, long_call=5300,
+                    quantity=10, credit=20.0)
+
+
+def test_estimator_on_a_known_linear_model():
+    """y = 3 + 2 c + e with E[c] = 0 known: the estimate is unbiased, its SE is sd(e)/sqrt(n), R^2 = 4/(4+1)."""
+    rng = np.random.default_rng(0)
+    n = 200_000
+    c = rng.standard_normal(n)
+    e = rng.standard_normal(n)
+    y = 3.0 + 2.0 * c + e
+    r = estimate(y, c[:, None], np.array([0.0]))
+    assert r.se[0] == pytest.approx(1.0 / np.sqrt(n), rel=0.01)
+    assert r.se_plain[0] == pytest.approx(np.sqrt(5.0 / n), rel=0.01)
+    assert abs(r.estimate[0] - 3.0) < 4 * r.se[0]
+    assert r.r2[0] == pytest.approx(0.8, abs=0.01)
+    # the control's known mean enters the estimate: a wrong mean moves it by beta x the error
+    shifted = estimate(y, c[:, None], np.array([0.1]))
+    assert shifted.estimate[0] == pytest.approx(r.estimate[0] + 0.2, abs=1e-3)
+    # accuracy of the known mean widens the SE by |beta| x accuracy, in quadrature
+    wide = estimate(y, c[:, None], np.array([0.0]), np.array([0.01]))
+    assert wide.se[0] == pytest.approx(np.hypot(r.se[0], 2.0 * 0.01), rel=5e-3)  # beta is estimated: ~2
+
+
+def test_streaming_chunks_equal_one_pass():
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal((5000, 3)) * [1.0, 1e4, 5.0] + [1e6, -3e4, 0.0]
+    c = rng.standard_normal((5000, 4)) + y[:, :1] * 1e-6
+    mu = np.zeros(4)
+    one = estimate(y, c, mu)
+    acc = ControlVariates()
+    for lo in range(0, 5000, 777):
+        acc.add(y[lo:lo + 777], c[lo:lo + 777])
+    many = acc.result(mu)
+    for a, b in ((one.estimate, many.estimate), (one.se, many.se), (one.se_plain, many.se_plain)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    plain = estimate(y, None, None)
+    np.testing.assert_allclose(plain.estimate, y.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(plain.se, y.std(axis=0, ddof=1) / np.sqrt(5000), rtol=1e-9)
+
+
+@pytest.mark.parametrize("premia,jumps", [(True, False), (False, False), (True, True)])
+def test_control_means_are_exact(premia, jumps):
+    """Every control's sample mean on 24,000 paths agrees with its closed-form mean (P and Q, with jumps)."""
+    params = load_default_params(jumps=True) if jumps else None
+    paths = simulate(MARKET, steps_to(CONDOR.expiry, ASOF), n_paths=24_000, seed=5, premia=premia, params=params)
+    cp = CondorOnPaths.from_market(CONDOR, paths, MARKET)
+    ctl = model_controls(paths, cp, "put")[""]
+    u = sampling_units(ctl.values, True)
+    se = u.std(axis=0, ddof=1) / np.sqrt(u.shape[0])
+    z = (u.mean(axis=0) - ctl.means) / se
+    assert np.all(np.abs(z) < 4.5), z
+    assert ctl.means[0] > 0 and np.all(ctl.means[1:5] >= 0) and np.all(ctl.means[5:] == 0)
+
+
+def test_reduced_estimate_is_unbiased_against_a_much_larger_plain_run():
+    """CV at 2,000 paths vs the plain estimator at 60,000 paths (other seed): within 3 combined SE."""
+    small = compare(CONDOR, MARKET, n_paths=2000, seed=3)
+    n = steps_to(CONDOR.expiry, ASOF)
+    big = simulate(MARKET, n, n_paths=60_000, seed=99)
+    policy = LayerPolicy()
+    _, res = run_strategies(CONDOR, MARKET, big, CostModel(), policy, default_specs(CONDOR, MARKET, policy, big),
+                            TakeProfitStop())
+    lo = res["leg_out"].pnl
+    for name, d in small.vs_leg_out.items():
+        u = sampling_units(res[name].pnl - lo, True)
+        mean, se = float(u.mean()), float(u.std(ddof=1) / np.sqrt(u.size))
+        assert abs(d.diff - mean) <= 3 * np.hypot(d.se, se), (name, d.diff, d.se, mean, se)
+        assert d.se_plain is not None and d.se <= d.se_plain + 1e-9
+
+
+def test_demo_condor_se_at_most_a_third_of_plain():
+    """The issue's goal at the bot's default 20,000 paths on the demo's tested 10-lot."""
+    cmp = compare(demo_condor(), NOW, n_paths=20_000, seed=7)
+    for name, d in cmp.vs_leg_out.items():
+        if name == "leg_out":
+            assert d.diff == 0 and d.se == 0
+            continue
+        assert d.se_plain is not None and d.se <= d.se_plain / 3, (name, d.se, d.se_plain)
+    alvh = cmp.strategies["alvh"]
+    assert alvh.ev_se_plain is not None and alvh.ev_se < alvh.ev_se_plain / 3
+
+
+def test_bootstrap_paths_keep_plain_standard_errors(shared_data):
+    from alvh_core.history.data import load_daily
+
+    n = steps_to(CONDOR.expiry, ASOF)
+    paths = bootstrap_paths(load_daily(shared_data), MARKET, n, n_paths=400, seed=1)
+    cp = CondorOnPaths.from_market(CONDOR, paths, MARKET)
+    assert model_controls(paths, cp) is None
+    cmp = compare(CONDOR, MARKET, paths=paths)
+    for d in cmp.vs_leg_out.values():
+        assert d.se == d.se_plain
+
+
+def test_held_masks_from_strategy_extras():
+    extra = {"exit_day": np.array([0, 2, 5]), "put_0_add_day": np.array([-1, 1, 0]),
+             "put_0_remove_day": np.array([-1, 3, 5]), "other": np.array([1, 2, 3])}
+    m = held_masks(extra, 3, 5)
+    assert len(m) == 2
+    assert m[0].tolist() == [[False] * 5, [True, True, False, False, False], [True] * 5]
+    assert m[1].tolist() == [[False] * 5, [False, True, True, False, False], [True] * 5]

@@ -1,0 +1,58 @@
+"""One XNYS calendar (issue 16): same sessions as exchange_calendars, disk cache round trip, its users agree."""
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import numpy as np
+import pytest
+
+from alvh_core import xnys
+from alvh_core.pricing.expiries import is_exchange_holiday
+from alvh_core.scenarios.simulation import steps_to
+
+
+@pytest.fixture(scope="module")
+def package_calendar():
+    xcals = pytest.importorskip("exchange_calendars")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return xcals.get_calendar("XNYS", start=xnys.START)
+
+
+def test_session_counts_match_exchange_calendars(package_calendar):
+    cal = package_calendar
+    rng = np.random.default_rng(0)
+    first, last = cal.first_session.date(), cal.last_session.date()
+    span = (last - first).days
+    for _ in range(200):
+        a = first + dt.timedelta(days=int(rng.integers(0, span)))
+        b = min(last, a + dt.timedelta(days=int(rng.integers(0, 400))))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = len(cal.sessions_in_range(a.isoformat(), b.isoformat()))
+        assert xnys.trading_days(a, b) == want, (a, b)
+    # known closures: Thanksgiving, Good Friday, 9/11, Hurricane Sandy
+    for day in (dt.date(2026, 11, 26), dt.date(2014, 4, 18), dt.date(2001, 9, 12), dt.date(2012, 10, 29)):
+        assert xnys.is_holiday(day) and not xnys.is_session(day) and is_exchange_holiday(day)
+    assert xnys.is_session(dt.date(2026, 11, 24)) and not xnys.is_session(dt.date(2026, 11, 28))
+
+
+def test_steps_to_uses_the_calendar():
+    assert steps_to(dt.date(2026, 11, 27), dt.date(2026, 11, 24)) == 2  # Wed, (Thanksgiving), Fri
+    assert steps_to(dt.date(2026, 11, 24), dt.date(2026, 11, 24)) == 0
+    # a span partly beyond the calendar counts weekdays there
+    far = dt.date(2090, 1, 2)
+    assert steps_to(far + dt.timedelta(days=7), far) == 5
+
+
+def test_disk_cache_round_trip(tmp_path):
+    cal = xnys.calendar()
+    path = tmp_path / "xnys-test.json"
+    xnys._save(path, cal)
+    back = xnys._load(path)
+    assert back is not None and back.first == cal.first and back.last == cal.last
+    np.testing.assert_array_equal(back.holidays, cal.holidays)
+    assert xnys._load(tmp_path / "missing.json") is None
+    path.write_text("{not json")
+    assert xnys._load(path) is None  # a broken cache is rebuilt, never an error
