@@ -92,6 +92,17 @@ def build_app(settings: Settings, services: Services, start_workers: bool = True
     for module in (commands, messages, events, actions):
         module.register(app, services, assistant, work)
     home.register(app, services, assistant)  # App Home (issue 15): a view publish, nothing to persist
+
+    # The Home tab refresh after a change analyzes every open position of the team: a low-priority job,
+    # queued once per burst, instead of work inside each answer (under a burst of marks it starved acks).
+    @work.handler("home")
+    def run_home_refresh(job: Job) -> None:
+        home.refresh(work.client_for(job.team_id), assistant, job.team_id, also=job.payload.get("user") or None)
+
+    def defer_home(team_id: str, user_id: str) -> None:
+        work.queue.submit_coalesced("home", f"home:{team_id}:{user_id}", team_id, {"user": user_id})
+
+    services.extra["home_refresh"] = defer_home
     _WORK[app] = work
     if start_workers:
         _POOLS[app] = WorkerPool(work.queue, work.handlers, on_dead=_tell_dead(work)).start()

@@ -128,6 +128,15 @@ class JobQueue:
         return Submitted(outcome, ahead=n if outcome != "duplicate" else 0,
                          job_id=n if outcome == "duplicate" else None)
 
+    def submit_coalesced(self, kind: str, group: str, team_id: str, payload: dict[str, Any]) -> bool:
+        """A low-priority job that a burst asks for once (``Store.enqueue_coalesced``)."""
+        queued = self.store.enqueue_coalesced(group, team_id, kind, json.dumps(payload, separators=(",", ":")),
+                                              now=self.now(), stamp=utc_stamp(self.clock))
+        if queued:
+            with self._wake:
+                self._wake.notify()
+        return queued
+
     def claim(self, owner: str) -> Job | None:
         row = self.store.claim_job(owner, now=self.now(), lease=self.limits.lease_s, stamp=utc_stamp(self.clock),
                                    team_limit=self.limits.team_concurrency)

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 import sqlite_utils
@@ -674,6 +675,20 @@ class Store:
                        "available_at, created_at) VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
                        [key, team_id, kind, payload_json, priority, now, stamp])
             return "queued", int(pending)
+
+    def enqueue_coalesced(self, group: str, team_id: str, kind: str, payload_json: str, *, now: float, stamp: str,
+                          priority: int = -1) -> bool:
+        """Queue a job of ``group`` unless one of the group is still waiting (not yet running): a
+        burst of requests asking for the same refresh gets one, and one queued after a running one
+        still sees the latest state. True when a job was queued."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM jobs WHERE status = 'queued' AND key >= ? AND key < ? LIMIT 1",
+                          [group + ":", group + ";"]).fetchone():
+                return False
+            db.execute("INSERT INTO jobs (key, team_id, kind, payload_json, status, priority, attempts, "
+                       "available_at, created_at) VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?)",
+                       [f"{group}:{time_ns()}", team_id, kind, payload_json, priority, now, stamp])
+            return True
 
     def claim_job(self, owner: str, *, now: float, lease: float, stamp: str,
                   team_limit: int) -> dict[str, Any] | None:

@@ -90,3 +90,17 @@ def test_queue_dedupes_bounds_and_keeps_one_team_to_its_share(tmp_path: Path) ->
     assert first is not None and q.failed(first, "RuntimeError: xoxb-123-456 leaked") is True
     row = next(j for j in store.jobs("TA") if j["id"] == first.id)
     assert row["status"] == "queued" and "xoxb" not in row["error"] and row["available_at"] > q.now()
+
+
+def test_coalesced_jobs_queue_once_per_burst_and_again_after_one_started(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.sqlite")
+    q = JobQueue(store, Limits())
+    assert [q.submit_coalesced("home", "home:T1:U1", "T1", {"user": "U1"}) for _ in range(5)] == [
+        True, False, False, False, False]
+    assert q.submit_coalesced("home", "home:T1:U2", "T1", {"user": "U2"})  # another user: its own
+    assert q.submit_coalesced("home", "home:T10:U1", "T10", {"user": "U1"})  # a prefix is not the group
+    job = q.claim("w")
+    assert job is not None and job.kind == "home"
+    assert q.submit_coalesced("home", "home:T1:U1", "T1", {"user": "U1"})  # the first one is running now
+    assert q.submit("command", "command:T1:x", "T1", {}).outcome == "queued"
+    assert q.claim("w").kind == "command"  # type: ignore[union-attr]  # user requests before refreshes

@@ -233,9 +233,14 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
         except Exception:  # a chart must never hide the answer
             log.exception("chart upload failed for position %s", reply.position_id)
     try:  # marks or positions changed: the Home tab follows
-        from bot.home import refresh_after
+        from bot.home import REFRESH_KINDS, refresh_after
 
-        refresh_after(client, assistant, ctx.team_id, ctx.user_id, reply.kind)
+        defer = assistant.s.extra.get("home_refresh")
+        if callable(defer):  # the app: a low-priority job, one per burst (it analyzes every position)
+            if reply.kind in REFRESH_KINDS:
+                defer(ctx.team_id, ctx.user_id)
+        else:
+            refresh_after(client, assistant, ctx.team_id, ctx.user_id, reply.kind)
     except Exception:
         log.exception("Home tab refresh failed")
     return home
