@@ -93,14 +93,19 @@ def build_app(settings: Settings, services: Services, start_workers: bool = True
         module.register(app, services, assistant, work)
     home.register(app, services, assistant)  # App Home (issue 15): a view publish, nothing to persist
 
-    # The Home tab refresh after a change analyzes every open position of the team: a low-priority job,
-    # queued once per burst, instead of work inside each answer (under a burst of marks it starved acks).
+    # The Home tab refresh after a change analyzes every open position of the team: during a burst it is
+    # a low-priority job queued once, instead of work inside each answer (a burst of marks starved acks).
     @work.handler("home")
     def run_home_refresh(job: Job) -> None:
         home.refresh(work.client_for(job.team_id), assistant, job.team_id, also=job.payload.get("user") or None)
 
-    def defer_home(team_id: str, user_id: str) -> None:
+    def defer_home(team_id: str, user_id: str) -> bool:
+        """Defer (True) when more of the team's requests are waiting: a burst gets one refresh after
+        it; a lone change is refreshed at once by the caller (False)."""
+        if not services.store.job_counts(team_id).get("queued", 0):
+            return False
         work.queue.submit_coalesced("home", f"home:{team_id}:{user_id}", team_id, {"user": user_id})
+        return True
 
     services.extra["home_refresh"] = defer_home
     _WORK[app] = work

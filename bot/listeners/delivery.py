@@ -236,10 +236,8 @@ def deliver(client: WebClient, assistant: Assistant, ctx: Ctx, reply: Reply, que
         from bot.home import REFRESH_KINDS, refresh_after
 
         defer = assistant.s.extra.get("home_refresh")
-        if callable(defer):  # the app: a low-priority job, one per burst (it analyzes every position)
-            if reply.kind in REFRESH_KINDS:
-                defer(ctx.team_id, ctx.user_id)
-        else:
+        # in the app, during a burst: one low-priority job after it (the refresh analyzes every position)
+        if not (callable(defer) and reply.kind in REFRESH_KINDS and defer(ctx.team_id, ctx.user_id)):
             refresh_after(client, assistant, ctx.team_id, ctx.user_id, reply.kind)
     except Exception:
         log.exception("Home tab refresh failed")
