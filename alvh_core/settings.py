@@ -10,7 +10,9 @@ ALVH_COMPARE_PATHS (Monte Carlo paths used by compare in the bot), ALVH_EVENTS (
 calendar CSV replacing the packaged FOMC/CPI/PPI dates, see alvh_core.events), SLACK_CLIENT_ID and
 SLACK_CLIENT_SECRET (optional: the OAuth install flow for several workspaces), ALVH_INSTALL_DB (SQLite
 installation store of that flow), ALVH_DEBUG (tracebacks on
-internal errors), USER (who is asking in ``alvh chat``).
+internal errors), USER (who is asking in ``alvh chat``); the bot's queue and budget: ALVH_WORKERS,
+ALVH_TEAM_CONCURRENCY, ALVH_TEAM_QUEUE, ALVH_QUEUE_MAX, ALVH_JOB_LEASE_S, ALVH_JOB_STUCK_S,
+ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS; ALVH_CHARTS (chart uploads on/off).
 """
 from __future__ import annotations
 
@@ -42,6 +44,25 @@ class Settings(BaseSettings):
     slack_client_secret: str = Field(default="", validation_alias="SLACK_CLIENT_SECRET", repr=False)
     install_db: str = Field(default="alvh-installs.sqlite", validation_alias="ALVH_INSTALL_DB")
     debug: bool = Field(default=False, validation_alias="ALVH_DEBUG")
+    # ----- the bot's durable work queue and per-request budget (bot/jobs.py, issue 14) -----
+    #: worker threads running acknowledged requests
+    workers: int = Field(default=4, ge=1, le=64, validation_alias="ALVH_WORKERS")
+    #: at most this many of one workspace's requests run at once (the others wait their turn)
+    team_concurrency: int = Field(default=2, ge=1, le=64, validation_alias="ALVH_TEAM_CONCURRENCY")
+    #: a workspace with this many requests waiting or running has new ones refused
+    team_queue: int = Field(default=50, ge=1, validation_alias="ALVH_TEAM_QUEUE")
+    #: waiting or running requests of all workspaces together
+    queue_max: int = Field(default=2_000, ge=1, validation_alias="ALVH_QUEUE_MAX")
+    #: seconds a worker's claim on a job lasts without renewal (a crashed process's jobs rerun after it)
+    job_lease_s: float = Field(default=30.0, gt=0, validation_alias="ALVH_JOB_LEASE_S")
+    #: a job running longer than this makes /healthz fail
+    job_stuck_s: float = Field(default=600.0, gt=0, validation_alias="ALVH_JOB_STUCK_S")
+    #: most Monte Carlo paths one request may ask for
+    max_paths: int = Field(default=100_000, ge=100, validation_alias="ALVH_MAX_PATHS")
+    #: most paths x days to expiry one comparison may simulate (its memory grows with it)
+    max_path_days: int = Field(default=5_000_000, ge=1_000, validation_alias="ALVH_MAX_PATH_DAYS")
+    #: upload the P&L chart with results (off: text answers only, e.g. load tests)
+    charts: bool = Field(default=True, validation_alias="ALVH_CHARTS")
     user: str | None = Field(default=None, validation_alias="USER")
 
     @property

@@ -7,8 +7,13 @@ tests/fake_slack.py, SQLite in a temp dir) and, as the baseline, a bare Flask ro
 200 at once (same server, same thread pool, same client). Each round sends N requests from C client
 threads to: the bare route, signed ``/alvh mark ...`` slash commands, and signed thread-message events
 (four teams); rounds are interleaved and the median round is reported. Printed per load: ack latency
-p50/p99 (ms), throughput (requests/s), and ratios to the baseline. The lazy work (answers posted) is
-drained after each round and not timed: Slack only waits for the acknowledgement (3 s limit).
+p50/p99 (ms), throughput (requests/s), and ratios to the baseline. Each ack writes a job row (the
+durable queue, bot/jobs.py); the workers' answers are drained after each round and not timed: Slack
+only waits for the acknowledgement (3 s limit).
+
+``--flood N`` adds the starvation scenario of issue 14: team A sends N `/alvh compare paths 20000` at
+once while team B sends `list` every 0.5 s; printed: B's answer latency (request to post, p50/max),
+how many of A's were refused at the queue bound, the time to drain A's, and the process's peak RSS.
 """
 from __future__ import annotations
 
@@ -55,12 +60,13 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--flood", type=int, default=0, help="team A's concurrent compares (0: skip)")
     args = ap.parse_args()
 
     from flask import Response
     from waitress import create_server
 
-    from bot.app import build_app, flask_app
+    from bot.app import build_app, flask_app, pool_of
     from bot.market_data import RecordedMarks
     from bot.services import Services
     from bot.settings import Settings
@@ -70,7 +76,7 @@ def main() -> int:
     results: dict[str, list[tuple[list[float], float]]] = {"bare": [], "slash command": [], "thread event": []}
     with FakeSlack() as slack:
         settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=slack.api_url,
-                            alvh_db=str(tmp / "bench.sqlite"), _env_file=None)
+                            alvh_db=str(tmp / "bench.sqlite"), team_queue=100_000, _env_file=None)
         store = Store(settings.alvh_db)
         threads = {}
         for i, team in enumerate(TEAMS):
@@ -108,11 +114,14 @@ def main() -> int:
                         return post(base + "/slack/events", body, {"Content-Type": "application/json",
                                                                    **sign(body, SECRET)})
                 out = run_load(req, args.requests, args.concurrency)
-                app._listener_runner.listener_executor.shutdown(wait=True)  # drain the answers (untimed)
+                pool = pool_of(app)
+                assert pool is not None and pool.drain(600)  # drain the answers (untimed)
                 return out
             finally:
                 server.task_dispatcher.shutdown(timeout=5)
                 server.close()
+                if pool_of(app) is not None:
+                    pool_of(app).stop()  # type: ignore[union-attr]
 
         for r in range(args.rounds):
             for kind in results:
@@ -134,7 +143,42 @@ def main() -> int:
               f"{rps / base_rps:8.2f}")
     worst = max(max(lat) for runs in results.values() for lat, _ in runs)
     print(f"slowest acknowledgement: {1e3 * worst:.0f} ms (Slack's limit: 3000 ms)")
+    if args.flood:
+        flood(args.flood)
     return 0
+
+
+def flood(n: int) -> None:
+    """Team A floods n compares of 20,000 paths; team B's `list` answer latency and peak RSS."""
+    import resource
+    import tempfile
+
+    from test_reliability_harness import served_bot
+
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with served_bot(Path(tempfile.mkdtemp(prefix="bench_flood_")), compare_paths=20_000) as bot:
+        seed_team(bot.store, "TA", "CA", "UA")
+        seed_team(bot.store, "TB", "CB", "UB")
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            acks = list(pool.map(lambda i: bot.command("compare paths 20000", team="TA", user="UA", channel="CA"),
+                                 range(n)))
+        refused = sum(body.startswith(b"Refused") for _, body, _ in acks)
+        lat = []
+        while bot.store.job_counts("TA").get("queued", 0) + bot.store.job_counts("TA").get("running", 0):
+            before = len(bot.slack.channel_posts("CB"))
+            t1 = time.perf_counter()
+            bot.command("list", team="TB", user="UB", channel="CB")
+            while len(bot.slack.channel_posts("CB")) == before:
+                time.sleep(0.005)
+            lat.append(time.perf_counter() - t1)
+            time.sleep(0.5)
+        bot.drain(600)
+        wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"flood: team A {n} x compare paths 20000 ({refused} refused at the queue bound), drained in {wall:.1f} s;"
+          f" team B list answered {len(lat)} times, p50 {1e3 * statistics.median(lat):.0f} ms, max "
+          f"{1e3 * max(lat):.0f} ms; peak RSS {rss:.0f} MB (before the flood {rss0:.0f} MB)")
 
 
 def _run(server) -> None:  # type: ignore[no-untyped-def]

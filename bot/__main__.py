@@ -37,10 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backed up {Settings().alvh_db} to {written}")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.redaction import install_log_redaction
+    from bot.redaction import install_log_redaction, secrets_of
 
-    install_log_redaction()  # tokens and the signing secret never reach a log line
     settings = Settings()
+    # tokens and the signing secret never reach a log line (also those set only in .env)
+    install_log_redaction()
+    install_log_redaction(secrets_of(settings))
     if settings.oauth:
         if not settings.slack_signing_secret:
             print("the OAuth install flow needs SLACK_SIGNING_SECRET too (see .env.example)", file=sys.stderr)
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("daily needs --once (the running app schedules posts itself)")
         from bot.install import team_poster
 
-        poster = team_poster(settings) if settings.oauth else slack_poster(web_client(settings))
+        poster = team_poster(settings) if settings.oauth else slack_poster(web_client(settings), services.store)
         results = run_daily(services, poster, force=True)
         for r in results:
             print(f"{r.date} {r.team_id}/{r.channel_id}: {r.status}{' ' + r.error if r.error else ''}")
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     app = build_app(settings, services)
     from bot.install import team_poster
 
-    DailyScheduler(services, team_poster(settings) if settings.oauth else slack_poster(app.client)).start()
+    DailyScheduler(services, team_poster(settings) if settings.oauth
+                   else slack_poster(app.client, services.store)).start()
     if settings.socket_mode:
         serve_socket_mode(app, settings.slack_app_token or "")
     else:

@@ -14,6 +14,12 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+#: Deepest JSON nesting accepted (Slack's payloads nest about 8 levels; a view state ~10). Checked by
+#: a linear scan before ``json.loads``, whose recursion a deeply nested body would exhaust.
+MAX_DEPTH = 32
+#: Digits of a Unix timestamp in seconds (until the year 2286).
+MAX_TIMESTAMP_DIGITS = 10
+
 EVENT_STR_FIELDS = ("type", "channel", "user", "text", "ts", "thread_ts", "team", "subtype", "bot_id",
                     "event_ts", "channel_type")
 TOP_STR_FIELDS = ("team_id", "event_id", "api_app_id", "type", "command", "text", "trigger_id", "user_id",
@@ -77,19 +83,62 @@ def payload_problem(body: Any) -> str | None:
     return None
 
 
+def timestamp_problem(stamp: str | None) -> str | None:
+    """None for a missing header (the signature check refuses it) or ASCII digits of a plausible Unix
+    time; else what is wrong. ``'¹²³'.isdigit()`` is True in Python, so ASCII is checked."""
+    if stamp is None:
+        return None
+    if not (stamp.isascii() and stamp.isdigit()):
+        return "expected ASCII digits (Unix seconds)"
+    if len(stamp) > MAX_TIMESTAMP_DIGITS:
+        return f"expected at most {MAX_TIMESTAMP_DIGITS} digits (Unix seconds)"
+    return None
+
+
+def json_depth_problem(raw: str, limit: int = MAX_DEPTH) -> str | None:
+    """Nesting deeper than ``limit`` in a JSON text, found by one linear scan (no recursion, strings
+    and escapes skipped), so a hostile body never reaches a recursive parser."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for ch in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return f"JSON nested deeper than {limit} levels"
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
 def request_problem(raw: str, content_type: str) -> str | None:
     """``payload_problem`` of an HTTP body as Slack posts it: JSON (events), or a form whose ``payload``
     field is JSON (interactivity), or a plain form (slash commands: every field a string, nothing to
     check). Undecodable JSON is also a problem."""
     if "json" in (content_type or "").lower():
+        deep = json_depth_problem(raw or "")
+        if deep:
+            return deep
         try:
             return payload_problem(json.loads(raw or "{}"))
-        except ValueError:
+        except (ValueError, RecursionError):
             return "body is not valid JSON"
     form = parse_qs(raw or "", keep_blank_values=True)
     if "payload" in form:
+        deep = json_depth_problem(form["payload"][0])
+        if deep:
+            return deep
         try:
             return payload_problem(json.loads(form["payload"][0]))
-        except ValueError:
+        except (ValueError, RecursionError):
             return "payload is not valid JSON"
     return None

@@ -8,7 +8,9 @@
 factory), so it covers all loggers and handlers, including ones attached later (pytest's caplog,
 Bolt's and slack_sdk's loggers), and the text of logged exceptions. ``secrets_from_env()`` lists the
 secret values in the environment (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-SLACK_CLIENT_SECRET). ``RedactingFilter`` does the same as a ``logging.Filter`` for one handler.
+SLACK_CLIENT_SECRET); ``secrets_of(settings)`` those of a ``Settings`` (including values read from
+``.env``, which the environment does not show). Slack ``response_url``/webhook URLs are masked too.
+``RedactingFilter`` does the same as a ``logging.Filter`` for one handler.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ SECRET_ENV_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
                    "SLACK_USER_TOKEN")
 TOKEN_PATTERN = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")
 BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[^\s'\",}]+")
+#: Slack response URLs (a capability to post in the asker's channel for 30 minutes) and webhooks.
+HOOK_PATTERN = re.compile(r"https?(?::|%3A)(?://|%2F%2F)hooks\.slack(?:-gov)?\.com[^\s'\",}&]*", re.I)
 #: Literal secrets shorter than this are not masked (too likely to hit ordinary words).
 MIN_SECRET_LEN = 8
 
@@ -41,7 +45,25 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     text = TOKEN_PATTERN.sub(MASK, text)
+    text = HOOK_PATTERN.sub(MASK, text)
     return BEARER_PATTERN.sub(lambda m: m.group(1) + MASK, text)
+
+
+def secrets_of(settings: object) -> list[str]:
+    """The secret values of a ``Settings`` (read from the environment *or* ``.env``): the bot token,
+    signing secret and app token, and any field whose name says it is a secret or token."""
+    values: list[str] = []
+    fields = getattr(type(settings), "model_fields", {})
+    for name in fields:
+        low = name.lower()
+        if any(w in low for w in ("token", "secret", "password")):
+            try:
+                value = getattr(settings, name)
+            except Exception:  # noqa: BLE001 - a property that needs more set-up
+                continue
+            if isinstance(value, str) and value:
+                values.append(value)
+    return values
 
 
 def _redact_record(record: logging.LogRecord, secrets: Iterable[str]) -> None:

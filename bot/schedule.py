@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from bot.assistant import Assistant
+from bot.jobs import job_scope
+from bot.redaction import redact
 from bot.reply import Reply
 from bot.services import Services
 
@@ -60,13 +62,16 @@ def run_daily(services: Services, post: Poster, now: dt.datetime | None = None,
         if not services.store.claim_daily_post(team, channel, today, now=now):
             continue
         try:
-            reply = assistant.daily_summary(team, channel)
-            ts = post(team, channel, reply)
+            # keyed by (team, channel, date): a re-run after a crash posts nothing twice (bot.jobs.post_once)
+            with job_scope(f"daily:{team}:{channel}:{today.isoformat()}", services.store):
+                reply = assistant.daily_summary(team, channel)
+                ts = post(team, channel, reply)
         except Exception as exc:  # noqa: BLE001 - one channel's failure must not stop the others
             log.exception("daily post failed for %s/%s", team, channel)
-            services.store.finish_daily_post(team, channel, today, ok=False, error=str(exc)[:500])
+            error = redact(str(exc))[:500]  # an API error may echo a token: never stored in clear
+            services.store.finish_daily_post(team, channel, today, ok=False, error=error)
             results.append(DailyResult(team_id=team, channel_id=channel, date=today, status="failed",
-                                       error=str(exc)[:500]))
+                                       error=error))
             continue
         services.store.finish_daily_post(team, channel, today, ok=True, message_ts=ts)
         # replies in the summary's thread are questions (about its position when it lists exactly one)
@@ -75,13 +80,15 @@ def run_daily(services: Services, post: Poster, now: dt.datetime | None = None,
     return results
 
 
-def slack_poster(client) -> Poster:  # type: ignore[no-untyped-def]
-    """A Poster that sends the summary with chat.postMessage (Block Kit + fallback text)."""
-    from bot.render import message_payload
+def slack_poster(client, store=None) -> Poster:  # type: ignore[no-untyped-def]
+    """A Poster that sends the summary with chat.postMessage (Block Kit + fallback text), in pages
+    when it covers many positions (``bot.listeners.delivery.post_reply``). With ``store``, each page
+    is posted once per run key (``run_daily`` sets it), even across a crash and a restart."""
+    from bot.assistant import Ctx
+    from bot.listeners.delivery import post_reply
 
     def post(team_id: str, channel_id: str, reply: Reply) -> str:
-        resp = client.chat_postMessage(channel=channel_id, **message_payload(reply))
-        return str(resp["ts"])
+        return post_reply(client, store, Ctx(team_id=team_id, user_id="", channel_id=channel_id), reply, None)
 
     return post
 
@@ -99,6 +106,9 @@ class DailyScheduler(threading.Thread):
             try:
                 run_daily(self.services, self.post)
                 self.services.store.prune_events(self.services.clock() - dt.timedelta(days=1))
+                # finished jobs are the dedupe claims of Slack deliveries: a day covers every retry
+                self.services.store.prune_jobs((self.services.clock() - dt.timedelta(days=1)).isoformat(
+                    timespec="seconds"))
             except Exception:  # keep ticking
                 log.exception("daily tick failed")
             self._stop_event.wait(self.interval)

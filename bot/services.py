@@ -50,4 +50,4 @@ def default_services(settings: Settings, clock: Clock = system_clock) -> Service
     if settings.alvh_data:
         sources.append(CsvDailyMarks(settings.alvh_data))
     return Services(store=store, market_data=FirstAvailable(*sources), clock=clock,
-                    compare_paths=settings.compare_paths)
+                    compare_paths=settings.compare_paths, charts=settings.charts)

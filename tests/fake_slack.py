@@ -90,8 +90,11 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self._failures: dict[str, list[str]] = {}
+        #: seconds each call of a method waits before answering (a slow Web API)
+        self.delays: dict[str, float] = {}
         self._fail_lock = threading.Lock()
         #: messages as a user sees them now: chat.postMessage by ts, chat.update applied, chat.delete removed
+        #: (with their metadata: conversations.history/replies read them)
         self.messages: dict[str, dict[str, Any]] = {}
         #: (method, bearer token) of every Web API call: which workspace's token the app used
         self.tokens: list[tuple[str, str]] = []
@@ -172,10 +175,14 @@ class FakeSlack:
             self.recorder.add(Call("upload", {"path": path, "size": len(raw)}, raw))
             return 200, b"OK - " + str(len(raw)).encode()
         args = self._parse(ctype, raw)
+        if "?" in path:  # GET methods (conversations.history ...) send their arguments in the query
+            args = {**{k: v[0] for k, v in parse_qs(path.split("?", 1)[1]).items()}, **args}
         if path.startswith("/respond/"):
             self.recorder.add(Call("response_url", args, raw))
             return 200, b"ok"
         method = path.split("/api/", 1)[-1].split("?")[0]
+        if self.delays.get(method):
+            time.sleep(self.delays[method])
         with self._fail_lock:
             queue = self._failures.get(method)
             error = queue.pop(0) if queue else None
@@ -196,10 +203,23 @@ class FakeSlack:
                     "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
                     "is_enterprise_install": False}
         if method == "chat.postMessage":
+            meta = args.get("metadata")
+            if isinstance(meta, str):
+                args["metadata"] = json.loads(meta)
             with self._fail_lock:
-                self.messages[ts] = dict(args)
+                self.messages[ts] = {**args, "ts": ts}
             return {"ok": True, "channel": args.get("channel"), "ts": ts,
                     "message": {"text": args.get("text"), "ts": ts, "thread_ts": args.get("thread_ts")}}
+        if method in ("conversations.history", "conversations.replies"):
+            with self._fail_lock:
+                msgs = [m for m in self.messages.values() if m.get("channel") == args.get("channel")]
+            if method == "conversations.history":
+                found = [m for m in msgs if not m.get("thread_ts")]
+            else:
+                found = [m for m in msgs if m.get("thread_ts") == args.get("ts") or m.get("ts") == args.get("ts")]
+            found.sort(key=lambda m: str(m.get("ts")), reverse=True)
+            limit = int(args.get("limit") or 100)
+            return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method == "chat.update":

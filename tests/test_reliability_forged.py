@@ -51,11 +51,14 @@ def test_forged_requests_are_refused_and_change_nothing(bot) -> None:  # type: i
         "garbage signature": {"X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": "v0=deadbeef"},
         "timestamp 6 minutes old": sign(body, SECRET, now - 360),
         "timestamp 6 minutes ahead": sign(body, SECRET, now + 360),
-        "timestamp not a number": {**sign(body, SECRET), "X-Slack-Request-Timestamp": "yesterday"},
     }
     for name, headers in cases.items():
         status, _ = bot.post_raw(body, {**FORM, **headers})
         assert status == 401, name
+    # a timestamp that is not ASCII Unix seconds is malformed (400), checked before anything else
+    for stamp in ("yesterday", "¹²³", "1" * 400, "1e9"):
+        status, _ = bot.post_raw(body.encode(), {**FORM, **sign(body, SECRET), "X-Slack-Request-Timestamp": stamp})
+        assert status == 400, stamp
     # the same event, forged: an answer would be posted if it got through
     pid = bot.store.open_positions("T1")[0]["id"]
     bot.store.link_thread("T1", "C1", "1600000000.000100", pid)
@@ -169,6 +172,8 @@ def test_failed_answer_is_retried_by_slacks_next_delivery(bot) -> None:  # type:
     posts = bot.slack.recorder.of("chat.postMessage")
     assert len(posts) == 2  # the failed one and the answer
     assert len(bot.store.thread_messages("T1", "C1", thread_ts)) == 2
+    # Slack refused the first post outright, so the retry did not search the thread's history for it
+    assert bot.slack.recorder.of("conversations.replies") == []
 
 
 def test_oversized_chunked_body_without_length_is_refused(bot) -> None:  # type: ignore[no-untyped-def]

@@ -35,9 +35,12 @@ class Served:
     def __init__(self, url: str, store: Any, slack: FakeSlack, services: Any, app: Any):
         self.url, self.store, self.slack, self.services, self.app = url, store, slack, services, app
 
-    def drain(self) -> None:
-        """Wait for every lazy listener already submitted to finish (the app takes no more work)."""
-        self.app._listener_runner.listener_executor.shutdown(wait=True)
+    def drain(self, timeout: float = 60.0) -> None:
+        """Wait (bounded) until every job the app acknowledged has been run (done, or given up)."""
+        from bot.app import pool_of
+
+        pool = pool_of(self.app)
+        assert pool is not None and pool.drain(timeout), "jobs still pending after the drain timeout"
 
     # ----- requests ---------------------------------------------------------------------------
     def post_raw(self, body: bytes | str, headers: dict[str, str], timeout: float = 10.0) -> tuple[int, bytes]:
@@ -107,8 +110,11 @@ def dump(db_path: str | Path) -> dict[str, list[tuple]]:
 
 
 @contextmanager
-def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200) -> Iterator[Served]:
-    """The real app (bot.app.build_app + flask_app) under waitress on 127.0.0.1, Slack faked."""
+def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200, read_only: bool = False,
+               **settings_extra: Any) -> Iterator[Served]:
+    """The real app (bot.app.build_app + flask_app) under waitress on 127.0.0.1, Slack faked.
+    ``settings_extra``: more ``Settings`` fields (queue limits, budget). ``read_only``: the bot's
+    database opened read-only (SQLite ``mode=ro``), as a read-only file or mount gives it."""
     from waitress import create_server
 
     from bot.app import build_app, flask_app
@@ -119,8 +125,11 @@ def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200) -> It
 
     with FakeSlack() as slack:
         settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=slack.api_url,
-                            alvh_db=str(tmp_path / "bot.sqlite"))
+                            alvh_db=str(tmp_path / "bot.sqlite"), **settings_extra)
         store = Store(settings.alvh_db)
+        if read_only:
+            store.close()
+            store = Store(settings.alvh_db, read_only=True)
         services = Services(store=store, market_data=RecordedMarks(store), clock=lambda: NOW,
                             compare_paths=compare_paths, charts=False)
         app = build_app(settings, services)
@@ -140,10 +149,15 @@ def served_bot(tmp_path: Path, threads: int = 8, compare_paths: int = 200) -> It
         try:
             yield Served(f"http://127.0.0.1:{server.effective_port}/slack/events", store, slack, services, app)
         finally:
+            from bot.app import pool_of
+
             stopping.set()
             server.task_dispatcher.shutdown(timeout=5)
             server.close()
             thread.join(timeout=5)
+            pool = pool_of(app)
+            if pool is not None:
+                pool.stop()
 
 
 def seed_team(store: Any, team: str, channel: str = "C1", user: str = "U1", condor: str = CONDOR_TEXT,

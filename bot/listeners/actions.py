@@ -1,6 +1,15 @@
-"""Buttons on results (size hedge, compare, what-if) and the ``open`` modal's submission."""
+"""Buttons on results (size hedge, compare, what-if) and the ``open`` modal's submission.
+
+Both are persisted as jobs at the ack, deduplicated like events: a button click by its
+``trigger_id`` (Slack mints one per click; without it, by the click's content), a modal submission by
+its view id, so a resent signed payload posts (and opens a position) once. The workspace comes from
+``team.id`` or, for org-wide installs that send ``team: null``, from the user, view, or enterprise
+(``bot.listeners.work.resolve_team``); a payload naming none is refused.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -10,7 +19,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import core
 from bot.assistant import Assistant, Ctx
-from bot.listeners.delivery import deliver
+from bot.jobs import Job
+from bot.listeners.commands import budget_problem
+from bot.listeners.delivery import deliver, is_transient, working_once
+from bot.listeners.work import NO_TEAM, Work, resolve_team
 from bot.render import OPEN_FIELDS, OPEN_MODAL_CALLBACK, modal_position_text
 from bot.services import Services
 
@@ -19,10 +31,21 @@ log = logging.getLogger("bot.actions")
 ACTIONS = {"alvh_hedge": "hedge", "alvh_compare": "compare", "alvh_whatif": "what_if"}
 
 
-def action_ctx(body: dict[str, Any]) -> Ctx:
-    return Ctx(team_id=str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
+def action_ctx(body: dict[str, Any], team_id: str | None = None) -> Ctx:
+    return Ctx(team_id=team_id or resolve_team(body) or "",
                user_id=str((body.get("user") or {}).get("id") or ""),
                channel_id=str((body.get("channel") or {}).get("id") or ""))
+
+
+def click_key(team: str, body: dict[str, Any]) -> str:
+    """The dedupe key of a button click: its trigger id, else a digest of what was clicked where."""
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return f"action:{team}:{trigger}"
+    seen = json.dumps([body.get("actions"), (body.get("user") or {}).get("id"),
+                       (body.get("message") or {}).get("ts"), (body.get("container") or {}).get("message_ts")],
+                      sort_keys=True, default=str)
+    return f"action:{team}:{hashlib.sha256(seen.encode()).hexdigest()[:32]}"
 
 
 def modal_errors(text: str, empty: dict[str, str], asof: Any) -> dict[str, str]:
@@ -62,51 +85,88 @@ def tell_user_directly(client: WebClient, ctx: Ctx, reply: Any, error: str) -> N
         log.exception("could not tell user %s why the post failed (%s)", ctx.user_id, error)
 
 
-def register(app: App, services: Services, assistant: Assistant) -> None:
-    def ack_button(ack: Ack) -> None:
+def register(app: App, services: Services, assistant: Assistant, work: Work) -> None:
+    def ack_button(ack: Ack, body: dict[str, Any]) -> None:
+        team = resolve_team(body)
+        if team is None:
+            ack()
+            log.warning("button click without a workspace refused")
+            ctx = action_ctx(body)
+            work.tell_later(ctx.channel_id, ctx.user_id, NO_TEAM)
+            return
+        done, line = work.submit("action", click_key(team, body), team, {"body": body})
         ack()
+        if line and (done is None or done.outcome == "refused"):
+            ctx = action_ctx(body, team)
+            work.tell_later(ctx.channel_id, ctx.user_id, line)
 
-    def run_button(body: dict[str, Any], client: WebClient) -> None:
+    @work.handler("action")
+    def run_button(job: Job) -> None:
+        body = job.payload["body"]
         action = (body.get("actions") or [{}])[0]
         what = ACTIONS.get(action.get("action_id", ""))
-        ctx = action_ctx(body)
+        ctx = action_ctx(body, job.team_id)
         message = body.get("message") or {}
         thread_ts = message.get("thread_ts") or message.get("ts")
         try:
             pid = int(action.get("value"))
         except (TypeError, ValueError):
             return
-        from bot.progress import post_working
-
+        client = work.client_for(job.team_id)
+        if what == "compare":
+            over = budget_problem(services, work, ctx, f"compare {pid}")
+            if over:
+                client.chat_postEphemeral(channel=ctx.channel_id, user=ctx.user_id, text=over, thread_ts=thread_ts)
+                return
         label = {"hedge": "hedge sizing", "compare": "comparison", "what_if": "what-if"}.get(what or "", "request")
-        working = post_working(client, ctx.channel_id, ctx.user_id, f"{label} for #{pid}", thread_ts)
-        reply = assistant.button(ctx, what or "", pid)
+        working = working_once(client, services.store, ctx, f"{label} for #{pid}", thread_ts)
+        with services.store.conversation(ctx.channel_id, thread_ts):
+            reply = assistant.button(ctx, what or "", pid)
         reply.start_thread = False
-        deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts,
-                working_ts=working)
+        try:
+            deliver(client, assistant, ctx, reply, f"[button] {action.get('action_id')}", thread_ts=thread_ts,
+                    working_ts=working)
+        except SlackApiError as exc:
+            if is_transient(exc):
+                raise
+            log.warning("button answer refused by Slack: %s", exc.response.get("error"))
 
     for action_id in ACTIONS:
-        app.action(action_id)(ack=ack_button, lazy=[run_button])
+        app.action(action_id)(ack_button)
 
     def ack_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         text, empty = modal_position_text(view.get("state", {}).get("values", {}))
         errors = modal_errors(text, empty, services.today())
         if errors:
             ack(response_action="errors", errors=errors)
+            return
+        team = resolve_team(body)
+        if team is None:
+            ack(response_action="errors", errors={"credit": NO_TEAM[:150]})
+            return
+        view_id = view.get("id") or click_key(team, body).split(":")[-1]
+        done, line = work.submit("view", f"view:{team}:{view_id}", team, {"body": body})
+        if done is None or done.outcome == "refused":
+            ack(response_action="errors", errors={"credit": (line or "refused")[:150]})
         else:
             ack()
 
-    def run_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    @work.handler("view")
+    def run_modal(job: Job) -> None:
+        body = job.payload["body"]
+        view = body.get("view") or {}
         text, empty = modal_position_text(view.get("state", {}).get("values", {}))
         if modal_errors(text, empty, services.today()):
             return
-        ctx = Ctx(team_id=str((body.get("team") or {}).get("id") or ""),
-                  user_id=str((body.get("user") or {}).get("id") or ""),
+        ctx = Ctx(team_id=job.team_id, user_id=str((body.get("user") or {}).get("id") or ""),
                   channel_id=str(view.get("private_metadata") or ""))
         reply = assistant.command(ctx, f"open {text}")
+        client = work.client_for(job.team_id)
         try:
             deliver(client, assistant, ctx, reply, f"/alvh open {text}")
         except SlackApiError as exc:  # e.g. submitted from a channel the bot is not in: tell the user
+            if is_transient(exc):
+                raise
             tell_user_directly(client, ctx, reply, str(exc.response.get("error") or "error"))
 
-    app.view(OPEN_MODAL_CALLBACK)(ack=ack_modal, lazy=[run_modal])
+    app.view(OPEN_MODAL_CALLBACK)(ack_modal)
