@@ -183,3 +183,26 @@ def test_default_policy_has_no_gates() -> None:
     p = LayerPolicy()
     assert (p.rsi_max, p.macd_confirm, p.spx_macd_confirm, p.ad_divergence, p.pre_event_delta) == (
         None, False, False, False, None)
+
+
+def test_default_replay_unchanged_by_breadth_and_ad_gate_needs_it(shared_data: Path) -> None:
+    import dataclasses
+
+    from alvh_core.history.data import load_daily
+    from alvh_core.history.replay import BacktestConfig, backtest
+
+    h = load_daily(shared_data).slice("2006-01-01", "2010-12-31")
+    assert h.advances is not None and "breadth" in h.available
+    bare = dataclasses.replace(h, advances=None, declines=None)
+
+    def alvh_pnl(hist, policy):  # type: ignore[no-untyped-def]
+        r = backtest(hist, BacktestConfig(policy=policy, n_boot=100))
+        return np.array([t.pnl["alvh"] for t in r.trades])
+
+    base = alvh_pnl(h, LayerPolicy())
+    # the default policy reads no gate: the breadth file changes nothing
+    assert np.array_equal(base, alvh_pnl(bare, LayerPolicy()))
+    # the A/D gate without breadth data is unavailable (passes everywhere): the ungated result
+    assert np.array_equal(base, alvh_pnl(bare, LayerPolicy(ad_divergence=True)))
+    gated = alvh_pnl(h, LayerPolicy(ad_divergence=True))
+    assert not np.array_equal(base, gated)
