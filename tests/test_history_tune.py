@@ -42,6 +42,11 @@ def test_tune_small_search_on_shared_data(shared_data: Path) -> None:
     # the gates change the replay's ALVH: not all gate sets give the same in-sample result
     assert len({round(g.train.alvh_minus_leg_out.value, 6) for g in r.by_gate}) > 1
     assert {g.policy for g in r.by_gate} == {gate_label(p) for p in sub}
+    none = next(g for g in r.by_gate if g.policy == "none")
+    assert none.test_vs_ungated.value == 0.0 and none.train_vs_ungated.ci == (0.0, 0.0)
+    ad = next(g for g in r.by_gate if g.policy == "A/D divergence")
+    c_ = ad.train_vs_ungated
+    assert c_.ci[0] <= c_.value <= c_.ci[1] and c_.ci[0] < c_.ci[1]
     b0, b1 = r.best
     assert b0.train.alvh_minus_leg_out.value >= b1.train.alvh_minus_leg_out.value
     for row in (r.default, b0):

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alvh_core.hedge import VIX_REGIME_LABELS, measure_betas
 from alvh_core.history.data import DailyHistory
 from alvh_core.history.replay import BacktestConfig, BacktestReport, backtest
-from alvh_core.history.stats import block_bootstrap_indices, claims_bootstrap
+from alvh_core.history.stats import block_bootstrap_indices, bootstrap_mean_ci, claims_bootstrap
 from alvh_core.strategies import ALVHPolicy
 
 #: the gate sets searched (issue 17): none; VIX RSI <= 70 with VIX MACD confirming; SPX MACD confirming; an
@@ -108,6 +108,18 @@ class PolicyRow(BaseModel):
     policy_json: dict
     train: SpanResult
     test: SpanResult | None = None
+    train_vs_ungated: ClaimCI | None = Field(default=None, description="by_gate rows: this gate set minus the same "
+                                             "policy ungated, ALVH $ per tested trade (paired), in sample")
+    test_vs_ungated: ClaimCI | None = Field(default=None, description="the same out of sample")
+
+
+def _paired(r: BacktestReport, base: BacktestReport, n_boot: int = 2000, seed: int = 7) -> ClaimCI:
+    """Mean over tested trades of ALVH(r) - ALVH(base) (same trades, paired), with its 95% block-bootstrap interval."""
+    x = np.array([t.pnl["alvh"] - u.pnl["alvh"] for t, u in zip(r.trades, base.trades) if t.tested is not None])
+    if x.size < 2:
+        return ClaimCI(value=float(x.mean()) if x.size else None, ci=None)
+    _, lo, hi = bootstrap_mean_ci(x, min(r.block_length, x.size), n_boot, seed)
+    return ClaimCI(value=float(x.mean()), ci=(float(lo), float(hi)))
 
 
 class TuneReport(BaseModel):
@@ -213,6 +225,8 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
     off = {"rsi_max": None, "macd_confirm": False, "spx_macd_confirm": False, "ad_divergence": False,
            "pre_event_delta": None}
     by_gate = []
+    base_tr: BacktestReport | None = None
+    base_te: BacktestReport | None = None
     if len(order):
         tuned = grid[order[0]]
         for gate, pre in itertools.product(GATE_SETS, PRE_EVENT):
@@ -222,9 +236,13 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
             if k is None:
                 continue
             rg = run(grid[k], c, e)
+            if gate_label(grid[k]) == "none":
+                base_tr, base_te = reports[k], rg
             by_gate.append(PolicyRow(rank=int(np.flatnonzero(np.argsort(-d.mean(axis=1), kind="stable") == k)[0]) + 1,
                                      policy=gate_label(grid[k]), policy_json=grid[k].model_dump(),
-                                     train=span_result(reports[k], f"train {train}"), test=span_result(rg, f"test {test}")))
+                                     train=span_result(reports[k], f"train {train}"), test=span_result(rg, f"test {test}"),
+                                     train_vs_ungated=None if base_tr is None else _paired(reports[k], base_tr),
+                                     test_vs_ungated=None if base_te is None else _paired(rg, base_te)))
             if progress:
                 progress(len(by_gate), len(GATE_SETS) * len(PRE_EVENT), f"test {test}: gate set {gate_label(grid[k])}")
     dr_train, dr_test = run(default, a, b), run(default, c, e)
@@ -271,10 +289,15 @@ def render_tune(r: TuneReport) -> str:
         lines.append("")
     if r.by_gate:
         lines.append("gates on the tuned policy's other parameters (rank = in-sample rank of that variant):")
-        lines.append(f"  {'gates':<44}{'rank':>6}{'train ALVH-leg out $ [95%]':>30}{'test ALVH-leg out $ [95%]':>30}")
+        lines.append(f"  {'gates':<58}{'rank':>5}{'train ALVH-leg out $':>22}{'test ALVH-leg out $':>22}"
+                     f"{'train gate-ungated $':>22}{'test gate-ungated $':>22}")
         for g in r.by_gate:
-            lines.append(f"  {g.policy[:44]:<44}{g.rank:>6}{_fmt(g.train.alvh_minus_leg_out):>30}"
-                         f"{_fmt(g.test.alvh_minus_leg_out) if g.test else 'n/a':>30}")
+            na = "n/a"
+            lines.append(f"  {g.policy[:58]:<58}{g.rank:>5}{_fmt(g.train.alvh_minus_leg_out):>22}"
+                         f"{_fmt(g.test.alvh_minus_leg_out) if g.test else na:>22}"
+                         f"{_fmt(g.train_vs_ungated) if g.train_vs_ungated else na:>22}"
+                         f"{_fmt(g.test_vs_ungated) if g.test_vs_ungated else na:>22}")
+        lines.append("  (per tested trade, 95% block-bootstrap intervals; gate-ungated: paired on the same trades)")
         lines.append("")
     lines.append(f"reality check p-value: {r.reality_check_p_train:.3f} in sample (all {r.n_policies} policies), "
                  f"{r.reality_check_p_test:.3f} out of sample (top {len(r.best)}); VIX layers alone (ALVH - hold): "
