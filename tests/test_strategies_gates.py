@@ -206,3 +206,15 @@ def test_default_replay_unchanged_by_breadth_and_ad_gate_needs_it(shared_data: P
     assert np.array_equal(base, alvh_pnl(bare, LayerPolicy(ad_divergence=True)))
     gated = alvh_pnl(h, LayerPolicy(ad_divergence=True))
     assert not np.array_equal(base, gated)
+
+
+def test_ad_gate_unavailable_on_simulated_paths() -> None:
+    c = condor_for("put", 25.0)
+    paths = GbmVixDouble(SPOT, 25.0, DTE, 300, seed=9, premia=True)
+    cp = CondorOnPaths(c, paths, DTE / 365)
+    spec = {"put": specs_for(25.0)["put"]}
+    base = alvh(cp, CostModel.zero(), LayerPolicy(), spec)
+    r = alvh(cp, CostModel.zero(), LayerPolicy(ad_divergence=True), spec)
+    # no breadth on the paths: the gate passes (same P&L, same adds) and every managed day is counted as missing
+    assert np.array_equal(r.pnl, base.pnl) and np.array_equal(r.extra["put_0_add_day"], base.extra["put_0_add_day"])
+    assert (r.extra["put_no_breadth_days"] == cp.k_rows).all() and "put_no_breadth_days" not in base.extra
