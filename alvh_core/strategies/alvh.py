@@ -33,8 +33,15 @@ as much as spot VIX, so offsetting a call wing takes roughly twice the VIX put s
 spreads and fees eat the offset. ``hedge_call_wing=True`` turns on the mirror: long VIX PUT spreads, or SHORT
 VX / VXM; ``alvh hedge`` recommends it only when the policy evaluated by ``alvh compare`` has it on.
 
-Dates on which an indicator has no value yet (warm-up) do not block a gate. Paths that know their past
-(``HistoricalPaths.vix_lookback``) start the indicators on the 60 trading days before column 0.
+Gates (``gate_mask``; all off by default): VIX RSI/MACD, SPX MACD (``spx_macd_confirm``), advance-decline
+divergence (``ad_divergence``, from the paths' ``advances``/``declines``) hold a due layer back on the days they
+fail; the pre-event rule (``pre_event_delta``) adds the first layer on the close before a scheduled FOMC/CPI when
+the short's |delta| is at least that value (an extra trigger, not itself gated; the event dates come from
+``paths.event_days()`` on history, from ``paths.asof`` on simulated paths). Dates on which an indicator has no
+value yet (warm-up) or without breadth data do not block a gate; simulated paths carry no breadth, so the A/D gate
+is unavailable (passes) there and ``extra['put_no_breadth_days']`` counts every managed day. Paths that know
+their past (``HistoricalPaths.lookback``) start the indicators on the ``LEAD_DAYS`` (60) trading days before
+column 0.
 """
 from __future__ import annotations
 
