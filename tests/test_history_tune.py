@@ -23,14 +23,30 @@ def test_reality_check_knows_luck_from_edge() -> None:
 
 def test_tune_small_search_on_shared_data(shared_data: Path) -> None:
     from alvh_core.history.data import load_daily
-    from alvh_core.history.tune import policy_grid, render_tune, tune
+    from alvh_core.history.tune import GATE_SETS, gate_label, policy_grid, render_tune, tune
 
     grid = policy_grid()
-    assert len(grid) == 144 and len({p.model_dump_json() for p in grid}) == 144
+    assert len(grid) == 864 and len({p.model_dump_json() for p in grid}) == 864
+    # the gates are grid dimensions: every gate set, with and without the pre-event rule, on every other setting
+    labels = {gate_label(p) for p in grid}
+    assert {"none", "VIX RSI/MACD", "SPX MACD", "A/D divergence", "SPX MACD + A/D divergence",
+            "pre-event 0.25", "VIX RSI/MACD + SPX MACD + A/D divergence + pre-event 0.25"} <= labels
+    assert len(labels) == 12 and sum(gate_label(p) == "none" for p in grid) == 72
     seen: list[str] = []
-    r = tune(load_daily(shared_data), "2004-01-01:2010-12-31", "2011-01-01:2014-12-31", policies=grid[::24], top=2,
+    sub = grid[0:12:2]  # one setting with each gate set (pre-event off)
+    assert [gate_label(p) for p in sub][:4] == ["none", "VIX RSI/MACD", "SPX MACD", "A/D divergence"]
+    assert len(GATE_SETS) == len(sub)
+    r = tune(load_daily(shared_data), "2004-01-01:2010-12-31", "2011-01-01:2014-12-31", policies=sub, top=2,
              progress=lambda i, n, w: seen.append(w))
-    assert r.n_policies == 6 and len(r.best) == 2 and len(seen) == 6 + 2
+    assert r.n_policies == 6 and len(r.best) == 2 and len(r.by_gate) == 6 and len(seen) == 6 + 2 + 6
+    # the gates change the replay's ALVH: not all gate sets give the same in-sample result
+    assert len({round(g.train.alvh_minus_leg_out.value, 6) for g in r.by_gate}) > 1
+    assert {g.policy for g in r.by_gate} == {gate_label(p) for p in sub}
+    none = next(g for g in r.by_gate if g.policy == "none")
+    assert none.test_vs_ungated.value == 0.0 and none.train_vs_ungated.ci == (0.0, 0.0)
+    ad = next(g for g in r.by_gate if g.policy == "A/D divergence")
+    c_ = ad.train_vs_ungated
+    assert c_.ci[0] <= c_.value <= c_.ci[1] and c_.ci[0] < c_.ci[1]
     b0, b1 = r.best
     assert b0.train.alvh_minus_leg_out.value >= b1.train.alvh_minus_leg_out.value
     for row in (r.default, b0):
@@ -44,7 +60,7 @@ def test_tune_small_search_on_shared_data(shared_data: Path) -> None:
     assert down == r.default.policy_json["regime_betas"][0] and tuple(down) != BETA_REGIME_DOWN
     js = json.loads(r.model_dump_json())
     assert js["best"][0]["test"]["pct_of_tested_wing_credit"]["value"] is not None
-    assert "reality check" in render_tune(r)
+    assert "reality check" in render_tune(r) and "gates on the tuned policy" in render_tune(r)
 
 
 def test_tune_refuses_overlapping_spans(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:

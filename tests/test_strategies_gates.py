@@ -94,3 +94,127 @@ def test_pre_event_gate_layers_on_the_close_before_the_event() -> None:
     untouched = np.all(absd[:, : cp.k] < 0.2, axis=1)
     assert (add0[untouched] == add_base[untouched]).all()
     assert "first layer before FOMC/CPI at |delta| >= 0.2" in pol.describe()
+
+
+# ----- the gates in the replay's ALVH (history rows that know their past) -----------------------------------
+
+def _gate_history(n: int = 160):  # type: ignore[no-untyped-def]
+    """A constructed history: SPX rises 0.2%/day for 80 days while the A/D line falls over days 70-79 (a
+    bearish divergence: SPX at its 20-day high, breadth not), then falls 0.3%/day; VIX 20 then rising; no VX
+    file, no breadth on day 120."""
+    from alvh_core.history.data import DailyHistory
+
+    dates = np.busday_offset(np.datetime64("2010-01-04"), np.arange(n), roll="forward")
+    j = np.arange(n)
+    spx = 1000.0 * np.where(j < 80, 1.002 ** j, 1.002 ** 79 * 0.997 ** (j - 79))
+    vix = np.where(j < 80, 20.0, 20.0 + 0.2 * (j - 79))
+    adv = np.where((j >= 70) & (j < 80), 900.0, 1600.0)
+    dec = np.where((j >= 70) & (j < 80), 1600.0, 900.0)
+    adv[120] = np.nan
+    nan = np.full(n, np.nan)
+    return DailyHistory(dates=dates, spx=spx, vix=vix, vix3m=nan, vix9d=nan, vvix=nan, skew=nan,
+                        vx_expiries=np.array([], dtype="datetime64[D]"), vx=np.full((n, 0), np.nan),
+                        vx_is_settle=np.zeros((n, 0), bool), advances=adv, declines=dec.astype(float))
+
+
+def _gate_run(policy: LayerPolicy, starts: list[int], days: int = 25, otm: float = 0.03):  # type: ignore[no-untyped-def]
+    from alvh_core.history.paths import HistoricalPaths
+
+    h = _gate_history()
+    s = np.array(starts)
+    paths = HistoricalPaths(h, s, s + days)
+    spot0 = h.spx[s]
+    kp = np.round(spot0 * (1 - otm))
+    kc = np.round(spot0 * 1.05)
+    strikes = np.stack([kp - 50, kp, kc, kc + 50])
+    t_exp = (h.dates[s + days] - h.dates[s]).astype(np.int64) / 365.0
+    cp = CondorOnPaths.batch(paths, strikes, t_exp, np.full(len(starts), 5.0), 1, 0.018)
+    return h, cp, alvh(cp, CostModel.zero(), policy, hedge_t=t_exp + 30 / 365)
+
+
+def test_gates_decide_which_days_the_replay_layers() -> None:
+    from alvh_core.strategies.alvh import gate_mask
+
+    starts = [82, 100, 60]
+    _, _, base = _gate_run(LayerPolicy(), starts)
+    assert (base.extra["put_0_add_day"] == 0).all()  # ungated: the first layer on the first day (|delta| >= 0.15)
+    # A/D divergence: trade 0 starts 3 days after the divergence (days 70-79, memory 10): layer on day 0; trade 1
+    # starts 21 days after it while SPX falls (never at a 20-day high): no divergence, blocked until day 120 =
+    # column 20, where breadth is missing (no data passes); trade 2 starts before the divergence (SPX rising with
+    # breadth): the layer waits for the divergence on day 70 = column 10
+    h, cp, ad = _gate_run(LayerPolicy(ad_divergence=True), starts)
+    assert ad.extra["put_0_add_day"].tolist() == [0, 20, 10]
+    # trade 1 runs over day 120 (no breadth): those days are counted, and the gate passed there
+    assert ad.extra["put_no_breadth_days"].tolist()[1] > 0 and ad.extra["put_no_breadth_days"][0] == 0
+    assert "history only" in LayerPolicy(ad_divergence=True).describe()
+    # SPX MACD: warm from the history before the row (not NaN-passing on its first 25 days): the engine's gate is
+    # the gate computed on the whole SPX history; trade 2 (SPX rising until its column 20) is blocked meanwhile
+    _, _, mc = _gate_run(LayerPolicy(spx_macd_confirm=True), starts)
+    whole = spx_macd_gate(h.spx, "put")
+    ok, missing = gate_mask(cp.paths, LayerPolicy(spx_macd_confirm=True), "put")
+    assert missing is None
+    for i, s0 in enumerate(starts):
+        assert (ok[i] == whole[s0: s0 + 26]).all()
+    assert not ok[2, :20].any() and ok[2, 20:].all()
+    add = mc.extra["put_0_add_day"]
+    assert add[0] == 0 and add[1] == 0 and add[2] != 0
+    assert all(ok[i, a] for i, a in enumerate(add) if a >= 0)
+
+
+def test_pre_event_rule_on_history_rows() -> None:
+    from alvh_core.events import default_calendar
+
+    pol = LayerPolicy(triggers=(0.45,), shares=(0.5,))
+    pre = pol.model_copy(update={"pre_event_delta": 0.2})
+    starts = [5, 30]
+    h, cp, base = _gate_run(pol, starts, otm=0.04)
+    _, _, r = _gate_run(pre, starts, otm=0.04)
+    ev = default_calendar().mask(cp.paths.dates.ravel(), kinds=("fomc", "cpi"), scheduled_only=True)
+    ahead = event_ahead(ev.reshape(cp.paths.dates.shape), 1)
+    absd = np.abs(cp.delta[1])
+    for i in range(len(starts)):
+        first_pre = next(d for d in range(cp.k_rows[i]) if ahead[i, d] and absd[i, d] >= 0.2)
+        b = base.extra["put_0_add_day"][i]
+        assert r.extra["put_0_add_day"][i] == (first_pre if b < 0 else min(b, first_pre))
+    assert (r.extra["put_0_add_day"] != base.extra["put_0_add_day"]).any()
+
+
+def test_default_policy_has_no_gates() -> None:
+    p = LayerPolicy()
+    assert (p.rsi_max, p.macd_confirm, p.spx_macd_confirm, p.ad_divergence, p.pre_event_delta) == (
+        None, False, False, False, None)
+
+
+def test_default_replay_unchanged_by_breadth_and_ad_gate_needs_it(shared_data: Path) -> None:
+    import dataclasses
+
+    from alvh_core.history.data import load_daily
+    from alvh_core.history.replay import BacktestConfig, backtest
+
+    h = load_daily(shared_data).slice("2006-01-01", "2010-12-31")
+    assert h.advances is not None and "breadth" in h.available
+    bare = dataclasses.replace(h, advances=None, declines=None)
+
+    def alvh_pnl(hist, policy):  # type: ignore[no-untyped-def]
+        r = backtest(hist, BacktestConfig(policy=policy, n_boot=100))
+        return np.array([t.pnl["alvh"] for t in r.trades])
+
+    base = alvh_pnl(h, LayerPolicy())
+    # the default policy reads no gate: the breadth file changes nothing
+    assert np.array_equal(base, alvh_pnl(bare, LayerPolicy()))
+    # the A/D gate without breadth data is unavailable (passes everywhere): the ungated result
+    assert np.array_equal(base, alvh_pnl(bare, LayerPolicy(ad_divergence=True)))
+    gated = alvh_pnl(h, LayerPolicy(ad_divergence=True))
+    assert not np.array_equal(base, gated)
+
+
+def test_ad_gate_unavailable_on_simulated_paths() -> None:
+    c = condor_for("put", 25.0)
+    paths = GbmVixDouble(SPOT, 25.0, DTE, 300, seed=9, premia=True)
+    cp = CondorOnPaths(c, paths, DTE / 365)
+    spec = {"put": specs_for(25.0)["put"]}
+    base = alvh(cp, CostModel.zero(), LayerPolicy(), spec)
+    r = alvh(cp, CostModel.zero(), LayerPolicy(ad_divergence=True), spec)
+    # no breadth on the paths: the gate passes (same P&L, same adds) and every managed day is counted as missing
+    assert np.array_equal(r.pnl, base.pnl) and np.array_equal(r.extra["put_0_add_day"], base.extra["put_0_add_day"])
+    assert (r.extra["put_no_breadth_days"] == cp.k_rows).all() and "put_no_breadth_days" not in base.extra

@@ -32,7 +32,7 @@ def _span(text: str) -> str:
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "tune", help="search ALVH policies on a training span of the replay, report the best on a later span",
-        description="Search the ALVH policy space (triggers, shares, sizing, instrument, removal, budget / VXTH, RSI+MACD gates) on "
+        description="Search the ALVH policy space (triggers, shares, sizing, instrument, removal, budget / VXTH, gates: VIX RSI/MACD, SPX MACD, A/D divergence, pre-event) on "
         "the historical replay of a training span and test the best policies on the following span, with White's "
         "reality check for the search. Dollars per condor.")
     p.add_argument("--data", default=os.environ.get("ALVH_DATA"),

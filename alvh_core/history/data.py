@@ -7,6 +7,8 @@ Files (format of ``../shared/data``, see its PROVENANCE.md; ISO dates, sorted, c
   columns ``date, ..., close``.
 - ``vx_futures_daily.csv`` (optional): long format ``date,contract,expiry,settle,close,...``, one row
   per contract and day; the settle is used where present, else the close.
+- ``events/nyse_breadth.csv`` or ``nyse_breadth.csv`` (optional): ``date,advances,declines,...`` (the
+  advance-decline divergence gate of ``alvh_core.strategies.gates``).
 
 The history runs over the days on which both SPX and VIX have a close. Optional series are aligned to
 those days with NaN where they are missing. Any malformed file raises :class:`DataError` with one
@@ -31,6 +33,8 @@ OPTIONAL_SERIES: dict[str, str] = {
 }
 REQUIRED_SERIES: dict[str, str] = {"spx": "spx_daily.csv", "vix": "vix_daily.csv"}
 VX_FILE = "vx_futures_daily.csv"
+#: optional NYSE breadth (advancing / declining issues), read by ``alvh_core.strategies.gates.load_breadth``
+BREADTH_FILES = ("events/nyse_breadth.csv", "nyse_breadth.csv")
 
 
 class DataError(ValueError):
@@ -67,6 +71,10 @@ class DailyHistory:
     #: (n,) SPX open where it is a real opening print (it differs from that day's close and from the previous
     #: close), else NaN: before about 2006 the file's opens mostly copy the previous close (PROVENANCE.md).
     spx_open: np.ndarray | None = None
+    #: (n,) NYSE advancing / declining issues (``events/nyse_breadth.csv`` or ``nyse_breadth.csv``), NaN on days
+    #: without breadth data; None when the folder has no breadth file (the A/D divergence gate is then unavailable)
+    advances: np.ndarray | None = None
+    declines: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.dates.shape[0])
@@ -100,6 +108,8 @@ class DailyHistory:
             vx=self.vx[sl],
             vx_is_settle=self.vx_is_settle[sl],
             spx_open=None if self.spx_open is None else self.spx_open[sl],
+            advances=None if self.advances is None else self.advances[sl],
+            declines=None if self.declines is None else self.declines[sl],
         )
 
     def vx_price(self, expiry: dt.date | np.datetime64 | str) -> np.ndarray:
@@ -406,6 +416,15 @@ def load_daily(data_dir: str | Path) -> DailyHistory:
         vx = np.full((n, 0), np.nan)
         vx_set = np.zeros((n, 0), dtype=bool)
     spx = _align(dates, spx_d, spx_c)
+    adv = dec = None
+    if any((root / f).is_file() for f in BREADTH_FILES):
+        from alvh_core.strategies.gates import load_breadth
+
+        try:
+            adv, dec = load_breadth(root, dates)
+        except ValueError as exc:
+            raise DataError(str(exc)) from None
+        available.add("breadth")
     return DailyHistory(
         dates=dates,
         spx_open=_reliable_opens(root / REQUIRED_SERIES["spx"], dates, spx),
@@ -420,4 +439,6 @@ def load_daily(data_dir: str | Path) -> DailyHistory:
         vx_is_settle=vx_set,
         available=frozenset(available),
         source=str(root),
+        advances=adv,
+        declines=dec,
     )

@@ -69,6 +69,9 @@ class HistoricalPaths:
         self._vix9d = history.vix9d[self.idx]
         self._vix3m = history.vix3m[self.idx]
         self._vvix = history.vvix[self.idx]
+        #: (N, T+1) NYSE advancing / declining issues (NaN without data), None without a breadth file
+        self.advances = None if history.advances is None else history.advances[self.idx]
+        self.declines = None if history.declines is None else history.declines[self.idx]
         #: counts of priced cells by input source, e.g. {'spx_term:real': 120, 'vx:model': 30}
         self.input_counts: Counter[str] = Counter()
 
@@ -114,12 +117,30 @@ class HistoricalPaths:
         self._count_spx_inputs(live & self.alive)
         return price, delta
 
-    def vix_lookback(self, days: int) -> np.ndarray:
-        """(N, days) VIX closes (points) of the ``days`` trading days before each row's first day (the first
-        day of the history repeated where the history starts later): indicators along a row can then start
-        warm instead of with ``days`` of NaN."""
+    def lookback(self, name: str, days: int) -> np.ndarray | None:
+        """(N, days) values of the history's series ``name`` ('spx', 'vix' (points), 'advances', 'declines') on
+        the ``days`` trading days before each row's first day (the first day of the history repeated where the
+        history starts later): indicators along a row can then start warm instead of with ``days`` of NaN.
+        None when the history has no such series (no breadth file)."""
+        series = getattr(self.history, name, None)
+        if series is None:
+            return None
         idx = np.maximum(self.start_idx[:, None] - days + np.arange(days)[None, :], 0)
-        return self.history.vix[idx]
+        return np.asarray(series, float)[idx]
+
+    def vix_lookback(self, days: int) -> np.ndarray:
+        """(N, days) VIX closes (points) before each row's first day (``lookback('vix', days)``)."""
+        out = self.lookback("vix", days)
+        assert out is not None
+        return out
+
+    def event_days(self, kinds: tuple[str, ...] = ("fomc", "cpi"), calendar=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """(N, T+1) bool: the cell's date carries a scheduled event of ``kinds`` (the product's calendar unless
+        ``calendar`` is given; a row's padding after its last day repeats that day)."""
+        from alvh_core.events import default_calendar
+
+        cal = calendar if calendar is not None else default_calendar()
+        return cal.mask(self.dates.ravel(), kinds=kinds, scheduled_only=True).reshape(self.dates.shape)
 
     def settlement_spx(self, col: np.ndarray) -> np.ndarray:
         """(N,) SPX settlement level at each row's expiry column: the open there when ``settle_on_open`` and

@@ -3,7 +3,7 @@
 ``tune(history, TuneConfig) -> TuneReport``.
 
 1. Every policy of ``policy_grid()`` (triggers and shares, sizing rule, instrument, removal retrace, budget,
-   VXTH weights, beta rule) is replayed on the TRAINING span (default 1990-2010) with the same replay
+   VXTH weights, and issue 17's gates: VIX RSI/MACD, SPX MACD, A/D divergence, the pre-event rule) is replayed on the TRAINING span (default 1990-2010) with the same replay
    (``alvh_core.history.replay.backtest``: the strategy registry on every tested trade at once).
    Objective: the mean per trade of ALVH minus legging out (dollars per condor).
 2. Multiple testing: White's (2000) reality check over all policies searched. Statistic
@@ -17,6 +17,7 @@
    a 95% interval (joint block bootstrap of numerator and denominator): the extra P&L kept over legging out
    as a percent of the entry EV (every trade held to expiry, measured at entry) and as a percent of the
    tested wing's own entry credit.
+5. Does a gate help? The tuned policy's other parameters with each gate set (``by_gate``), in and out of sample.
 """
 from __future__ import annotations
 
@@ -30,23 +31,50 @@ from pydantic import BaseModel, ConfigDict, Field
 from alvh_core.hedge import VIX_REGIME_LABELS, measure_betas
 from alvh_core.history.data import DailyHistory
 from alvh_core.history.replay import BacktestConfig, BacktestReport, backtest
-from alvh_core.history.stats import block_bootstrap_indices, claims_bootstrap
+from alvh_core.history.stats import block_bootstrap_indices, bootstrap_mean_ci, claims_bootstrap
 from alvh_core.strategies import ALVHPolicy
+
+#: the gate sets searched (issue 17): none; VIX RSI <= 70 with VIX MACD confirming; SPX MACD confirming; an
+#: advance-decline divergence; SPX MACD and A/D together; all three
+GATE_SETS: list[dict] = [
+    {},
+    {"rsi_max": 70.0, "macd_confirm": True},
+    {"spx_macd_confirm": True},
+    {"ad_divergence": True},
+    {"spx_macd_confirm": True, "ad_divergence": True},
+    {"rsi_max": 70.0, "macd_confirm": True, "spx_macd_confirm": True, "ad_divergence": True},
+]
+#: the pre-event rule searched: off, or the first layer at the close before a scheduled FOMC/CPI when |delta| >= 0.25
+PRE_EVENT: tuple[float | None, ...] = (None, 0.25)
 
 
 def policy_grid() -> list[ALVHPolicy]:
-    """The policies searched (144): 2 trigger ladders x 3 sizing rules x 2 instruments x 2 removal retraces x
-    3 size caps (none, premium <= 0.5 x credit, VXTH weights) x 2 gates (none; RSI(VIX) <= 70 and MACD(VIX)
-    confirming)."""
+    """The policies searched (864): 2 trigger ladders x 3 sizing rules x 2 instruments x 2 removal retraces x
+    3 size caps (none, premium <= 0.5 x credit, VXTH weights) x 6 gate sets (``GATE_SETS``) x 2 pre-event rules
+    (``PRE_EVENT``)."""
     ladders = [((0.15, 0.25, 0.35), (0.5, 0.25, 0.25)), ((0.30, 0.40, 0.50), (0.5, 0.25, 0.25))]
     caps: list[dict] = [{}, {"budget_share": 0.5}, {"vxth": True}]
-    gates: list[dict] = [{}, {"rsi_max": 70.0, "macd_confirm": True}]
     out = []
-    for (trig, share), sizing, inst, retrace, cap, gate in itertools.product(
-            ladders, ("stress", "dollar_delta", "vega"), ("vix_call_spread", "vx"), (0.10, 0.25), caps, gates):
+    for (trig, share), sizing, inst, retrace, cap, gate, pre in itertools.product(
+            ladders, ("stress", "dollar_delta", "vega"), ("vix_call_spread", "vx"), (0.10, 0.25), caps, GATE_SETS,
+            PRE_EVENT):
         out.append(ALVHPolicy(triggers=trig, shares=share, sizing=sizing, instrument=inst, remove_vix_retrace=retrace,
-                              **cap, **gate))
+                              pre_event_delta=pre, **cap, **gate))
     return out
+
+
+def gate_label(p: ALVHPolicy) -> str:
+    """The gates of a policy in a few words ('none' when ungated)."""
+    g = []
+    if p.rsi_max is not None or p.macd_confirm:
+        g.append("VIX RSI/MACD")
+    if p.spx_macd_confirm:
+        g.append("SPX MACD")
+    if p.ad_divergence:
+        g.append("A/D divergence")
+    if p.pre_event_delta:
+        g.append(f"pre-event {p.pre_event_delta:g}")
+    return " + ".join(g) or "none"
 
 
 class ClaimCI(BaseModel):
@@ -80,6 +108,18 @@ class PolicyRow(BaseModel):
     policy_json: dict
     train: SpanResult
     test: SpanResult | None = None
+    train_vs_ungated: ClaimCI | None = Field(default=None, description="by_gate rows: this gate set minus the same "
+                                             "policy ungated, ALVH $ per tested trade (paired), in sample")
+    test_vs_ungated: ClaimCI | None = Field(default=None, description="the same out of sample")
+
+
+def _paired(r: BacktestReport, base: BacktestReport, n_boot: int = 2000, seed: int = 7) -> ClaimCI:
+    """Mean over tested trades of ALVH(r) - ALVH(base) (same trades, paired), with its 95% block-bootstrap interval."""
+    x = np.array([t.pnl["alvh"] - u.pnl["alvh"] for t, u in zip(r.trades, base.trades) if t.tested is not None])
+    if x.size < 2:
+        return ClaimCI(value=float(x.mean()) if x.size else None, ci=None)
+    _, lo, hi = bootstrap_mean_ci(x, min(r.block_length, x.size), n_boot, seed)
+    return ClaimCI(value=float(x.mean()), ci=(float(lo), float(hi)))
 
 
 class TuneReport(BaseModel):
@@ -95,6 +135,8 @@ class TuneReport(BaseModel):
                                                 "themselves add), over all policies in sample")
     default: PolicyRow
     best: list[PolicyRow]
+    by_gate: list[PolicyRow] = Field(default_factory=list, description="the tuned policy's other parameters with "
+                                     "each gate set (GATE_SETS x PRE_EVENT), in and out of sample: does a gate help?")
     method: list[str]
 
 
@@ -123,7 +165,10 @@ def reality_check(d: np.ndarray, block: int, n_boot: int = 2000, seed: int = 11)
     m = d.mean(axis=1)
     v = np.sqrt(n) * m.max()
     idx = block_bootstrap_indices(n, min(block, n), n_boot, np.random.default_rng(seed))
-    vb = np.sqrt(n) * (d[:, idx].mean(axis=2) - m[:, None]).max(axis=0)
+    # resample means of every policy as one product: counts (B, n) of each trade in each resample
+    counts = np.zeros((idx.shape[0], n))
+    np.add.at(counts, (np.arange(idx.shape[0])[:, None], idx), 1.0)
+    vb = np.sqrt(n) * (d @ counts.T / idx.shape[1] - m[:, None]).max(axis=0)
     return float((vb >= v).mean())
 
 
@@ -175,6 +220,31 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
         if progress:
             progress(rank, len(order), f"test {test}: policy #{rank}")
     p_test = reality_check(np.array(test_d), rt.block_length) if test_d else float("nan")
+    # each gate set on the tuned policy's other parameters (train results already replayed; test replayed now)
+    gate_keys = ("rsi_max", "macd_confirm", "spx_macd_confirm", "ad_divergence", "pre_event_delta")
+    off = {"rsi_max": None, "macd_confirm": False, "spx_macd_confirm": False, "ad_divergence": False,
+           "pre_event_delta": None}
+    by_gate = []
+    base_tr: BacktestReport | None = None
+    base_te: BacktestReport | None = None
+    if len(order):
+        tuned = grid[order[0]]
+        for gate, pre in itertools.product(GATE_SETS, PRE_EVENT):
+            var = tuned.model_copy(update={**off, **gate, "pre_event_delta": pre})
+            k = next((i for i, g in enumerate(grid) if all(getattr(g, x) == getattr(var, x) for x in gate_keys)
+                      and g.model_dump(exclude=set(gate_keys)) == var.model_dump(exclude=set(gate_keys))), None)
+            if k is None:
+                continue
+            rg = run(grid[k], c, e)
+            if gate_label(grid[k]) == "none":
+                base_tr, base_te = reports[k], rg
+            by_gate.append(PolicyRow(rank=int(np.flatnonzero(np.argsort(-d.mean(axis=1), kind="stable") == k)[0]) + 1,
+                                     policy=gate_label(grid[k]), policy_json=grid[k].model_dump(),
+                                     train=span_result(reports[k], f"train {train}"), test=span_result(rg, f"test {test}"),
+                                     train_vs_ungated=None if base_tr is None else _paired(reports[k], base_tr),
+                                     test_vs_ungated=None if base_te is None else _paired(rg, base_te)))
+            if progress:
+                progress(len(by_gate), len(GATE_SETS) * len(PRE_EVENT), f"test {test}: gate set {gate_label(grid[k])}")
     dr_train, dr_test = run(default, a, b), run(default, c, e)
     default_row = PolicyRow(rank=0, policy=default.describe(), policy_json=default.model_dump(),
                             train=span_result(dr_train, f"train {train}"), test=span_result(dr_test, f"test {test}"))
@@ -191,7 +261,8 @@ def tune(history: DailyHistory, train: str = "1990-01-01:2010-12-31", test: str 
         f"replay: {reports[0].assumptions[1]}; {reports[0].assumptions[2]}; {reports[0].assumptions[3]}",
     ]
     return TuneReport(train=train, test=test, n_policies=len(grid), reality_check_p_train=p_train,
-                      reality_check_p_test=p_test, layers_reality_check_p_train=p_layers, default=default_row, best=best, method=method)
+                      reality_check_p_test=p_test, layers_reality_check_p_train=p_layers, default=default_row, best=best,
+                      by_gate=by_gate, method=method)
 
 
 def _fmt(c: ClaimCI, unit: str = "") -> str:
@@ -215,6 +286,18 @@ def render_tune(r: TuneReport) -> str:
             lines.append(f"  {'':<9}{s.span:<26}{s.n_trades:>5}{s.n_tested:>7}{_fmt(s.alvh_minus_leg_out):>24}"
                          f"{_fmt(s.pct_of_entry_ev, '%'):>22}{_fmt(s.pct_of_tested_wing_credit, '%'):>21}"
                          f"{_fmt(s.alvh_minus_hold):>22}")
+        lines.append("")
+    if r.by_gate:
+        lines.append("gates on the tuned policy's other parameters (rank = in-sample rank of that variant):")
+        lines.append(f"  {'gates':<58}{'rank':>5}{'train ALVH-leg out $':>22}{'test ALVH-leg out $':>22}"
+                     f"{'train gate-ungated $':>22}{'test gate-ungated $':>22}")
+        for g in r.by_gate:
+            na = "n/a"
+            lines.append(f"  {g.policy[:58]:<58}{g.rank:>5}{_fmt(g.train.alvh_minus_leg_out):>22}"
+                         f"{_fmt(g.test.alvh_minus_leg_out) if g.test else na:>22}"
+                         f"{_fmt(g.train_vs_ungated) if g.train_vs_ungated else na:>22}"
+                         f"{_fmt(g.test_vs_ungated) if g.test_vs_ungated else na:>22}")
+        lines.append("  (per tested trade, 95% block-bootstrap intervals; gate-ungated: paired on the same trades)")
         lines.append("")
     lines.append(f"reality check p-value: {r.reality_check_p_train:.3f} in sample (all {r.n_policies} policies), "
                  f"{r.reality_check_p_test:.3f} out of sample (top {len(r.best)}); VIX layers alone (ALVH - hold): "

@@ -33,8 +33,15 @@ as much as spot VIX, so offsetting a call wing takes roughly twice the VIX put s
 spreads and fees eat the offset. ``hedge_call_wing=True`` turns on the mirror: long VIX PUT spreads, or SHORT
 VX / VXM; ``alvh hedge`` recommends it only when the policy evaluated by ``alvh compare`` has it on.
 
-Dates on which an indicator has no value yet (warm-up) do not block a gate. Paths that know their past
-(``HistoricalPaths.vix_lookback``) start the indicators on the 60 trading days before column 0.
+Gates (``gate_mask``; all off by default): VIX RSI/MACD, SPX MACD (``spx_macd_confirm``), advance-decline
+divergence (``ad_divergence``, from the paths' ``advances``/``declines``) hold a due layer back on the days they
+fail; the pre-event rule (``pre_event_delta``) adds the first layer on the close before a scheduled FOMC/CPI when
+the short's |delta| is at least that value (an extra trigger, not itself gated; the event dates come from
+``paths.event_days()`` on history, from ``paths.asof`` on simulated paths). Dates on which an indicator has no
+value yet (warm-up) or without breadth data do not block a gate; simulated paths carry no breadth, so the A/D gate
+is unavailable (passes) there and ``extra['put_no_breadth_days']`` counts every managed day. Paths that know
+their past (``HistoricalPaths.lookback``) start the indicators on the ``LEAD_DAYS`` (60) trading days before
+column 0.
 """
 from __future__ import annotations
 
@@ -46,7 +53,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alvh_core.costs import CostModel
 from alvh_core.models import MULTIPLIERS
 from alvh_core.strategies.base import CondorOnPaths, Ledger, StrategyResult, new_ledger, settle_legs
-from alvh_core.strategies.gates import event_ahead, path_event_days, pre_event_trigger, spx_macd_gate
+from alvh_core.strategies.gates import (
+    ad_divergence,
+    ad_line,
+    breadth_gate,
+    event_ahead,
+    path_event_days,
+    pre_event_trigger,
+    spx_macd_gate,
+)
 from alvh_core.strategies.indicators import macd, rsi
 
 Instrument = Literal["vix_call_spread", "vx", "vxm"]
@@ -89,6 +104,12 @@ class ALVHPolicy(BaseModel):
     pre_event_lookahead: int = Field(default=1, ge=1, le=10, description="sessions ahead that count as 'before'")
     spx_macd_confirm: bool = Field(default=False,
                                    description="put wing: add only while SPX MACD line < signal (call wing: >)")
+    ad_divergence: bool = Field(default=False,
+                                description="put wing: add only after a bearish advance-decline divergence in the "
+                                "last ad_memory days (call wing: bullish); days without breadth data pass, and "
+                                "simulated paths (compare) carry no breadth: the gate is unavailable there")
+    ad_window: int = Field(default=20, ge=2, le=120, description="trailing days of the SPX / A/D line highs and lows")
+    ad_memory: int = Field(default=10, ge=1, le=60, description="days a divergence keeps the gate open")
     instrument: Instrument = "vix_call_spread"
     max_layers: int = Field(default=3, ge=1, le=10)
     hedge_call_wing: bool = Field(default=False, description="also hedge a tested call wing (VIX put spreads / "
@@ -122,6 +143,9 @@ class ALVHPolicy(BaseModel):
             extra.append("gate MACD(VIX) confirms")
         if self.spx_macd_confirm:
             extra.append("gate MACD(SPX) confirms")
+        if self.ad_divergence:
+            extra.append(f"gate A/D divergence ({self.ad_window}d, last {self.ad_memory}d; history only: "
+                         "simulated paths have no breadth, the gate passes there)")
         if self.pre_event_delta:
             extra.append(f"first layer before FOMC/CPI at |delta| >= {self.pre_event_delta:g}")
         if self.vxth:
@@ -175,6 +199,60 @@ def _gates(vix_pts: np.ndarray, policy: ALVHPolicy, wing: str) -> np.ndarray:
         cond = line > sig if wing == "put" else line < sig
         ok &= cond | np.isnan(line)
     return ok
+
+
+#: trading days of history before column 0 the indicators start on (MACD 26/9 and the A/D window are warm)
+LEAD_DAYS = 60
+
+
+def _with_lead(paths: Any, name: str, own: np.ndarray) -> tuple[np.ndarray, int]:
+    """``own`` (N, T+1) with the LEAD_DAYS days of history before column 0 prepended where the paths know their
+    past (``HistoricalPaths.lookback``), and how many columns were prepended (0: simulated paths)."""
+    fn = getattr(paths, "lookback", None)
+    lead = fn(name, LEAD_DAYS) if callable(fn) else None
+    if lead is None:
+        return own, 0
+    return np.concatenate([np.asarray(lead, float), own], axis=1), LEAD_DAYS
+
+
+def gate_mask(paths: Any, policy: ALVHPolicy, wing: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, T+1) bool: every enabled gate lets a layer on (VIX RSI/MACD, SPX MACD, A/D divergence), and the (N, T+1)
+    bool of days on which the A/D gate had no breadth data (None when the gate is off). Indicators start on the
+    paths' own past where they know it; warm-up and missing breadth pass."""
+    vix_pts = np.asarray(paths.vix, float) * 100.0
+    n_t = vix_pts.shape[1]
+    ok = np.ones(vix_pts.shape, bool)
+    if policy.rsi_max is not None or policy.macd_confirm:
+        x, k = _with_lead(paths, "vix", vix_pts)
+        ok &= _gates(x, policy, wing)[:, k:]
+    if policy.spx_macd_confirm:
+        x, k = _with_lead(paths, "spx", np.asarray(paths.spot, float))
+        ok &= spx_macd_gate(x, "put" if wing == "put" else "call")[:, k:]
+    missing = None
+    if policy.ad_divergence:
+        adv, dec = getattr(paths, "advances", None), getattr(paths, "declines", None)
+        if adv is None or dec is None:  # simulated paths: no breadth, the gate is unavailable (passes)
+            missing = np.ones(vix_pts.shape, bool)
+        else:
+            a, k = _with_lead(paths, "advances", np.asarray(adv, float))
+            b, _ = _with_lead(paths, "declines", np.asarray(dec, float))
+            s, _ = _with_lead(paths, "spx", np.asarray(paths.spot, float))
+            div = ad_divergence(s, ad_line(a, b), policy.ad_window)
+            ok &= breadth_gate(div, "put" if wing == "put" else "call", policy.ad_memory)[:, k:]
+            missing = np.isnan(div[:, k:])
+    assert ok.shape[1] == n_t
+    return ok, missing
+
+
+def event_days(paths: Any) -> np.ndarray | None:
+    """(N or 1, T+1) bool: scheduled FOMC/CPI on each cell's date (history: its own dates; simulated paths: the
+    NYSE sessions after ``paths.asof``); None when the paths carry no dates."""
+    fn = getattr(paths, "event_days", None)
+    if callable(fn):
+        return np.asarray(fn(), bool)
+    if getattr(paths, "asof", None) is not None:
+        return path_event_days(paths.asof, int(np.asarray(paths.spot).shape[1]) - 1)[None, :]
+    return None
 
 
 class _Legs:
@@ -252,18 +330,13 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
         layers = policy.layers()
         short = 1 if wing == "put" else 2
         absd = np.abs(cp.delta[short])
-        lookback = getattr(paths, "vix_lookback", None)
-        if callable(lookback) and (policy.rsi_max is not None or policy.macd_confirm):
-            lead = np.asarray(lookback(60), float)  # history before column 0: the indicators start warm
-            gate = _gates(np.concatenate([lead, vix_pts], axis=1), policy, wing)[:, lead.shape[1]:]
-        else:
-            gate = _gates(vix_pts, policy, wing)
-        if policy.spx_macd_confirm:
-            gate &= spx_macd_gate(np.asarray(paths.spot), wing)
+        gate, no_breadth = gate_mask(paths, policy, wing)
+        if no_breadth is not None:
+            records[f"{wing}_no_breadth_days"] = (no_breadth & cp.live()).sum(axis=1)
         pre = None
-        if policy.pre_event_delta and getattr(paths, "asof", None) is not None:
-            ahead = event_ahead(path_event_days(paths.asof, int(np.asarray(paths.spot).shape[1]) - 1),
-                                policy.pre_event_lookahead)
+        has_event = event_days(paths) if policy.pre_event_delta else None
+        if policy.pre_event_delta and has_event is not None:
+            ahead = np.broadcast_to(event_ahead(has_event, policy.pre_event_lookahead), absd.shape)
             pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
         fut = np.asarray(paths.vix_future(h_t), float)
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
