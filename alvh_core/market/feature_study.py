@@ -10,7 +10,7 @@ absent on a date (VIX9D/VIX3M/VVIX before their series start: 2004-01-02) is 0 t
 ``python -m alvh_core.market.feature_study DATA_DIR [--nested]`` prints, per feature, RMS/bias by VIX
 regime leaving a week out and walking forward (README "The SPX surface", "Features tried"); with
 ``--nested`` also the honest version of "pick the best feature": in every outer fold the feature is
-chosen by leave-one-week-out RMS inside the outer training dates only (slow: ~15 minutes).
+chosen by leave-one-week-out RMS inside the outer training dates only (slow: 20 minutes or more).
 """
 from __future__ import annotations
 
