@@ -173,9 +173,18 @@ class SpxTablePricer:
                 break
             n_c *= 2
         self._stack = np.concatenate(parts, axis=0)
+        self._class_views(self._stack)
         if n_c == DISK_CACHE_DAYS:
             self._save_disk(self._stack)
         return self._stack
+
+    def _class_views(self, stack: np.ndarray) -> None:
+        """Point the per-class tables at their rows of ``stack`` (one copy of the tables in memory)."""
+        n_c = 1
+        while n_c <= stack.shape[0]:
+            lo = n_c // 2 + 1 if n_c > 1 else 1
+            self._tables[n_c] = stack[lo - 1 : n_c]
+            n_c *= 2
 
     # ---- disk cache (the first comparison of a process reads ~5 MB instead of computing) ---------
     def _cache_path(self):  # noqa: ANN202 - pathlib.Path
@@ -194,11 +203,7 @@ class SpxTablePricer:
             return None
         if stack.shape != (DISK_CACHE_DAYS, N_H, self.n_y) or stack.dtype != np.complex128:
             return None
-        n_c = 1
-        while n_c <= DISK_CACHE_DAYS:  # the power classes, as _class_tables would have built them
-            lo = n_c // 2 + 1 if n_c > 1 else 1
-            self._tables[n_c] = stack[lo - 1 : n_c]
-            n_c *= 2
+        self._class_views(stack)  # the power classes, as _class_tables would have built them
         return stack
 
     def _save_disk(self, stack: np.ndarray) -> None:
@@ -237,7 +242,9 @@ class SpxTablePricer:
     def _flat_parts(self, stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cached = getattr(self, "_parts", None)
         if cached is None or cached[0] is not stack:
-            cached = (stack, np.ascontiguousarray(stack.real).reshape(-1), np.ascontiguousarray(stack.imag).reshape(-1))
+            # strided views of the complex stack (price = real, delta = imag parts): no second copy
+            flat = np.ascontiguousarray(stack).view(np.float64).reshape(-1)
+            cached = (stack, flat[0::2], flat[1::2])
             self._parts = cached
         return cached[1], cached[2]
 
