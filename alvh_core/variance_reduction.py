@@ -32,8 +32,9 @@ Two parts, kept apart on purpose:
 
    ``union`` merges every strategy's controls into one set, so one regression per chunk serves all.
 
-   Only paths that come from the scenario model (``source == "model"``) have known means; for anything
-   else (the block bootstrap, history) ``model_controls`` returns None and the plain SE is reported.
+   Only paths that come from the scenario model (``source == "model"``, or a mixture of such blocks: the
+   anchored engine) have known means; for anything else (the block bootstrap, history)
+   ``model_controls`` returns None and the plain SE is reported.
 """
 from __future__ import annotations
 
@@ -114,6 +115,8 @@ class ControlVariates:
         # standardise so an ill-scaled or redundant control cannot break the solve
         sd = np.sqrt(np.maximum(np.diag(cov_cc), 0.0))
         use = sd > 1e-12 * max(float(sd.max(initial=0.0)), 1e-300)
+        if mu_err is not None:  # a control whose mean is known less precisely than a tenth of its spread is
+            use &= np.asarray(mu_err, dtype=float) <= 0.1 * sd  # noise (a far leg in a calm block), not a control
         beta = np.zeros((k, my.size))
         if use.any():
             d = sd[use]
@@ -230,19 +233,84 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     mean 0 exactly, since each mask is known at the close of its day. The key "" holds the common set.
     None when the paths' law is not known (bootstrap, history).
 
+    A mixture of laws (the anchored engine's ``MixturePaths``: blocks of rows, each block one law and
+    starting state) gets the same controls computed per block under the block's own law and CENTRED by
+    the block's exact means: each centred control has mean 0 in every block, hence exactly 0 under the
+    mixture (the rows per block are fixed by the weights, not drawn).
+
     Accuracy of a leg's mean: |table price - exact COS price| of that leg today under the pricing law,
     the pricer's own interpolation error (a few 1e-4 of the ATM price), since the strategies trade at
-    table prices; 0 for the generating-function and martingale controls.
+    table prices; 0 for the generating-function and martingale controls. For a mixture: the row-weighted
+    mean of the blocks' accuracies.
     """
+    k = int(cp.k)
+    if k < 1:
+        return None
+    legs = tuple((leg.kind, float(leg.strike)) for leg in cp.condor.legs)
+    blocks = getattr(paths, "blocks", None)
+    if blocks is None:
+        table = tuple(float(np.asarray(cp.price)[i, 0, 0]) for i in range(len(legs)))
+        return _law_controls(paths, k, legs, table, np.asarray(cp.delta), cp.sign, tested_wing, held)
+    rows = mixture_rows(paths.counts)
+    n_total = sum(r.size for r in rows)
+    parts: list[dict[str, Controls]] = []
+    for block, idx in zip(blocks, rows, strict=True):
+        pricer = block.spx_pricer()
+        s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
+        table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]), np.array([h_q0]))[0][0])
+                      for kind, strike in legs)
+        sub_held = {name: [m[idx] for m in masks] for name, masks in (held or {}).items()}
+        got = _law_controls(block, k, legs, table, np.asarray(cp.delta)[:, idx], cp.sign, tested_wing, sub_held)
+        if got is None:
+            return None
+        parts.append(got)
+    # the block indicators minus their shares (every block but the largest): mean exactly 0 in every
+    # sample, since the rows per block are fixed by the weights; they take the between-block spread, which
+    # the fixed allocation never samples, out of the residual (post-stratification). One slope per control
+    # across blocks: per-block slopes were tried and leaned on far-leg payoffs of calm jump blocks whose
+    # exact means are known only to ~1e-5 point, which moved the demo's estimates by thousands of dollars.
+    # Layout per strategy: [common controls, indicators, the strategy's extra controls] (``union`` reads
+    # the common prefix).
+    strata = sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]
+    k0 = parts[0][""].values.shape[1]
+    indicators = np.zeros((n_total, len(strata)))
+    for j, b in enumerate(strata):
+        indicators[:, j] = -rows[b].size / n_total
+        indicators[rows[b], j] += 1.0
+    out: dict[str, Controls] = {}
+    for name in parts[0]:
+        kc = parts[0][name].values.shape[1]
+        centred = np.empty((n_total, kc))
+        accuracy = np.zeros(kc)
+        for got, idx in zip(parts, rows, strict=True):
+            c = got[name]
+            centred[idx] = c.values - c.means  # centred by the block's exact means
+            accuracy += c.accuracy * (idx.size / n_total)
+        values = np.concatenate([centred[:, :k0], indicators, centred[:, k0:]], axis=1)
+        acc = np.concatenate([accuracy[:k0], np.zeros(len(strata)), accuracy[k0:]])
+        out[name] = Controls(values, np.zeros(values.shape[1]), acc)
+    return out
+
+
+def mixture_rows(counts: list[int]) -> list[np.ndarray]:
+    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block: the
+    first halves of the blocks, in order, then their second halves (``MixturePaths._gather``)."""
+    pairs = int(sum(counts))
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    return [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)]) for o, c in zip(offsets, counts, strict=True)]
+
+
+def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...],
+                  delta: np.ndarray, sign: np.ndarray, tested_wing: str,
+                  held: dict[str, list[np.ndarray]] | None) -> dict[str, Controls] | None:
+    """``model_controls`` on paths that follow ONE law (``delta``: (4, N, >= k) leg deltas on these rows;
+    ``table_prices``: today's table price of each leg under the paths' pricing law)."""
     from alvh_core.scenarios.hn_garch import TRADING_DAYS
 
     got = _law_of(paths)
     if got is None:
         return None
     law, to_law = got
-    k = int(cp.k)
-    if k < 1:
-        return None
     spot = np.asarray(paths.spot)
     s0 = float(spot[0, 0])
     h = np.asarray(paths.h_q)[:, : k + 1] * to_law
@@ -254,9 +322,7 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     controls: list[np.ndarray] = []
     q = paths.params.risk_neutral()
     h_q0 = float(np.asarray(paths.h_q)[0, 0])
-    legs = tuple((leg.kind, float(leg.strike)) for leg in cp.condor.legs)
-    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs,
-                             tuple(float(np.asarray(cp.price)[i, 0, 0]) for i in range(len(legs))))
+    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs, table_prices)
     means, accuracy = list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
     controls.append(disc[k] * s_k)
     for kind, strike in legs:
@@ -266,12 +332,11 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
             controls.append(disc[k] * np.maximum(s_k - strike, 0.0))
     # martingale differences along the path (mean exactly 0)
     growth, h_next = _one_day_means(law, h[:, :k], mu)
-    delta = np.asarray(cp.delta)
     inc = _Increments(
         ds=spot[:, 1 : k + 1] - spot[:, :k] * growth,
         dh=h[:, 1 : k + 1] - h_next,
         h=h[:, :k],
-        net_delta=np.tensordot(cp.sign, delta[:, :, :k], axes=1),
+        net_delta=np.tensordot(sign, delta[:, :, :k], axes=1),
         tested=np.abs(delta[1 if tested_wing == "put" else 2, :, :k]),
         disc=disc[:k],
     )

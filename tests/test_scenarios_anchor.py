@@ -66,3 +66,52 @@ def test_mixture_paths_price_today_once_and_are_fair(anchored):
     x = np.exp(-paths.rate * t) * price[:, -1]
     units = 0.5 * (x[:2000] + x[2000:])
     assert abs(units.mean() - price[0, 0]) < 3 * units.std(ddof=1) / np.sqrt(units.size)
+
+
+@pytest.mark.parametrize("vix", [14.0, 24.0, 35.0, 60.0])
+@pytest.mark.parametrize("wing", ["put", "call"])
+def test_every_kept_node_prices_its_legs_at_the_laws_exact_cos_prices(wing, vix):
+    """Issue 11: the paths trade at SPX table prices, so every node the anchor keeps must have table prices
+    at the four strikes within the tables' stated accuracy of its law's exact COS prices (a 2,048-term
+    direct COS sum, independent of the tables). Before: a calm node of a -12% crash regime was 0.3 pt off
+    (VIX 35, call tested), and the premia-off honesty test failed there."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_edge_honesty import ASOF, SPOT, condor_for
+
+    from alvh_core.models import MarketState
+    from alvh_core.scenarios.anchor import CHECK_WEIGHT
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS
+    from alvh_core.scenarios.pricer import TABLE_ACCURACY, cos_put_reference, spx_pricer
+    from alvh_core.scenarios.simulation import steps_to
+
+    condor = condor_for(wing, vix)
+    market = MarketState(spot=SPOT, vix=vix, asof=ASOF)
+    model = HNGarchModel(load_default_params(jumps=True)).calibrate(market, market_targets(condor, market, {}))
+    n = steps_to(condor.expiry, ASOF)
+    strikes = np.array([leg.strike for leg in condor.legs])
+    x = np.log(SPOT / strikes)
+    kept = [node for node in model.nodes if node.weight >= CHECK_WEIGHT]
+    assert kept and sum(node.weight for node in kept) > 0.99
+    for node in kept:
+        q = model.regimes[node.regime].risk_neutral()
+        exact = cos_put_reference(q, market.rate, market.div_yield, n, x, node.h_q0)
+        pricer = spx_pricer(q, market.rate, market.div_yield)
+        for is_call, strike, e in zip((False, False, True, True), strikes, exact, strict=True):
+            table, _ = pricer.price(is_call, np.array([SPOT]), float(strike), np.array([n]), np.array([node.h_q0]))
+            tau = n / TRADING_DAYS
+            exact_pts = strike * e + (SPOT * np.exp(-market.div_yield * tau) - strike * np.exp(-market.rate * tau)
+                                      if is_call else 0.0)
+            assert abs(float(table[0]) - exact_pts) <= TABLE_ACCURACY * strike, (node, strike, table, exact_pts)
+
+
+def test_anchor_refuses_nodes_whose_tables_miss_the_exact_prices(monkeypatch):
+    """The guard itself: with an impossible stated accuracy every node that gets weight is refused in turn."""
+    import alvh_core.scenarios.anchor as anchor_mod
+
+    targets = market_targets(demo_condor(), NOW, {})
+    monkeypatch.setattr(anchor_mod, "TABLE_ACCURACY", 1e-12)
+    with pytest.raises(ValueError, match="within the tables' accuracy"):
+        HNGarchModel(load_default_params(jumps=True)).calibrate(NOW, targets)

@@ -16,6 +16,10 @@ consistent, costs milliseconds, and keeps every price along the paths a martinga
   the dual is a smooth convex problem in one multiplier per target (:func:`fit_mixture`); a small ridge
   on the multipliers makes it solvable even when the targets contradict each other (then the residual
   is spread in units of each target's tolerance and reported).
+- Table check. The paths are priced by the SPX COS tables; every node that carries weight is checked:
+  its table prices at the target strikes against the exact COS prices of its law. A node off by more than
+  the tables' stated accuracy (``pricer.TABLE_ACCURACY``) is refused and the weights refitted without it
+  (:func:`table_errors`), so every path trades at its law's own expectations.
 - Along the paths. A path started in node m is priced by node m's law from step 1 on (the state is
   Markov), and at step 0 every path carries the mixture price. So E[price tomorrow] = price today: the
   comparison is still a fair game under Q, and "leg out now" fills at the calibrated (market) price.
@@ -36,7 +40,7 @@ from scipy import optimize
 
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams
-from alvh_core.scenarios.pricer import H_LO, spx_pricer, vix_pricer
+from alvh_core.scenarios.pricer import H_LO, TABLE_ACCURACY, cos_put_reference, spx_pricer, vix_pricer
 
 #: the Q regimes: (multiplier of the variance-driven crash intensity, mean log jump, constant crash intensity
 #: per day, leverage multiplier). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
@@ -60,6 +64,8 @@ STATE_MULTIPLES = (0.45, 0.6, 0.75, 0.87, 1.0, 1.15, 1.35, 1.6, 1.9, 2.2)
 PRIOR_LOG_SD = 0.25
 #: ridge on the dual multipliers (in tolerance units): residual = RIDGE x multiplier
 RIDGE = 1e-4
+#: nodes weighing at least this are checked: their SPX table prices against the exact COS prices
+CHECK_WEIGHT = 1e-4
 
 
 class MarketTarget(BaseModel):
@@ -239,6 +245,27 @@ def node_prices(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot
     return out
 
 
+def table_errors(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot: float, rate: float,
+                 div: float) -> np.ndarray:
+    """(len(h),) worst |table - exact COS| put price per unit strike over the SPX strikes of ``targets``,
+    under Q law ``p`` started in states ``h`` (the calls' error is the puts': put-call parity is exact)."""
+    q = p.risk_neutral()
+    pricer = spx_pricer(q, rate, div)
+    by_steps: dict[int, set[float]] = {}
+    for t in targets:
+        if t.kind in ("SPX_P", "SPX_C", "CONDOR"):
+            for _, strike, _ in t.legs or ((t.kind[-1], t.strike, 1.0),):
+                by_steps.setdefault(t.steps, set()).add(strike)
+    out = np.zeros(h.size)
+    for n, strikes in by_steps.items():
+        x = np.log(spot / np.array(sorted(strikes)))
+        for j, hv in enumerate(h):
+            exact = cos_put_reference(q, rate, div, n, x, float(hv))
+            table = pricer.put_per_strike(np.full(x.size, n), x, np.full(x.size, hv))[0]
+            out[j] = max(out[j], float(np.abs(table - exact).max()))
+    return out
+
+
 def fit_mixture(prices: np.ndarray, targets: np.ndarray, tol: np.ndarray, prior: np.ndarray,
                 ridge: float = RIDGE) -> tuple[np.ndarray, float]:
     """Minimum-relative-entropy weights: pi = argmin KL(pi || prior) s.t. prices @ pi ~= targets.
@@ -299,7 +326,28 @@ def anchor(params: ModelParams, market, targets: list[MarketTarget]) -> tuple[li
     pri = pri / pri.sum()
     tgt = np.array([t.market for t in targets])
     tol = np.array([t.tolerance for t in targets])
-    pi, kl = fit_mixture(prices, tgt, tol, pri)
+    # the paths are priced by the SPX tables: a node whose table prices at the targets are off the law's
+    # exact (COS) prices by more than the tables' stated accuracy would trade at prices that are not its
+    # law's expectations (a bias the honesty test sees), so it is refused and the weights refitted
+    keep = np.ones(pri.size, dtype=bool)
+    checked = np.zeros(pri.size, dtype=bool)
+    owner = np.concatenate([np.full(h.size, r) for r, h in enumerate(hs)])
+    local = np.concatenate([np.arange(h.size) for h in hs])
+    while True:
+        pi, kl = fit_mixture(prices[:, keep], tgt, tol, pri[keep] / pri[keep].sum())
+        full = np.zeros(pri.size)
+        full[keep] = pi
+        todo = np.flatnonzero((full >= CHECK_WEIGHT) & ~checked)
+        if not todo.size:
+            break
+        for r in np.unique(owner[todo]):
+            idx = todo[owner[todo] == r]
+            err = table_errors(regs[r], hs[r][local[idx]], targets, market.spot, market.rate, market.div_yield)
+            keep[idx[err > TABLE_ACCURACY]] = False
+            checked[idx] = True
+        if not keep.any():
+            raise ValueError("no pricing node prices today's strikes within the tables' accuracy")
+    pi = full
     model = prices @ pi
     nodes = []
     j = 0
