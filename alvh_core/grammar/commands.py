@@ -198,8 +198,12 @@ def _parse_mark(rest: str, words: list[str], lw: list[str], asof: dt.date) -> Co
 
 
 def _lifecycle(name: str, rest: str, asof: dt.date) -> Command:
-    """A lifecycle command read by ``alvh_core.lifecycle`` (its errors name the token and the form)."""
-    cmd = lc.parse_lifecycle(f"{name} {rest}", asof)
+    """A lifecycle command read by ``alvh_core.lifecycle`` (its errors name the token and the form; they
+    leave the grammar as GrammarError, like every other command's)."""
+    try:
+        cmd = lc.parse_lifecycle(f"{name} {rest}", asof)
+    except lc.LifecycleError as exc:
+        raise GrammarError(str(exc)) from None
     assert cmd is not None  # close/edit/roll, and hedge with bought/sold, always read as lifecycle
     return cmd
 
