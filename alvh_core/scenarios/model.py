@@ -26,7 +26,7 @@ from alvh_core.scenarios.anchor import MarketFit, MarketTarget, Node, anchor
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams, load_default_params, premia_lines
-from alvh_core.scenarios.simulation import SimulatedPaths, bootstrap_paths, simulate, steps_to
+from alvh_core.scenarios.simulation import PathClock, SimulatedPaths, bootstrap_paths, simulate
 
 
 @runtime_checkable
@@ -60,7 +60,7 @@ def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
 
 
 @dataclasses.dataclass(eq=False)
-class MixturePaths:
+class MixturePaths(PathClock):
     """Paths of a mixture of Heston-Nandi laws (implements ``MarketPaths``).
 
     Path blocks come from the mixture's nodes (each its own law and starting state); antithetic pairs
@@ -95,19 +95,6 @@ class MixturePaths:
     def _today(self, x: np.ndarray) -> np.ndarray:
         x[:, 0] = x[:, 0].mean()
         return x
-
-    @property
-    def n_paths(self) -> int:
-        return int(self.spot.shape[0])
-
-    @property
-    def n_steps(self) -> int:
-        return int(self.spot.shape[1] - 1)
-
-    def time_to(self, date: dt.date) -> float:
-        if self.asof is None:
-            raise ValueError("these paths have no asof date; use steps_to(expiry, asof) / 252")
-        return steps_to(date, self.asof) / TRADING_DAYS
 
     def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
         parts = [b.spx_option(kind, strike, expiry_t) for b in self.blocks]

@@ -82,8 +82,29 @@ def initial_state(params: ModelParams, vix_points: float) -> tuple[float, bool]:
 
 
 # ---- the path set ----------------------------------------------------------------------------------
+class PathClock:
+    """Shape and clock of a path set with ``spot`` (N, k+1) and ``asof``: shared by every model's paths."""
+
+    spot: np.ndarray
+    asof: dt.date | None
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.spot.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.spot.shape[1] - 1)
+
+    def time_to(self, date: dt.date) -> float:
+        """``expiry_t`` of a calendar date on this path set's clock: NYSE trading days after ``asof`` / 252."""
+        if self.asof is None:
+            raise ValueError("these paths have no asof date; use steps_to(expiry, asof) / 252")
+        return steps_to(date, self.asof) / TRADING_DAYS
+
+
 @dataclasses.dataclass(eq=False)
-class SimulatedPaths:
+class SimulatedPaths(PathClock):
     """Joint SPX/VIX paths with model prices along them; implements ``scenarios.base.MarketPaths``.
 
     Shapes: N paths, T+1 dates (column 0 is today).
@@ -109,20 +130,6 @@ class SimulatedPaths:
     #: shocks drawn in +z/-z pairs: path i and path i + N/2 are one sampling unit (see ``edge``)
     antithetic: bool = False
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
-
-    @property
-    def n_paths(self) -> int:
-        return int(self.spot.shape[0])
-
-    @property
-    def n_steps(self) -> int:
-        return int(self.spot.shape[1] - 1)
-
-    def time_to(self, date: dt.date) -> float:
-        """``expiry_t`` of a calendar date on this path set's clock: NYSE trading days after ``asof`` / 252."""
-        if self.asof is None:
-            raise ValueError("these paths have no asof date; use steps_to(expiry, asof) / 252")
-        return steps_to(date, self.asof) / TRADING_DAYS
 
     @staticmethod
     def expiry_t(steps: int) -> float:
