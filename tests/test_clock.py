@@ -114,7 +114,7 @@ def test_chat_session_is_the_same_under_any_wall_clock(tmp_path, wall: str) -> N
 
 
 def test_settings_read_dotenv_for_every_command(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """`alvh backtest`/`calibrate`/`chat` read configuration through Settings, so `.env` counts."""
+    """`alvh backtest`/`calibrate`/`tune`/`chat` read configuration through Settings, so `.env` counts."""
     for var in ("ALVH_DATA", "ALVH_DB", "ALVH_CHAT_COMPARE_PATHS"):
         monkeypatch.delenv(var, raising=False)
     (tmp_path / ".env").write_text(f"ALVH_DATA={tmp_path / 'nodata'}\nALVH_CHAT_COMPARE_PATHS=1234\n")
@@ -122,7 +122,7 @@ def test_settings_read_dotenv_for_every_command(tmp_path, monkeypatch) -> None: 
     assert Settings().alvh_data == str(tmp_path / "nodata")
     assert Settings().chat_compare_paths == 1234
     assert terminal_services(str(tmp_path / "c.sqlite"), None).compare_paths == 1234
-    for cmd in ("backtest", "calibrate"):
+    for cmd in ("backtest", "calibrate", "tune"):
         err = io.StringIO()
         import contextlib
         with contextlib.redirect_stderr(err):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from typing import Any
 
 from alvh_core.cli.common import EXIT_OK, add_json_arg, fail
+from alvh_core.settings import Settings
 
 
 def _span(text: str) -> str:
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
         description="Search the ALVH policy space (triggers, shares, sizing, instrument, removal, budget / VXTH, gates: VIX RSI/MACD, SPX MACD, A/D divergence, pre-event) on "
         "the historical replay of a training span and test the best policies on the following span, with White's "
         "reality check for the search. Dollars per condor.")
-    p.add_argument("--data", default=os.environ.get("ALVH_DATA"),
+    p.add_argument("--data", default=Settings().alvh_data,
                    help="folder with spx_daily.csv, vix_daily.csv (+ optional files) (default: $ALVH_DATA)")
     p.add_argument("--train", type=_span, default="1990-01-01:2010-12-31", help="training span A:B (1990-2010)")
     p.add_argument("--test", type=_span, default="2011-01-01:2018-12-31", help="test span C:D (2011-2018)")
