@@ -497,7 +497,9 @@ def compare(
     ``paths`` (a MarketPaths whose column 0 is ``market.asof``) overrides simulation; otherwise ``model``
     (default: ``HNGarchModel(params)``, crash jumps on) is calibrated to today's market
     (:func:`market_targets`; ``anchored=False`` skips that) and draws the paths.
-    ``specs`` overrides the hedge instruments/sizes (default: ``alvh_core.hedge.size_hedge`` per wing).
+    ALVH starts from the hedge ``alvh hedge`` recommends today (``alvh_core.hedge.recommend``: the same
+    instrument, strikes and contracts) and adds later layers on the paths; ``specs`` replaces that by static
+    hedge instruments/sizes per wing (tests, benchmarks).
     ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
     fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
     ``control_variates=False`` reports the plain estimator only (benchmarks, checks).
