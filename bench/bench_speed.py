@@ -143,16 +143,7 @@ def section_d(counts: list[int], big: bool) -> None:
 
 
 # ----- E. price + greeks --------------------------------------------------------------------------
-def grid(n: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    s = rng.uniform(1000, 6000, n)
-    k = s * np.exp(rng.uniform(-0.5, 0.5, n))
-    t = np.exp(rng.uniform(np.log(1 / 365), np.log(2.0), n))
-    v = rng.uniform(0.05, 1.0, n)
-    r = rng.uniform(0.0, 0.06, n)
-    q = rng.uniform(0.0, 0.03, n)
-    c = rng.random(n) < 0.5
-    return c, s, k, t, v, r, q
+from bench_pricing import grid  # noqa: E402 - the same option grid as bench_pricing.py (bench/ is on sys.path)
 
 
 def fused_numpy(c, s, k, t, v, r, q):

@@ -468,14 +468,8 @@ def simulate_stationary_states(params: ModelParams, n_paths: int, n_days: int, s
 def simulate_stationary(params: ModelParams, n_paths: int, n_days: int, seed: int, burn: int = 500
                         ) -> tuple[np.ndarray, np.ndarray]:
     """Real-world paths started in the stationary regime: (returns (N, n_days), VIX points (N, n_days+1))."""
-    p = params.real_world()
-    q = params.risk_neutral()
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((burn + n_days, n_paths))
-    R, H = simulate_returns(p, np.full(n_paths, p.long_run_variance), 0.0, z, rng)
-    a0, a1 = q.vix_coefficients()
-    vix = 100.0 * np.sqrt(a0 + a1 * params.variance_ratio * H[:, burn:])
-    return R[:, burn:], vix
+    r, vix, _ = simulate_stationary_states(params, n_paths, n_days, seed, burn)
+    return r, vix
 
 
 # ---- data ---------------------------------------------------------------------------------------
