@@ -40,7 +40,7 @@ import numpy as np
 from alvh_core.models import MarketState, OptionKind
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
 from alvh_core.scenarios.params import ModelParams, load_default_params
-from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, spx_pricer, vix_pricer
+from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, event_pattern, spx_pricer, vix_pricer
 
 #: smallest risk-neutral daily variance used as a starting state (annualised vol ~1.6%)
 H_FLOOR = 1e-6
@@ -129,6 +129,8 @@ class SimulatedPaths(PathClock):
     asof: dt.date | None = None
     #: shocks drawn in +z/-z pairs: path i and path i + N/2 are one sampling unit (see ``edge``)
     antithetic: bool = False
+    #: (T,) variance multiplier of each step's return (event days, issue 17), the same in both laws; None: all 1
+    event_mult: np.ndarray | None = None
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @staticmethod
@@ -140,8 +142,14 @@ class SimulatedPaths(PathClock):
     def _q(self) -> GarchParams:
         return self.params.risk_neutral()
 
-    def spx_pricer(self) -> SpxTablePricer:
-        return spx_pricer(self._q, self.rate, self.div)
+    def event_pattern(self, n_exp: int) -> tuple[float, ...]:
+        """The event multipliers of an expiry ``n_exp`` steps ahead by position from expiry (() if none);
+        days past the simulated horizon count 1."""
+        return event_pattern(self.event_mult, n_exp)
+
+    def spx_pricer(self, n_exp: int | None = None) -> SpxTablePricer:
+        """The SPX pricer of this law for an expiry ``n_exp`` steps ahead (its event days inside the tables)."""
+        return spx_pricer(self._q, self.rate, self.div, self.event_pattern(n_exp) if n_exp else ())
 
     def vix_pricer(self) -> VixGridPricer:
         return vix_pricer(self._q, self.rate)
@@ -161,7 +169,7 @@ class SimulatedPaths(PathClock):
         price = np.empty_like(self.spot)
         delta = np.zeros_like(self.spot)
         if live:
-            pricer = self.spx_pricer()
+            pricer = self.spx_pricer(n_exp)
             stencil = self._stencils.get(n_exp)
             if stencil is None:
                 n_left = np.broadcast_to(left[None, :live], (self.n_paths, live))
@@ -289,11 +297,13 @@ def simulate(
     if market.leg_vols or market.vix_futures:
         notes.append("observed leg vols / VX settles in the market are not used: every price on the paths, "
                      "today's included, is the model's (so the comparison is internally fair)")
-    if event_variance is not None:
-        ev = np.asarray(event_variance, float)
+    ev = None if event_variance is None else np.asarray(event_variance, float)
+    if ev is not None and np.all(ev == 1.0):
+        ev = None
+    if ev is not None:
         notes.append(f"event days: {int((ev > ev.min()).sum())} of {n_days} days carry {ev.max() / ev.min():.2f}x "
-                     "the variance of the others (same total over the horizon; SPX/VIX option prices along the "
-                     "paths do not yet see the bump)")
+                     "the variance of the others, in both laws; SPX options along the paths are priced with "
+                     "the event days before their expiry (the model VIX and VIX derivatives do not see them)")
     if clamped:
         notes.append(
             f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
@@ -312,6 +322,7 @@ def simulate(
         assumptions=notes,
         asof=market.asof,
         antithetic=antithetic,
+        event_mult=ev,
     )
 
 
