@@ -191,3 +191,21 @@ def test_no_edge_anchored_with_events_premia_and_costs_off(wing: str) -> None:
         if name != "leg_out":
             assert d.se > 0, name
             assert abs(d.diff) <= 3 * d.se, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"
+
+
+def test_compare_cli_names_the_events_and_turns_them_off(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from alvh_core.cli import main
+
+    pos = ["SPX", "2026-12-18", "5600/5650P", "6150/6200C", "x10", "@4.80", "--spot", "5712", "--vix", "24.3",
+           "--asof", "2026-11-24", "--paths", "400", "--json"]
+    out = {}
+    for extra in ([], ["--no-events"]):
+        assert main(["compare", *pos, *extra]) == 0
+        d = json.loads(capsys.readouterr().out)
+        out[bool(extra)] = d["assumptions"]["params"]  # the model's assumption lines, "; "-joined
+    assert f"event days: FOMC 2026-12-09, CPI 2026-12-10 carry {EVENT_VARIANCE_BUMP:g}x" in out[False]
+    assert "event days: no bump" in out[True]
+    assert main(["compare", *pos, "--event-bump", "99"]) == 2
+    assert "between 0.2 and 10" in capsys.readouterr().err
