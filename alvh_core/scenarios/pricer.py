@@ -126,8 +126,8 @@ class SpxTablePricer:
             return np.sqrt(nc * (hbar + q.intensity(hbar) * q.jump_m2))
         return np.sqrt(nc * (v + (h - v) * factor))
 
-    def _class_tables(self, n_c: int) -> np.ndarray:
-        """Tables for n in (n_c/2, n_c] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
+    def _class_tables(self, n_c: int, n_hi: int | None = None) -> np.ndarray:
+        """Tables for n in (n_c/2, min(n_c, n_hi)] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
         if n_c in self._tables:
             return self._tables[n_c]
         q = self.q
@@ -145,8 +145,9 @@ class SpxTablePricer:
         V = 2.0 / width[:, None] * (psi - chi)
         V[:, 0] *= 0.5
         n_lo = n_c // 2 + 1 if n_c > 1 else 1
-        A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_c, mult=self._mult)
-        ns = np.arange(n_lo, n_c + 1)
+        n_top = n_c if n_hi is None else max(n_lo, min(n_c, n_hi))
+        A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_top, mult=self._mult)
+        ns = np.arange(n_lo, n_top + 1)
         cf = np.exp(A[ns] + B[ns] * self.h_nodes[None, :, None])  # (count, N_H, K)
         disc = np.exp(-self.rate * ns / TRADING_DAYS)[:, None, None]
         coef = cf * V[None] * disc
@@ -182,6 +183,17 @@ class SpxTablePricer:
     def _build_stack(self, n_max: int) -> None:
         re, im, have = self._parts
         if have >= n_max:
+            return
+        if self._mult is not None:  # one expiry's tables: n = 1..its days, the last class cut there (no disk)
+            cap = max(n_max, len(self.events))
+            parts, n_c = [], 1
+            while True:
+                parts.append(self._class_tables(n_c, cap))
+                if n_c >= cap:
+                    break
+                n_c *= 2
+            self._tables.clear()
+            self._store(np.concatenate(parts, axis=0))
             return
         if n_max <= DISK_CACHE_DAYS and have == 0 and self._mult is None:
             cached = self._load_disk()
