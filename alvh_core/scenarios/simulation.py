@@ -251,7 +251,9 @@ def simulate(
     ``antithetic``: shocks come in +z/-z pairs (n_paths must then be even), which halves the noise of
     symmetric payoffs without biasing anything. Same seed, same numbers.
     ``event_variance``: optional (n_days,) multipliers of each day's diffusive variance (scheduled event
-    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`.
+    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`;
+    the paths keep them (``event_mult``) and price SPX options with the event days before each expiry
+    (``pricer.event_pattern``); the model VIX and VIX derivatives do not see them.
     """
     if n_days < 1 or n_days > 2520:
         raise ValueError(f"n_days must be 1-2520 trading days (got {n_days})")
@@ -336,6 +338,7 @@ def apply_event_variance(R: np.ndarray, H: np.ndarray, z: np.ndarray, mult: np.n
     ``E[exp(R_j) | F_{j-1}]`` is unchanged: discounted SPX stays a martingale under the pricing law and
     the equity premium per day is unchanged under the real-world law. The variance recursion (and any
     jumps) is untouched: an event day's shock does not raise tomorrow's variance more than another's.
+    The SPX pricer prices this same law (``hn_garch.log_mgf_coefficients(mult=...)``): keep them together.
     """
     if mult is None:
         return R
