@@ -406,7 +406,7 @@ def bootstrap_paths(
             f"block bootstrap of historical daily (SPX log return, log VIX change), blocks of {block} days, "
             f"{r.size} moves from {getattr(history, 'start', '?')} to {getattr(history, 'end', '?')}",
             "priced by the model's risk-neutral law at the state implied by each day's VIX "
-            "(not arbitrage-consistent along these paths)",
+            "(not arbitrage-consistent along these paths; no event-day bump: the resampled days carry their own)",
             params.describe(),
         ],
     )
