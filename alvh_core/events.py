@@ -46,6 +46,10 @@ BUMP_KINDS: tuple[str, ...] = ("fomc", "cpi")
 #: ordinary days, 1990-2018, s_prev = prior VIX / sqrt(252): 1.08 [0.93, 1.24] (95% bootstrap); fitted
 #: 1.14 on 1990-2005, 1.02 [0.84, 1.23] on 2005-2018. Rerun: ``alvh events --study --data ../shared/data``.
 EVENT_VARIANCE_BUMP = 1.08
+#: share of NYSE trading days 1990-2018 with a scheduled FOMC decision or CPI release (525 of 7,308 in the
+#: package calendar; 0.076 on 2005-2018 and 2019-2026): the long-run frequency the engine's multipliers are
+#: normalised by, so a day's multiplier depends on the day only, not on the question's horizon
+EVENT_DAY_SHARE = 0.072
 
 
 class EventFileError(ValueError):
@@ -268,14 +272,17 @@ def event_variance_multipliers(days: np.ndarray, calendar: EventCalendar, bump: 
 
 
 def event_multipliers_for(asof: dt.date, n_days: int, bump: float = EVENT_VARIANCE_BUMP,
-                          calendar: EventCalendar | None = None) -> np.ndarray:
+                          calendar: EventCalendar | None = None, frequency: float | None = None) -> np.ndarray:
     """(n_days,) multipliers for the simulation steps after ``asof`` (``simulate(event_variance=...)``).
 
-    Normalised over the horizon itself: today's VIX already prices the events inside it, so the total
-    variance to expiry is kept and only moved onto the event days.
+    ``frequency`` None: normalised over the horizon itself (today's VIX already prices the events inside
+    it, so the total variance to expiry is kept and only moved onto the event days). The engine
+    (``HNGarchModel``) passes ``EVENT_DAY_SHARE``: each day's multiplier is then a property of the day
+    (bump x base on a scheduled FOMC/CPI session, base = 1 / (1 + share (bump - 1)) on others), the same for
+    every expiry priced and every horizon simulated, and the anchored pricing law sets the level.
     """
     cal = calendar if calendar is not None else default_calendar()
-    return event_variance_multipliers(trading_days_after(asof, n_days), cal, bump)
+    return event_variance_multipliers(trading_days_after(asof, n_days), cal, bump, frequency=frequency)
 
 
 def trading_days_after(asof: dt.date, n_days: int) -> np.ndarray:

@@ -197,23 +197,26 @@ class _Increments:
 
 @lru_cache(maxsize=64)
 def _terminal_means(law: Any, q: Any, rate: float, div: float, k: int, s0: float, h0: float, h_q0: float,
-                    legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...]
+                    legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...],
+                    events: tuple[float, ...] = (),
                     ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Exact means of [disc S_T, disc payoff of each leg] under ``law`` and their accuracy (cached: every
-    chunk of a streamed comparison asks for the same numbers)."""
+    chunk of a streamed comparison asks for the same numbers). ``events``: the paths' event-day variance
+    multipliers by position from step k (``SimulatedPaths.event_pattern``), in both laws."""
     from alvh_core.scenarios.hn_garch import TRADING_DAYS, log_mgf_coefficients
     from alvh_core.scenarios.pricer import cos_put_reference
 
     mu = (rate - div) / TRADING_DAYS
     disc_k = math.exp(-rate * k / TRADING_DAYS)
-    A, B = log_mgf_coefficients(law, mu, np.array(1.0), k)  # E[S_T / S0] by the generating function
+    mult = np.array(events) if events else None
+    A, B = log_mgf_coefficients(law, mu, np.array(1.0), k, mult=mult)  # E[S_T / S0] by the generating function
     growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
     means = [disc_k * s0 * growth_k]
     accuracy = [0.0]
     for (kind, strike), table in zip(legs, table_prices):
         x0 = np.array([math.log(s0 / strike)])
-        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0)[0])
-        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0)[0])
+        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0, events=events)[0])
+        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0, events=events)[0])
         exact_q = put_q if kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc_k
         accuracy.append(abs(table - exact_q))
         # calls by parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
@@ -255,7 +258,7 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     n_total = sum(r.size for r in rows)
     parts: list[dict[str, Controls]] = []
     for block, idx in zip(blocks, rows, strict=True):
-        pricer = block.spx_pricer()
+        pricer = block.spx_pricer(k)
         s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
         table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]), np.array([h_q0]))[0][0])
                       for kind, strike in legs)
@@ -322,7 +325,8 @@ def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table
     controls: list[np.ndarray] = []
     q = paths.params.risk_neutral()
     h_q0 = float(np.asarray(paths.h_q)[0, 0])
-    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs, table_prices)
+    events = paths.event_pattern(k) if hasattr(paths, "event_pattern") else ()
+    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs, table_prices, events)
     means, accuracy = list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
     controls.append(disc[k] * s_k)
     for kind, strike in legs:

@@ -23,7 +23,7 @@ from alvh_core.cli.hedge import add_policy_args, policy_from_args
 from alvh_core.edge import Comparison, compare
 from alvh_core.events import EVENT_VARIANCE_BUMP, default_calendar, describe_events
 from alvh_core.history.data import load_daily
-from alvh_core.scenarios import load_default_params, steps_to
+from alvh_core.scenarios import load_default_params
 from alvh_core.scenarios.model import BootstrapModel, HNGarchModel, ScenarioModel
 
 LABELS = {
@@ -113,24 +113,18 @@ def run(args: argparse.Namespace) -> int:
     market = market_from_args(args)
     policy = policy_from_args(args)
     params = load_default_params(jumps=not args.no_jumps)
-    model: ScenarioModel = HNGarchModel(params)
-    paths = None
+    # event days (issue 17): opt-in at the measured bump, in the calibration, both laws and the SPX prices
+    bump = None if args.no_events else args.event_bump
+    model: ScenarioModel = HNGarchModel(params, event_bump=bump)
     if args.bootstrap:
         if args.no_premia:
             raise ValueError("--bootstrap resamples history, which carries its own premia: drop --no-premia")
+        if args.event_bump is not None:
+            raise ValueError("--bootstrap resamples history, whose event days carry their own variance: "
+                             "drop --event-bump")
         model = BootstrapModel(load_daily(args.bootstrap), params)
-    elif args.event_bump is not None:  # an explicit what-if law: supplied paths, not calibrated to today
-        from alvh_core.events import event_multipliers_for
-        from alvh_core.scenarios import simulate
-
-        n = steps_to(condor.expiry, market.asof)
-        if n < 1:
-            raise ValueError(f"the condor expires {condor.expiry} on or before {market.asof}: nothing to simulate")
-        n_paths = args.paths + args.paths % 2
-        paths = simulate(market, n, n_paths=n_paths, seed=args.seed, premia=not args.no_premia, params=params,
-                         event_variance=event_multipliers_for(market.asof, n, bump=args.event_bump))
     result = compare(condor, market, n_paths=args.paths, seed=args.seed, premia=not args.no_premia,
-                     costs=not args.no_costs, policy=policy, model=model, anchored=not args.unanchored, paths=paths)
+                     costs=not args.no_costs, policy=policy, model=model, anchored=not args.unanchored)
     print(result.model_dump_json(indent=2) if args.json else format_comparison(result))
     from alvh_core import charts
 
@@ -164,8 +158,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "in DIR (format of ../shared/data), priced by the model from each day's VIX; for comparison, "
                         "not arbitrage-consistent")
     p.add_argument("--event-bump", type=_bump, default=None, metavar="B", nargs="?", const=EVENT_VARIANCE_BUMP,
-                   help="scheduled FOMC/CPI days before expiry get B x the variance of other days, same total "
-                        f"(default B {EVENT_VARIANCE_BUMP:g}: measured by alvh events --study); both laws")
+                   help="scheduled FOMC/CPI days before expiry carry B x the variance of an ordinary day, in the "
+                        "pricing law's calibration, both laws' paths and the SPX prices along them (B defaults to "
+                        f"{EVENT_VARIANCE_BUMP:g}, measured by alvh events --study; off unless given)")
+    p.add_argument("--no-events", action="store_true",
+                   help="no event-day variance (the default; overrides --event-bump)")
     add_policy_args(p)
     add_json_arg(p)
     add_chart_arg(p)

@@ -40,7 +40,7 @@ from scipy import optimize
 
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams
-from alvh_core.scenarios.pricer import H_LO, TABLE_ACCURACY, cos_put_reference, spx_pricer, vix_pricer
+from alvh_core.scenarios.pricer import H_LO, TABLE_ACCURACY, cos_put_reference, event_pattern, spx_pricer, vix_pricer
 
 #: the Q regimes: (multiplier of the variance-driven crash intensity, mean log jump, constant crash intensity
 #: per day, leverage multiplier). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
@@ -217,14 +217,17 @@ def node_states(p: ModelParams, vix_points: float) -> np.ndarray:
 
 
 def node_prices(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot: float, rate: float,
-                div: float) -> np.ndarray:
-    """(len(targets), len(h)) model prices of the targets under Q law ``p`` started in states ``h``."""
+                div: float, events: np.ndarray | None = None) -> np.ndarray:
+    """(len(targets), len(h)) model prices of the targets under Q law ``p`` started in states ``h``.
+
+    ``events``: per-step variance multipliers from today (``simulate(event_variance=...)``): the SPX legs are
+    priced with the event days before their expiry (issue 17); VIX targets do not see them."""
     q = p.risk_neutral()
     out = np.empty((len(targets), h.size))
     for i, t in enumerate(targets):
         if t.kind in ("SPX_P", "SPX_C", "CONDOR"):
             legs = t.legs or ((t.kind[-1], t.strike, 1.0),)
-            pricer = spx_pricer(q, rate, div)
+            pricer = spx_pricer(q, rate, div, event_pattern(events, t.steps))
             out[i] = sum(w * pricer.price(k == "C", np.full(h.size, spot), strike, np.full(h.size, t.steps), h)[0]
                          for k, strike, w in legs)
         elif t.kind == "VIX2":
@@ -246,11 +249,10 @@ def node_prices(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot
 
 
 def table_errors(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot: float, rate: float,
-                 div: float) -> np.ndarray:
+                 div: float, events: np.ndarray | None = None) -> np.ndarray:
     """(len(h),) worst |table - exact COS| put price per unit strike over the SPX strikes of ``targets``,
     under Q law ``p`` started in states ``h`` (the calls' error is the puts': put-call parity is exact)."""
     q = p.risk_neutral()
-    pricer = spx_pricer(q, rate, div)
     by_steps: dict[int, set[float]] = {}
     for t in targets:
         if t.kind in ("SPX_P", "SPX_C", "CONDOR"):
@@ -259,8 +261,10 @@ def table_errors(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spo
     out = np.zeros(h.size)
     for n, strikes in by_steps.items():
         x = np.log(spot / np.array(sorted(strikes)))
+        pattern = event_pattern(events, n)
+        pricer = spx_pricer(q, rate, div, pattern)
         for j, hv in enumerate(h):
-            exact = cos_put_reference(q, rate, div, n, x, float(hv))
+            exact = cos_put_reference(q, rate, div, n, x, float(hv), events=pattern)
             table = pricer.put_per_strike(np.full(x.size, n), x, np.full(x.size, hv))[0]
             out[j] = max(out[j], float(np.abs(table - exact).max()))
     return out
@@ -305,8 +309,12 @@ class Node(BaseModel):
     weight: float
 
 
-def anchor(params: ModelParams, market, targets: list[MarketTarget]) -> tuple[list[ModelParams], list[Node], MarketFit]:
-    """Fit the mixture to ``targets``; returns (regimes, nodes with weights, the fit report)."""
+def anchor(params: ModelParams, market, targets: list[MarketTarget], events: np.ndarray | None = None
+           ) -> tuple[list[ModelParams], list[Node], MarketFit]:
+    """Fit the mixture to ``targets``; returns (regimes, nodes with weights, the fit report).
+
+    ``events``: per-step variance multipliers from today (the event days the paths will carry): the legs'
+    model prices, and so the weights, respect the events inside the condor's life."""
     regs = regimes(params)
     blocks, hs, prior = [], [], []
     lv = math.log(market.vix)
@@ -320,7 +328,7 @@ def anchor(params: ModelParams, market, targets: list[MarketTarget]) -> tuple[li
         w = np.exp(-0.5 * ((np.log(vix_nodes) - lv) / PRIOR_LOG_SD) ** 2)
         prior.append(w / w.sum())
         hs.append(h)
-        blocks.append(node_prices(p, h, targets, market.spot, market.rate, market.div_yield))
+        blocks.append(node_prices(p, h, targets, market.spot, market.rate, market.div_yield, events))
     prices = np.concatenate(blocks, axis=1)
     pri = np.concatenate(prior)
     pri = pri / pri.sum()
@@ -342,7 +350,8 @@ def anchor(params: ModelParams, market, targets: list[MarketTarget]) -> tuple[li
             break
         for r in np.unique(owner[todo]):
             idx = todo[owner[todo] == r]
-            err = table_errors(regs[r], hs[r][local[idx]], targets, market.spot, market.rate, market.div_yield)
+            err = table_errors(regs[r], hs[r][local[idx]], targets, market.spot, market.rate, market.div_yield,
+                               events)
             keep[idx[err > TABLE_ACCURACY]] = False
             checked[idx] = True
         if not keep.any():

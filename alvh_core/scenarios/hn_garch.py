@@ -146,14 +146,24 @@ def check_stationary(p: GarchParams, what: str = "parameters") -> None:
         raise ValueError(f"{what}: persistence beta + alpha*gamma^2 = {p.persistence:.5f} must be below 1")
 
 
-def log_mgf_coefficients(p: GarchParams, mu: float, phi: np.ndarray, n_max: int) -> tuple[np.ndarray, np.ndarray]:
+def log_mgf_coefficients(p: GarchParams, mu: float, phi: np.ndarray, n_max: int,
+                         mult: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Affine coefficients of the generating function of the n-day log return.
 
     E[exp(phi * (ln S_{t+n} - ln S_t)) | h_{t+1}] = exp(A[n] + B[n] * h_{t+1}) for n = 0..n_max.
 
     ``phi`` is any array (complex for a characteristic function, phi = i u); the result has shape
     (n_max + 1,) + phi.shape. Recursion of Heston & Nandi (2000), eq. (7)-(8), run forward in the
-    number of remaining days (a loop over days only).
+    number of remaining days (a loop over days only): step n adds the FIRST day of an n-day window, the
+    day n trading days before expiry.
+
+    ``mult`` (issue 17, event days): variance multipliers by position from expiry, ``mult[k - 1]`` for the
+    day k trading days before expiry (k = 1 is the expiry day's own return; positions past the array: 1).
+    Such a day's return is the one of ``alvh_core.scenarios.simulation.apply_event_variance``:
+    R = mu - c(h) + (lam - (m - 1) / 2) h + sqrt(m h) z + S, with h' updated by the same z as on any day.
+    Its step stays closed form: the Gaussian integral E[exp(phi sqrt(m h) z + b alpha (z - gamma sqrt h)^2)]
+    is the plain one with phi -> phi sqrt(m) in the z terms (c2 and the phi gamma part of c1) and the
+    convexity shift -phi (m - 1) / 2 h. ``mult=None`` or all ones: bit for bit the plain recursion.
     """
     phi = np.asarray(phi)
     dtype = np.result_type(phi, float)
@@ -161,24 +171,32 @@ def log_mgf_coefficients(p: GarchParams, mu: float, phi: np.ndarray, n_max: int)
     B = np.zeros_like(A)
     a_n = np.zeros(phi.shape, dtype=dtype)
     b_n = np.zeros(phi.shape, dtype=dtype)
-    c1 = phi * (p.lam + p.gamma) - 0.5 * p.gamma**2
-    c2 = 0.5 * (phi - p.gamma) ** 2
-    if p.has_jumps:
-        comp0, comp1 = p.compensator()
-        c1 = c1 - phi * comp1
-        drift = mu - comp0
-        for n in range(1, n_max + 1):
-            denom = 1.0 - 2.0 * p.alpha * b_n
+    comp0, comp1 = p.compensator() if p.has_jumps else (0.0, 0.0)
+    drift = mu - comp0
+
+    def coefs(m: float) -> tuple[np.ndarray, np.ndarray]:
+        if m == 1.0:
+            c1 = phi * (p.lam + p.gamma) - 0.5 * p.gamma**2
+            c2 = 0.5 * (phi - p.gamma) ** 2
+        else:
+            ps = phi * math.sqrt(m)
+            c1 = phi * (p.lam - 0.5 * (m - 1.0)) + ps * p.gamma - 0.5 * p.gamma**2
+            c2 = 0.5 * (ps - p.gamma) ** 2
+        return (c1 - phi * comp1 if p.has_jumps else c1), c2
+
+    plain = coefs(1.0)
+    ms = np.ones(0) if mult is None else np.asarray(mult, dtype=float)
+    for n in range(1, n_max + 1):
+        m = float(ms[n - 1]) if n <= ms.size else 1.0
+        c1, c2 = plain if m == 1.0 else coefs(m)
+        denom = 1.0 - 2.0 * p.alpha * b_n
+        if p.has_jumps:
             g1 = jump_mgf(p.jump_mean, p.jump_std, phi, p.jump_var * b_n) - 1.0
             a_n = a_n + phi * drift + b_n * p.omega - 0.5 * np.log(denom) + p.jump_rate * g1
             b_n = c1 + p.beta * b_n + c2 / denom + p.jump_rate_h * g1
-            A[n] = a_n
-            B[n] = b_n
-        return A, B
-    for n in range(1, n_max + 1):
-        denom = 1.0 - 2.0 * p.alpha * b_n
-        a_n = a_n + phi * mu + b_n * p.omega - 0.5 * np.log(denom)
-        b_n = c1 + p.beta * b_n + c2 / denom
+        else:
+            a_n = a_n + phi * mu + b_n * p.omega - 0.5 * np.log(denom)
+            b_n = c1 + p.beta * b_n + c2 / denom
         A[n] = a_n
         B[n] = b_n
     return A, B

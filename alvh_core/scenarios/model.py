@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -118,6 +118,13 @@ class HNGarchModel:
     """Heston-Nandi GARCH with crash jumps; ``calibrate`` anchors its pricing law to today's market.
 
     Unanchored (``nodes`` None) it starts in the state whose model VIX is today's VIX (the old engine).
+
+    Event days (issue 17, opt-in): scheduled FOMC decisions and CPI releases after ``market.asof`` carry
+    ``event_bump`` x the diffusive variance of an ordinary day (``alvh_core.events.EVENT_VARIANCE_BUMP``, the
+    ratio measured by ``alvh events --study``; None or 1: off), normalised by the long-run share of event
+    days. The same multipliers are in the anchor's leg prices (the pricing law's calibration respects the
+    events inside the condor's life), in the simulated paths of both laws and in the SPX option prices
+    along them, so premia off still means no edge.
     """
 
     params: ModelParams = dataclasses.field(default_factory=lambda: load_default_params(jumps=True))
@@ -125,31 +132,70 @@ class HNGarchModel:
     nodes: list[Node] | None = None
     fit: MarketFit | None = None
     name: str = ""
+    #: off by default (None) until the control-variate fragility of issue 17's report is fixed; ``alvh compare
+    #: --event-bump`` passes ``EVENT_VARIANCE_BUMP``
+    event_bump: float | None = None
+    #: an ``alvh_core.events.EventCalendar`` (None: the default calendar, ALVH_EVENTS or the package file)
+    event_calendar: Any = None
 
     def __post_init__(self) -> None:
         if not self.name:
             self.name = "Heston-Nandi GARCH" + (" with crash jumps" if self.params.has_jumps else "")
 
+    def event_multipliers(self, market: MarketState, n_days: int) -> np.ndarray | None:
+        """(n_days,) variance multipliers of the steps after ``market.asof``, or None (no bump, no event)."""
+        if self.event_bump is None or self.event_bump == 1.0 or market.asof is None or n_days < 1:
+            return None
+        from alvh_core.events import EVENT_DAY_SHARE, event_multipliers_for
+
+        m = event_multipliers_for(market.asof, n_days, bump=self.event_bump, calendar=self.event_calendar,
+                                  frequency=EVENT_DAY_SHARE)
+        return None if np.all(m == 1.0) else m
+
+    def event_line(self, market: MarketState, n_days: int) -> str:
+        """The assumption line naming the events inside the horizon and the bump applied."""
+        from alvh_core.events import BUMP_KINDS, default_calendar, describe_events, trading_days_after
+
+        if self.event_bump is None or self.event_bump == 1.0:
+            return "event days: no bump (every day has the same variance law)"
+        if market.asof is None or n_days < 1:
+            return "event days: no valuation date, no event calendar applied"
+        cal = self.event_calendar if self.event_calendar is not None else default_calendar()
+        end = trading_days_after(market.asof, n_days)[-1].astype(dt.date)
+        evs = [e for e in cal.before_expiry(market.asof, end) if e.scheduled and e.kind in BUMP_KINDS]
+        if not evs:
+            return f"event days: no scheduled FOMC/CPI day through {end} (bump {self.event_bump:g}x unused)"
+        return (f"event days: {describe_events(evs)} carry {self.event_bump:g}x the variance of an ordinary day "
+                "(measured 1990-2018: 1.08 [0.93, 1.24], alvh events --study), in both laws, in the calibration "
+                "of the pricing law and in the SPX option prices along the paths; VIX and its derivatives do "
+                "not see them")
+
     def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> HNGarchModel:
-        regs, nodes, fit = anchor(self.params, market, targets)
+        n = max((t.steps for t in targets if t.kind in ("SPX_P", "SPX_C", "CONDOR")), default=0)
+        regs, nodes, fit = anchor(self.params, market, targets, self.event_multipliers(market, n))
         return dataclasses.replace(self, regimes=regs, nodes=nodes, fit=fit,
                                    name=self.name + ", anchored to today's market")
 
     def simulate(self, market: MarketState, n_days: int, n_paths: int, seed: int, premia: bool) -> MarketPaths:
         n_paths += n_paths % 2  # antithetic pairs: an odd request is rounded up
+        mult = self.event_multipliers(market, n_days)
         if self.nodes is None or self.regimes is None:
-            paths = simulate(market, n_days, n_paths=n_paths, seed=seed, premia=premia, params=self.params)
+            paths = simulate(market, n_days, n_paths=n_paths, seed=seed, premia=premia, params=self.params,
+                             event_variance=mult)
             paths.assumptions.extend(premia_lines(self.params, premia))
+            paths.assumptions.append(self.event_line(market, n_days))
             return paths
         w = np.array([n.weight for n in self.nodes])
         counts = _allocate(w / w.sum(), n_paths // 2)
         keep = [i for i, c in enumerate(counts) if c > 0]
         children = np.random.SeedSequence(seed).spawn(len(keep))
         blocks = [simulate(market, n_days, n_paths=2 * int(counts[i]), seed=np.random.default_rng(ss), premia=premia,
-                           params=self.regimes[self.nodes[i].regime], h_q0=self.nodes[i].h_q0)
+                           params=self.regimes[self.nodes[i].regime], h_q0=self.nodes[i].h_q0,
+                           event_variance=mult)
                   for i, ss in zip(keep, children, strict=True)]
         return MixturePaths(blocks=blocks, counts=[int(counts[i]) for i in keep], asof=market.asof,
-                            assumptions=self.assumptions(n_paths, n_days, seed, premia))
+                            assumptions=self.assumptions(n_paths, n_days, seed, premia)
+                            + [self.event_line(market, n_days)])
 
     def assumptions(self, n_paths: int | None = None, n_days: int | None = None, seed: int | None = None,
                     premia: bool | None = None) -> list[str]:

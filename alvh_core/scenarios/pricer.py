@@ -16,6 +16,13 @@ SPX European options (:class:`SpxTablePricer`)
     parity (exact). Tables depend on the Q parameters, rate and dividend only (not on the market),
     and are cached. The interpolation error is measured in tests (``tests/test_scenarios_pricer.py``).
 
+    Event days (issue 17): for one expiry, "n days left" fixes the calendar position of every remaining
+    day, so an option's value with scheduled event days before expiry is the same backward recursion with
+    the event steps at their positions counted from expiry (``log_mgf_coefficients(mult=...)``, exact).
+    ``SpxTablePricer(q, rate, div, events=m)`` tabulates that law: ``m[k - 1]`` is the variance multiplier
+    of the day k trading days before expiry; the pattern is part of the cache key (``spx_pricer``), and
+    all ones is the plain pricer. Event tables live in memory only (the pattern moves every day).
+
 VIX futures and options (:class:`VixGridPricer`)
     The risk-neutral state H_j = h*_{j+1} is an autonomous Markov chain, and the model VIX is a
     closed function of it: VIX = sqrt(a0 + a1 H). Values E[g(VIX at expiry) | H] are computed by
@@ -84,8 +91,12 @@ class SpxTablePricer:
     are trading days (tau = n / 252).
     """
 
-    def __init__(self, q: GarchParams, rate: float, div: float) -> None:
+    def __init__(self, q: GarchParams, rate: float, div: float, events: tuple[float, ...] = ()) -> None:
         self.q = q
+        self.events = tuple(float(m) for m in events)
+        if any(not (m > 0 and math.isfinite(m)) for m in self.events):
+            raise ValueError(f"event variance multipliers must be positive numbers (got {events!r})")
+        self._mult = np.array(self.events) if any(m != 1.0 for m in self.events) else None
         self.rate = float(rate)
         self.div = float(div)
         self.mu = (self.rate - self.div) / TRADING_DAYS
@@ -115,8 +126,8 @@ class SpxTablePricer:
             return np.sqrt(nc * (hbar + q.intensity(hbar) * q.jump_m2))
         return np.sqrt(nc * (v + (h - v) * factor))
 
-    def _class_tables(self, n_c: int) -> np.ndarray:
-        """Tables for n in (n_c/2, n_c] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
+    def _class_tables(self, n_c: int, n_hi: int | None = None) -> np.ndarray:
+        """Tables for n in (n_c/2, min(n_c, n_hi)] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
         if n_c in self._tables:
             return self._tables[n_c]
         q = self.q
@@ -134,8 +145,9 @@ class SpxTablePricer:
         V = 2.0 / width[:, None] * (psi - chi)
         V[:, 0] *= 0.5
         n_lo = n_c // 2 + 1 if n_c > 1 else 1
-        A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_c)
-        ns = np.arange(n_lo, n_c + 1)
+        n_top = n_c if n_hi is None else max(n_lo, min(n_c, n_hi))
+        A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_top, mult=self._mult)
+        ns = np.arange(n_lo, n_top + 1)
         cf = np.exp(A[ns] + B[ns] * self.h_nodes[None, :, None])  # (count, N_H, K)
         disc = np.exp(-self.rate * ns / TRADING_DAYS)[:, None, None]
         coef = cf * V[None] * disc
@@ -172,7 +184,18 @@ class SpxTablePricer:
         re, im, have = self._parts
         if have >= n_max:
             return
-        if n_max <= DISK_CACHE_DAYS and have == 0:
+        if self._mult is not None:  # one expiry's tables: n = 1..its days, the last class cut there (no disk)
+            cap = max(n_max, len(self.events))
+            parts, n_c = [], 1
+            while True:
+                parts.append(self._class_tables(n_c, cap))
+                if n_c >= cap:
+                    break
+                n_c *= 2
+            self._tables.clear()
+            self._store(np.concatenate(parts, axis=0))
+            return
+        if n_max <= DISK_CACHE_DAYS and have == 0 and self._mult is None:
             cached = self._load_disk()
             if cached is not None:
                 self._store(cached)
@@ -187,7 +210,7 @@ class SpxTablePricer:
                 break
             n_c *= 2
         stack = np.concatenate(parts, axis=0)
-        if have == 0 and n_c == DISK_CACHE_DAYS:
+        if have == 0 and n_c == DISK_CACHE_DAYS and self._mult is None:
             self._save_disk(stack)
         self._store(stack)
 
@@ -294,11 +317,13 @@ class SpxTablePricer:
 
 
 def cos_put_reference(
-    q: GarchParams, rate: float, div: float, n: int, x: np.ndarray, h: float, n_terms: int = 2048, width: float = 40.0
+    q: GarchParams, rate: float, div: float, n: int, x: np.ndarray, h: float, n_terms: int = 2048, width: float = 40.0,
+    events: tuple[float, ...] = (),
 ) -> np.ndarray:
     """Direct COS put price per unit strike at exact points (slow reference for tests).
 
-    ``x`` = ln(S/K) array, ``h`` one state, ``n`` >= 1 days; range +-width x sqrt(n x mean variance).
+    ``x`` = ln(S/K) array, ``h`` one state, ``n`` >= 1 days; range +-width x sqrt(n x mean variance);
+    ``events``: variance multipliers by position from expiry, as ``SpxTablePricer``.
     """
     x = np.asarray(x, dtype=float)
     mu = (rate - div) / TRADING_DAYS
@@ -307,7 +332,7 @@ def cos_put_reference(
     a, b = -width * s, width * s
     k = np.arange(n_terms)
     u = k * math.pi / (b - a)
-    A, B = log_mgf_coefficients(q, mu, 1j * u, n)
+    A, B = log_mgf_coefficients(q, mu, 1j * u, n, mult=np.array(events, dtype=float) if events else None)
     cf = np.exp(A[n] + B[n] * h)
     half = np.sin(k * math.pi / 2.0)
     psi = np.where(k == 0, -a, half / np.where(u == 0, 1.0, u))
@@ -318,10 +343,42 @@ def cos_put_reference(
     return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
 
 
+def event_pattern(mult: np.ndarray | None, n_exp: int) -> tuple[float, ...]:
+    """The ``events`` key of an expiry ``n_exp`` steps ahead from per-step multipliers ``mult`` (``mult[j]``:
+    the return of step j + 1, as ``simulate(event_variance=...)``): by position from expiry, position k is
+    step n_exp - k + 1; steps past ``mult`` count 1. All ones (or None): () (the plain tables)."""
+    if mult is None or n_exp < 1:
+        return ()
+    m = np.ones(n_exp)
+    j = np.arange(min(n_exp, len(mult)))
+    m[n_exp - 1 - j] = np.asarray(mult, dtype=float)[j]
+    return () if np.all(m == 1.0) else tuple(float(v) for v in m)
+
+
+def spx_pricer(q: GarchParams, rate: float, div: float, events: tuple[float, ...] = ()) -> SpxTablePricer:
+    """Cached pricer (tables are built lazily and reused across path sets); ``events``: the expiry's event
+    pattern (:func:`event_pattern`), () for the plain law."""
+    if events and any(m != 1.0 for m in events):
+        return _event_pricer(q, float(rate), float(div), tuple(events))
+    return _plain_pricer(q, rate, div)
+
+
 @lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
-def spx_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
-    """Cached pricer (tables are built lazily and reused across path sets)."""
+def _plain_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
     return SpxTablePricer(q, rate, div)
+
+
+@lru_cache(maxsize=16)  # one expiry's pattern x up to 15 regimes (in memory only: the pattern moves daily)
+def _event_pricer(q: GarchParams, rate: float, div: float, events: tuple[float, ...]) -> SpxTablePricer:
+    return SpxTablePricer(q, rate, div, events)
+
+
+def _clear_spx_pricers() -> None:
+    _plain_pricer.cache_clear()
+    _event_pricer.cache_clear()
+
+
+spx_pricer.cache_clear = _clear_spx_pricers  # type: ignore[attr-defined]  # benchmarks start cold
 
 
 # ---- VIX ---------------------------------------------------------------------------------------

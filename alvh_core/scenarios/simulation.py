@@ -40,7 +40,7 @@ import numpy as np
 from alvh_core.models import MarketState, OptionKind
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
 from alvh_core.scenarios.params import ModelParams, load_default_params
-from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, spx_pricer, vix_pricer
+from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, event_pattern, spx_pricer, vix_pricer
 
 #: smallest risk-neutral daily variance used as a starting state (annualised vol ~1.6%)
 H_FLOOR = 1e-6
@@ -129,6 +129,8 @@ class SimulatedPaths(PathClock):
     asof: dt.date | None = None
     #: shocks drawn in +z/-z pairs: path i and path i + N/2 are one sampling unit (see ``edge``)
     antithetic: bool = False
+    #: (T,) variance multiplier of each step's return (event days, issue 17), the same in both laws; None: all 1
+    event_mult: np.ndarray | None = None
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @staticmethod
@@ -140,8 +142,14 @@ class SimulatedPaths(PathClock):
     def _q(self) -> GarchParams:
         return self.params.risk_neutral()
 
-    def spx_pricer(self) -> SpxTablePricer:
-        return spx_pricer(self._q, self.rate, self.div)
+    def event_pattern(self, n_exp: int) -> tuple[float, ...]:
+        """The event multipliers of an expiry ``n_exp`` steps ahead by position from expiry (() if none);
+        days past the simulated horizon count 1."""
+        return event_pattern(self.event_mult, n_exp)
+
+    def spx_pricer(self, n_exp: int | None = None) -> SpxTablePricer:
+        """The SPX pricer of this law for an expiry ``n_exp`` steps ahead (its event days inside the tables)."""
+        return spx_pricer(self._q, self.rate, self.div, self.event_pattern(n_exp) if n_exp else ())
 
     def vix_pricer(self) -> VixGridPricer:
         return vix_pricer(self._q, self.rate)
@@ -161,7 +169,7 @@ class SimulatedPaths(PathClock):
         price = np.empty_like(self.spot)
         delta = np.zeros_like(self.spot)
         if live:
-            pricer = self.spx_pricer()
+            pricer = self.spx_pricer(n_exp)
             stencil = self._stencils.get(n_exp)
             if stencil is None:
                 n_left = np.broadcast_to(left[None, :live], (self.n_paths, live))
@@ -243,7 +251,9 @@ def simulate(
     ``antithetic``: shocks come in +z/-z pairs (n_paths must then be even), which halves the noise of
     symmetric payoffs without biasing anything. Same seed, same numbers.
     ``event_variance``: optional (n_days,) multipliers of each day's diffusive variance (scheduled event
-    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`.
+    days, ``alvh_core.events.event_variance_multipliers``), applied in both laws by :func:`apply_event_variance`;
+    the paths keep them (``event_mult``) and price SPX options with the event days before each expiry
+    (``pricer.event_pattern``); the model VIX and VIX derivatives do not see them.
     """
     if n_days < 1 or n_days > 2520:
         raise ValueError(f"n_days must be 1-2520 trading days (got {n_days})")
@@ -289,11 +299,13 @@ def simulate(
     if market.leg_vols or market.vix_futures:
         notes.append("observed leg vols / VX settles in the market are not used: every price on the paths, "
                      "today's included, is the model's (so the comparison is internally fair)")
-    if event_variance is not None:
-        ev = np.asarray(event_variance, float)
+    ev = None if event_variance is None else np.asarray(event_variance, float)
+    if ev is not None and np.all(ev == 1.0):
+        ev = None
+    if ev is not None:
         notes.append(f"event days: {int((ev > ev.min()).sum())} of {n_days} days carry {ev.max() / ev.min():.2f}x "
-                     "the variance of the others (same total over the horizon; SPX/VIX option prices along the "
-                     "paths do not yet see the bump)")
+                     "the variance of the others, in both laws; SPX options along the paths are priced with "
+                     "the event days before their expiry (the model VIX and VIX derivatives do not see them)")
     if clamped:
         notes.append(
             f"market VIX {market.vix:g} is below the model floor {100 * math.sqrt(a0 + a1 * h_q0):.2f}; "
@@ -312,6 +324,7 @@ def simulate(
         assumptions=notes,
         asof=market.asof,
         antithetic=antithetic,
+        event_mult=ev,
     )
 
 
@@ -325,6 +338,7 @@ def apply_event_variance(R: np.ndarray, H: np.ndarray, z: np.ndarray, mult: np.n
     ``E[exp(R_j) | F_{j-1}]`` is unchanged: discounted SPX stays a martingale under the pricing law and
     the equity premium per day is unchanged under the real-world law. The variance recursion (and any
     jumps) is untouched: an event day's shock does not raise tomorrow's variance more than another's.
+    The SPX pricer prices this same law (``hn_garch.log_mgf_coefficients(mult=...)``): keep them together.
     """
     if mult is None:
         return R
@@ -392,7 +406,7 @@ def bootstrap_paths(
             f"block bootstrap of historical daily (SPX log return, log VIX change), blocks of {block} days, "
             f"{r.size} moves from {getattr(history, 'start', '?')} to {getattr(history, 'end', '?')}",
             "priced by the model's risk-neutral law at the state implied by each day's VIX "
-            "(not arbitrage-consistent along these paths)",
+            "(not arbitrage-consistent along these paths; no event-day bump: the resampled days carry their own)",
             params.describe(),
         ],
     )
