@@ -67,10 +67,15 @@ def test_calibration_reproduces_the_key_statistics(report):
     assert st["freq VIX > 30 (share of days)"].model < st["freq VIX > 30 (share of days)"].data
 
 
-def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(shared_data, report):
+@pytest.fixture(scope="module")
+def jump_report(shared_data):
     from alvh_core.scenarios.calibration import DEFAULT_JUMPS
 
-    jr = calibrate(shared_data, n_paths=200, jumps=DEFAULT_JUMPS)  # the README's run (seed 11)
+    return calibrate(shared_data, n_paths=200, jumps=DEFAULT_JUMPS)  # the README's run (seed 11)
+
+
+def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_report, report):
+    jr = jump_report
     shipped = load_default_params(jumps=True)
     assert jr.params.has_jumps
     assert jr.params.real_world().persistence == pytest.approx(shipped.real_world().persistence, abs=0.003)
@@ -83,19 +88,34 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(shared_
     assert st["mean VIX"].model == pytest.approx(st["mean VIX"].data, abs=0.5)
     assert abs(st["corr(r, dlnVIX)"].model - st["corr(r, dlnVIX)"].data) < abs(
         plain["corr(r, dlnVIX)"].model - plain["corr(r, dlnVIX)"].data)
-    # issue 11's tail table against 1990-2018 (the overlay was chosen on 1990-2010, bench/tail_fit.py): 8 of 9 met,
-    # SPX days < -3%/-5% and VIX > 30/40 within 25%, half-life and the up/down betas within 20%, drift21 at
-    # VIX > 40 within 1.5 points
     d, m = jr.data, jr.model
-    for key in ("spx_lt_3pct_per_1000", "spx_lt_5pct_per_1000", "vix_gt_30", "vix_gt_40"):
-        assert abs(m[key] / d[key] - 1) < 0.25, key
-    for key in ("half_life_days", "beta_up", "beta_down"):
-        assert abs(m[key] / d[key] - 1) < 0.20, key
     assert d["beta_down"] < d["beta_up"] < 0 and m["beta_down"] < m["beta_up"] < 0  # VIX rises more on down days
-    assert abs(m["drift21_vix_gt_40"] - d["drift21_vix_gt_40"]) < 1.5
-    # the miss: a 1990-2018-long model history's largest one-day VIX rise (median over paths, +180%) is 1.56x the
-    # data's +116% (Feb 2018), just outside the 1.5x target
-    assert d["max_vix_rise"] < m["max_vix_rise"] < 2.0 * d["max_vix_rise"]
+
+
+#: issue 11's tail table against 1990-2018, met by the shipped law (overlay chosen on 1990-2010, bench/tail_fit.py):
+#: (key, relative tolerance) - SPX days < -3%/-5% and VIX > 30/40 within 25%, half-life and up/down betas within 20%
+MET_RELATIVE = (("spx_lt_3pct_per_1000", 0.25), ("spx_lt_5pct_per_1000", 0.25), ("vix_gt_30", 0.25),
+                ("vix_gt_40", 0.25), ("half_life_days", 0.20), ("beta_up", 0.20), ("beta_down", 0.20))
+
+
+@pytest.mark.parametrize(("key", "tol"), MET_RELATIVE)
+def test_crash_law_meets_the_tail_target(jump_report, key, tol):
+    d, m = jump_report.data[key], jump_report.model[key]
+    assert abs(m / d - 1) < tol, (key, d, m)
+
+
+def test_crash_law_drift_after_vix_above_40_is_the_datas(jump_report):
+    d, m = jump_report.data["drift21_vix_gt_40"], jump_report.model["drift21_vix_gt_40"]
+    assert d == pytest.approx(1.52, abs=0.01)  # 1990-2018: mean next-21-day SPX return on the 168 days VIX > 40
+    assert abs(m - d) < 1.5
+
+
+def test_crash_law_largest_vix_rise_is_the_one_miss(jump_report):
+    """The one target missed: a 1990-2018-long model history's largest one-day VIX rise (median over paths,
+    +180%) is 1.56x the data's +116% (Feb 2018), just outside the 1.5x target."""
+    d, m = jump_report.data["max_vix_rise"], jump_report.model["max_vix_rise"]
+    assert d == pytest.approx(1.156, abs=0.01)
+    assert 1.0 * d < m < 2.0 * d
 
 
 def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
