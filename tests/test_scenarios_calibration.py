@@ -93,9 +93,9 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_re
 
 
 #: issue 11's tail table against 1990-2018, met by the shipped law (overlay chosen on 1990-2010, bench/tail_fit.py):
-#: (key, relative tolerance) - SPX days < -3%/-5% and VIX > 30/40 within 25%, half-life and up/down betas within 20%
-MET_RELATIVE = (("spx_lt_3pct_per_1000", 0.25), ("spx_lt_5pct_per_1000", 0.25), ("vix_gt_30", 0.25),
-                ("vix_gt_40", 0.25), ("half_life_days", 0.20), ("beta_up", 0.20), ("beta_down", 0.20))
+#: (key, relative tolerance) - SPX days < -5% and VIX > 30/40 within 25%, half-life and up/down betas within 20%
+MET_RELATIVE = (("spx_lt_5pct_per_1000", 0.25), ("vix_gt_30", 0.25), ("vix_gt_40", 0.25),
+                ("half_life_days", 0.20), ("beta_up", 0.20), ("beta_down", 0.20))
 
 
 @pytest.mark.parametrize(("key", "tol"), MET_RELATIVE)
@@ -110,12 +110,21 @@ def test_crash_law_drift_after_vix_above_40_is_the_datas(jump_report):
     assert abs(m - d) < 1.5
 
 
-def test_crash_law_largest_vix_rise_is_the_one_miss(jump_report):
-    """The one target missed: a 1990-2018-long model history's largest one-day VIX rise (median over paths,
-    +180%) is 1.56x the data's +116% (Feb 2018), just outside the 1.5x target."""
+def test_crash_law_largest_vix_rise_is_within_one_and_a_half_times(jump_report):
+    """A 1990-2018-long model history's largest one-day VIX rise (median over paths) against the data's +116%
+    (Feb 2018)."""
     d, m = jump_report.data["max_vix_rise"], jump_report.model["max_vix_rise"]
     assert d == pytest.approx(1.156, abs=0.01)
-    assert 1.0 * d < m < 2.0 * d
+    assert d / 1.5 < m < 1.5 * d
+
+
+def test_crash_law_misses_spx_days_below_3pct(jump_report):
+    """The one target missed: SPX days below -3%, 6.5 per 1,000 against 10.96 (-41%; the 25% target needs 8.2).
+    Overlays that meet it (constant-intensity crashes, or leverage x2.1) miss VIX > 30 and the up-day beta instead,
+    or (with constant-rate crashes) make the chunked and one-pass compares disagree (README, calibration)."""
+    d, m = jump_report.data["spx_lt_3pct_per_1000"], jump_report.model["spx_lt_3pct_per_1000"]
+    assert d == pytest.approx(10.96, abs=0.01)
+    assert 0.5 * d < m < 0.75 * d
 
 
 def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
