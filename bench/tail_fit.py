@@ -20,6 +20,7 @@ import numpy as np
 
 from alvh_core.scenarios.calibration import (
     DEFAULT_JUMPS,
+    TAIL_CANDIDATE,
     JumpOverlay,
     fit_qmle,
     fit_variance_ratio_simulated,
@@ -90,7 +91,7 @@ def span(data_dir: str, start: str | None, end: str | None):
 
 def candidates(n: int, seed: int) -> list[JumpOverlay]:
     rng = np.random.default_rng(seed)
-    out = [DEFAULT_JUMPS]
+    out = [DEFAULT_JUMPS, TAIL_CANDIDATE]
     for _ in range(n):
         out.append(JumpOverlay(
             rate=float(rng.choice([0.0, 0.0, 0.001, 0.002, 0.004])),
@@ -109,7 +110,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--paths", type=int, default=60)
-    ap.add_argument("--n", type=int, default=150, help="random candidates besides the shipped point")
+    ap.add_argument("--n", type=int, default=150, help="random candidates besides the shipped point and TAIL_CANDIDATE")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--fit-end", default="2010-12-31")

@@ -89,42 +89,63 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_re
     assert abs(st["corr(r, dlnVIX)"].model - st["corr(r, dlnVIX)"].data) < abs(
         plain["corr(r, dlnVIX)"].model - plain["corr(r, dlnVIX)"].data)
     d, m = jr.data, jr.model
-    assert d["beta_down"] < d["beta_up"] < 0 and m["beta_down"] < m["beta_up"] < 0  # VIX rises more on down days
+    assert d["beta_down"] < d["beta_up"] < 0  # in the data VIX rises more on down days
+    assert m["beta_up"] < m["beta_down"] < 0  # the shipped law has it the other way round (its leverage x2.1)
 
 
-#: issue 11's tail table against 1990-2018, met by the shipped law (overlay chosen on 1990-2010, bench/tail_fit.py):
-#: (key, relative tolerance) - SPX days < -5% and VIX > 30/40 within 25%, half-life and up/down betas within 20%
-MET_RELATIVE = (("spx_lt_5pct_per_1000", 0.25), ("vix_gt_30", 0.25), ("vix_gt_40", 0.25),
-                ("half_life_days", 0.20), ("beta_up", 0.20), ("beta_down", 0.20))
+#: issue 11's tail table against 1990-2018 (key, kind, tolerance): rel = |model / data - 1|, ratio = the larger of
+#: model/data and data/model, abs = |model - data|
+TARGETS = {"spx_lt_3pct_per_1000": ("rel", 0.25), "spx_lt_5pct_per_1000": ("rel", 0.25), "vix_gt_30": ("rel", 0.25),
+           "vix_gt_40": ("rel", 0.25), "max_vix_rise": ("ratio", 1.5), "half_life_days": ("rel", 0.20),
+           "beta_up": ("rel", 0.20), "beta_down": ("rel", 0.20), "drift21_vix_gt_40": ("abs", 1.5)}
+#: what the shipped law meets (200 paths, seed 11); its misses: SPX < -3% (-25%), VIX > 30 (+27%), up beta (+49%),
+#: the largest VIX rise (0.53x: a history-long path's largest, median over paths, against the data's +116%)
+SHIPPED_MEETS = ("spx_lt_5pct_per_1000", "vix_gt_40", "half_life_days", "beta_down", "drift21_vix_gt_40")
+#: what the search's best overlay without constant-rate crashes meets (not shipped: see calibration.TAIL_CANDIDATE)
+CANDIDATE_MEETS = tuple(k for k in TARGETS if k != "spx_lt_3pct_per_1000")
 
 
-@pytest.mark.parametrize(("key", "tol"), MET_RELATIVE)
-def test_crash_law_meets_the_tail_target(jump_report, key, tol):
+def _within(key: str, d: float, m: float) -> bool:
+    kind, tol = TARGETS[key]
+    if kind == "rel":
+        return abs(m / d - 1) <= tol
+    if kind == "ratio":
+        return max(m / d, d / m) <= tol
+    return abs(m - d) <= tol
+
+
+def test_data_side_of_the_tail_table_is_the_issues(jump_report):
+    d = jump_report.data
+    assert d["spx_lt_3pct_per_1000"] == pytest.approx(10.96, abs=0.01)
+    assert d["spx_lt_5pct_per_1000"] == pytest.approx(2.19, abs=0.01)
+    assert d["vix_gt_30"] == pytest.approx(0.080, abs=0.001) and d["vix_gt_40"] == pytest.approx(0.023, abs=0.001)
+    assert d["max_vix_rise"] == pytest.approx(1.156, abs=0.01)  # Feb 2018
+    assert d["drift21_vix_gt_40"] == pytest.approx(1.52, abs=0.01)
+
+
+@pytest.mark.parametrize("key", SHIPPED_MEETS)
+def test_shipped_crash_law_meets_the_tail_target(jump_report, key):
     d, m = jump_report.data[key], jump_report.model[key]
-    assert abs(m / d - 1) < tol, (key, d, m)
+    assert _within(key, d, m), (key, d, m)
 
 
-def test_crash_law_drift_after_vix_above_40_is_the_datas(jump_report):
-    d, m = jump_report.data["drift21_vix_gt_40"], jump_report.model["drift21_vix_gt_40"]
-    assert d == pytest.approx(1.52, abs=0.01)  # 1990-2018: mean next-21-day SPX return on the 168 days VIX > 40
-    assert abs(m - d) < 1.5
+@pytest.mark.parametrize("key", sorted(set(TARGETS) - set(SHIPPED_MEETS)))
+def test_shipped_crash_law_misses_are_known(jump_report, key):
+    d, m = jump_report.data[key], jump_report.model[key]
+    assert not _within(key, d, m), (key, d, m)  # met now? move it to SHIPPED_MEETS and the README
 
 
-def test_crash_law_largest_vix_rise_is_within_one_and_a_half_times(jump_report):
-    """A 1990-2018-long model history's largest one-day VIX rise (median over paths) against the data's +116%
-    (Feb 2018)."""
-    d, m = jump_report.data["max_vix_rise"], jump_report.model["max_vix_rise"]
-    assert d == pytest.approx(1.156, abs=0.01)
-    assert d / 1.5 < m < 1.5 * d
+@pytest.fixture(scope="module")
+def candidate_report(shared_data):
+    from alvh_core.scenarios.calibration import TAIL_CANDIDATE
+
+    return calibrate(shared_data, n_paths=200, jumps=TAIL_CANDIDATE)
 
 
-def test_crash_law_misses_spx_days_below_3pct(jump_report):
-    """The one target missed: SPX days below -3%, 6.5 per 1,000 against 10.96 (-41%; the 25% target needs 8.2).
-    Overlays that meet it (constant-intensity crashes, or leverage x2.1) miss VIX > 30 and the up-day beta instead,
-    or (with constant-rate crashes) make the chunked and one-pass compares disagree (README, calibration)."""
-    d, m = jump_report.data["spx_lt_3pct_per_1000"], jump_report.model["spx_lt_3pct_per_1000"]
-    assert d == pytest.approx(10.96, abs=0.01)
-    assert 0.5 * d < m < 0.75 * d
+@pytest.mark.parametrize("key", CANDIDATE_MEETS)
+def test_tail_candidate_meets_eight_of_nine(candidate_report, key):
+    d, m = candidate_report.data[key], candidate_report.model[key]
+    assert _within(key, d, m), (key, d, m)
 
 
 def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
