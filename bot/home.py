@@ -113,6 +113,7 @@ def answer_dm(services: Services, assistant: Assistant, client: WebClient, body:
               event: dict[str, Any]) -> None:
     """A DM: commands run as ``/alvh`` would; other text is a question about the asker's latest position."""
     from bot.assistant import Ctx
+    from bot.assistant.commands import thread_command_text
     from bot.listeners.delivery import deliver
     from bot.listeners.messages import team_of
 
@@ -125,12 +126,16 @@ def answer_dm(services: Services, assistant: Assistant, client: WebClient, body:
     if text.lower().startswith("/alvh"):
         text = text[5:].strip()
     try:
-        if not text or assistant.reads_as_command(text):  # the one routing rule, as in Slack and alvh chat
+        thread = services.store.thread(team, ctx.channel_id, str(event["thread_ts"])) if event.get(
+            "thread_ts") else None
+        position_id = thread["position_id"] if thread else None
+        in_thread = thread_command_text(text, position_id) if thread else None
+        if in_thread is not None:  # "close at 3.20" in a position's thread: that position's close
+            reply = assistant.command(ctx, in_thread)
+        elif not text or assistant.reads_as_command(text):  # the one routing rule, as in Slack and alvh chat
             reply = assistant.command(ctx, text)
         else:
-            thread = services.store.thread(team, ctx.channel_id, str(event["thread_ts"])) if event.get(
-                "thread_ts") else None
-            reply = assistant.question(ctx, thread["position_id"] if thread else None, text)
+            reply = assistant.question(ctx, position_id, text)
         reply.ephemeral = False  # only the asker is in the DM
         deliver(client, assistant, ctx, reply, text, thread_ts=event.get("thread_ts"))
     except Exception:

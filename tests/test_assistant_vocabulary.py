@@ -165,3 +165,19 @@ def test_slack_shows_what_was_understood_first(tmp_path: typing.Any) -> None:
         blocks = message_payload(a.question(ctx, 1, question))["blocks"]
         assert blocks[1]["text"]["text"].startswith("Understood: ")
         assert sum("Understood:" in str(b) for b in blocks) == 1
+
+
+def test_thread_lines_that_change_state_are_commands_with_the_threads_position() -> None:
+    from bot.assistant.commands import thread_command_text
+
+    assert thread_command_text("close at 3.20", 3) == "close 3 at 3.20"
+    assert thread_command_text("close 1 at 3.20", 3) == "close 1 at 3.20"  # an explicit id is kept
+    assert thread_command_text("edit credit 15", 3) == "edit 3 credit 15"
+    assert thread_command_text("hedge bought 5 vix 22/32 jan @1.95", 3) == "hedge 3 bought 5 vix 22/32 jan @1.95"
+    assert thread_command_text("mark spot 5712 vix 24.3", 3) == "mark spot 5712 vix 24.3"
+    # questions stay questions: a "?", read-only words, the roll question, hedge sizing
+    for q in ("close?", "what does it cost to close", "roll the put side down 50", "hedge 20 lots with vxm",
+              "greeks", "what if spx 5600"):
+        assert thread_command_text(q, 3) is None, q
+    # outside a position's own thread no id is filled in: the command keeps its usage error
+    assert thread_command_text("close at 3.20", None) == "close at 3.20"

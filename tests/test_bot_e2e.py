@@ -175,6 +175,23 @@ def test_thread_question_answered_once_and_retry_of_lost_delivery_answered(env: 
     del answers
 
 
+def test_close_typed_in_the_positions_thread_closes_it(env: Env) -> None:
+    """A state-changing command typed in a position's thread runs as /alvh would, the id left out being the
+    thread's position; a question about closing stays a question and changes nothing."""
+    open_position(env)
+    thread_ts = env.services.store.db.execute("SELECT thread_ts FROM threads").fetchone()[0]
+    ev = {"type": "message", "channel": "C1", "user": "U1", "text": "close?", "ts": "1700000200.000001",
+          "thread_ts": thread_ts, "team": "T1"}
+    assert env.served.event(ev, "EvC1")[0] == 200
+    settled(env, thread_ts, 1)
+    assert env.services.store.db.execute("SELECT status FROM positions WHERE id = 1").fetchone()[0] == "open"
+    assert env.served.event({**ev, "text": "close at 3.20", "ts": "1700000200.000002"}, "EvC2")[0] == 200
+    posts = settled(env, thread_ts, 2)
+    assert "CLOSED" in posts[1]["text"], posts[1]["text"][:200]
+    row = env.services.store.db.execute("SELECT status, close_debit, realized_pnl FROM positions WHERE id = 1").fetchone()
+    assert tuple(row) == ("closed", 3.20, 13_800.0)  # (17.00 - 3.20) x 10 condors x $100
+
+
 def test_mention_in_thread_and_button_and_team_isolation(env: Env) -> None:
     open_position(env)
     thread_ts = env.services.store.db.execute("SELECT thread_ts FROM threads").fetchone()[0]

@@ -406,16 +406,19 @@ def model_vx(params: ModelParams, h_real: np.ndarray, cycle: int = 21) -> tuple[
 
 
 def premia_table(params: ModelParams, r: np.ndarray, vix: np.ndarray, vx_front: np.ndarray, days_to_exp: np.ndarray,
-                 vix_at_exp: np.ndarray, R: np.ndarray, V: np.ndarray, H: np.ndarray) -> list[PremiumRow]:
+                 vix_at_exp: np.ndarray, R: np.ndarray, V: np.ndarray, H: np.ndarray, hist=None) -> list[PremiumRow]:
     """The five premia between the pricing law and the real-world law, model value against the data.
 
     variance: Q/P variance ratio k (data: mean VIX^2 / mean realised variance of the next 21 days);
     crash: Q/P crash intensity (data: not identified from daily closes alone; fixed by the grid fit);
     equity: real-world mean SPX log return + half its variance, % a year (data: the same from the closes);
     VX roll: mean front VX future minus VIX at that future's expiry, points (data: VX history; model:
-    simulated real-world paths with model futures on a 21-day cycle); VIX option: no VIX option quotes in
-    the data, so not estimated (the model's follows from k and its VIX dynamics).
+    simulated real-world paths with model futures on a 21-day cycle); VIX option: VVIX^2 over the realised
+    variance of the option's own VX future to expiry (data: ``hist``'s VVIX and VX contracts, with a 90%
+    bootstrap interval; model: the same on the simulated paths, :mod:`alvh_core.scenarios.vol_of_vol`).
     """
+    from alvh_core.scenarios.vol_of_vol import vix_option_premium_data, vix_option_premium_model
+
     n = r.size
     c = np.concatenate([[0.0], np.cumsum(r * r)])
     rv2 = TRADING_DAYS / 21 * (c[21:] - c[:-21])
@@ -439,9 +442,25 @@ def premia_table(params: ModelParams, r: np.ndarray, vix: np.ndarray, vx_front: 
                    note=f"lam {params.lam:.2f} per unit of daily variance; over {n} days"),
         PremiumRow(name="VX roll premium", value=roll_model, data=roll_data, unit="points (front future - VIX at expiry)",
                    note="model: real-world paths, futures priced under Q"),
-        PremiumRow(name="VIX option premium", value=None, data=None, unit="",
-                   note="no VIX option quotes in the data: not estimated; follows from the variance premium"),
+        vix_option_row(vix_option_premium_model(params, H),
+                       vix_option_premium_data(hist) if hist is not None else None),
     ]
+
+
+def vix_option_row(model: dict | None, data: dict | None) -> PremiumRow:
+    """The VIX option premium's row: model and data ratio VVIX^2 / realised variance (None: not measured)."""
+    note = "VVIX^2 / realised variance of the option's VX future to expiry (21 days)"
+    if data is not None:
+        note += (f"; data {data['contracts']} VX contracts {data['start'][:4]}-{data['end'][:4]}: "
+                 f"{data['ratio']:.2f} [{data['lo']:.2f}, {data['hi']:.2f}] 90%, VVIX {data['mean_vvix']:.1f} vs "
+                 f"realised {data['mean_realised']:.1f}")
+    else:
+        note += "; data: no VVIX and VX contracts in the span"
+    if model is not None:
+        note += f"; model VVIX {model['mean_vvix']:.1f} vs realised {model['mean_realised']:.1f} (about 1.0-1.06 when P = Q)"
+    return PremiumRow(name="VIX option premium", value=None if model is None else model["ratio"],
+                      data=None if data is None else data["ratio"], unit="x (VVIX^2 / realised VX variance)",
+                      note=note)
 
 
 def vx_front_expiry_vix(hist) -> tuple[np.ndarray, np.ndarray]:
@@ -538,7 +557,7 @@ def calibrate(
     m1, m2 = model_vx(params, H)
     tail_model = tail_stats(R, V, m1, m2)
     d_exp, v_exp = vx_front_expiry_vix(hist)
-    prem = premia_table(params, r, vix, f1, d_exp, v_exp, R, V, H)
+    prem = premia_table(params, r, vix, f1, d_exp, v_exp, R, V, H, hist)
     return CalibrationReport(params=params, start=s0, end=s1, n_returns=int(r.size), log_likelihood=ll,
                              stats=stats, sim_paths=n_paths, sim_days=n_days, seed=seed, data=tail_data,
                              model=tail_model, premia=prem)

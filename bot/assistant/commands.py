@@ -43,6 +43,32 @@ def _changes_state(name: str, words: list[str]) -> bool:
     return name in STATEFUL_COMMANDS
 
 
+#: commands that take the position id as their second word; in a position's thread it may be left out
+_ID_SECOND = frozenset({"close", "edit", "hedge"})
+
+
+def thread_command_text(text: str, position_id: int | None) -> str | None:
+    """The command a line typed in position ``position_id``'s thread asks for, or None when it is a question.
+
+    A line is a command when its first word is a command word, it does not end in "?", and it changes what
+    is stored (close, edit, roll ID, hedge ... bought/sold, mark, open, daily). The thread's position id is
+    filled in where it is left out: "close at 3.20" in #3's thread is "close 3 at 3.20", "hedge bought 5
+    vix 22/32 jan @1.95" is "hedge 3 bought ...". Everything else ("close?", "roll the put side down 50",
+    "hedge 20 lots with vxm") stays a question about the thread's position."""
+    words = text.split()
+    if not words or text.rstrip().endswith("?"):
+        return None
+    name = core.command_name(words[0])
+    if name is None:
+        return None
+    if (position_id is not None and name in _ID_SECOND
+            and not (len(words) > 1 and re.fullmatch(r"#?[0-9]+", words[1]))
+            and (name != "hedge" or (len(words) > 1 and words[1].lower() in lc.TRADE_WORDS))
+            and (name != "close" or (len(words) > 1 and words[1].lower() == "at"))):
+        words = [words[0], str(position_id), *words[1:]]
+    return " ".join(words) if _changes_state(name, words) else None
+
+
 class CommandsMixin(ResultsMixin):
     def reads_as_command(self, text: str) -> bool:
         """Whether a line is a command (else a thread question): its first word is a command word and it
@@ -62,6 +88,13 @@ class CommandsMixin(ResultsMixin):
             return not _answerable(core.parse_question(text, self.s.today()).kind, text)
         except (GrammarError, ValidationError, ValueError):
             return True
+
+    def in_thread(self, ctx: Ctx, position_id: int | None, text: str, its_thread: bool = True) -> Reply:
+        """A line in a position's thread: a state-changing command runs as ``/alvh`` would (the thread's
+        position filled in where its id is left out, :func:`thread_command_text`, only when ``its_thread``:
+        the line was typed in that position's own thread); anything else is a question about the position."""
+        command = thread_command_text(text, position_id if its_thread else None)
+        return self.command(ctx, command) if command is not None else self.question(ctx, position_id, text)
 
     def command(self, ctx: Ctx, text: str) -> Reply:
         """Run one ``/alvh`` command (``text`` without the ``/alvh``). Text that is not a command but an

@@ -37,6 +37,7 @@ def register(app: App, services: Services, assistant: Assistant, work: Work) -> 
             row = (services.store.latest_open_position(team, str(event.get("user")), channel)
                    or services.store.latest_open_position(team, None, channel))
             position_id = row["id"] if row else None
-        answer_in_thread(services, assistant, work.client_for(job.team_id), job, text, position_id, thread_ts)
+        answer_in_thread(services, assistant, work.client_for(job.team_id), job, text, position_id, thread_ts,
+                         its_thread=thread is not None)
 
     app.event("app_mention")(ack_mention)

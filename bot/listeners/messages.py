@@ -50,8 +50,10 @@ def submit_event(work: Work, kind: str, body: dict[str, Any], event: dict[str, A
 
 
 def answer_in_thread(services: Services, assistant: Assistant, client: WebClient, job: Job,
-                     text: str, position_id: int | None, thread_ts: str) -> None:
-    """Answer the question of an event job in ``thread_ts`` (history scoped to that thread)."""
+                     text: str, position_id: int | None, thread_ts: str, its_thread: bool = True) -> None:
+    """Answer the question (or run the command) of an event job in ``thread_ts`` (history scoped to that
+    thread). ``its_thread``: the text was typed in ``position_id``'s own thread (an id left out of a command
+    is then that position's)."""
     event = job.payload["body"].get("event") or {}
     ctx = Ctx(team_id=job.team_id, user_id=str(event.get("user") or ""), channel_id=str(event.get("channel") or ""))
     scope_thread = str(event["thread_ts"]) if event.get("thread_ts") else None
@@ -59,7 +61,7 @@ def answer_in_thread(services: Services, assistant: Assistant, client: WebClient
 
     working = working_once(client, services.store, ctx, f'"{text}"', thread_ts) if is_long_question(text) else None
     with services.store.conversation(ctx.channel_id, scope_thread):
-        reply = assistant.question(ctx, position_id, text)
+        reply = assistant.in_thread(ctx, position_id, text, its_thread)  # "close at 3.20" closes; anything else is asked
     reply.ephemeral = False  # in a thread everyone sees the conversation
     reply.start_thread = False
     reply.chart = reply.chart and reply.kind == "hedge"  # in a thread, only a new hedge gets a chart
