@@ -67,10 +67,15 @@ def test_calibration_reproduces_the_key_statistics(report):
     assert st["freq VIX > 30 (share of days)"].model < st["freq VIX > 30 (share of days)"].data
 
 
-def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(shared_data, report):
+@pytest.fixture(scope="module")
+def jump_report(shared_data):
     from alvh_core.scenarios.calibration import DEFAULT_JUMPS
 
-    jr = calibrate(shared_data, n_paths=100, jumps=DEFAULT_JUMPS)
+    return calibrate(shared_data, n_paths=200, jumps=DEFAULT_JUMPS)  # the README's run (seed 11)
+
+
+def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_report, report):
+    jr = jump_report
     shipped = load_default_params(jumps=True)
     assert jr.params.has_jumps
     assert jr.params.real_world().persistence == pytest.approx(shipped.real_world().persistence, abs=0.003)
@@ -83,16 +88,64 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(shared_
     assert st["mean VIX"].model == pytest.approx(st["mean VIX"].data, abs=0.5)
     assert abs(st["corr(r, dlnVIX)"].model - st["corr(r, dlnVIX)"].data) < abs(
         plain["corr(r, dlnVIX)"].model - plain["corr(r, dlnVIX)"].data)
-    # issue 11's tail table, met by the method-of-moments fit (100 paths here; README: 200): within 25% on
-    # SPX < -5% and VIX > 40, the largest one-day VIX rise within 1.5x, half-life within 20%, drift21 at
-    # VIX > 40 within 1.5 points. Borderline or missed: SPX < -3% (-25%), VIX > 30 (+27%), down beta (-20%),
-    # up beta (+49%).
     d, m = jr.data, jr.model
-    for key in ("spx_lt_5pct_per_1000", "vix_gt_40"):
-        assert abs(m[key] / d[key] - 1) < 0.25, key
-    assert d["max_vix_rise"] / 1.5 < m["max_vix_rise"] < 1.5 * d["max_vix_rise"]
-    assert abs(m["half_life_days"] / d["half_life_days"] - 1) < 0.2
-    assert abs(m["drift21_vix_gt_40"] - d["drift21_vix_gt_40"]) < 1.5
+    assert d["beta_down"] < d["beta_up"] < 0  # in the data VIX rises more on down days
+    assert m["beta_up"] < m["beta_down"] < 0  # the shipped law has it the other way round (its leverage x2.1)
+
+
+#: issue 11's tail table against 1990-2018 (key, kind, tolerance): rel = |model / data - 1|, ratio = the larger of
+#: model/data and data/model, abs = |model - data|
+TARGETS = {"spx_lt_3pct_per_1000": ("rel", 0.25), "spx_lt_5pct_per_1000": ("rel", 0.25), "vix_gt_30": ("rel", 0.25),
+           "vix_gt_40": ("rel", 0.25), "max_vix_rise": ("ratio", 1.5), "half_life_days": ("rel", 0.20),
+           "beta_up": ("rel", 0.20), "beta_down": ("rel", 0.20), "drift21_vix_gt_40": ("abs", 1.5)}
+#: what the shipped law meets (200 paths, seed 11); its misses: SPX < -3% (-25%), VIX > 30 (+27%), up beta (+49%),
+#: the largest VIX rise (0.53x: a history-long path's largest, median over paths, against the data's +116%)
+SHIPPED_MEETS = ("spx_lt_5pct_per_1000", "vix_gt_40", "half_life_days", "beta_down", "drift21_vix_gt_40")
+#: what the search's best overlay without constant-rate crashes meets (not shipped: see calibration.TAIL_CANDIDATE)
+CANDIDATE_MEETS = tuple(k for k in TARGETS if k != "spx_lt_3pct_per_1000")
+
+
+def _within(key: str, d: float, m: float) -> bool:
+    kind, tol = TARGETS[key]
+    if kind == "rel":
+        return abs(m / d - 1) <= tol
+    if kind == "ratio":
+        return max(m / d, d / m) <= tol
+    return abs(m - d) <= tol
+
+
+def test_data_side_of_the_tail_table_is_the_issues(jump_report):
+    d = jump_report.data
+    assert d["spx_lt_3pct_per_1000"] == pytest.approx(10.96, abs=0.01)
+    assert d["spx_lt_5pct_per_1000"] == pytest.approx(2.19, abs=0.01)
+    assert d["vix_gt_30"] == pytest.approx(0.080, abs=0.001) and d["vix_gt_40"] == pytest.approx(0.023, abs=0.001)
+    assert d["max_vix_rise"] == pytest.approx(1.156, abs=0.01)  # Feb 2018
+    assert d["drift21_vix_gt_40"] == pytest.approx(1.52, abs=0.01)
+
+
+@pytest.mark.parametrize("key", SHIPPED_MEETS)
+def test_shipped_crash_law_meets_the_tail_target(jump_report, key):
+    d, m = jump_report.data[key], jump_report.model[key]
+    assert _within(key, d, m), (key, d, m)
+
+
+@pytest.mark.parametrize("key", sorted(set(TARGETS) - set(SHIPPED_MEETS)))
+def test_shipped_crash_law_misses_are_known(jump_report, key):
+    d, m = jump_report.data[key], jump_report.model[key]
+    assert not _within(key, d, m), (key, d, m)  # met now? move it to SHIPPED_MEETS and the README
+
+
+@pytest.fixture(scope="module")
+def candidate_report(shared_data):
+    from alvh_core.scenarios.calibration import TAIL_CANDIDATE
+
+    return calibrate(shared_data, n_paths=200, jumps=TAIL_CANDIDATE)
+
+
+@pytest.mark.parametrize("key", CANDIDATE_MEETS)
+def test_tail_candidate_meets_eight_of_nine(candidate_report, key):
+    d, m = candidate_report.data[key], candidate_report.model[key]
+    assert _within(key, d, m), (key, d, m)
 
 
 def test_cli_calibrate_writes_a_loadable_file(shared_data, tmp_path, capsys):
