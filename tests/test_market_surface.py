@@ -46,6 +46,21 @@ def test_out_of_sample_error_leave_one_week_out(sample):
     assert days["2018-02-06"]["bias"] < -1.0 and days["2018-02-07"]["bias"] > 1.0
 
 
+def test_pillar_variant_plumbing(sample):
+    """``--variants`` machinery: with pillar weight 0 the VIX9D/VIX3M inputs do not move the surface, so
+    predicting with them blanked gives the same errors; with weight 1 they do (and the fit differs)."""
+    import dataclasses
+
+    blank = dataclasses.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
+    e0, m0 = mfit.out_of_sample(sample, "feb2018")
+    e1, m1 = mfit.out_of_sample(sample, "feb2018", predict=blank)
+    np.testing.assert_allclose(e1[m1], e0[m0], atol=1e-12)
+    p0, _ = mfit.out_of_sample(sample, "feb2018", pillar_weight=1.0)
+    p1, _ = mfit.out_of_sample(sample, "feb2018", pillar_weight=1.0, predict=blank)
+    assert np.max(np.abs(p0[m0] - p1[m0])) > 0.5 and np.max(np.abs(p0[m0] - e0[m0])) > 0.5
+    assert [v[0] for v in mfit.VARIANTS][0].startswith("shipped")
+
+
 def test_shipped_parameters_are_the_fit_to_all_quotes(sample):
     """The defaults are reproducible: refitting on all quotes gives them back (to the printed digits)."""
     srf = mfit.fit(sample)

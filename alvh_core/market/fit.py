@@ -28,7 +28,7 @@ from alvh_core.market.quotes import Chain, OtmPoints, otm_points, read_quotes
 from alvh_core.market.surface import PARAM_NAMES, SpxSurface, fit_surface
 
 #: Parameters fitted to the quotes; the others stay at 0 (see README "The SPX surface": the VIX9D,
-#: VIX3M and SKEW terms and the pillar weight were tried and made the out-of-sample error worse).
+#: VIX3M and SKEW terms, the pillar weight and the smile shift ``m`` were tried, ``--variants``).
 FREE_PARAMS = ("c0", "c_vix", "c_tau", "r0", "r_vix", "e0", "e_vix", "s0")
 SPLITS = ("feb2018", "week", "walk")
 DELTA_BUCKETS = ((-0.50, -0.25, "puts 25-50d"), (-0.25, -0.10, "puts 10-25d"), (-0.10, -0.049, "puts 5-10d"),
@@ -138,12 +138,13 @@ VIX_WEIGHT = 0.0
 
 
 def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str] = FREE_PARAMS,
-        vix_weight: float = VIX_WEIGHT) -> SpxSurface:
-    """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters."""
+        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0) -> SpxSurface:
+    """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters
+    (``pillar_weight`` held at the value given unless it is free)."""
     mask = np.ones(len(sample), bool) if mask is None else mask
     p = sample.points.select(mask)
     start = SpxSurface(**{n: 0.0 for n in PARAM_NAMES}).model_copy(
-        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3})
+        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3, "pillar_weight": pillar_weight})
     fixed = tuple(n for n in PARAM_NAMES if n not in set(free))
     return fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
                        sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
@@ -151,8 +152,12 @@ def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str]
 
 
 def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[str] = FREE_PARAMS,
-                  vix_weight: float = VIX_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
-    """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date."""
+                  vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0,
+                  predict: QuoteSample | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date.
+    ``predict``: the same quotes with other indices to predict from (e.g. VIX9D/VIX3M blanked: the
+    surface as ``alvh analyze`` uses it, with VIX alone)."""
+    predict = predict or sample
     free = tuple(free)
     qd = sample.points.quote_date
     err = np.full(len(sample), np.nan)
@@ -167,8 +172,8 @@ def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[st
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     for test in groups:
         train = ~test if split != "walk" else qd < qd[test][0]
-        srf = fit(sample, train, free, vix_weight)
-        err[test] = 100.0 * (sample.model_vol(srf, test) - sample.points.vol[test])
+        srf = fit(sample, train, free, vix_weight, pillar_weight)
+        err[test] = 100.0 * (predict.model_vol(srf, test) - sample.points.vol[test])
     tested = np.isfinite(err)
     return err, tested
 
@@ -257,16 +262,56 @@ def markdown_days(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+#: structural variants measured against the shipped law by ``--variants`` (README "The SPX surface"):
+#: (label, extra free parameters, pillar weight, predict with VIX alone)
+VARIANTS = (("shipped (VIX alone)", (), 0.0, False),
+            ("VIX9D/VIX/VIX3M pillars as the variance term structure", (), 1.0, False),
+            ("  the same fit, predicting with VIX alone", (), 1.0, True),
+            ("pillar weight fitted", ("pillar_weight",), 0.5, False),
+            ("pillars + SKEW in the wings (e_skew)", ("e_skew",), 1.0, False),
+            ("pillars + ln(VIX9D/VIX) in the skew (r_ts)", ("r_ts",), 1.0, False),
+            ("smile minimum shifted (m free)", ("m",), 0.0, False),
+            ("pillars + m free", ("m",), 1.0, False))
+
+
+def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018")) -> list[dict]:
+    """RMS / bias by VIX regime of each of :data:`VARIANTS` on each split (vol points)."""
+    import dataclasses as dc
+
+    blank = dc.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
+    rows = []
+    for label, extra, pw, vix_alone in VARIANTS:
+        for split in splits:
+            e, m = out_of_sample(sample, split, FREE_PARAMS + tuple(extra), pillar_weight=pw,
+                                 predict=blank if vix_alone else None)
+            row = {"variant": label, "split": split, "all": stats(e[m])}
+            for lo, hi, reg in VIX_REGIMES:
+                row[reg] = stats(e[m & (sample.vix >= lo) & (sample.vix < hi)])
+            rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.fit [DATA_DIR]``: refit on all quotes, print the parameters and the
-    error tables (in-sample and each out-of-sample split) as markdown (the README's tables)."""
+    """``python -m alvh_core.market.fit [DATA_DIR] [--variants]``: refit on all quotes, print the parameters
+    and the error tables (in-sample and each out-of-sample split) as markdown (the README's tables);
+    ``--variants``: the out-of-sample table of the structural variants tried (about 10 CPU-minutes)."""
     import sys
 
     from alvh_core.settings import Settings
 
     args = sys.argv[1:] if argv is None else argv
+    flags = [a for a in args if a.startswith("--")]
+    args = [a for a in args if not a.startswith("--")]
     data = args[0] if args else (Settings().alvh_data or "../shared/data")
     sample = load_sample(data)
+    if "--variants" in flags:
+        labels = [lab for _, _, lab in VIX_REGIMES]
+        print("| variant | split | all | " + " | ".join(labels) + " |")
+        print("|---|---|---|" + "---|" * len(labels))
+        for r in variants_table(sample):
+            cells = [f"{r[k]['rms']:.2f} / {r[k]['bias']:+.2f}" for k in ("all", *labels)]
+            print(f"| {r['variant']} | {r['split']} | " + " | ".join(cells) + " |", flush=True)
+        return 0
     srf = fit(sample)
     print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS))
     p = sample.points
