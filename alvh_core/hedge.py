@@ -24,6 +24,13 @@ Instruments. The hedge expires on the first VX expiry AFTER the condor's expiry 
 - ``vx`` / ``vxm``: long futures for the put wing, short futures for the call wing.
 VIX strike increment: 1 point. Market-observed VX quotes in ``market.vix_futures`` replace the curve's
 level for the hedge expiry (the curve's move is kept as the stress move).
+
+Marked VIX options (``market.vix_options``, the trader's ``vixopt`` marks) price the legs of the spread
+they match (same expiry, strike and right): the unit price and the premium use the marked prices
+exactly; in the stress each marked leg keeps its marked Black-76 vol's offset from the curve's option
+vol (sticky offset), so the stressed value starts from the mark. Unmarked legs stay modelled (the
+curve's VIX option smile on the hedge expiry's future). ``HedgePlan.leg_sources`` and the assumptions
+say which legs were marked and which modelled.
 """
 from __future__ import annotations
 
@@ -113,11 +120,19 @@ def spread_strikes(kind: str, future) -> tuple[np.ndarray, np.ndarray]:
     return k1, np.where(k1 > 1, np.maximum(k1 - PUT_SPREAD_WIDTH, 1.0), 0.5)
 
 
-def _spread_value(kind: str, k1, k2, fut, tau_h, rate: float, curve) -> np.ndarray:
-    """Mid of one VIX spread (long k1, short k2), points, on Black-76 with the curve's option vol; broadcast."""
+#: floor of a leg's vol after a marked offset (decimal): the stressed vol of a marked leg stays positive
+MIN_MARKED_VOL = 0.01
+
+
+def _spread_value(kind: str, k1, k2, fut, tau_h, rate: float, curve, offsets=(0.0, 0.0)) -> np.ndarray:
+    """Mid of one VIX spread (long k1, short k2), points, on Black-76 with the curve's option vol plus the
+    legs' marked ``offsets`` (decimals; 0 for modelled legs); broadcast."""
     is_call = kind == "VIX_CALL"
     v1 = np.asarray(curve.option_vol(k1, fut, tau_h), float)
     v2 = np.asarray(curve.option_vol(k2, fut, tau_h), float)
+    if offsets[0] or offsets[1]:
+        v1 = np.maximum(v1 + offsets[0], MIN_MARKED_VOL)
+        v2 = np.maximum(v2 + offsets[1], MIN_MARKED_VOL)
     return black76.price(is_call, fut, k1, tau_h, v1, rate) - black76.price(is_call, fut, k2, tau_h, v2, rate)
 
 
@@ -130,14 +145,15 @@ def _vertical(smile, is_call: bool, spot, k_short, k_long, tau, vix_points, rate
 
 def stress_sizing(wing: str, sizing: SizingRule, *, spot, vix_points, tau, k_short, k_long, future, tau_h,
                   kind: str, k1=None, k2=None, direction: int = 1, beta, rate: float, div: float,
-                  smile=None, curve=None) -> dict[str, np.ndarray]:
+                  smile=None, curve=None, vol_offsets=(0.0, 0.0)) -> dict[str, np.ndarray]:
     """The sizing stress, vectorised over any broadcast shape (one market today, or every path on an add date).
 
     ``sizing``: 'stress' SPX to the wing's long strike; 'dollar_delta' SPX 1% against the wing; 'vega' VIX
     +1 point with SPX unchanged (put wing; a call wing is sized by dollar delta, because a VIX put spread
     gains when VIX falls while a short call vertical loses when vol rises). VIX moves by ``beta``:
     VIX' = VIX exp(beta ln(S'/S)). The hedge's future moves along the VIX futures curve from VIX to VIX',
-    keeping the observed basis ``future - curve(VIX)``.
+    keeping the observed basis ``future - curve(VIX)``; ``vol_offsets`` are the spread legs' marked vol
+    offsets (see :func:`hedge_leg_marks`).
     Returns 'spx', 'vix', 'future' (stressed), 'wing_loss' ($ per condor, >= 0), 'gain' ($ per contract),
     'full' (contracts per condor that offset 100% of the wing's loss; 0 where the hedge does not gain).
     """
@@ -161,8 +177,8 @@ def stress_sizing(wing: str, sizing: SizingRule, *, spot, vix_points, tau, k_sho
     if kind in ("VX", "VXM"):
         gain = direction * (f1 - np.asarray(future, float)) * MULTIPLIERS[kind]
     else:
-        gain = (_spread_value(kind, k1, k2, f1, tau_h, rate, curve)
-                - _spread_value(kind, k1, k2, future, tau_h, rate, curve)) * MULTIPLIERS["VIX"]
+        gain = (_spread_value(kind, k1, k2, f1, tau_h, rate, curve, vol_offsets)
+                - _spread_value(kind, k1, k2, future, tau_h, rate, curve, vol_offsets)) * MULTIPLIERS["VIX"]
     with np.errstate(divide="ignore", invalid="ignore"):
         full = np.where(gain > 0, wing_loss / np.where(gain > 0, gain, 1.0), 0.0)
     return {"spx": s1, "vix": v1, "future": f1, "wing_loss": wing_loss, "gain": gain, "full": full}
@@ -232,6 +248,8 @@ class HedgePlan(BaseModel):
     hedge_gain_per_contract: float = Field(description="$ gain of one contract in the stress")
     scenarios: list[ScenarioRow]
     assumptions: list[str]
+    leg_sources: str = Field("", description="which hedge legs were priced from the trader's VIX option marks "
+                             "and which were modelled ('' for futures)")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -269,15 +287,53 @@ def _wing_value(condor: IronCondor, wing: str, spot: float, vix_points: float, t
     return float(p[0] - p[1])
 
 
-def _unit(kind: str, strikes, fut: float, tau: float, rate: float, curve: VixCurve, direction: int) -> float:
+def _unit(kind: str, strikes, fut: float, tau: float, rate: float, curve: VixCurve, direction: int,
+          offsets=(0.0, 0.0)) -> float:
     """Mid of one unit, points: spread debit (long - short) or signed future price."""
     if kind in ("VX", "VXM"):
         return direction * fut
-    is_call = kind == "VIX_CALL"
-    ks = np.array(strikes, float)
-    vols = np.asarray(curve.option_vol(ks, fut, tau), float).reshape(2)
-    p = black76.price(is_call, fut, ks, tau, vols, rate)
-    return float(p[0] - p[1])
+    return float(_spread_value(kind, strikes[0], strikes[1], fut, tau, rate, curve, offsets))
+
+
+def hedge_leg_marks(market: MarketState, kind: str, expiry: dt.date, strikes, fut: float, tau: float,
+                    curve: VixCurve) -> tuple[tuple[float, float], list[float], str]:
+    """((vol offsets), [leg prices now], sources line) of the VIX spread's (long, short) legs.
+
+    A leg matching a marked VIX option of ``market.vix_options`` (expiry, strike, right) is priced at the
+    mark (a price as is; an ``iv`` mark by Black-76 on ``fut``) and its offset is the marked vol minus the
+    curve's option vol at ``fut``; other legs are modelled (offset 0, the curve's price). A marked price
+    with no Black-76 vol on ``fut`` (outside its bounds) raises ValueError naming the mark.
+    """
+    from alvh_core.pricing.implied_vol import black76_implied_vol
+
+    right = "C" if kind == "VIX_CALL" else "P"
+    is_call = right == "C"
+    marks = {(q.expiry, float(q.strike), q.right): q for q in (market.vix_options or ())}
+    offsets, prices, marked, modelled = [], [], [], []
+    for k in strikes:
+        model_vol = float(np.asarray(curve.option_vol(float(k), fut, tau), float))
+        q = marks.get((expiry, float(k), right))
+        label = f"{float(k):g}{right}"
+        if q is None:
+            offsets.append(0.0)
+            prices.append(float(black76.price(is_call, fut, float(k), tau, model_vol, market.rate)))
+            modelled.append(label)
+            continue
+        if q.price is not None:
+            vol = float(black76_implied_vol(q.price, is_call, fut, float(k), tau, market.rate))
+            if not np.isfinite(vol):
+                raise ValueError(f"marked VIX option {q.label} is outside its no-arbitrage bounds on the {expiry} "
+                                 f"VX future {fut:.2f}: re-mark it or the VX future")
+            price = float(q.price)
+        else:
+            vol = float(q.iv)  # type: ignore[arg-type]
+            price = float(black76.price(is_call, fut, float(k), tau, vol, market.rate))
+        offsets.append(vol - model_vol)
+        prices.append(price)
+        marked.append(f"{label} {q.price:g}" if q.price is not None else f"{label} iv {vol * 100:g}")
+    line = (f"hedge legs ({expiry} VIX {'calls' if is_call else 'puts'}): marked: {', '.join(marked) or 'none'}; "
+            f"modelled (VIX option smile, Black-76 on the VX future {fut:.2f}): {', '.join(modelled) or 'none'}")
+    return (offsets[0], offsets[1]), prices, line
 
 
 def size_hedge(
@@ -348,10 +404,13 @@ def size_hedge(
         k1a, k2a = spread_strikes(kind, fut0)
         strikes = (float(k1a), float(k2a))
         direction, mult = 1, MULTIPLIERS["VIX"]
+        offsets, leg_prices, leg_sources = hedge_leg_marks(market, kind, h_exp, strikes, fut0, tau_h, curve)
+        unit0 = leg_prices[0] - leg_prices[1]  # the marked spread exactly when both legs are marked
     else:
         kind = "VX" if instrument == "vx" else "VXM"
         strikes, direction, mult = None, (1 if wing == "put" else -1), MULTIPLIERS[kind]
-    unit0 = _unit(kind, strikes, fut0, tau_h, market.rate, curve, direction)
+        offsets, leg_prices, leg_sources = (0.0, 0.0), [], ""
+        unit0 = _unit(kind, strikes, fut0, tau_h, market.rate, curve, direction)
 
     def stressed(move: float) -> tuple[float, float, float, float, float]:
         """(spx, vix, future, wing $ change per condor-set, hedge $ change per contract) for SPX x (1+move)."""
@@ -361,7 +420,7 @@ def size_hedge(
         w0 = _wing_value(condor, wing, market.spot, market.vix, tau, market, smile)
         w1 = _wing_value(condor, wing, s1, v1, tau, market, smile)
         wing_pnl = -(w1 - w0) * MULTIPLIERS["SPX"] * n_condors
-        hedge_pc = (_unit(kind, strikes, f1, tau_h, market.rate, curve, direction) - unit0) * mult
+        hedge_pc = (_unit(kind, strikes, f1, tau_h, market.rate, curve, direction, offsets) - unit0) * mult
         return s1, v1, f1, wing_pnl, hedge_pc
 
     other = "call" if wing == "put" else "put"
@@ -374,7 +433,8 @@ def size_hedge(
     st = stress_sizing(wing, sizing, spot=market.spot, vix_points=market.vix, tau=tau, k_short=k_short,
                        k_long=k_long, future=fut0, tau_h=tau_h, kind=kind,
                        k1=None if strikes is None else strikes[0], k2=None if strikes is None else strikes[1],
-                       direction=direction, beta=beta, rate=market.rate, div=market.div_yield, smile=smile, curve=curve)
+                       direction=direction, beta=beta, rate=market.rate, div=market.div_yield, smile=smile, curve=curve,
+                       vol_offsets=offsets)
     s1, v1 = float(st["spx"]), float(st["vix"])
     wing_loss = float(st["wing_loss"]) * n_condors
     gain = float(st["gain"])
@@ -392,12 +452,8 @@ def size_hedge(
         trading = float(costs.future(kind, contracts))
         margin = costs.initial_margin(kind) * contracts
     else:
-        assert strikes is not None
-        ks = np.array(strikes, float)
-        vols = np.asarray(curve.option_vol(ks, fut0, tau_h), float).reshape(2)
-        legs = black76.price(kind == "VIX_CALL", fut0, ks, tau_h, vols, market.rate)
         premium = unit0 * mult * contracts
-        trading = float(sum(costs.vix_option(float(p), contracts) for p in np.asarray(legs).reshape(2)))
+        trading = float(sum(costs.vix_option(float(p), contracts) for p in leg_prices))
         margin = premium
     moves = SCENARIO_MOVES if wing == "call" else tuple(-m for m in SCENARIO_MOVES)
     rows = []
@@ -415,6 +471,8 @@ def size_hedge(
         "instantaneous, same time to expiry",
         "SPX legs: BSM on the SPX smile anchored on VIX; hedge: Black-76 on the VIX future of the hedge expiry "
         "(VIX futures curve; the curve's move from VIX to the stressed VIX)",
+        *([leg_sources + (" (marked legs keep their vol offset to the smile in the stress)"
+                          if any(offsets) else "")] if leg_sources else []),
         f"hedge expiry {h_exp} = first VX expiry after the condor's {condor.expiry}",
         f"sized to offset {share:.0%} of the wing's stress loss for {n_condors} condors; costs: {costs.describe()}",
     ]
@@ -433,6 +491,7 @@ def size_hedge(
         cost=premium + trading, margin=margin, beta=beta, beta_source=beta_src, trigger=trigger,
         short_delta=short_delta, trigger_hit=short_delta >= trigger, stress_spx=s1, stress_vix=v1,
         wing_loss=wing_loss, hedge_gain_per_contract=gain, scenarios=rows, assumptions=notes,
+        leg_sources=leg_sources,
     )
 
 
@@ -468,19 +527,22 @@ class InitialHedge(BaseModel):
 
 def recommend(condor: IronCondor, market: MarketState, policy, *, condors: int | None = None,
               wing: Literal["put", "call"] | None = None, trigger: float | None = None, share: float | None = None,
-              beta: float | None = None, costs: CostModel | None = None) -> tuple[HedgePlan | None, InitialHedge]:
+              beta: float | None = None, costs: CostModel | None = None, smile=None
+              ) -> tuple[HedgePlan | None, InitialHedge]:
     """Today's hedge of the tested wing under ``policy`` (an ``ALVHPolicy``): its first layer, sized by
     ``size_hedge`` with the policy's sizing rule, beta rule, VXTH option and budget. The same call gives
     ``alvh hedge`` its plan and ``alvh compare`` its starting hedge. A tested call wing gets no plan unless
-    ``policy.hedge_call_wing`` or ``wing='call'`` is asked for explicitly."""
-    tested = analyze(condor, market).tested_wing
+    ``policy.hedge_call_wing`` or ``wing='call'`` is asked for explicitly. ``smile``: the SPX surface (THE
+    surface by default; the marked one from ``apply_marks``)."""
+    tested = analyze(condor, market, smile).tested_wing
     w = wing or tested
     if w == "call" and not policy.hedge_call_wing and wing is None:
         return None, InitialHedge(wing="call", hedged=False, reason=CALL_WING_REASON)
     plan = size_hedge(condor, market, trigger=trigger or policy.triggers[0], share=share or policy.shares[0],
                       instrument=policy.instrument, beta=beta, beta_rule=policy.beta_rule,
                       betas=policy.regime_betas, sizing=policy.sizing,
-                      vxth=policy.vxth, budget_share=policy.budget_share, condors=condors, wing=w, costs=costs)
+                      vxth=policy.vxth, budget_share=policy.budget_share, condors=condors, wing=w, costs=costs,
+                      smile=smile)
     return plan, InitialHedge(wing=plan.wing, hedged=True, instrument=plan.instrument, kind=plan.kind,
                               name=plan.name, strikes=plan.strikes, contracts=plan.contracts,
                               hedge_expiry=plan.hedge_expiry, trigger_hit=plan.trigger_hit,

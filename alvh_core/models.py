@@ -168,12 +168,30 @@ class HedgeLeg(_Frozen):
         return MULTIPLIERS["VIX"] if self.instrument.startswith("VIX_") else MULTIPLIERS[self.instrument]
 
 
+class VixOptionQuote(_Frozen):
+    """A VIX option the trader marked (``vixopt ...``), resolved to its expiry: a price in VIX points or a
+    Black-76 implied vol (decimal) on the VX future of that expiry. A price wins when both are set."""
+
+    expiry: dt.date
+    strike: float = Field(gt=0)
+    right: Literal["P", "C"]
+    price: float | None = Field(default=None, gt=0)
+    iv: float | None = Field(default=None, gt=0, lt=20)
+
+    @property
+    def label(self) -> str:
+        v = f"{self.price:g}" if self.price is not None else f"iv {self.iv * 100:g}"  # type: ignore[operator]
+        return f"{self.expiry} {self.strike:g}{self.right} {v}"
+
+
 class MarketState(_Frozen):
     """What the market looks like on one date.
 
     ``vix`` is in vol points (24.3). ``rate`` and ``div_yield`` are continuously compounded decimals.
     ``leg_vols`` optionally overrides the model smile with observed implied vols (decimals) by strike.
     ``vix_futures`` optionally gives observed VX settles by expiry date.
+    ``vix_options`` optionally gives the trader's marked VIX options; the hedge sizing prices the legs of
+    its VIX spread from them where expiry, strike and right match (``alvh_core.hedge``).
     """
 
     spot: float = Field(gt=0, description="SPX level")
@@ -183,6 +201,7 @@ class MarketState(_Frozen):
     div_yield: float = Field(default=0.013, ge=0.0, le=0.2)
     leg_vols: dict[float, float] | None = None
     vix_futures: dict[dt.date, float] | None = None
+    vix_options: tuple[VixOptionQuote, ...] | None = None
 
     @field_validator("vix")
     @classmethod

@@ -46,3 +46,18 @@ def test_marks_beyond_bounds_get_one_clear_line(tmp_path) -> None:  # type: igno
     r = a.command(ctx, "mark spot 5712 vix 24.3 5600P 150 5650P 96.90")
     assert r.ephemeral and "5600P 150 and 5650P 96.9 are arbitrage" in r.text
     assert store.position_marks("T1", 1, dt.date(2026, 11, 24)) == [] and store.latest_mark("T1") is None
+
+
+def test_vix_option_marks_price_the_hedge_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a, store = make(tmp_path)
+    ctx = Ctx("T1", "U1", "C1")
+    a.command(ctx, "open SPX IC 5500/5600/6150/6250 2026-12-18 x10 @4.8")
+    r = a.command(ctx, "mark spot 5712 vix 24.3 vx jan 22.45 vixopt jan 22C 1.85 vixopt jan 32C 0.40 1")
+    assert r.kind == "mark" and not r.ephemeral, r.text
+    assert "VIX options marked: 2027-01-20 22C 1.85, 2027-01-20 32C 0.4" in r.text
+    h = a.command(ctx, "hedge 1")
+    assert h.kind == "hedge", h.text
+    plan = json.loads(h.analysis_json)
+    assert plan["strikes"] == [22.0, 32.0] and abs(plan["unit_price"] - 1.45) < 1e-12
+    assert "Unit price: 1.45 pts (vix call, marked)" in h.text
+    assert any("marked: 22C 1.85, 32C 0.4; modelled" in x for x in h.assumptions)

@@ -159,3 +159,95 @@ def test_vxth_weight_and_budget_cap():
     budget = 0.1 * 9.0 * 100 * 10
     assert capped.premium <= budget < capped.premium + capped.unit_price * 100 + 1e-9
     assert capped.contracts < base.contracts
+
+
+# ----- the trader's VIX option marks price the hedge spread (issue 10) -------------------------------
+
+def _marked(plan, prices):
+    """MARKET with VIX option marks on the plan's spread legs: ``prices`` (long, short), None = unmarked."""
+    from alvh_core.models import VixOptionQuote
+
+    right = "C" if plan.kind == "VIX_CALL" else "P"
+    quotes = tuple(VixOptionQuote(expiry=plan.hedge_expiry, strike=k, right=right, price=p)
+                   for k, p in zip(plan.strikes, prices) if p is not None)
+    return MARKET.model_copy(update={"vix_options": quotes})
+
+
+def _model_leg(plan, k):
+    from alvh_core.pricing.vix_curve import VixCurve
+
+    tau_h = MARKET.tau(plan.hedge_expiry)
+    vol = float(VixCurve().option_vol(k, plan.vix_future, tau_h))
+    return black76_price(plan.kind == "VIX_CALL", plan.vix_future, k, tau_h, vol, MARKET.rate)
+
+
+def test_marked_vix_options_price_the_hedge_spread_exactly():
+    plan0 = size_hedge(PUT_TESTED, MARKET, condors=20)
+    k1, k2 = plan0.strikes
+    assert plan0.unit_price == pytest.approx(_model_leg(plan0, k1) - _model_leg(plan0, k2), abs=1e-9)
+    assert "marked: none" in plan0.leg_sources and f"{k1:g}C, {k2:g}C" in plan0.leg_sources
+    # both legs marked: the unit price is the marked spread, the premium follows
+    plan = size_hedge(PUT_TESTED, _marked(plan0, (2.10, 0.65)), condors=20)
+    assert plan.strikes == plan0.strikes and plan.hedge_expiry == plan0.hedge_expiry
+    assert plan.unit_price == pytest.approx(2.10 - 0.65, abs=1e-12)
+    assert plan.premium == pytest.approx((2.10 - 0.65) * 100 * plan.contracts, abs=1e-9)
+    assert plan.leg_sources.startswith(f"hedge legs ({plan0.hedge_expiry} VIX calls): marked: {k1:g}C 2.1, "
+                                       f"{k2:g}C 0.65; modelled")
+    assert plan.leg_sources.endswith(": none") and plan.leg_sources in plan.assumptions[2]
+    # only the long leg marked: the short leg stays modelled
+    one = size_hedge(PUT_TESTED, _marked(plan0, (2.10, None)), condors=20)
+    assert one.unit_price == pytest.approx(2.10 - _model_leg(plan0, k2), abs=1e-9)
+    assert f"marked: {k1:g}C 2.1; modelled" in one.leg_sources and one.leg_sources.endswith(f": {k2:g}C")
+
+
+def test_marks_at_the_model_prices_change_nothing_and_other_contracts_are_ignored():
+    plan0 = size_hedge(PUT_TESTED, MARKET, condors=20)
+    k1, k2 = plan0.strikes
+    same = size_hedge(PUT_TESTED, _marked(plan0, (_model_leg(plan0, k1), _model_leg(plan0, k2))), condors=20)
+    assert same.contracts == plan0.contracts
+    assert same.hedge_gain_per_contract == pytest.approx(plan0.hedge_gain_per_contract, rel=1e-8)
+    for a, b in zip(same.scenarios, plan0.scenarios):
+        assert a.hedge_pnl == pytest.approx(b.hedge_pnl, rel=1e-8, abs=1e-6)
+    # a dearer marked long call: the stress still starts from the mark (gain = stressed - marked, > 0)
+    dear = size_hedge(PUT_TESTED, _marked(plan0, (_model_leg(plan0, k1) + 0.5, None)), condors=20)
+    assert dear.unit_price == pytest.approx(plan0.unit_price + 0.5, abs=1e-9)
+    assert dear.hedge_gain_per_contract > 0
+    # marks on another expiry or strike do not touch this hedge
+    from alvh_core.models import VixOptionQuote
+
+    other = MARKET.model_copy(update={"vix_options": (
+        VixOptionQuote(expiry=plan0.hedge_expiry, strike=k1 + 1, right="C", price=1.0),
+        VixOptionQuote(expiry=dt.date(2027, 6, 16), strike=k1, right="C", price=1.0),
+        VixOptionQuote(expiry=plan0.hedge_expiry, strike=k1, right="P", price=1.0))})
+    assert size_hedge(PUT_TESTED, other, condors=20).unit_price == pytest.approx(plan0.unit_price, abs=1e-12)
+
+
+def test_marked_vix_option_outside_its_bounds_is_one_line():
+    plan0 = size_hedge(PUT_TESTED, MARKET, condors=20)
+    intrinsic_plus = plan0.vix_future + 5.0  # a call worth more than its future
+    with pytest.raises(ValueError, match=r"marked VIX option .* is outside its no-arbitrage bounds on the"):
+        size_hedge(PUT_TESTED, _marked(plan0, (intrinsic_plus, None)), condors=20)
+
+
+def test_alvh_hedge_marks_flag(capsys):
+    import json
+
+    from alvh_core.cli import main
+
+    pos = ["SPX", "2026-12-18", "5500/5600P", "6150/6250C", "x10", "@4.80"]
+    mkt = ["--spot", "5712", "--vix", "24.3", "--asof", "2026-11-24"]
+    code = main(["hedge", *pos, *mkt, "--json", "--marks", "vx jan 22.45 vixopt jan 22C 1.85 vixopt jan 32C 0.40"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["strikes"] == [22.0, 32.0] and d["vix_future"] == pytest.approx(22.45)
+    assert d["unit_price"] == pytest.approx(1.45, abs=1e-12)
+    assert d["premium"] == pytest.approx(145.0 * d["contracts"], abs=1e-6)
+    assert "marked: 22C 1.85, 32C 0.4; modelled" in d["leg_sources"]
+    code = main(["hedge", *pos, *mkt, "--marks", "vx jan 22.45 vixopt jan 22C 1.85"])
+    out = capsys.readouterr().out
+    assert code == 0 and "marked: 22C 1.85; modelled (VIX option smile, Black-76 on the VX future 22.45): 32C" in out
+    assert "VIX options marked: 2027-01-20 22C 1.85" in out
+    for marks, needle in (("vx jan 22.45 vixopt jan 20C 1.0", "vixopt jan 20C 1 is outside the no-arbitrage"),
+                          ("vx jan 22.45 bogus", "--marks: can't read 'bogus'")):
+        assert main(["hedge", *pos, *mkt, "--marks", marks]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and needle in err

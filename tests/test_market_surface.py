@@ -28,6 +28,37 @@ def test_out_of_sample_error_leave_one_week_out(sample):
     assert rows["all"]["rms"] < 1.6 and abs(rows["all"]["bias"]) < 0.3
     assert rows["VIX >= 25"]["rms"] < 2.4 and abs(rows["VIX >= 25"]["bias"]) < 0.3
     assert rows["VIX < 15"]["rms"] < 1.0 and rows["VIX 15-25"]["rms"] < 1.0
+    # the diagnosis of the VIX >= 25 residual (README): the quotes' own bid-ask spreads are 5x wider in
+    # vol than on calm days, and distance outside the bid-ask band is at most the distance to the mid
+    out = mfit.band_error(err, sample)
+    assert np.all(np.abs(out) <= np.abs(err) + 1e-9) and np.all(out * err >= 0)
+    assert np.all((out == 0) == ((sample.points.vol + err / 100 >= sample.vol_bid)
+                                 & (sample.points.vol + err / 100 <= sample.vol_ask)))
+    rows = {r["group"]: r for r in mfit.error_table(err, sample.points.delta, sample.vix, sample.half_spread, out)}
+    assert rows["VIX >= 25"]["half_spread"] > 4 * rows["VIX < 15"]["half_spread"]
+    assert rows["VIX >= 25"]["rms_outside"] < rows["VIX >= 25"]["rms"]
+    days = {d["date"]: d for d in mfit.day_table(sample, err, 25.0)}
+    assert len(days) == 6 and sum(d["n"] for d in days.values()) == rows["VIX >= 25"]["n"]
+    assert days["2018-02-05"]["half_spread"] > 2.0  # the crash close: the mids are +-2.4 vol points wide
+    assert days["2018-02-08"]["parity_gap"] < -2.0  # calls and puts disagree with one forward by ~3 points
+    assert abs(days["2018-02-09"]["parity_gap"]) < 0.1
+    # the residual changes sign day to day at VIX 28-37: a level the day's VIX does not carry, not a bias
+    assert days["2018-02-06"]["bias"] < -1.0 and days["2018-02-07"]["bias"] > 1.0
+
+
+def test_pillar_variant_plumbing(sample):
+    """``--variants`` machinery: with pillar weight 0 the VIX9D/VIX3M inputs do not move the surface, so
+    predicting with them blanked gives the same errors; with weight 1 they do (and the fit differs)."""
+    import dataclasses
+
+    blank = dataclasses.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
+    e0, m0 = mfit.out_of_sample(sample, "feb2018")
+    e1, m1 = mfit.out_of_sample(sample, "feb2018", predict=blank)
+    np.testing.assert_allclose(e1[m1], e0[m0], atol=1e-12)
+    p0, _ = mfit.out_of_sample(sample, "feb2018", pillar_weight=1.0)
+    p1, _ = mfit.out_of_sample(sample, "feb2018", pillar_weight=1.0, predict=blank)
+    assert np.max(np.abs(p0[m0] - p1[m0])) > 0.5 and np.max(np.abs(p0[m0] - e0[m0])) > 0.5
+    assert [v[0] for v in mfit.VARIANTS][0].startswith("shipped")
 
 
 def test_shipped_parameters_are_the_fit_to_all_quotes(sample):

@@ -135,3 +135,27 @@ def test_vx_and_vix_option_marks():
     bad = parse_marks("spot 5712 vix 24.3 vixopt jan 20C 1.0").vix_options  # below intrinsic 2.45
     with pytest.raises(MarkError, match="outside the no-arbitrage bounds on the 2027-01-20 VX future 22.45"):
         vix_option_vols(bad, ASOF, 24.3, fut)
+
+
+def test_vix_option_marks_reach_the_hedge_sizing():
+    from alvh_core.hedge import size_hedge
+
+    condor = IronCondor(expiry=EXPIRY, long_put=5500, short_put=5600, short_call=6150, long_call=6250,
+                        quantity=10, credit=4.8)
+    market = MarketState(spot=SPOT, vix=24.3, asof=ASOF, rate=R, div_yield=Q)
+    marks = parse_marks("spot 5712 vix 24.3 vx jan 22.45 vixopt jan 22C 1.85 vixopt jan 32C 0.40 vixopt feb 30C iv 95")
+    m2, _, note = apply_marks(marks, condor, market)
+    e = vx_expiry(2027, 1)
+    assert {(q.expiry, q.strike, q.right, q.price) for q in m2.vix_options if q.price} == {
+        (e, 22.0, "C", 1.85), (e, 32.0, "C", 0.40)}
+    assert note.endswith("VIX options marked: 2027-01-20 22C 1.85, 2027-01-20 32C 0.4, 2027-02-17 30C iv 95")
+    plan = size_hedge(condor, m2, wing="put")
+    assert plan.hedge_expiry == e and plan.strikes == (22.0, 32.0) and plan.vix_future == pytest.approx(22.45)
+    assert plan.unit_price == pytest.approx(1.85 - 0.40, abs=1e-12)
+    assert "marked: 22C 1.85, 32C 0.4; modelled" in plan.leg_sources
+    unmarked = size_hedge(condor, apply_marks(parse_marks("spot 5712 vix 24.3 vx jan 22.45"), condor, market)[0],
+                          wing="put")
+    assert unmarked.unit_price != pytest.approx(plan.unit_price, abs=0.01) and "marked: none" in unmarked.leg_sources
+    # a VIX option mark outside its bounds is refused when marked, with the token
+    with pytest.raises(MarkError, match="vixopt jan 20C 1"):
+        apply_marks(parse_marks("spot 5712 vix 24.3 vx jan 22.45 vixopt jan 20C 1.0"), condor, market)

@@ -1,11 +1,13 @@
 """`alvh hedge POSITION --spot S --vix V [--condors N] [--instrument vix_call_spread|vx|vxm] [--trigger 0.15]
 [--share 0.5] [--wing put|call] [--beta B] [--sizing stress|dollar_delta|vega] [--beta-rule regime|pooled]
-[--vxth] [--budget X] [--hedge-call-wing] [--json]`.
+[--vxth] [--budget X] [--hedge-call-wing] [--marks "vx jan 22.45 vixopt jan 22C 1.85 ..."] [--json]`.
 
 Sizes the VIX hedge of the tested wing under the ALVH policy (``alvh_core.hedge.recommend``: the first layer
 that ``alvh compare`` starts from) and prints contracts, cost, margin, the beta used (by VIX regime), whether
 the delta trigger is hit and the stress table. A tested call wing is not hedged with VIX unless asked for
-(``--hedge-call-wing`` or ``--wing call``); the command says so and why.
+(``--hedge-call-wing`` or ``--wing call``); the command says so and why. ``--marks`` takes the trader's marks
+in the ``/alvh mark`` grammar (SPX legs, ``vx``, ``vixopt``): marked VIX options price the spread's legs they
+match, and the answer says which legs were marked and which modelled.
 ``format_hedge(plan) -> str`` is the same text for reuse (bot).
 """
 from __future__ import annotations
@@ -98,15 +100,33 @@ def add_policy_args(p: argparse.ArgumentParser) -> None:
                    help="hedge a tested call wing too (VIX put spreads or short VX/VXM); off by default")
 
 
+def marks_from_text(text: str | None, condor, market):
+    """(market, smile, note) with the ``--marks`` text applied (``apply_marks``); unchanged without marks.
+    A token that is not a mark, or a mark that cannot be used, raises ValueError (one line)."""
+    if not text:
+        return market, None, ""
+    from types import SimpleNamespace
+
+    from alvh_core.market.marked import apply_marks
+    from alvh_core.marks import MARK_TOKENS_FORM, take_mark_tokens
+
+    originals = text.replace(",", " ").split()
+    legs, vx, vopts, rest = take_mark_tokens([t.lower() for t in originals], originals)
+    if rest:
+        raise ValueError(f"--marks: can't read '{rest[0]}': expected marks like {MARK_TOKENS_FORM}")
+    return apply_marks(SimpleNamespace(legs=legs, vx=vx, vix_options=vopts), condor, market)
+
+
 def run(args: argparse.Namespace) -> int:
     condor = position_from_args(args)
     market = market_from_args(args)
+    market, smile, note = marks_from_text(getattr(args, "marks", None), condor, market)
     plan, init = recommend(condor, market, policy_from_args(args), condors=args.condors, wing=args.wing,
-                           trigger=args.trigger, share=args.share, beta=args.beta)
+                           trigger=args.trigger, share=args.share, beta=args.beta, smile=smile)
     if plan is None:
         print(init.model_dump_json(indent=2) if args.json else f"CALL wing tested: {init.reason}")
         return 0
-    print(plan.model_dump_json(indent=2) if args.json else format_hedge(plan))
+    print(plan.model_dump_json(indent=2) if args.json else format_hedge(plan) + (f"\nmarks: {note}" if note else ""))
     from alvh_core import charts
 
     write_chart(args.chart, lambda: charts.pnl_chart(condor, market, plan=plan))
@@ -130,6 +150,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--wing", choices=("put", "call"), default=None, help="wing to hedge (default: the tested one)")
     p.add_argument("--beta", type=float, default=None,
                    help="beta of log VIX on SPX log returns (default -4.2 down / -2.9 up)")
+    p.add_argument("--marks", metavar="TEXT", default=None,
+                   help="the trader's marks as in /alvh mark, e.g. 'vx jan 22.45 vixopt jan 22C 1.85 vixopt jan 32C "
+                   "0.40' (marked VIX options price the hedge legs they match; SPX legs bend the surface)")
     add_json_arg(p)
     add_chart_arg(p)
     p.set_defaults(func=run)

@@ -9,7 +9,12 @@ errors (model minus market, vol points) of every row predicted by a fit that nev
 - ``"week"``: leave one calendar week out (each week predicted by a fit on all other weeks);
 - ``"walk"``: walk forward (each date from 2018-01-16 predicted by a fit on all earlier dates).
 
-``error_table`` groups errors by delta bucket and VIX regime (RMS, median |error|, bias, count).
+``error_table`` groups errors by delta bucket and VIX regime (RMS, median |error|, bias, count; with
+``half``/``outside`` also the quotes' median half bid-ask spread in vol points and the RMS of the
+model's distance outside the bid-ask band). ``band_error`` is that distance (0 where the model vol is
+between the vols of the bid and the ask); ``day_table`` is the error by quote date with the day's
+indices, median half-spread and put-call parity gap (the median call-minus-put implied vol at strikes
+within 3% of the forward: 0 when the calls and puts of the file agree with the parity forward).
 """
 from __future__ import annotations
 
@@ -19,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from alvh_core.market.quotes import OtmPoints, otm_points, read_quotes
+from alvh_core.market.quotes import Chain, OtmPoints, otm_points, read_quotes
 from alvh_core.market.surface import PARAM_NAMES, SpxSurface, fit_surface
 
 #: Parameters fitted to the quotes; the others stay at 0 (see README "The SPX surface": the VIX9D,
-#: VIX3M and SKEW terms and the pillar weight were tried and made the out-of-sample error worse).
+#: VIX3M and SKEW terms, the pillar weight and the smile shift ``m`` were tried, ``--variants``).
 FREE_PARAMS = ("c0", "c_vix", "c_tau", "r0", "r_vix", "e0", "e_vix", "s0")
 SPLITS = ("feb2018", "week", "walk")
 DELTA_BUCKETS = ((-0.50, -0.25, "puts 25-50d"), (-0.25, -0.10, "puts 10-25d"), (-0.10, -0.049, "puts 5-10d"),
@@ -33,13 +38,24 @@ VIX_REGIMES = ((0.0, 15.0, "VIX < 15"), (15.0, 25.0, "VIX 15-25"), (25.0, 1e9, "
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class QuoteSample:
-    """Out-of-the-money quotes (``points``) with the day's indices per row (vol points; NaN = absent)."""
+    """Out-of-the-money quotes (``points``) with the day's indices per row (vol points; NaN = absent);
+    ``vol_bid``/``vol_ask`` the Black-76 vols of the bid and the ask (decimals; 0 where the bid has none)
+    and ``parity_gap`` the row's date and expiry's put-call parity gap (vol points, NaN where unknown)."""
 
     points: OtmPoints
     vix: np.ndarray
     vix9d: np.ndarray
     vix3m: np.ndarray
     skew: np.ndarray
+    vol_bid: np.ndarray | None = None
+    vol_ask: np.ndarray | None = None
+    parity_gap: np.ndarray | None = None
+
+    @property
+    def half_spread(self) -> np.ndarray:
+        """Half the bid-ask spread in vol points, per row."""
+        assert self.vol_bid is not None and self.vol_ask is not None
+        return 50.0 * (self.vol_ask - self.vol_bid)
 
     def __len__(self) -> int:
         return len(self.points)
@@ -56,21 +72,64 @@ def _concat(parts: list[OtmPoints]) -> OtmPoints:
                         for f in dataclasses.fields(OtmPoints)})
 
 
+def bid_ask_vols(p: OtmPoints) -> tuple[np.ndarray, np.ndarray]:
+    """Black-76 vols (decimals) of each point's bid and ask on its parity forward (0 where the bid is below
+    every vol's price)."""
+    from alvh_core.pricing.implied_vol import black76_implied_vol
+
+    rate = -np.log(p.discount) / p.tau
+    vb = black76_implied_vol(np.maximum(p.mid - 0.5 * p.spread, 1e-9), p.is_call, p.forward, p.strike, p.tau, rate)
+    va = black76_implied_vol(p.mid + 0.5 * p.spread, p.is_call, p.forward, p.strike, p.tau, rate)
+    return np.where(np.isfinite(vb), vb, 0.0), np.where(np.isfinite(va), va, np.inf)
+
+
+def parity_gaps(chain: Chain, moneyness: float = 0.03) -> dict[tuple, float]:
+    """Median call-minus-put Black-76 vol (vol points) at strikes quoted both ways within ``moneyness`` of
+    the forward, by (quote date, expiry, root); expiries of 7 days or less are left out."""
+    from alvh_core.pricing.implied_vol import black76_implied_vol
+
+    near = (np.abs(np.log(chain.strike / chain.forward)) < moneyness) & (chain.tau * 365.0 > 7.0)
+    c = chain.select(near)
+    iv = black76_implied_vol(c.mid, c.is_call, c.forward, c.strike, c.tau, -np.log(c.discount) / c.tau)
+    out: dict[tuple, list[float]] = {}
+    vols: dict[tuple, dict[bool, float]] = {}
+    for d, e, r, k, call, v in zip(c.quote_date, c.expiry, c.root, c.strike, c.is_call, iv):
+        vols.setdefault((d, e, r, k), {})[bool(call)] = float(v)
+    for (d, e, r, _k), cp in vols.items():
+        if len(cp) == 2 and np.isfinite(cp[True]) and np.isfinite(cp[False]):
+            out.setdefault((d, e, r), []).append(100.0 * (cp[True] - cp[False]))
+    return {key: float(np.median(v)) for key, v in out.items()}
+
+
 def load_sample(data_dir: str | Path, files: Iterable[str] | None = None) -> QuoteSample:
     """The SPX quote files of ``data_dir/options`` with each day's VIX/VIX9D/VIX3M/SKEW closes."""
     from alvh_core.history.data import load_daily
 
     root = Path(data_dir)
     names = sorted(files) if files is not None else sorted(p.name for p in (root / "options").glob("spx_*.csv"))
-    pts = _concat([otm_points(read_quotes(root / "options" / n)) for n in names])
+    chains = [read_quotes(root / "options" / n) for n in names]
+    parts = [otm_points(c) for c in chains]
+    gaps = {k: v for c in chains for k, v in parity_gaps(c).items()}
+    roots = np.concatenate([c.select(_otm_rows(c, q)).root for c, q in zip(chains, parts)])
+    pts = _concat(parts)
     hist = load_daily(root)
     idx = np.searchsorted(hist.dates, pts.quote_date)
     idx = np.clip(idx, 0, len(hist.dates) - 1)
     if np.any(hist.dates[idx] != pts.quote_date):
         missing = sorted(set(pts.quote_date[hist.dates[idx] != pts.quote_date].astype(str)))
         raise ValueError(f"no VIX close for quote dates {', '.join(missing[:3])} in {root}")
+    vb, va = bid_ask_vols(pts)
+    gap = np.array([gaps.get((d, e, r), np.nan) for d, e, r in zip(pts.quote_date, pts.expiry, roots)])
     return QuoteSample(points=pts, vix=hist.vix[idx], vix9d=hist.vix9d[idx], vix3m=hist.vix3m[idx],
-                       skew=hist.skew[idx])
+                       skew=hist.skew[idx], vol_bid=vb, vol_ask=va, parity_gap=gap)
+
+
+def _otm_rows(chain: Chain, pts: OtmPoints) -> np.ndarray:
+    """Indices of ``chain`` rows that became ``pts`` (matched on date, expiry, strike, right, mid)."""
+    key = {(d, e, k, c, m): i for i, (d, e, k, c, m) in
+           enumerate(zip(chain.quote_date, chain.expiry, chain.strike, chain.is_call, chain.mid))}
+    return np.array([key[(d, e, k, c, m)] for d, e, k, c, m in
+                     zip(pts.quote_date, pts.expiry, pts.strike, pts.is_call, pts.mid)], dtype=int)
 
 
 #: weight of the "replicated 30-day variance swap = VIX" residual per quote date (see fit_surface);
@@ -79,12 +138,13 @@ VIX_WEIGHT = 0.0
 
 
 def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str] = FREE_PARAMS,
-        vix_weight: float = VIX_WEIGHT) -> SpxSurface:
-    """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters."""
+        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0) -> SpxSurface:
+    """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters
+    (``pillar_weight`` held at the value given unless it is free)."""
     mask = np.ones(len(sample), bool) if mask is None else mask
     p = sample.points.select(mask)
     start = SpxSurface(**{n: 0.0 for n in PARAM_NAMES}).model_copy(
-        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3})
+        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3, "pillar_weight": pillar_weight})
     fixed = tuple(n for n in PARAM_NAMES if n not in set(free))
     return fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
                        sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
@@ -92,8 +152,12 @@ def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str]
 
 
 def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[str] = FREE_PARAMS,
-                  vix_weight: float = VIX_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
-    """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date."""
+                  vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0,
+                  predict: QuoteSample | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date.
+    ``predict``: the same quotes with other indices to predict from (e.g. VIX9D/VIX3M blanked: the
+    surface as ``alvh analyze`` uses it, with VIX alone)."""
+    predict = predict or sample
     free = tuple(free)
     qd = sample.points.quote_date
     err = np.full(len(sample), np.nan)
@@ -108,8 +172,8 @@ def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[st
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     for test in groups:
         train = ~test if split != "walk" else qd < qd[test][0]
-        srf = fit(sample, train, free, vix_weight)
-        err[test] = 100.0 * (sample.model_vol(srf, test) - sample.points.vol[test])
+        srf = fit(sample, train, free, vix_weight, pillar_weight)
+        err[test] = 100.0 * (predict.model_vol(srf, test) - sample.points.vol[test])
     tested = np.isfinite(err)
     return err, tested
 
@@ -122,14 +186,52 @@ def stats(err: np.ndarray) -> dict[str, float]:
             "median_abs": float(np.median(np.abs(err))), "bias": float(np.mean(err))}
 
 
-def error_table(err: np.ndarray, delta: np.ndarray, vix: np.ndarray) -> list[dict]:
-    """Rows ``{"group", "n", "rms", "median_abs", "bias"}``: all, by VIX regime, by delta bucket."""
-    rows = [{"group": "all", **stats(err)}]
+def band_error(err: np.ndarray, sample: QuoteSample, mask: np.ndarray | None = None) -> np.ndarray:
+    """Model vol's distance outside the quote's bid-ask vol band (vol points, signed; 0 inside it), for
+    errors ``err`` (model minus mid, vol points) of the rows ``mask``."""
+    sel = slice(None) if mask is None else mask
+    assert sample.vol_bid is not None and sample.vol_ask is not None
+    model = sample.points.vol[sel] + err / 100.0
+    vb, va = sample.vol_bid[sel], sample.vol_ask[sel]
+    return 100.0 * np.where(model > va, model - va, np.where(model < vb, model - vb, 0.0))
+
+
+def error_table(err: np.ndarray, delta: np.ndarray, vix: np.ndarray, half: np.ndarray | None = None,
+                outside: np.ndarray | None = None) -> list[dict]:
+    """Rows ``{"group", "n", "rms", "median_abs", "bias"}``: all, by VIX regime, by delta bucket; with
+    ``half`` (half-spreads, vol points) and ``outside`` (:func:`band_error`) also ``"half_spread"``
+    (median) and ``"rms_outside"``."""
+    def row(label: str, k: np.ndarray) -> dict:
+        r = {"group": label, **stats(err[k])}
+        if half is not None and outside is not None and k.any():
+            r["half_spread"] = float(np.median(half[k]))
+            r["rms_outside"] = float(np.sqrt(np.mean(outside[k] ** 2)))
+        return r
+
+    rows = [row("all", np.ones(err.shape, bool))]
     for lo, hi, label in VIX_REGIMES:
-        rows.append({"group": label, **stats(err[(vix >= lo) & (vix < hi)])})
+        rows.append(row(label, (vix >= lo) & (vix < hi)))
     for lo, hi, label in DELTA_BUCKETS:
-        rows.append({"group": label, **stats(err[(delta >= lo) & (delta < hi)])})
+        rows.append(row(label, (delta >= lo) & (delta < hi)))
     return [r for r in rows if r["n"] > 0]
+
+
+def day_table(sample: QuoteSample, err: np.ndarray, min_vix: float = 0.0) -> list[dict]:
+    """Per quote date with VIX >= ``min_vix``: the day's VIX/VIX9D/VIX3M/SKEW, quotes, median half-spread
+    and put-call parity gap (vol points), and the RMS / bias of ``err`` (all rows of the sample)."""
+    qd = sample.points.quote_date
+    out = []
+    for d in np.unique(qd):
+        k = (qd == d) & np.isfinite(err)
+        if not k.any() or sample.vix[k][0] < min_vix:
+            continue
+        gap = sample.parity_gap[k] if sample.parity_gap is not None else np.full(int(k.sum()), np.nan)
+        out.append({"date": str(d), "vix": float(sample.vix[k][0]), "vix9d": float(sample.vix9d[k][0]),
+                    "vix3m": float(sample.vix3m[k][0]), "skew": float(sample.skew[k][0]), "n": int(k.sum()),
+                    "half_spread": float(np.median(sample.half_spread[k])),
+                    "parity_gap": float(np.nanmedian(gap)) if np.isfinite(gap).any() else float("nan"),
+                    "rms": float(np.sqrt(np.mean(err[k] ** 2))), "bias": float(np.mean(err[k]))})
+    return out
 
 
 def format_table(rows: list[dict], title: str = "") -> str:
@@ -141,31 +243,89 @@ def format_table(rows: list[dict], title: str = "") -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
+    if rows and "half_spread" in rows[0]:
+        out = ["| quotes | n | RMS | median abs | bias | half-spread (median) | RMS outside bid-ask |",
+               "|---|---|---|---|---|---|---|"]
+        out += [f"| {r['group']} | {r['n']} | {r['rms']:.2f} | {r['median_abs']:.2f} | {r['bias']:+.2f} "
+                f"| {r['half_spread']:.2f} | {r['rms_outside']:.2f} |" for r in rows]
+        return "\n".join(out)
     out = ["| quotes | n | RMS | median abs | bias |", "|---|---|---|---|---|"]
     out += [f"| {r['group']} | {r['n']} | {r['rms']:.2f} | {r['median_abs']:.2f} | {r['bias']:+.2f} |" for r in rows]
     return "\n".join(out)
 
 
+def markdown_days(rows: list[dict]) -> str:
+    out = ["| date | VIX | VIX9D | VIX3M | SKEW | n | half-spread | put-call gap | RMS | bias |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"| {r['date']} | {r['vix']:.2f} | {r['vix9d']:.2f} | {r['vix3m']:.2f} | {r['skew']:.1f} | {r['n']} "
+            f"| {r['half_spread']:.2f} | {r['parity_gap']:+.2f} | {r['rms']:.2f} | {r['bias']:+.2f} |" for r in rows]
+    return "\n".join(out)
+
+
+#: structural variants measured against the shipped law by ``--variants`` (README "The SPX surface"):
+#: (label, extra free parameters, pillar weight, predict with VIX alone)
+VARIANTS = (("shipped (VIX alone)", (), 0.0, False),
+            ("VIX9D/VIX/VIX3M pillars as the variance term structure", (), 1.0, False),
+            ("  the same fit, predicting with VIX alone", (), 1.0, True),
+            ("pillar weight fitted", ("pillar_weight",), 0.5, False),
+            ("pillars + SKEW in the wings (e_skew)", ("e_skew",), 1.0, False),
+            ("pillars + ln(VIX9D/VIX) in the skew (r_ts)", ("r_ts",), 1.0, False),
+            ("smile minimum shifted (m free)", ("m",), 0.0, False),
+            ("pillars + m free", ("m",), 1.0, False))
+
+
+def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018")) -> list[dict]:
+    """RMS / bias by VIX regime of each of :data:`VARIANTS` on each split (vol points)."""
+    import dataclasses as dc
+
+    blank = dc.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
+    rows = []
+    for label, extra, pw, vix_alone in VARIANTS:
+        for split in splits:
+            e, m = out_of_sample(sample, split, FREE_PARAMS + tuple(extra), pillar_weight=pw,
+                                 predict=blank if vix_alone else None)
+            row = {"variant": label, "split": split, "all": stats(e[m])}
+            for lo, hi, reg in VIX_REGIMES:
+                row[reg] = stats(e[m & (sample.vix >= lo) & (sample.vix < hi)])
+            rows.append(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.fit [DATA_DIR]``: refit on all quotes, print the parameters and the
-    error tables (in-sample and each out-of-sample split) as markdown (the README's tables)."""
+    """``python -m alvh_core.market.fit [DATA_DIR] [--variants]``: refit on all quotes, print the parameters
+    and the error tables (in-sample and each out-of-sample split) as markdown (the README's tables);
+    ``--variants``: the out-of-sample table of the structural variants tried (about 10 CPU-minutes)."""
     import sys
 
     from alvh_core.settings import Settings
 
     args = sys.argv[1:] if argv is None else argv
+    flags = [a for a in args if a.startswith("--")]
+    args = [a for a in args if not a.startswith("--")]
     data = args[0] if args else (Settings().alvh_data or "../shared/data")
     sample = load_sample(data)
+    if "--variants" in flags:
+        labels = [lab for _, _, lab in VIX_REGIMES]
+        print("| variant | split | all | " + " | ".join(labels) + " |")
+        print("|---|---|---|" + "---|" * len(labels))
+        for r in variants_table(sample):
+            cells = [f"{r[k]['rms']:.2f} / {r[k]['bias']:+.2f}" for k in ("all", *labels)]
+            print(f"| {r['variant']} | {r['split']} | " + " | ".join(cells) + " |", flush=True)
+        return 0
     srf = fit(sample)
     print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS))
     p = sample.points
     err = 100.0 * (sample.model_vol(srf) - p.vol)
     print(f"\nin sample (fit on all {len(sample)} quotes)\n")
-    print(markdown_table(error_table(err, p.delta, sample.vix)))
+    print(markdown_table(error_table(err, p.delta, sample.vix, sample.half_spread, band_error(err, sample))))
     for split in SPLITS:
         e, m = out_of_sample(sample, split)
         print(f"\nout of sample, split {split!r} ({int(m.sum())} quotes)\n")
-        print(markdown_table(error_table(e[m], p.delta[m], sample.vix[m])))
+        print(markdown_table(error_table(e[m], p.delta[m], sample.vix[m], sample.half_spread[m],
+                                         band_error(e[m], sample, m))))
+        if split == "week":
+            print("\nby date, VIX >= 20, leaving its week out (vol points)\n")
+            print(markdown_days(day_table(sample, e, 20.0)))
     return 0
 
 

@@ -10,7 +10,8 @@ import numpy as np
 from alvh_core.marks import BANDWIDTH, MONTHS, LegMark, MarkError, VixOptionMark, VxMark
 
 __all__ = ["BANDWIDTH", "MONTHS", "LegMark", "MarkError", "MarkedSurface", "VixOptionMark", "VxMark",
-           "apply_marks", "describe_sources", "leg_vols", "vix_option_vols", "vx_by_expiry", "vx_expiry_for"]
+           "apply_marks", "describe_sources", "leg_vols", "vix_option_quotes", "vix_option_vols", "vx_by_expiry",
+           "vx_expiry_for"]
 
 
 # ----- SPX legs ------------------------------------------------------------------------------------
@@ -178,6 +179,16 @@ def vix_option_vols(opts, asof: dt.date, vix: float, vx: dict[dt.date, float] | 
     return out
 
 
+def vix_option_quotes(opts, asof: dt.date, vix: float, vx: dict[dt.date, float] | None = None, curve=None):
+    """The marked VIX options resolved to their expiries (``MarketState.vix_options``), each checked
+    against its no-arbitrage bounds on its VX future (:func:`vix_option_vols` raises MarkError)."""
+    from alvh_core.models import VixOptionQuote
+
+    vix_option_vols(opts, asof, vix, vx, curve)
+    return tuple(VixOptionQuote(expiry=vx_expiry_for(o.month, asof), strike=o.strike, right=o.right,
+                                price=o.price, iv=o.iv) for o in opts)
+
+
 def describe_sources(strikes_rights: list[tuple[float, str]], marked: dict[float, float]) -> str:
     """'marked: 5600P, 5650P; modelled: 6150C, 6200C' for the legs of an answer."""
     m = [f"{k:g}{r}" for k, r in strikes_rights if k in marked]
@@ -186,14 +197,16 @@ def describe_sources(strikes_rights: list[tuple[float, str]], marked: dict[float
 
 
 def apply_marks(marks, condor, market):
-    """(market, smile, note): ``market`` (a MarketState) with the marked leg vols and VX futures, the
-    surface bent through the marked legs (``None`` when no leg is marked: THE surface is used), and the
-    "marked vs modelled" line for the answer. ``marks`` has ``legs`` and ``vx`` (grammar ``Marks``)."""
+    """(market, smile, note): ``market`` (a MarketState) with the marked leg vols, VX futures and VIX
+    options, the surface bent through the marked legs (``None`` when no leg is marked: THE surface is
+    used), and the "marked vs modelled" line for the answer. ``marks`` has ``legs``, ``vx`` and
+    optionally ``vix_options`` (grammar ``Marks``)."""
     from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
 
     tau = market.tau(condor.expiry)
     legs = tuple(getattr(marks, "legs", ()) or ())
     vx = tuple(getattr(marks, "vx", ()) or ())
+    vopts = tuple(getattr(marks, "vix_options", ()) or ())
     update: dict = {}
     smile = None
     lv: dict[float, float] = {}
@@ -204,10 +217,17 @@ def apply_marks(marks, condor, market):
                               market.div_yield)
     if vx:
         update["vix_futures"] = {**(market.vix_futures or {}), **vx_by_expiry(vx, market.asof)}
+    if vopts:
+        quotes = vix_option_quotes(vopts, market.asof, market.vix, update.get("vix_futures", market.vix_futures))
+        keep = {(q.expiry, q.strike, q.right) for q in quotes}
+        update["vix_options"] = tuple(q for q in (market.vix_options or ())
+                                      if (q.expiry, q.strike, q.right) not in keep) + quotes
     if update:
         market = type(market).model_validate({**market.model_dump(), **update})
     condor_legs = [(condor.long_put, "P"), (condor.short_put, "P"), (condor.short_call, "C"), (condor.long_call, "C")]
     note = "SPX legs " + describe_sources(condor_legs, lv)
     if vx:
         note += "; VX marked: " + ", ".join(f"{e} {p:g}" for e, p in sorted(market.vix_futures.items()))
+    if vopts:
+        note += "; VIX options marked: " + ", ".join(q.label for q in market.vix_options or ())
     return market, smile, note

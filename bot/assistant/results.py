@@ -93,15 +93,18 @@ class ResultsMixin:
         "marked vs modelled" line ("" without marks)."""
         from types import SimpleNamespace
 
-        from alvh_core.market.marked import LegMark, MarkError, VxMark, apply_marks
+        from alvh_core.market.marked import LegMark, MarkError, VixOptionMark, VxMark, apply_marks
 
         rows = self.s.store.position_marks(ctx.team_id, int(row["id"]), state.asof)
         legs = tuple(LegMark(strike=r["strike"], right=r["right"], iv=r["iv"]) for r in rows if r["kind"] == "leg")
         vx = tuple(VxMark(month=r["month"], price=r["price"]) for r in rows if r["kind"] == "vx")
-        if not (legs or vx):
+        vopts = tuple(VixOptionMark(month=r["month"], strike=r["strike"], right=r["right"], price=r["price"],
+                                    iv=r["iv"]) for r in rows if r["kind"] == "vix_option")
+        if not (legs or vx or vopts):
             return state, ""
         try:
-            marked, _, note = apply_marks(SimpleNamespace(legs=legs, vx=vx), self.s.store.condor_of(row), state)
+            marked, _, note = apply_marks(SimpleNamespace(legs=legs, vx=vx, vix_options=vopts),
+                                          self.s.store.condor_of(row), state)
         except (MarkError, ValueError) as exc:
             return state, f"today's leg marks not used ({exc}); all legs modelled"
         return marked, note
@@ -195,7 +198,12 @@ class ResultsMixin:
                   ("For", f"{plan.condors} condors, {plan.wing} wing ({pct(plan.share)} of the stress loss)"),
                   ("Cost (incl. trading costs)", money(plan.cost)),
                   ("Margin / capital", money(plan.margin)),
-                  ("Unit price", f"{num(plan.unit_price)} pts ({what}); VX future {num(plan.vix_future)}"),
+                  ("Unit price", f"{num(plan.unit_price)} pts ({what}"
+                                 + (", " + ("marked" if "modelled (VIX option smile, Black-76 on the VX future "
+                                            f"{plan.vix_future:.2f}): none" in plan.leg_sources
+                                            else "modelled" if "marked: none" in plan.leg_sources
+                                            else "marked and modelled legs") if plan.leg_sources else "")
+                                 + f"); VX future {num(plan.vix_future)}"),
                   ("Trigger", f"|short delta| {plan.short_delta:.2f} vs {plan.trigger:.2f}: "
                               f"{'layer on' if plan.trigger_hit else 'not yet'}"),
                   ("Beta used", f"{plan.beta:+.2f} ({plan.beta_source})"[:200]),
