@@ -58,6 +58,10 @@ class CVResult:
     n_units: int
 
 
+#: fewest effective units (sum c^2)^2 / sum c^4 a control needs to be used (see ``ControlVariates.result``)
+MIN_EFFECTIVE_UNITS = 50
+
+
 class ControlVariates:
     """Streaming moments of (y, c) over sampling units; ``add`` chunks, then ``result(mu)``.
 
@@ -80,6 +84,7 @@ class ControlVariates:
             s, k = y.shape[1], c.shape[1]
             self._sy, self._sc = np.zeros(s), np.zeros(k)
             self._syy, self._scc, self._scy = np.zeros(s), np.zeros((k, k)), np.zeros((k, s))
+            self._sc4 = np.zeros(k)
         assert self._shift_c is not None
         yc, cc = y - self._shift_y, c - self._shift_c
         self.n += y.shape[0]
@@ -91,6 +96,8 @@ class ControlVariates:
         # (threads spinning), einsum's own loop ~20 ms for K = 28, n = 10,000 whatever the load
         self._scc += np.einsum("ki,li->kl", ct, ct)
         self._scy += np.einsum("ki,ij->kj", ct, yc)
+        c2 = ct * ct
+        self._sc4 += np.einsum("ki,ki->k", c2, c2)
 
     def result(self, mu: np.ndarray | None = None, mu_err: np.ndarray | None = None) -> CVResult:
         """Estimates with controls of known means ``mu`` (K,) (None or K = 0: plain estimates only).
@@ -115,6 +122,15 @@ class ControlVariates:
         # standardise so an ill-scaled or redundant control cannot break the solve
         sd = np.sqrt(np.maximum(np.diag(cov_cc), 0.0))
         use = sd > 1e-12 * max(float(sd.max(initial=0.0)), 1e-300)
+        # a control carried by a handful of units (a far leg that 2 paths reach, the indicator of a block of
+        # one pair) is not a control: the regression fits those units exactly, its residual SE is then too
+        # small and the estimate moves by beta x that control's sampling noise (seen: +50 +- 0.5 where the
+        # truth is 0). Its effective number of units (sum c^2)^2 / sum c^4 (n/3 for a normal column) must
+        # reach MIN_EFFECTIVE_UNITS.
+        c2sum = np.diag(self._scc)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n_eff = np.where(self._sc4 > 0, c2sum * c2sum / self._sc4, 0.0)
+        use &= n_eff >= min(MIN_EFFECTIVE_UNITS, n / 10)
         if mu_err is not None:  # a control whose mean is known less precisely than a tenth of its spread is
             use &= np.asarray(mu_err, dtype=float) <= 0.1 * sd  # noise (a far leg in a calm block), not a control
         beta = np.zeros((k, my.size))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from alvh_core.edge import paired, sampling_units
 from alvh_core.models import MarketState
@@ -62,3 +63,24 @@ def test_an_odd_path_count_is_rounded_up_to_whole_antithetic_pairs(capsys):
     assert compare(c, m, n_paths=101, seed=1).assumptions.n_paths == 102
     assert main(["demo", "--paths", "101"]) == 0
     assert "102 paths" in capsys.readouterr().out
+
+
+def test_a_control_carried_by_a_few_units_is_not_used() -> None:
+    """A control that is non-zero on 2 of 2,000 units (a far leg two paths reach) lets the regression fit
+    those units exactly: the SE collapses while the estimate moves by beta x the control's noise. Such a
+    control is dropped (effective units (sum c^2)^2 / sum c^4 below MIN_EFFECTIVE_UNITS); a broad one is kept."""
+    from alvh_core.variance_reduction import estimate
+
+    rng = np.random.default_rng(4)
+    n = 2000
+    y = rng.standard_normal(n)  # truth: mean 0, SE about 1 / sqrt(n)
+    rare = np.zeros(n)
+    rare[[3, 7]] = [40.0, 55.0]
+    y_rare = y + 25.0 * rare  # y loads on the rare control too
+    mu_rare = 0.0  # its exact mean is 0 only approximately in the sample: sampling noise of 2 units
+    r = estimate(y_rare, rare[:, None], np.array([mu_rare]))
+    assert r.estimate[0] == pytest.approx(r.plain[0], abs=1e-12)  # not used: the plain estimate stands
+    assert r.se[0] == pytest.approx(r.se_plain[0], rel=1e-3)  # (n - 1) / (n - k - 1) dof factor only
+    broad = rng.standard_normal(n)
+    r2 = estimate(y + 3.0 * broad, broad[:, None], np.array([0.0]))
+    assert r2.se[0] < 0.4 * r2.se_plain[0]  # a broad control is still used
