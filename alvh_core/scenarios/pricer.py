@@ -330,6 +330,43 @@ VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
 N_Z, Z_MAX = 721, 9.0
 #: quadrature of the jump branches of the state transition: Gauss-Hermite in z and in the jump sizes
 N_ZJ, N_J1, N_J2 = 48, 24, 12
+#: bump when the arrays cached on disk (the VIX transition matrices) change meaning
+VIX_CACHE_VERSION = 1
+
+
+# ---- disk cache of derived arrays (the first comparison of a process loads instead of building) -----
+def _cache_file(prefix: str, key: str):  # noqa: ANN202 - pathlib.Path
+    """``<cache dir>/<prefix>-<sha1 of key>.npy`` in the SPX tables' cache directory (``xnys.default_cache_dir``)."""
+    import hashlib
+
+    from alvh_core.xnys import default_cache_dir
+
+    return default_cache_dir() / f"{prefix}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+
+
+def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
+    """A float array of ``shape`` from ``path``, or None when missing, unreadable, partial or not finite."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if arr.shape != shape or arr.dtype != np.float64 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
+def _save_array(path, arr: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
+    """Atomic write (tmp file + os.replace): readers see the old file or the whole new one, never a part."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, arr, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:  # read-only home: the in-process arrays still serve
+        pass
 
 
 class VixGridPricer:
@@ -348,13 +385,27 @@ class VixGridPricer:
         z = np.linspace(-Z_MAX, Z_MAX, N_Z)
         w = np.exp(-0.5 * z * z)
         self.zw = w / w.sum()
-        # next state for every (grid node, shock): (N_VG, N_Z)
-        self.h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        # next state for every (grid node, shock): (N_VG, N_Z); the payoffs read its model VIX only, so
+        # that is what is kept (computed once, not per strike: the first step of every ``values`` call)
+        h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        self.v_next = self.vix_points(h_next)
         self.jump_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (prob per node, h', weights)
+        self.vix_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the same with VIX(h') for h'
         if q.has_jumps and q.jump_var > 0:  # jumps that do not load next day's variance leave H's law alone
             self._jump_branches()
-        self._trans = self._transition()
+        self.vix_branches = [(prob, self.vix_points(h), w) for prob, h, w in self.jump_branches]
+        trans = _load_array(self._cache_path(), (N_VG, N_VG))
+        if trans is None:
+            trans = self._transition(h_next)
+            _save_array(self._cache_path(), trans)
+        self._trans = trans
+        self.jump_branches = []  # the VIX values above are all the later steps need (memory: ~18 MB a regime)
         self._cache: dict[tuple[str, float, int], np.ndarray] = {}
+
+    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
+        """Disk-cache file of the transition matrix: keyed on the Q law and every grid/quadrature constant."""
+        key = repr((self.q, VG_LO, VG_HI, N_VG, N_Z, Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
+        return _cache_file("vix-trans", key)
 
     def _jump_branches(self) -> None:
         q = self.q
@@ -386,9 +437,9 @@ class VixGridPricer:
         i0, t = _stencil(pos, N_VG)
         return i0, lagrange4(t)
 
-    def _transition(self) -> np.ndarray:
+    def _transition(self, h_next: np.ndarray) -> np.ndarray:
         """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
-        i0, w = self._weights(self.h_next)
+        i0, w = self._weights(h_next)
         rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
         M = np.zeros(N_VG * N_VG)
         for a in range(4):
@@ -406,8 +457,9 @@ class VixGridPricer:
                 M += prob[:, None] * MJ.reshape(N_VG, N_VG)
         return M
 
-    def _payoff(self, kind: str, strike: float, h: np.ndarray) -> np.ndarray:
-        v = self.vix_points(h)
+    @staticmethod
+    def _payoff(kind: str, strike: float, v: np.ndarray) -> np.ndarray:
+        """Payoff at expiry of model VIX ``v`` (points)."""
         if kind == "F":
             return v
         if kind == "C":
@@ -423,13 +475,13 @@ class VixGridPricer:
         if key in self._cache:
             return self._cache[key]
         out = np.empty((n_exp + 1, N_VG))
-        out[0] = self._payoff(kind, strike, self.grid)
+        out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
-            out[1] = self._payoff(kind, strike, self.h_next) @ self.zw
-            if self.jump_branches:
+            out[1] = self._payoff(kind, strike, self.v_next) @ self.zw
+            if self.vix_branches:
                 out[1] = self.p_no_jump * out[1]
-                for prob, h_next, weights in self.jump_branches:
-                    out[1] += prob * (self._payoff(kind, strike, h_next) @ weights)
+                for prob, v_next, weights in self.vix_branches:
+                    out[1] += prob * (self._payoff(kind, strike, v_next) @ weights)
             for m in range(2, n_exp + 1):
                 out[m] = self._trans @ out[m - 1]
         if kind != "F":
@@ -446,6 +498,28 @@ class VixGridPricer:
         flat = table.reshape(-1)
         base = m * N_VG + i0
         return sum(w[a] * flat.take(base + a) for a in range(4))
+
+
+def vix_values_at(pricers: list[VixGridPricer], which: np.ndarray, kind: str, strikes: np.ndarray, n_exp: int,
+                  m: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """VIX option (or future) values at points, without whole (N, T+1) tables: point i is valued by
+    ``pricers[which[i]]`` at strike ``strikes[i]``, ``m[i]`` >= 1 days before the expiry ``n_exp`` days out,
+    state ``h[i]``; the numbers ``evaluate(values(kind, strike, n_exp), m, h)`` gives (same arithmetic)."""
+    out = np.empty(np.shape(h))
+    if out.size == 0:
+        return out
+    i0, w = pricers[0]._weights(h)  # the grid is a module constant: the same for every pricer
+    base = np.asarray(m, np.int64) * N_VG + i0
+    ks, ik = np.unique(strikes, return_inverse=True)
+    groups, ig = np.unique(np.asarray(which, np.int64) * ks.size + ik.reshape(-1), return_inverse=True)
+    order = np.argsort(ig, kind="stable")
+    cuts = np.searchsorted(ig[order], np.arange(groups.size + 1))
+    for g, code in enumerate(groups):  # one table per (pricer, strike) present
+        idx = order[cuts[g]:cuts[g + 1]]
+        flat = pricers[code // ks.size].values(kind, float(ks[code % ks.size]), n_exp).reshape(-1)
+        b = base[idx]
+        out[idx] = sum(w[a][idx] * flat.take(b + a) for a in range(4))
+    return out
 
 
 @lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
