@@ -55,8 +55,10 @@ N_COS = 512
 #: over the anchor's regimes, 5-45 days, vol 6-80%, |ln(S/K)| <= 0.25 (worst 0.065 pt at 5,000);
 #: ``alvh_core.scenarios.anchor`` refuses nodes whose target prices are off by more than this
 TABLE_ACCURACY = 2e-5
-#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~16 MB per regime)
+#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~16 MB per regime);
+#: longer horizons in files of 128 and 256 days (32 and 64 MB); beyond, computed in memory
 DISK_CACHE_DAYS = 64
+DISK_CACHE_MAX_DAYS = 256
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -94,10 +96,6 @@ class SpxTablePricer:
         self.dlnh = self.lnh[1] - self.lnh[0]
         self.y = np.arange(-Y_MAX, Y_MAX + 0.5 * DY, DY)
         self.n_y = self.y.size
-        k = np.arange(N_COS)
-        # e^{i u_k (x - a)} with x = s y, a = -W s, u_k = k pi / (2 W s): independent of s
-        ang = np.outer(self.y + COS_W, k) * (math.pi / (2.0 * COS_W))
-        self._phase_re_im = np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)  # (n_y, 2K) real
         self._tables: dict[int, np.ndarray] = {}  # power class -> (n_c//2+1 .. n_c, N_H, n_y) complex, while building
         # the one stored copy: (real, imag) contiguous (n_max, N_H, n_y) floats for n = 1..n_max, and n_max
         self._parts: tuple[np.ndarray, np.ndarray, int] = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
@@ -114,6 +112,12 @@ class SpxTablePricer:
             hbar = v + (h - v) * factor
             return np.sqrt(nc * (hbar + q.intensity(hbar) * q.jump_m2))
         return np.sqrt(nc * (v + (h - v) * factor))
+
+    def _phase_re_im(self) -> np.ndarray:
+        """(n_y, 2K) real: [cos, -sin] of u_k (x - a) with x = s y, a = -W s, u_k = k pi / (2 W s) (independent
+        of s); built when tables are computed, not kept (2.6 MB a regime; a cached table never needs it)."""
+        ang = np.outer(self.y + COS_W, np.arange(N_COS)) * (math.pi / (2.0 * COS_W))
+        return np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)
 
     def _class_tables(self, n_c: int) -> np.ndarray:
         """Tables for n in (n_c/2, n_c] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
@@ -143,7 +147,7 @@ class SpxTablePricer:
         cnt = ns.size
         flat = both.reshape(cnt * 2 * N_H, N_COS).T  # (K, cnt*2*N_H)
         # Re(e^{i theta} c) = cos(theta) Re(c) - sin(theta) Im(c): one real matmul
-        vals = (self._phase_re_im @ np.concatenate([flat.real, flat.imag], axis=0))
+        vals = (self._phase_re_im() @ np.concatenate([flat.real, flat.imag], axis=0))
         vals = vals.reshape(self.n_y, cnt, 2, N_H)
         tab = (vals[:, :, 0, :] + 1j * vals[:, :, 1, :]).transpose(1, 2, 0).copy()  # (cnt, N_H, n_y)
         self._tables[n_c] = tab
@@ -172,12 +176,15 @@ class SpxTablePricer:
         re, im, have = self._parts
         if have >= n_max:
             return
-        if n_max <= DISK_CACHE_DAYS and have == 0:
-            cached = self._load_disk()
-            if cached is not None:
-                self._store(cached)
+        # tables for up to DISK_CACHE_MAX_DAYS days live in disk files of 64, 128 or 256 days (a power class),
+        # mapped read-only: only the pages a comparison reads become resident (15 regimes x 16-64 MB otherwise)
+        target = max(DISK_CACHE_DAYS, int(_power_class(n_max)))
+        if target <= DISK_CACHE_MAX_DAYS:
+            mapped = self._load_disk(target)
+            if mapped is not None:
+                self._map(mapped)
                 return
-            n_max = DISK_CACHE_DAYS  # build what the cache holds, once, for every later process
+            n_max = target  # build what the cache file holds, once, for every later process
         # stored tables always end on a power class (n = 1..2^j): extend with the next classes
         parts = [re + 1j * im] if have else []
         n_c = 2 * have if have else 1
@@ -187,41 +194,41 @@ class SpxTablePricer:
                 break
             n_c *= 2
         stack = np.concatenate(parts, axis=0)
-        if have == 0 and n_c == DISK_CACHE_DAYS:
+        del parts
+        if n_c == target and target <= DISK_CACHE_MAX_DAYS:
             self._save_disk(stack)
+            mapped = self._load_disk(target)
+            if mapped is not None:  # the built copy is dropped: the file's pages serve (shared, evictable)
+                self._tables.clear()
+                self._map(mapped)
+                return
         self._store(stack)
 
-    # ---- disk cache (the first comparison of a process reads ~5 MB instead of computing) ---------
-    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
-        import hashlib
+    def _map(self, mapped: np.ndarray) -> None:
+        """Serve the tables from a (2, n, N_H, n_y) read-only memory map: [0] prices, [1] deltas."""
+        self._parts = (mapped[0], mapped[1], int(mapped.shape[1]))
+        self._tables.clear()
 
-        from alvh_core.xnys import default_cache_dir
+    # ---- disk cache (the first comparison of a process maps a file instead of computing) ---------
+    def _cache_path(self, n: int = DISK_CACHE_DAYS):  # noqa: ANN202 - pathlib.Path
+        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 3))
+        return _cache_file("spx-tables", key).with_suffix(f".n{n}.npy")
 
-        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 2))
-        return default_cache_dir() / f"spx-tables-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
-
-    def _load_disk(self) -> np.ndarray | None:
-        """The tables for n = 1..DISK_CACHE_DAYS from the disk cache, or None (then they are computed)."""
+    def _load_disk(self, n: int = DISK_CACHE_DAYS) -> np.ndarray | None:
+        """The tables for 1..n days as a read-only map (2, n, N_H, n_y) of the disk cache, or None (then they
+        are computed). A file of another shape or type, partial or unreadable is ignored (and rewritten)."""
         try:
-            stack = np.load(self._cache_path(), allow_pickle=False)
-        except (OSError, ValueError):
+            arr = np.load(self._cache_path(n), mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError):
             return None
-        if stack.shape != (DISK_CACHE_DAYS, N_H, self.n_y) or stack.dtype != np.complex128:
+        _no_readahead(arr)
+        if arr.shape != (2, n, N_H, self.n_y) or arr.dtype != np.float64:
             return None
-        return stack
+        return np.asarray(arr)  # a plain ndarray view of the map (what the compiled kernel takes)
 
     def _save_disk(self, stack: np.ndarray) -> None:
-        import os
-
-        path = self._cache_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                np.save(fh, stack, allow_pickle=False)
-            os.replace(tmp, path)
-        except OSError:  # read-only home: the in-process tables still serve
-            pass
+        """Atomic write of (real, imag) parts as one float array (2, n, N_H, n_y)."""
+        _save_array(self._cache_path(stack.shape[0]), np.stack([stack.real, stack.imag]))
 
     # ---- evaluation -----------------------------------------------------------------------
     def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
@@ -355,6 +362,19 @@ def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN
     return arr
 
 
+def _no_readahead(arr: np.ndarray) -> None:
+    """Tell the kernel a memory map is read at random (the interpolation touches a few 4 KB pages per day):
+    without it each fault reads ahead up to megabytes, all counted in the process's RSS."""
+    import mmap
+
+    m = getattr(arr, "_mmap", None)
+    if m is not None and hasattr(m, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            m.madvise(mmap.MADV_RANDOM)
+        except OSError:  # pragma: no cover - advisory only
+            pass
+
+
 def _save_array(path, arr: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
     """Atomic write (tmp file + os.replace): readers see the old file or the whole new one, never a part."""
     import os
@@ -400,7 +420,8 @@ class VixGridPricer:
             _save_array(self._cache_path(), trans)
         self._trans = trans
         self.jump_branches = []  # the VIX values above are all the later steps need (memory: ~18 MB a regime)
-        self._cache: dict[tuple[str, float, int], np.ndarray] = {}
+        self._banks: dict[tuple[str, int], tuple[np.ndarray, dict[float, int]]] = {}  # (kind, n_exp) -> tables
+        self._lock = threading.Lock()
 
     def _cache_path(self):  # noqa: ANN202 - pathlib.Path
         """Disk-cache file of the transition matrix: keyed on the Q law and every grid/quadrature constant."""
@@ -471,9 +492,43 @@ class VixGridPricer:
 
         kind "F" (future, undiscounted, strike ignored), "C"/"P" (VIX options, discounted).
         """
-        key = (kind, float(strike) if kind != "F" else 0.0, int(n_exp))
-        if key in self._cache:
-            return self._cache[key]
+        bank, slots = self.tables(kind, np.array([strike], float), n_exp)
+        return bank[slots[0]]
+
+    def tables(self, kind: str, strikes: np.ndarray, n_exp: int) -> tuple[np.ndarray, np.ndarray]:
+        """(bank, slots): ``bank[slots[i]]`` is ``values(kind, strikes[i], n_exp)``; one array for all strikes,
+        so points of many strikes are read by one gather (``vix_values_at``). Tables are computed once and
+        kept per (kind, n_exp) in an append-only bank (bounded: 256 tables a pricer, then started afresh)."""
+        ks = [float(k) if kind != "F" else 0.0 for k in np.asarray(strikes, float).reshape(-1)]
+        key = (kind, int(n_exp))
+        with self._lock:
+            bank, slot_of = self._banks.get(key, (None, {}))
+            missing = [k for k in dict.fromkeys(ks) if k not in slot_of]
+        if not missing:
+            return bank, np.array([slot_of[k] for k in ks], np.intp)
+        built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
+        with self._lock:
+            bank, slot_of = self._banks.get(key, (None, {}))
+            new = [k for k in built if k not in slot_of]
+            if sum(len(sl) for _, sl in self._banks.values()) + len(new) > 256:  # a long-running bot prices many strikes
+                self._banks.clear()
+                bank, slot_of = None, {}
+                new = list(built)
+            used = len(slot_of)
+            if bank is None or used + len(new) > bank.shape[0]:
+                grown = np.empty((max(8, 2 * (used + len(new))), n_exp + 1, N_VG))
+                if bank is not None:
+                    grown[:used] = bank[:used]
+                bank = grown
+            slot_of = dict(slot_of)  # readers holding the old mapping keep a consistent one
+            for k in new:
+                bank[used] = built[k]
+                slot_of[k] = used
+                used += 1
+            self._banks[key] = (bank, slot_of)
+            return bank, np.array([slot_of[k] for k in ks], np.intp)
+
+    def _compute(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
         out = np.empty((n_exp + 1, N_VG))
         out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
@@ -486,9 +541,6 @@ class VixGridPricer:
                 out[m] = self._trans @ out[m - 1]
         if kind != "F":
             out *= np.exp(-self.rate * np.arange(n_exp + 1) / TRADING_DAYS)[:, None]
-        if len(self._cache) >= 256:  # bounded: a long-running bot prices many strikes
-            self._cache.clear()
-        self._cache[key] = out
         return out
 
     def evaluate(self, table: np.ndarray, m: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -510,14 +562,15 @@ def vix_values_at(pricers: list[VixGridPricer], which: np.ndarray, kind: str, st
         return out
     i0, w = pricers[0]._weights(h)  # the grid is a module constant: the same for every pricer
     base = np.asarray(m, np.int64) * N_VG + i0
-    ks, ik = np.unique(strikes, return_inverse=True)
-    groups, ig = np.unique(np.asarray(which, np.int64) * ks.size + ik.reshape(-1), return_inverse=True)
-    order = np.argsort(ig, kind="stable")
-    cuts = np.searchsorted(ig[order], np.arange(groups.size + 1))
-    for g, code in enumerate(groups):  # one table per (pricer, strike) present
-        idx = order[cuts[g]:cuts[g + 1]]
-        flat = pricers[code // ks.size].values(kind, float(ks[code % ks.size]), n_exp).reshape(-1)
-        b = base[idx]
+    which = np.broadcast_to(np.asarray(which, np.int64), out.shape)
+    strikes = np.broadcast_to(np.asarray(strikes, float), out.shape)
+    per = (n_exp + 1) * N_VG
+    for p in np.unique(which):  # one gather per law (15 at most): every strike's table sits in one bank
+        idx = np.flatnonzero(which == p)
+        ks, inv = np.unique(strikes[idx], return_inverse=True)
+        bank, slots = pricers[p].tables(kind, ks, n_exp)
+        flat = bank.reshape(-1)
+        b = base[idx] + slots[inv.reshape(-1)] * per
         out[idx] = sum(w[a][idx] * flat.take(b + a) for a in range(4))
     return out
 
