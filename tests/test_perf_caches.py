@@ -112,8 +112,8 @@ def test_one_blas_thread_limits_and_restores():
     assert blas() == before
 
 
-def test_spx_tables_are_served_from_a_read_only_map_equal_to_fresh(tmp_path, monkeypatch):
-    """The tables a later process maps from the disk cache equal freshly computed ones, also past 64 days
+def test_spx_tables_read_from_the_disk_cache_on_demand_equal_fresh(tmp_path, monkeypatch):
+    """The tables a later process reads from the disk cache (the days it needs) equal freshly computed ones, also past 64 days
     (a 128-day file); a partial or corrupt file is rebuilt."""
     from alvh_core.scenarios.pricer import SpxTablePricer
 
@@ -122,15 +122,23 @@ def test_spx_tables_are_served_from_a_read_only_map_equal_to_fresh(tmp_path, mon
     fresh = SpxTablePricer(q, 0.031, 0.012)
     built = fresh.table_stack(90).copy()  # 128 days: classes up to 128, saved, then mapped
     assert built.shape[0] == 128 and fresh._cache_path(128).exists()
-    assert not fresh._parts[0].flags.writeable  # served from the map, not a private copy
-    mapped = SpxTablePricer(q, 0.031, 0.012)
-    np.testing.assert_array_equal(mapped.table_stack(90), built)
     n = np.array([3, 40, 90])
     h = np.array([2e-5, 1e-4, 6e-4])
     x = np.array([-0.05, 0.0, 0.08])
-    for a, b in zip(mapped.put_per_strike(n, x, h), fresh.put_per_strike(n, x, h)):
+    reader = SpxTablePricer(q, 0.031, 0.012)
+    for a, b in zip(reader.put_per_strike(n, x, h), fresh.put_per_strike(n, x, h)):
         np.testing.assert_array_equal(a, b)
+    loaded = reader._lazy.loaded  # only the days asked for (3..90) were read from the file
+    assert loaded[2:90].all() and not loaded[:2].any() and not loaded[90:].any()
+    np.testing.assert_array_equal(SpxTablePricer(q, 0.031, 0.012).table_stack(90), built)
     path = fresh._cache_path(128)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])  # partial (a killed writer without the rename)
     again = SpxTablePricer(q, 0.031, 0.012)
     np.testing.assert_array_equal(again.table_stack(90), built)
+    from alvh_core.scenarios.pricer import N_H
+
+    np.save(path, np.full((2, 128, N_H, again.n_y), np.nan))  # the right shape, not numbers: rebuilt on read
+    nan_file = SpxTablePricer(q, 0.031, 0.012)
+    for a, b in zip(nan_file.put_per_strike(n, x, h), fresh.put_per_strike(n, x, h)):
+        np.testing.assert_array_equal(a, b)
+    assert np.isfinite(np.load(path)).all()  # and rewritten

@@ -99,6 +99,7 @@ class SpxTablePricer:
         self._tables: dict[int, np.ndarray] = {}  # power class -> (n_c//2+1 .. n_c, N_H, n_y) complex, while building
         # the one stored copy: (real, imag) contiguous (n_max, N_H, n_y) floats for n = 1..n_max, and n_max
         self._parts: tuple[np.ndarray, np.ndarray, int] = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
+        self._lazy: _LazyTables | None = None  # the disk file the rows of _parts are read from, on demand
         self._lock = threading.Lock()  # the bot prices from several threads; tables are built once
 
     # ---- tables ---------------------------------------------------------------------------
@@ -156,16 +157,33 @@ class SpxTablePricer:
     def table_stack(self, n_max: int) -> np.ndarray:
         """(n, N_H, n_y) complex with n >= n_max: tables for n = 1.. (price/K + i d(price/K)/dx); a copy
         assembled from the stored real and imaginary parts (the evaluation reads those directly)."""
-        re, im, _ = self._ensure(n_max)
+        re, im, have = self._ensure(n_max)
+        re, im, have = self._ensure(have)  # every stored row read in
         return re + 1j * im
 
-    def _ensure(self, n_max: int) -> tuple[np.ndarray, np.ndarray, int]:
-        parts = self._parts
-        if parts[2] >= n_max:
+    def _ensure(self, n_max: int, n_min: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
+        """Tables covering 1..n_max days; with a disk file, the rows of days n_min..n_max are read in (a
+        comparison reads the days its paths visit, not the whole file)."""
+        parts, lazy = self._parts, self._lazy
+        if parts[2] >= n_max and (lazy is None or lazy.loaded[n_min - 1:n_max].all()):
             return parts
         with self._lock:
-            self._build_stack(n_max)
+            if self._parts[2] < n_max:
+                self._build_stack(n_max)
+            parts, lazy = self._parts, self._lazy
+            if lazy is not None and not lazy.read(np.arange(n_min, n_max + 1), parts[0], parts[1]):
+                lazy.path.unlink(missing_ok=True)  # a corrupt file: recomputed in memory and rewritten
+                self._lazy = None
+                self._parts = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
+                self._build_stack(n_max)
+                return self._ensure_locked_rows(n_min, n_max)
             return self._parts
+
+    def _ensure_locked_rows(self, n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray, int]:
+        parts, lazy = self._parts, self._lazy
+        if lazy is not None and not lazy.read(np.arange(n_min, n_max + 1), parts[0], parts[1]):
+            raise OSError(f"SPX table cache {lazy.path} unreadable right after writing it")
+        return parts
 
     def _store(self, stack: np.ndarray) -> None:
         """Keep ``stack`` as contiguous real and imaginary parts only (one copy of the tables in memory)."""
@@ -177,15 +195,18 @@ class SpxTablePricer:
         if have >= n_max:
             return
         # tables for up to DISK_CACHE_MAX_DAYS days live in disk files of 64, 128 or 256 days (a power class),
-        # mapped read-only: only the pages a comparison reads become resident (15 regimes x 16-64 MB otherwise)
+        # read a day's rows at a time as comparisons need them (15 regimes x 16-64 MB in memory otherwise)
         target = max(DISK_CACHE_DAYS, int(_power_class(n_max)))
         if target <= DISK_CACHE_MAX_DAYS:
-            mapped = self._load_disk(target)
-            if mapped is not None:
-                self._map(mapped)
+            lazy = self._load_disk(target)
+            if lazy is not None:  # (rows read from a shorter file before are read again from this one)
+                self._map(lazy)
                 return
             n_max = target  # build what the cache file holds, once, for every later process
         # stored tables always end on a power class (n = 1..2^j): extend with the next classes
+        if have and self._lazy is not None and not self._lazy.read(np.arange(1, have + 1), re, im):
+            re, im, have = re[:0], im[:0], 0  # a corrupt file under the stored rows: start afresh
+        self._lazy = None
         parts = [re + 1j * im] if have else []
         n_c = 2 * have if have else 1
         while True:
@@ -197,16 +218,17 @@ class SpxTablePricer:
         del parts
         if n_c == target and target <= DISK_CACHE_MAX_DAYS:
             self._save_disk(stack)
-            mapped = self._load_disk(target)
-            if mapped is not None:  # the built copy is dropped: the file's pages serve (shared, evictable)
-                self._tables.clear()
-                self._map(mapped)
+            lazy = self._load_disk(target)
+            if lazy is not None:  # the built copy is dropped: rows are read back as comparisons need them
+                self._map(lazy)
                 return
         self._store(stack)
 
-    def _map(self, mapped: np.ndarray) -> None:
-        """Serve the tables from a (2, n, N_H, n_y) read-only memory map: [0] prices, [1] deltas."""
-        self._parts = (mapped[0], mapped[1], int(mapped.shape[1]))
+    def _map(self, lazy: _LazyTables) -> None:
+        """Serve the tables from the disk file ``lazy``: rows are read in on first use (``_ensure``) into
+        arrays whose untouched pages take no memory."""
+        self._parts = (np.empty((lazy.n, N_H, self.n_y)), np.empty((lazy.n, N_H, self.n_y)), lazy.n)
+        self._lazy = lazy
         self._tables.clear()
 
     # ---- disk cache (the first comparison of a process maps a file instead of computing) ---------
@@ -214,17 +236,10 @@ class SpxTablePricer:
         key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 3))
         return _cache_file("spx-tables", key).with_suffix(f".n{n}.npy")
 
-    def _load_disk(self, n: int = DISK_CACHE_DAYS) -> np.ndarray | None:
-        """The tables for 1..n days as a read-only map (2, n, N_H, n_y) of the disk cache, or None (then they
-        are computed). A file of another shape or type, partial or unreadable is ignored (and rewritten)."""
-        try:
-            arr = np.load(self._cache_path(n), mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError, EOFError):
-            return None
-        _no_readahead(arr)
-        if arr.shape != (2, n, N_H, self.n_y) or arr.dtype != np.float64:
-            return None
-        return np.asarray(arr)  # a plain ndarray view of the map (what the compiled kernel takes)
+    def _load_disk(self, n: int = DISK_CACHE_DAYS) -> _LazyTables | None:
+        """The disk cache file of the tables for 1..n days, (2, n, N_H, n_y) floats, opened for reading rows
+        on demand; None (then they are computed) when it is missing, of another shape or type, or partial."""
+        return _LazyTables.open(self._cache_path(n), (2, n, N_H, self.n_y))
 
     def _save_disk(self, stack: np.ndarray) -> None:
         """Atomic write of (real, imag) parts as one float array (2, n, N_H, n_y)."""
@@ -237,7 +252,7 @@ class SpxTablePricer:
         n, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(h, dtype=float))
         if np.any(n < 1):
             raise ValueError("remaining days must be >= 1 (expiry is handled by the caller)")
-        re, im, _ = self._ensure(int(n.max()))
+        re, im, _ = self._ensure(int(n.max()), int(n.min()))
         hc = np.clip(h, H_LO, H_HI)
         ih, th = _stencil((np.log(hc) - self.lnh[0]) / self.dlnh, N_H)
         return StateStencil(
@@ -362,17 +377,50 @@ def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN
     return arr
 
 
-def _no_readahead(arr: np.ndarray) -> None:
-    """Tell the kernel a memory map is read at random (the interpolation touches a few 4 KB pages per day):
-    without it each fault reads ahead up to megabytes, all counted in the process's RSS."""
-    import mmap
+class _LazyTables:
+    """A .npy file of float64 (2, n, ...) read row by row: ``read(days, re, im)`` copies rows ``days - 1`` of
+    both halves into ``re``/``im`` with plain reads (no memory map: a mapped page fault makes megabytes
+    resident per touch on large-folio file systems, all counted in the process's RSS)."""
 
-    m = getattr(arr, "_mmap", None)
-    if m is not None and hasattr(m, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+    def __init__(self, path, offset: int, shape: tuple[int, ...]) -> None:  # noqa: ANN001 - pathlib.Path
+        self.path, self.offset, self.n = path, offset, shape[1]
+        self.row = int(np.prod(shape[2:])) * 8
+        self.loaded = np.zeros(self.n, bool)
+
+    @classmethod
+    def open(cls, path, shape: tuple[int, ...]) -> _LazyTables | None:  # noqa: ANN001 - pathlib.Path
+        import os
+
         try:
-            m.madvise(mmap.MADV_RANDOM)
-        except OSError:  # pragma: no cover - advisory only
-            pass
+            with open(path, "rb") as fh:
+                fmt = np.lib.format
+                version = fmt.read_magic(fh)
+                header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                got, fortran, dtype = header(fh)
+                offset = fh.tell()
+            size = os.path.getsize(path)
+        except (OSError, ValueError, EOFError):
+            return None
+        if tuple(got) != shape or fortran or dtype != np.dtype("<f8") or size != offset + int(np.prod(shape)) * 8:
+            return None
+        return cls(path, offset, shape)
+
+    def read(self, days: np.ndarray, re: np.ndarray, im: np.ndarray) -> bool:
+        """Rows ``days`` (1-based) into ``re``/``im``; False if the file is gone, short or not finite."""
+        todo = [int(d) for d in np.asarray(days).reshape(-1) if not self.loaded[d - 1]]
+        try:
+            with open(self.path, "rb") as fh:
+                for d in todo:  # whole rows of a few hundred KB: a handful of reads per expiry
+                    for half, dst in ((0, re), (1, im)):
+                        fh.seek(self.offset + (half * self.n + d - 1) * self.row)
+                        if fh.readinto(memoryview(dst[d - 1]).cast("B")) != self.row:
+                            return False
+                    if not (np.isfinite(re[d - 1]).all() and np.isfinite(im[d - 1]).all()):
+                        return False
+                    self.loaded[d - 1] = True
+        except OSError:
+            return False
+        return True
 
 
 def _save_array(path, arr: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
