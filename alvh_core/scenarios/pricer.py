@@ -227,7 +227,7 @@ class SpxTablePricer:
     def _map(self, lazy: _LazyTables) -> None:
         """Serve the tables from the disk file ``lazy``: rows are read in on first use (``_ensure``) into
         arrays whose untouched pages take no memory."""
-        self._parts = (np.empty((lazy.n, N_H, self.n_y)), np.empty((lazy.n, N_H, self.n_y)), lazy.n)
+        self._parts = (_sparse_empty((lazy.n, N_H, self.n_y)), _sparse_empty((lazy.n, N_H, self.n_y)), lazy.n)
         self._lazy = lazy
         self._tables.clear()
 
@@ -352,6 +352,8 @@ VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
 N_Z, Z_MAX = 721, 9.0
 #: quadrature of the jump branches of the state transition: Gauss-Hermite in z and in the jump sizes
 N_ZJ, N_J1, N_J2 = 48, 24, 12
+#: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
+VIX_BANK_BYTES = 16 * 2**20
 #: bump when the arrays cached on disk (the VIX transition matrices) change meaning
 VIX_CACHE_VERSION = 1
 
@@ -375,6 +377,20 @@ def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN
     if arr.shape != shape or arr.dtype != np.float64 or not np.isfinite(arr).all():
         return None
     return arr
+
+
+def _sparse_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float array whose pages become resident only when written, 4 KB at a time (numpy
+    asks for 2 MB huge pages on large arrays, so reading one day's row would make 2 MB resident)."""
+    import mmap
+
+    buf = mmap.mmap(-1, max(int(np.prod(shape)) * 8, 1))
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        try:
+            buf.madvise(mmap.MADV_NOHUGEPAGE)
+        except OSError:  # pragma: no cover - advisory only
+            pass
+    return np.frombuffer(buf, dtype=np.float64, count=int(np.prod(shape))).reshape(shape)
 
 
 class _LazyTables:
@@ -546,7 +562,7 @@ class VixGridPricer:
     def tables(self, kind: str, strikes: np.ndarray, n_exp: int) -> tuple[np.ndarray, np.ndarray]:
         """(bank, slots): ``bank[slots[i]]`` is ``values(kind, strikes[i], n_exp)``; one array for all strikes,
         so points of many strikes are read by one gather (``vix_values_at``). Tables are computed once and
-        kept per (kind, n_exp) in an append-only bank (bounded: 256 tables a pricer, then started afresh)."""
+        kept per (kind, n_exp) in an append-only bank (bounded: ``VIX_BANK_BYTES`` a pricer, then started afresh)."""
         ks = [float(k) if kind != "F" else 0.0 for k in np.asarray(strikes, float).reshape(-1)]
         key = (kind, int(n_exp))
         with self._lock:
@@ -558,7 +574,8 @@ class VixGridPricer:
         with self._lock:
             bank, slot_of = self._banks.get(key, (None, {}))
             new = [k for k in built if k not in slot_of]
-            if sum(len(sl) for _, sl in self._banks.values()) + len(new) > 256:  # a long-running bot prices many strikes
+            held = sum(b.nbytes for b, _ in self._banks.values()) + len(new) * (n_exp + 1) * N_VG * 8
+            if held > VIX_BANK_BYTES:  # bounded: a long-running bot (and 1,000,000 paths) prices many strikes
                 self._banks.clear()
                 bank, slot_of = None, {}
                 new = list(built)
