@@ -142,3 +142,15 @@ def test_spx_tables_read_from_the_disk_cache_on_demand_equal_fresh(tmp_path, mon
     for a, b in zip(nan_file.put_per_strike(n, x, h), fresh.put_per_strike(n, x, h)):
         np.testing.assert_array_equal(a, b)
     assert np.isfinite(np.load(path)).all()  # and rewritten
+
+
+def test_vix_table_bank_stays_right_when_its_memory_bound_resets_it(monkeypatch, jump_q):
+    import alvh_core.scenarios.pricer as pricer
+
+    monkeypatch.setattr(pricer, "VIX_BANK_BYTES", 3 * 41 * N_VG * 8)  # three 40-day tables
+    vp = VixGridPricer(jump_q, 0.04)
+    ref = {k: vp._compute("C", k, 40) for k in (20.0, 25.0, 30.0, 35.0, 40.0)}
+    for batch in ([20.0, 25.0], [25.0, 30.0], [35.0, 20.0, 40.0], [30.0], [20.0, 25.0, 30.0, 35.0, 40.0]):
+        bank, slots = vp.tables("C", np.array(batch), 40)
+        for k, s_ in zip(batch, slots):
+            np.testing.assert_array_equal(bank[s_], ref[k])

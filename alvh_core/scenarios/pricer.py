@@ -578,6 +578,9 @@ class VixGridPricer:
             if held > VIX_BANK_BYTES:  # bounded: a long-running bot (and 1,000,000 paths) prices many strikes
                 self._banks.clear()
                 bank, slot_of = None, {}
+                for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
+                    if k not in built:
+                        built[k] = self._compute(kind, k, n_exp)
                 new = list(built)
             used = len(slot_of)
             if bank is None or used + len(new) > bank.shape[0]:
