@@ -443,8 +443,20 @@ class _Tally:
         self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti))
         self.n += n
 
+    @staticmethod
+    def _join(parts: dict[str, list[np.ndarray]]) -> None:
+        """Each list of chunk arrays becomes one array, in place (no second copy kept: 1,000,000 paths)."""
+        for k, v in parts.items():
+            if len(v) > 1:
+                parts[k] = [np.concatenate(v)]
+
     def joined_units(self) -> dict[str, np.ndarray]:
-        return {k: np.concatenate(v) for k, v in self.units.items()}
+        self._join(self.units)
+        return {k: v[0] for k, v in self.units.items()}
+
+    def joined_pnl(self) -> dict[str, np.ndarray]:
+        self._join(self.pnl)
+        return {k: v[0] for k, v in self.pnl.items()}
 
     def _result(self) -> CVResult:
         if self._res is None:
@@ -460,9 +472,9 @@ class _Tally:
         """Metrics per strategy; with controls, ev / ev_se are the control-variate estimate (plain SE kept in
         ev_se_plain) so the EV column and the vs-leg-out column tell one story."""
         out = {}
-        for name, parts in self.pnl.items():
-            x = np.concatenate(parts)
-            units = np.concatenate(self.units[name]) + np.concatenate(self.units["ev:leg_out"])
+        units_of = self.joined_units()
+        for name, x in self.joined_pnl().items():
+            units = units_of[name] + units_of["ev:leg_out"]
             m = metrics_from(x, units, self.margin[name],
                              self.costs[name] / self.n, self.fills[name] / self.n)
             if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
@@ -504,6 +516,33 @@ def compare(
     fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
     ``control_variates=False`` reports the plain estimator only (benchmarks, checks).
     """
+    from alvh_core.parallel import one_blas_thread
+
+    with one_blas_thread():  # small linear algebra: BLAS threads only wait on each other (alvh_core.parallel)
+        return _compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs, policy=policy,
+                        paths=paths, take_profit=take_profit, specs=specs, params=params, held=held,
+                        control_variates=control_variates, model=model, anchored=anchored)
+
+
+def _compare(
+    condor: IronCondor,
+    market: MarketState,
+    *,
+    n_paths: int = 4000,
+    seed: int = 7,
+    premia: bool = True,
+    costs: bool | CostModel = True,
+    policy: LayerPolicy | None = None,
+    paths: MarketPaths | None = None,
+    take_profit: TakeProfitStop | None = None,
+    specs: dict[str, HedgeSpec] | None = None,
+    params: Any = None,
+    held: Any = None,
+    control_variates: bool = True,
+    model: ScenarioModel | None = None,
+    anchored: bool = True,
+) -> Comparison:
+    """``compare``'s body (see there), run with one BLAS thread."""
     dte = condor.dte(market.asof)
     if dte <= 0:
         raise ValueError(f"the condor expires {condor.expiry} on or before the valuation date {market.asof}; "
@@ -654,5 +693,5 @@ def compare(
             "se_plain in --json is the plain SE"),
     )
     out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions, today=today)
-    out._pnls = {name: np.concatenate(parts) for name, parts in tally.pnl.items()}  # for the distribution chart
+    out._pnls = tally.joined_pnl()  # for the distribution chart
     return out

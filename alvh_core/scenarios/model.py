@@ -26,7 +26,14 @@ from alvh_core.scenarios.anchor import MarketFit, MarketTarget, Node, anchor
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams, load_default_params, premia_lines
-from alvh_core.scenarios.simulation import PathClock, SimulatedPaths, bootstrap_paths, simulate
+from alvh_core.scenarios.simulation import (
+    PathClock,
+    SimulatedPaths,
+    _step_of,
+    bootstrap_paths,
+    simulate,
+    vix_options_at,
+)
 
 
 @runtime_checkable
@@ -78,6 +85,8 @@ class MixturePaths(PathClock):
     spot: np.ndarray = dataclasses.field(init=False)
     vix: np.ndarray = dataclasses.field(init=False)
     rate: float = dataclasses.field(init=False)
+    #: (pricers, pricer of each path, h_q, vix) gathered for ``vix_option_at`` (built on first use)
+    _point_law: tuple | None = dataclasses.field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.t = self.blocks[0].t
@@ -105,6 +114,36 @@ class MixturePaths(PathClock):
 
     def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
         return self._today(self._gather([b.vix_option(kind, strike, expiry_t) for b in self.blocks]))
+
+    def vix_option_at(self, kind: OptionKind, strike: float | np.ndarray, expiry_t: float, rows: np.ndarray,
+                      days: np.ndarray) -> np.ndarray:
+        """``vix_option(kind, strike, expiry_t)[rows, days]`` priced at those points only (``strike`` may be one
+        per point): each path by its block's law; date 0 carries the mixture price (the mean over all paths)."""
+        rows, days = np.broadcast_arrays(np.asarray(rows, np.intp), np.asarray(days, np.intp))
+        strikes = np.broadcast_to(np.asarray(strike, float), rows.shape)
+        if _step_of(expiry_t) < 1:  # expiring today: the whole table is one column
+            return np.array([self.vix_option(kind, float(k), expiry_t)[r, d] for k, r, d in zip(strikes, rows, days)])
+        if self._point_law is None:
+            pricers: list = []
+            index: dict[int, int] = {}
+            which = []
+            for b in self.blocks:
+                vp = b.vix_pricer()
+                which.append(np.full(b.n_paths, index.setdefault(id(vp), len(index))))
+                if len(pricers) < len(index):
+                    pricers.append(vp)
+            self._point_law = (pricers, self._gather(which), self._gather([b.h_q for b in self.blocks]),
+                               self._gather([b.vix for b in self.blocks]))
+        pricers, which, h_q, vix = self._point_law
+        out = vix_options_at(pricers, which[rows], h_q, vix, kind, strikes, expiry_t, rows, days)
+        today = days == 0
+        if today.any():  # the mixture price of each strike asked on date 0
+            everyone = np.arange(self.n_paths)
+            for k in np.unique(strikes[today]):
+                col0 = vix_options_at(pricers, which, h_q, vix, kind, float(k), expiry_t, everyone,
+                                      np.zeros(self.n_paths, np.intp))
+                out[today & (strikes == k)] = col0.mean()
+        return out
 
     def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
         end = self.n_steps if end is None else end

@@ -62,8 +62,10 @@ N_COS = 512
 #: over the anchor's regimes, 5-45 days, vol 6-80%, |ln(S/K)| <= 0.25 (worst 0.065 pt at 5,000);
 #: ``alvh_core.scenarios.anchor`` refuses nodes whose target prices are off by more than this
 TABLE_ACCURACY = 2e-5
-#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~16 MB per regime)
+#: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~16 MB per regime);
+#: longer horizons in files of 128 and 256 days (32 and 64 MB); beyond, computed in memory
 DISK_CACHE_DAYS = 64
+DISK_CACHE_MAX_DAYS = 256
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -105,13 +107,10 @@ class SpxTablePricer:
         self.dlnh = self.lnh[1] - self.lnh[0]
         self.y = np.arange(-Y_MAX, Y_MAX + 0.5 * DY, DY)
         self.n_y = self.y.size
-        k = np.arange(N_COS)
-        # e^{i u_k (x - a)} with x = s y, a = -W s, u_k = k pi / (2 W s): independent of s
-        ang = np.outer(self.y + COS_W, k) * (math.pi / (2.0 * COS_W))
-        self._phase_re_im = np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)  # (n_y, 2K) real
         self._tables: dict[int, np.ndarray] = {}  # power class -> (n_c//2+1 .. n_c, N_H, n_y) complex, while building
         # the one stored copy: (real, imag) contiguous (n_max, N_H, n_y) floats for n = 1..n_max, and n_max
         self._parts: tuple[np.ndarray, np.ndarray, int] = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
+        self._lazy: _LazyTables | None = None  # the disk file the rows of _parts are read from, on demand
         self._lock = threading.Lock()  # the bot prices from several threads; tables are built once
 
     # ---- tables ---------------------------------------------------------------------------
@@ -125,6 +124,12 @@ class SpxTablePricer:
             hbar = v + (h - v) * factor
             return np.sqrt(nc * (hbar + q.intensity(hbar) * q.jump_m2))
         return np.sqrt(nc * (v + (h - v) * factor))
+
+    def _phase_re_im(self) -> np.ndarray:
+        """(n_y, 2K) real: [cos, -sin] of u_k (x - a) with x = s y, a = -W s, u_k = k pi / (2 W s) (independent
+        of s); built when tables are computed, not kept (2.6 MB a regime; a cached table never needs it)."""
+        ang = np.outer(self.y + COS_W, np.arange(N_COS)) * (math.pi / (2.0 * COS_W))
+        return np.concatenate([np.cos(ang), -np.sin(ang)], axis=1)
 
     def _class_tables(self, n_c: int, n_hi: int | None = None) -> np.ndarray:
         """Tables for n in (n_c/2, min(n_c, n_hi)] (n = 1 for n_c = 1): (count, N_H, n_y) complex."""
@@ -155,7 +160,7 @@ class SpxTablePricer:
         cnt = ns.size
         flat = both.reshape(cnt * 2 * N_H, N_COS).T  # (K, cnt*2*N_H)
         # Re(e^{i theta} c) = cos(theta) Re(c) - sin(theta) Im(c): one real matmul
-        vals = (self._phase_re_im @ np.concatenate([flat.real, flat.imag], axis=0))
+        vals = (self._phase_re_im() @ np.concatenate([flat.real, flat.imag], axis=0))
         vals = vals.reshape(self.n_y, cnt, 2, N_H)
         tab = (vals[:, :, 0, :] + 1j * vals[:, :, 1, :]).transpose(1, 2, 0).copy()  # (cnt, N_H, n_y)
         self._tables[n_c] = tab
@@ -164,16 +169,33 @@ class SpxTablePricer:
     def table_stack(self, n_max: int) -> np.ndarray:
         """(n, N_H, n_y) complex with n >= n_max: tables for n = 1.. (price/K + i d(price/K)/dx); a copy
         assembled from the stored real and imaginary parts (the evaluation reads those directly)."""
-        re, im, _ = self._ensure(n_max)
+        re, im, have = self._ensure(n_max)
+        re, im, have = self._ensure(have)  # every stored row read in
         return re + 1j * im
 
-    def _ensure(self, n_max: int) -> tuple[np.ndarray, np.ndarray, int]:
-        parts = self._parts
-        if parts[2] >= n_max:
+    def _ensure(self, n_max: int, n_min: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
+        """Tables covering 1..n_max days; with a disk file, the rows of days n_min..n_max are read in (a
+        comparison reads the days its paths visit, not the whole file)."""
+        parts, lazy = self._parts, self._lazy
+        if parts[2] >= n_max and (lazy is None or lazy.loaded[n_min - 1:n_max].all()):
             return parts
         with self._lock:
-            self._build_stack(n_max)
+            if self._parts[2] < n_max:
+                self._build_stack(n_max)
+            parts, lazy = self._parts, self._lazy
+            if lazy is not None and not lazy.read(np.arange(n_min, n_max + 1), parts[0], parts[1]):
+                lazy.path.unlink(missing_ok=True)  # a corrupt file: recomputed in memory and rewritten
+                self._lazy = None
+                self._parts = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
+                self._build_stack(n_max)
+                return self._ensure_locked_rows(n_min, n_max)
             return self._parts
+
+    def _ensure_locked_rows(self, n_min: int, n_max: int) -> tuple[np.ndarray, np.ndarray, int]:
+        parts, lazy = self._parts, self._lazy
+        if lazy is not None and not lazy.read(np.arange(n_min, n_max + 1), parts[0], parts[1]):
+            raise OSError(f"SPX table cache {lazy.path} unreadable right after writing it")
+        return parts
 
     def _store(self, stack: np.ndarray) -> None:
         """Keep ``stack`` as contiguous real and imaginary parts only (one copy of the tables in memory)."""
@@ -195,13 +217,19 @@ class SpxTablePricer:
             self._tables.clear()
             self._store(np.concatenate(parts, axis=0))
             return
-        if n_max <= DISK_CACHE_DAYS and have == 0 and self._mult is None:
-            cached = self._load_disk()
-            if cached is not None:
-                self._store(cached)
+        # tables for up to DISK_CACHE_MAX_DAYS days live in disk files of 64, 128 or 256 days (a power class),
+        # read a day's rows at a time as comparisons need them (15 regimes x 16-64 MB in memory otherwise)
+        target = max(DISK_CACHE_DAYS, int(_power_class(n_max)))
+        if target <= DISK_CACHE_MAX_DAYS:
+            lazy = self._load_disk(target)
+            if lazy is not None:  # (rows read from a shorter file before are read again from this one)
+                self._map(lazy)
                 return
-            n_max = DISK_CACHE_DAYS  # build what the cache holds, once, for every later process
+            n_max = target  # build what the cache file holds, once, for every later process
         # stored tables always end on a power class (n = 1..2^j): extend with the next classes
+        if have and self._lazy is not None and not self._lazy.read(np.arange(1, have + 1), re, im):
+            re, im, have = re[:0], im[:0], 0  # a corrupt file under the stored rows: start afresh
+        self._lazy = None
         parts = [re + 1j * im] if have else []
         n_c = 2 * have if have else 1
         while True:
@@ -210,41 +238,35 @@ class SpxTablePricer:
                 break
             n_c *= 2
         stack = np.concatenate(parts, axis=0)
-        if have == 0 and n_c == DISK_CACHE_DAYS and self._mult is None:
+        del parts
+        if n_c == target and target <= DISK_CACHE_MAX_DAYS:
             self._save_disk(stack)
+            lazy = self._load_disk(target)
+            if lazy is not None:  # the built copy is dropped: rows are read back as comparisons need them
+                self._map(lazy)
+                return
         self._store(stack)
 
-    # ---- disk cache (the first comparison of a process reads ~5 MB instead of computing) ---------
-    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
-        import hashlib
+    def _map(self, lazy: _LazyTables) -> None:
+        """Serve the tables from the disk file ``lazy``: rows are read in on first use (``_ensure``) into
+        arrays whose untouched pages take no memory."""
+        self._parts = (_sparse_empty((lazy.n, N_H, self.n_y)), _sparse_empty((lazy.n, N_H, self.n_y)), lazy.n)
+        self._lazy = lazy
+        self._tables.clear()
 
-        from alvh_core.xnys import default_cache_dir
+    # ---- disk cache (the first comparison of a process maps a file instead of computing) ---------
+    def _cache_path(self, n: int = DISK_CACHE_DAYS):  # noqa: ANN202 - pathlib.Path
+        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 3))
+        return _cache_file("spx-tables", key).with_suffix(f".n{n}.npy")
 
-        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, DISK_CACHE_DAYS, 2))
-        return default_cache_dir() / f"spx-tables-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
-
-    def _load_disk(self) -> np.ndarray | None:
-        """The tables for n = 1..DISK_CACHE_DAYS from the disk cache, or None (then they are computed)."""
-        try:
-            stack = np.load(self._cache_path(), allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        if stack.shape != (DISK_CACHE_DAYS, N_H, self.n_y) or stack.dtype != np.complex128:
-            return None
-        return stack
+    def _load_disk(self, n: int = DISK_CACHE_DAYS) -> _LazyTables | None:
+        """The disk cache file of the tables for 1..n days, (2, n, N_H, n_y) floats, opened for reading rows
+        on demand; None (then they are computed) when it is missing, of another shape or type, or partial."""
+        return _LazyTables.open(self._cache_path(n), (2, n, N_H, self.n_y))
 
     def _save_disk(self, stack: np.ndarray) -> None:
-        import os
-
-        path = self._cache_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                np.save(fh, stack, allow_pickle=False)
-            os.replace(tmp, path)
-        except OSError:  # read-only home: the in-process tables still serve
-            pass
+        """Atomic write of (real, imag) parts as one float array (2, n, N_H, n_y)."""
+        _save_array(self._cache_path(stack.shape[0]), np.stack([stack.real, stack.imag]))
 
     # ---- evaluation -----------------------------------------------------------------------
     def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
@@ -253,7 +275,7 @@ class SpxTablePricer:
         n, h = np.broadcast_arrays(np.asarray(n, dtype=np.int64), np.asarray(h, dtype=float))
         if np.any(n < 1):
             raise ValueError("remaining days must be >= 1 (expiry is handled by the caller)")
-        re, im, _ = self._ensure(int(n.max()))
+        re, im, _ = self._ensure(int(n.max()), int(n.min()))
         hc = np.clip(h, H_LO, H_HI)
         ih, th = _stencil((np.log(hc) - self.lnh[0]) / self.dlnh, N_H)
         return StateStencil(
@@ -387,6 +409,105 @@ VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
 N_Z, Z_MAX = 721, 9.0
 #: quadrature of the jump branches of the state transition: Gauss-Hermite in z and in the jump sizes
 N_ZJ, N_J1, N_J2 = 48, 24, 12
+#: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
+VIX_BANK_BYTES = 16 * 2**20
+#: bump when the arrays cached on disk (the VIX transition matrices) change meaning
+VIX_CACHE_VERSION = 1
+
+
+# ---- disk cache of derived arrays (the first comparison of a process loads instead of building) -----
+def _cache_file(prefix: str, key: str):  # noqa: ANN202 - pathlib.Path
+    """``<cache dir>/<prefix>-<sha1 of key>.npy`` in the SPX tables' cache directory (``xnys.default_cache_dir``)."""
+    import hashlib
+
+    from alvh_core.xnys import default_cache_dir
+
+    return default_cache_dir() / f"{prefix}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+
+
+def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
+    """A float array of ``shape`` from ``path``, or None when missing, unreadable, partial or not finite."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if arr.shape != shape or arr.dtype != np.float64 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
+def _sparse_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float array whose pages become resident only when written, 4 KB at a time (numpy
+    asks for 2 MB huge pages on large arrays, so reading one day's row would make 2 MB resident)."""
+    import mmap
+
+    buf = mmap.mmap(-1, max(int(np.prod(shape)) * 8, 1))
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        try:
+            buf.madvise(mmap.MADV_NOHUGEPAGE)
+        except OSError:  # pragma: no cover - advisory only
+            pass
+    return np.frombuffer(buf, dtype=np.float64, count=int(np.prod(shape))).reshape(shape)
+
+
+class _LazyTables:
+    """A .npy file of float64 (2, n, ...) read row by row: ``read(days, re, im)`` copies rows ``days - 1`` of
+    both halves into ``re``/``im`` with plain reads (no memory map: a mapped page fault makes megabytes
+    resident per touch on large-folio file systems, all counted in the process's RSS)."""
+
+    def __init__(self, path, offset: int, shape: tuple[int, ...]) -> None:  # noqa: ANN001 - pathlib.Path
+        self.path, self.offset, self.n = path, offset, shape[1]
+        self.row = int(np.prod(shape[2:])) * 8
+        self.loaded = np.zeros(self.n, bool)
+
+    @classmethod
+    def open(cls, path, shape: tuple[int, ...]) -> _LazyTables | None:  # noqa: ANN001 - pathlib.Path
+        import os
+
+        try:
+            with open(path, "rb") as fh:
+                fmt = np.lib.format
+                version = fmt.read_magic(fh)
+                header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                got, fortran, dtype = header(fh)
+                offset = fh.tell()
+            size = os.path.getsize(path)
+        except (OSError, ValueError, EOFError):
+            return None
+        if tuple(got) != shape or fortran or dtype != np.dtype("<f8") or size != offset + int(np.prod(shape)) * 8:
+            return None
+        return cls(path, offset, shape)
+
+    def read(self, days: np.ndarray, re: np.ndarray, im: np.ndarray) -> bool:
+        """Rows ``days`` (1-based) into ``re``/``im``; False if the file is gone, short or not finite."""
+        todo = [int(d) for d in np.asarray(days).reshape(-1) if not self.loaded[d - 1]]
+        try:
+            with open(self.path, "rb") as fh:
+                for d in todo:  # whole rows of a few hundred KB: a handful of reads per expiry
+                    for half, dst in ((0, re), (1, im)):
+                        fh.seek(self.offset + (half * self.n + d - 1) * self.row)
+                        if fh.readinto(memoryview(dst[d - 1]).cast("B")) != self.row:
+                            return False
+                    if not (np.isfinite(re[d - 1]).all() and np.isfinite(im[d - 1]).all()):
+                        return False
+                    self.loaded[d - 1] = True
+        except OSError:
+            return False
+        return True
+
+
+def _save_array(path, arr: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
+    """Atomic write (tmp file + os.replace): readers see the old file or the whole new one, never a part."""
+    import os
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, arr, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:  # read-only home: the in-process arrays still serve
+        pass
 
 
 class VixGridPricer:
@@ -405,13 +526,28 @@ class VixGridPricer:
         z = np.linspace(-Z_MAX, Z_MAX, N_Z)
         w = np.exp(-0.5 * z * z)
         self.zw = w / w.sum()
-        # next state for every (grid node, shock): (N_VG, N_Z)
-        self.h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        # next state for every (grid node, shock): (N_VG, N_Z); the payoffs read its model VIX only, so
+        # that is what is kept (computed once, not per strike: the first step of every ``values`` call)
+        h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        self.v_next = self.vix_points(h_next)
         self.jump_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (prob per node, h', weights)
+        self.vix_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the same with VIX(h') for h'
         if q.has_jumps and q.jump_var > 0:  # jumps that do not load next day's variance leave H's law alone
             self._jump_branches()
-        self._trans = self._transition()
-        self._cache: dict[tuple[str, float, int], np.ndarray] = {}
+        self.vix_branches = [(prob, self.vix_points(h), w) for prob, h, w in self.jump_branches]
+        trans = _load_array(self._cache_path(), (N_VG, N_VG))
+        if trans is None:
+            trans = self._transition(h_next)
+            _save_array(self._cache_path(), trans)
+        self._trans = trans
+        self.jump_branches = []  # the VIX values above are all the later steps need (memory: ~18 MB a regime)
+        self._banks: dict[tuple[str, int], tuple[np.ndarray, dict[float, int]]] = {}  # (kind, n_exp) -> tables
+        self._lock = threading.Lock()
+
+    def _cache_path(self):  # noqa: ANN202 - pathlib.Path
+        """Disk-cache file of the transition matrix: keyed on the Q law and every grid/quadrature constant."""
+        key = repr((self.q, VG_LO, VG_HI, N_VG, N_Z, Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
+        return _cache_file("vix-trans", key)
 
     def _jump_branches(self) -> None:
         q = self.q
@@ -443,9 +579,9 @@ class VixGridPricer:
         i0, t = _stencil(pos, N_VG)
         return i0, lagrange4(t)
 
-    def _transition(self) -> np.ndarray:
+    def _transition(self, h_next: np.ndarray) -> np.ndarray:
         """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
-        i0, w = self._weights(self.h_next)
+        i0, w = self._weights(h_next)
         rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
         M = np.zeros(N_VG * N_VG)
         for a in range(4):
@@ -463,8 +599,9 @@ class VixGridPricer:
                 M += prob[:, None] * MJ.reshape(N_VG, N_VG)
         return M
 
-    def _payoff(self, kind: str, strike: float, h: np.ndarray) -> np.ndarray:
-        v = self.vix_points(h)
+    @staticmethod
+    def _payoff(kind: str, strike: float, v: np.ndarray) -> np.ndarray:
+        """Payoff at expiry of model VIX ``v`` (points)."""
         if kind == "F":
             return v
         if kind == "C":
@@ -476,24 +613,59 @@ class VixGridPricer:
 
         kind "F" (future, undiscounted, strike ignored), "C"/"P" (VIX options, discounted).
         """
-        key = (kind, float(strike) if kind != "F" else 0.0, int(n_exp))
-        if key in self._cache:
-            return self._cache[key]
+        bank, slots = self.tables(kind, np.array([strike], float), n_exp)
+        return bank[slots[0]]
+
+    def tables(self, kind: str, strikes: np.ndarray, n_exp: int) -> tuple[np.ndarray, np.ndarray]:
+        """(bank, slots): ``bank[slots[i]]`` is ``values(kind, strikes[i], n_exp)``; one array for all strikes,
+        so points of many strikes are read by one gather (``vix_values_at``). Tables are computed once and
+        kept per (kind, n_exp) in an append-only bank (bounded: ``VIX_BANK_BYTES`` a pricer, then started afresh)."""
+        ks = [float(k) if kind != "F" else 0.0 for k in np.asarray(strikes, float).reshape(-1)]
+        key = (kind, int(n_exp))
+        with self._lock:
+            bank, slot_of = self._banks.get(key, (None, {}))
+            missing = [k for k in dict.fromkeys(ks) if k not in slot_of]
+        if not missing:
+            return bank, np.array([slot_of[k] for k in ks], np.intp)
+        built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
+        with self._lock:
+            bank, slot_of = self._banks.get(key, (None, {}))
+            new = [k for k in built if k not in slot_of]
+            held = sum(b.nbytes for b, _ in self._banks.values()) + len(new) * (n_exp + 1) * N_VG * 8
+            if held > VIX_BANK_BYTES:  # bounded: a long-running bot (and 1,000,000 paths) prices many strikes
+                self._banks.clear()
+                bank, slot_of = None, {}
+                for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
+                    if k not in built:
+                        built[k] = self._compute(kind, k, n_exp)
+                new = list(built)
+            used = len(slot_of)
+            if bank is None or used + len(new) > bank.shape[0]:
+                grown = np.empty((max(8, 2 * (used + len(new))), n_exp + 1, N_VG))
+                if bank is not None:
+                    grown[:used] = bank[:used]
+                bank = grown
+            slot_of = dict(slot_of)  # readers holding the old mapping keep a consistent one
+            for k in new:
+                bank[used] = built[k]
+                slot_of[k] = used
+                used += 1
+            self._banks[key] = (bank, slot_of)
+            return bank, np.array([slot_of[k] for k in ks], np.intp)
+
+    def _compute(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
         out = np.empty((n_exp + 1, N_VG))
-        out[0] = self._payoff(kind, strike, self.grid)
+        out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
-            out[1] = self._payoff(kind, strike, self.h_next) @ self.zw
-            if self.jump_branches:
+            out[1] = self._payoff(kind, strike, self.v_next) @ self.zw
+            if self.vix_branches:
                 out[1] = self.p_no_jump * out[1]
-                for prob, h_next, weights in self.jump_branches:
-                    out[1] += prob * (self._payoff(kind, strike, h_next) @ weights)
+                for prob, v_next, weights in self.vix_branches:
+                    out[1] += prob * (self._payoff(kind, strike, v_next) @ weights)
             for m in range(2, n_exp + 1):
                 out[m] = self._trans @ out[m - 1]
         if kind != "F":
             out *= np.exp(-self.rate * np.arange(n_exp + 1) / TRADING_DAYS)[:, None]
-        if len(self._cache) >= 256:  # bounded: a long-running bot prices many strikes
-            self._cache.clear()
-        self._cache[key] = out
         return out
 
     def evaluate(self, table: np.ndarray, m: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -503,6 +675,29 @@ class VixGridPricer:
         flat = table.reshape(-1)
         base = m * N_VG + i0
         return sum(w[a] * flat.take(base + a) for a in range(4))
+
+
+def vix_values_at(pricers: list[VixGridPricer], which: np.ndarray, kind: str, strikes: np.ndarray, n_exp: int,
+                  m: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """VIX option (or future) values at points, without whole (N, T+1) tables: point i is valued by
+    ``pricers[which[i]]`` at strike ``strikes[i]``, ``m[i]`` >= 1 days before the expiry ``n_exp`` days out,
+    state ``h[i]``; the numbers ``evaluate(values(kind, strike, n_exp), m, h)`` gives (same arithmetic)."""
+    out = np.empty(np.shape(h))
+    if out.size == 0:
+        return out
+    i0, w = pricers[0]._weights(h)  # the grid is a module constant: the same for every pricer
+    base = np.asarray(m, np.int64) * N_VG + i0
+    which = np.broadcast_to(np.asarray(which, np.int64), out.shape)
+    strikes = np.broadcast_to(np.asarray(strikes, float), out.shape)
+    per = (n_exp + 1) * N_VG
+    for p in np.unique(which):  # one gather per law (15 at most): every strike's table sits in one bank
+        idx = np.flatnonzero(which == p)
+        ks, inv = np.unique(strikes[idx], return_inverse=True)
+        bank, slots = pricers[p].tables(kind, ks, n_exp)
+        flat = bank.reshape(-1)
+        b = base[idx] + slots[inv.reshape(-1)] * per
+        out[idx] = sum(w[a][idx] * flat.take(b + a) for a in range(4))
+    return out
 
 
 @lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once

@@ -40,7 +40,14 @@ import numpy as np
 from alvh_core.models import MarketState, OptionKind
 from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
 from alvh_core.scenarios.params import ModelParams, load_default_params
-from alvh_core.scenarios.pricer import SpxTablePricer, VixGridPricer, event_pattern, spx_pricer, vix_pricer
+from alvh_core.scenarios.pricer import (
+    SpxTablePricer,
+    VixGridPricer,
+    event_pattern,
+    spx_pricer,
+    vix_pricer,
+    vix_values_at,
+)
 
 #: smallest risk-neutral daily variance used as a starting state (annualised vol ~1.6%)
 H_FLOOR = 1e-6
@@ -205,6 +212,13 @@ class SimulatedPaths(PathClock):
             out[:, live:] = settle[:, None]
         return out
 
+    def vix_option_at(self, kind: OptionKind, strike: float | np.ndarray, expiry_t: float, rows: np.ndarray,
+                      days: np.ndarray) -> np.ndarray:
+        """``vix_option(kind, strike, expiry_t)[rows, days]`` priced at those points only (``strike`` may be
+        one per point): the same numbers, without the (N, T+1) table of every strike."""
+        return vix_options_at([self.vix_pricer()], np.zeros(np.shape(rows), np.int64), self.h_q, self.vix, kind,
+                              strike, expiry_t, rows, days)
+
     def vix_future(self, expiry_t: float) -> np.ndarray:
         """VIX future (VIX points) at every (path, date); from expiry on, VIX at expiry."""
         return self._vix_instrument("F", 0.0, expiry_t)
@@ -222,6 +236,30 @@ class SimulatedPaths(PathClock):
         end = self.n_steps if end is None else end
         r = np.diff(np.log(self.spot[:, start : end + 1]), axis=1)
         return np.sqrt(TRADING_DAYS * np.mean(r * r, axis=1))
+
+
+def vix_options_at(pricers: list[VixGridPricer], which: np.ndarray, h_q: np.ndarray, vix: np.ndarray, kind: str,
+                   strike: float | np.ndarray, expiry_t: float, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """VIX option prices at points (rows, days) of paths with states ``h_q`` and VIX ``vix`` (N, T+1), point i
+    priced by ``pricers[which[i]]``; on/after expiry the payoff at expiry (as ``SimulatedPaths.vix_option``)."""
+    if kind not in ("P", "C"):
+        raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+    rows, days = np.broadcast_arrays(np.asarray(rows, np.intp), np.asarray(days, np.intp))
+    strikes = np.broadcast_to(np.asarray(strike, float), rows.shape)
+    if not np.all(strikes > 0):
+        raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
+    n_exp = _step_of(expiry_t)
+    left = n_exp - days
+    live = left > 0
+    out = np.empty(rows.shape)
+    if live.any():
+        out[live] = vix_values_at(pricers, np.broadcast_to(which, rows.shape)[live], kind, strikes[live], n_exp,
+                                  left[live], h_q[rows[live], days[live]])
+    if not live.all():
+        v_exp = 100.0 * vix[rows[~live], n_exp]
+        k = strikes[~live]
+        out[~live] = np.maximum(v_exp - k, 0.0) if kind == "C" else np.maximum(k - v_exp, 0.0)
+    return out
 
 
 def _rng(seed: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:

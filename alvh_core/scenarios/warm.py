@@ -1,8 +1,9 @@
 """Build at start-up what the first comparison of a process would otherwise build on the clock.
 
 ``warm_up()`` loads (or builds and caches) the XNYS calendar, the SPX COS tables for 1..64 trading days
-(disk cache, ``scenarios.pricer``), the VIX grid pricer of the default model, and loads the compiled
-interpolation kernel (numba, when installed). The bot calls it in a background thread when it starts,
+(disk cache, ``scenarios.pricer``) and the VIX grid pricer (transition matrix, disk cache) of the default
+model and of every Q regime the market-anchored mixture prices with (``scenarios.anchor.regimes``), and
+loads the compiled interpolation kernel (numba, when installed). The bot calls it in a background thread when it starts,
 so the first Slack comparison costs about what a warm one does. Returns the seconds each step took.
 """
 from __future__ import annotations
@@ -29,12 +30,17 @@ def warm_up(params: Any = None, rate: float | None = None, div: float | None = N
     t = time.perf_counter()
     xnys.trading_days(dt.date(2020, 1, 2), dt.date(2020, 1, 31))
     took["calendar"] = time.perf_counter() - t
+    from alvh_core.scenarios.anchor import regimes
+
+    laws = [q] + [p.risk_neutral() for p in regimes(params or load_default_params(jumps=True))]
     t = time.perf_counter()
     pricer = spx_pricer(q, rate, div)
-    pricer.table_stack(DISK_CACHE_DAYS)
+    for law in laws:  # mapped from the disk cache (built and saved the first time)
+        spx_pricer(law, rate, div)._ensure(DISK_CACHE_DAYS)
     took["spx_tables"] = time.perf_counter() - t
     t = time.perf_counter()
-    vix_pricer(q, rate)
+    for law in laws:
+        vix_pricer(law, rate)
     took["vix_grid"] = time.perf_counter() - t
     t = time.perf_counter()
     if kernels.ACCELERATE and kernels.numba_kernel() is not None:

@@ -256,7 +256,8 @@ def event_days(paths: Any) -> np.ndarray | None:
 
 
 class _Legs:
-    """VIX option prices (N, T+1) on the paths, priced once per distinct strike, looked up per path."""
+    """VIX option prices of each path's own strike on its day: priced at those points only when the paths
+    offer ``vix_option_at`` (simulated paths), else from an (N, T+1) table per distinct strike."""
 
     def __init__(self, paths: Any, kind: str, expiry_t: Any):
         self.paths, self.kind, self.expiry_t = paths, kind, expiry_t
@@ -272,6 +273,10 @@ class _Legs:
         out = np.zeros(strikes.shape[0])
         rows = np.flatnonzero(mask)
         if rows.size == 0:
+            return out
+        point = getattr(self.paths, "vix_option_at", None)
+        if point is not None and np.ndim(self.expiry_t) == 0:  # priced at the asked points only (issue 16)
+            out[rows] = point(self.kind, strikes[rows], self.expiry_t, rows, day[rows])
             return out
         uniq, inv = np.unique(strikes[rows], return_inverse=True)
         for j, s in enumerate(uniq):

@@ -1,0 +1,25 @@
+"""How ``compare`` uses the machine's cores.
+
+BLAS threads. NumPy and SciPy each load an OpenBLAS that starts one thread per core and uses them for
+small products too. ``compare``'s linear algebra is small (the anchor's L-BFGS-B on a ~10 x 150 system,
+321 x 321 matrix-vector steps), so those threads only wait on each other: on the 2-core desk box with
+other work running, the anchor's fit took 0.7-9 s a call with 2 BLAS threads against 0.13-0.19 s with one
+(issue 16, measured side by side). :func:`one_blas_thread` limits BLAS to one thread inside ``compare``
+(``threadpoolctl``; a no-op without it); the cores are used at the chunk level instead.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS (OpenBLAS / MKL of numpy and scipy) runs single-threaded inside the block, restored after."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency; without it BLAS keeps its threads
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
