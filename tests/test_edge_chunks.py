@@ -92,4 +92,7 @@ def test_chunked_compare_agrees_and_uses_less_memory(monkeypatch):
     assert mem_many < 0.5 * mem_one, (mem_many, mem_one)
     for name, d in one.vs_leg_out.items():
         e = many.vs_leg_out[name]
-        assert abs(d.diff - e.diff) <= 4 * np.hypot(d.se, e.se) + 1e-6, (name, d, e)
+        # + 0.05% of the value: each chunk rounds the mixture's node weights to whole antithetic pairs (500 pairs
+        # over up to 150 nodes here, 4,000 in one pass), a deterministic shift the control-variate SE does not
+        # contain; close_tested's estimate is seed-independent to 0.01 $ and moved by 2.3 $ of 6,640 (issue 17)
+        assert abs(d.diff - e.diff) <= 4 * np.hypot(d.se, e.se) + 5e-4 * abs(d.diff) + 1e-6, (name, d, e)

@@ -149,7 +149,7 @@ def test_model_assumptions_name_the_events_and_the_bump() -> None:
     from alvh_core.scenarios.model import HNGarchModel
 
     market = MarketState(spot=5712.0, vix=24.3, asof=dt.date(2026, 11, 24))
-    model = HNGarchModel(event_bump=EVENT_VARIANCE_BUMP, event_calendar=load_events(PACKAGE_FILE))
+    model = HNGarchModel(event_calendar=load_events(PACKAGE_FILE))
     line = model.event_line(market, 17)
     assert "FOMC 2026-12-09" in line and "CPI 2026-12-10" in line and f"{EVENT_VARIANCE_BUMP:g}x" in line
     mult = model.event_multipliers(market, 17)
@@ -201,11 +201,11 @@ def test_compare_cli_names_the_events_and_turns_them_off(capsys: pytest.CaptureF
     pos = ["SPX", "2026-12-18", "5600/5650P", "6150/6200C", "x10", "@4.80", "--spot", "5712", "--vix", "24.3",
            "--asof", "2026-11-24", "--paths", "400", "--json"]
     out = {}
-    for extra in (["--event-bump"], []):
+    for extra in ([], ["--no-events"]):
         assert main(["compare", *pos, *extra]) == 0
         d = json.loads(capsys.readouterr().out)
         out[bool(extra)] = d["assumptions"]["params"]  # the model's assumption lines, "; "-joined
-    assert f"event days: FOMC 2026-12-09, CPI 2026-12-10 carry {EVENT_VARIANCE_BUMP:g}x" in out[True]
-    assert "event days: no bump" in out[False]
+    assert f"event days: FOMC 2026-12-09, CPI 2026-12-10 carry {EVENT_VARIANCE_BUMP:g}x" in out[False]
+    assert "event days: no bump" in out[True]
     assert main(["compare", *pos, "--event-bump", "99"]) == 2
     assert "between 0.2 and 10" in capsys.readouterr().err

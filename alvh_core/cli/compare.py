@@ -113,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
     market = market_from_args(args)
     policy = policy_from_args(args)
     params = load_default_params(jumps=not args.no_jumps)
-    # event days (issue 17): opt-in at the measured bump, in the calibration, both laws and the SPX prices
-    bump = None if args.no_events else args.event_bump
+    # event days (issue 17): on by default at the measured bump, in the calibration, both laws and the SPX prices
+    bump = None if args.no_events else (EVENT_VARIANCE_BUMP if args.event_bump is None else args.event_bump)
     model: ScenarioModel = HNGarchModel(params, event_bump=bump)
     if args.bootstrap:
         if args.no_premia:
@@ -159,10 +159,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "not arbitrage-consistent")
     p.add_argument("--event-bump", type=_bump, default=None, metavar="B", nargs="?", const=EVENT_VARIANCE_BUMP,
                    help="scheduled FOMC/CPI days before expiry carry B x the variance of an ordinary day, in the "
-                        "pricing law's calibration, both laws' paths and the SPX prices along them (B defaults to "
-                        f"{EVENT_VARIANCE_BUMP:g}, measured by alvh events --study; off unless given)")
+                        "pricing law's calibration, both laws' paths and the SPX prices along them (on by default "
+                        f"at B {EVENT_VARIANCE_BUMP:g}, measured by alvh events --study; 1 = off)")
     p.add_argument("--no-events", action="store_true",
-                   help="no event-day variance (the default; overrides --event-bump)")
+                   help="no event-day variance: every day has the same law (for measuring what the events change)")
     add_policy_args(p)
     add_json_arg(p)
     add_chart_arg(p)

@@ -158,7 +158,7 @@ class HNGarchModel:
 
     Unanchored (``nodes`` None) it starts in the state whose model VIX is today's VIX (the old engine).
 
-    Event days (issue 17, opt-in): scheduled FOMC decisions and CPI releases after ``market.asof`` carry
+    Event days (issue 17): scheduled FOMC decisions and CPI releases after ``market.asof`` carry
     ``event_bump`` x the diffusive variance of an ordinary day (``alvh_core.events.EVENT_VARIANCE_BUMP``, the
     ratio measured by ``alvh events --study``; None or 1: off), normalised by the long-run share of event
     days. The same multipliers are in the anchor's leg prices (the pricing law's calibration respects the
@@ -171,9 +171,7 @@ class HNGarchModel:
     nodes: list[Node] | None = None
     fit: MarketFit | None = None
     name: str = ""
-    #: off by default (None) until the control-variate fragility of issue 17's report is fixed; ``alvh compare
-    #: --event-bump`` passes ``EVENT_VARIANCE_BUMP``
-    event_bump: float | None = None
+    event_bump: float | None = dataclasses.field(default_factory=lambda: _default_bump())
     #: an ``alvh_core.events.EventCalendar`` (None: the default calendar, ALVH_EVENTS or the package file)
     event_calendar: Any = None
 
@@ -250,6 +248,12 @@ class HNGarchModel:
         else:
             out.append("pricing law NOT anchored to today's market: started at the state matching today's VIX")
         return out
+
+
+def _default_bump() -> float:
+    from alvh_core.events import EVENT_VARIANCE_BUMP
+
+    return EVENT_VARIANCE_BUMP
 
 
 # ---- bootstrap -------------------------------------------------------------------------------------
