@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
+from alvh_core.parallel import one_blas_thread
 from alvh_core.scenarios.anchor import FitRow, MarketTarget, hedge_targets, leg_targets, vix_target
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.model import HNGarchModel, ScenarioModel
@@ -486,6 +487,7 @@ class _Tally:
         return out
 
 
+@one_blas_thread()  # small linear algebra: BLAS threads only wait on each other
 def compare(
     condor: IronCondor,
     market: MarketState,
@@ -514,35 +516,9 @@ def compare(
     hedge instruments/sizes per wing (tests, benchmarks).
     ``held`` (``alvh_core.lifecycle.HedgeHolding`` list): the hedge the desk already holds; its P&L from the
     fills to the horizon (on the same paths) is added to every strategy, since each choice keeps it.
-    ``control_variates=False`` reports the plain estimator only (benchmarks, checks).
+    ``control_variates=False`` reports the plain estimator only (benchmarks, checks). Runs with one BLAS
+    thread (:func:`alvh_core.parallel.one_blas_thread`).
     """
-    from alvh_core.parallel import one_blas_thread
-
-    with one_blas_thread():  # small linear algebra: BLAS threads only wait on each other (alvh_core.parallel)
-        return _compare(condor, market, n_paths=n_paths, seed=seed, premia=premia, costs=costs, policy=policy,
-                        paths=paths, take_profit=take_profit, specs=specs, params=params, held=held,
-                        control_variates=control_variates, model=model, anchored=anchored)
-
-
-def _compare(
-    condor: IronCondor,
-    market: MarketState,
-    *,
-    n_paths: int = 4000,
-    seed: int = 7,
-    premia: bool = True,
-    costs: bool | CostModel = True,
-    policy: LayerPolicy | None = None,
-    paths: MarketPaths | None = None,
-    take_profit: TakeProfitStop | None = None,
-    specs: dict[str, HedgeSpec] | None = None,
-    params: Any = None,
-    held: Any = None,
-    control_variates: bool = True,
-    model: ScenarioModel | None = None,
-    anchored: bool = True,
-) -> Comparison:
-    """``compare``'s body (see there), run with one BLAS thread."""
     dte = condor.dte(market.asof)
     if dte <= 0:
         raise ValueError(f"the condor expires {condor.expiry} on or before the valuation date {market.asof}; "
