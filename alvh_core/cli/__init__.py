@@ -154,13 +154,18 @@ def _source_of(module: str) -> str | None:
 
     if module in sys.modules and getattr(sys.modules[module], "__file__", None) is None:
         return None  # a module object made at run time (tests): no source to read
-    path: Any = None
-    spec = None
-    for part in module.split("."):
-        spec = PathFinder.find_spec(part, path)
+    import importlib.util
+
+    first, *rest = module.split(".")
+    try:  # the top level through every finder (an editable install's is not on sys.path), not importing it
+        spec = importlib.util.find_spec(first)
+    except (ImportError, ValueError):
+        return None
+    for part in rest:
+        path = spec.submodule_search_locations if spec is not None else None
+        spec = PathFinder.find_spec(part, path) if path is not None else None
         if spec is None:
             return None
-        path = spec.submodule_search_locations
     origin = getattr(spec, "origin", None)
     if not origin or not origin.endswith(".py"):
         return None
