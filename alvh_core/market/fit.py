@@ -28,8 +28,13 @@ from alvh_core.market.quotes import Chain, OtmPoints, otm_points, read_quotes
 from alvh_core.market.surface import PARAM_NAMES, SpxSurface, fit_surface
 
 #: Parameters fitted to the quotes; the others stay at 0 (see README "The SPX surface": the VIX9D,
-#: VIX3M and SKEW terms, the pillar weight and the smile shift ``m`` were tried, ``--variants``).
-FREE_PARAMS = ("c0", "c_vix", "c_tau", "r0", "r_vix", "e0", "e_vix", "s0")
+#: VIX3M and SKEW terms and the pillar weight were tried, ``--variants``).
+FREE_PARAMS = ("c0", "c_vix", "c_tau", "r0", "r_vix", "e0", "e_vix", "s0", "m")
+#: the former law's free parameters (SVI centred at z = 0, no separate right wing)
+FORMER_FREE = FREE_PARAMS[:-1]
+#: the right wing's own slope beyond the smile's minimum (``SpxSurface.right_slope_z``): chosen, not
+#: fitted: freed (capped at c), the fit pushes it to its cap for every c from 0.1 to 2 (README)
+RIGHT_SLOPE = 0.2
 SPLITS = ("feb2018", "week", "walk")
 DELTA_BUCKETS = ((-0.50, -0.25, "puts 25-50d"), (-0.25, -0.10, "puts 10-25d"), (-0.10, -0.049, "puts 5-10d"),
                  (0.049, 0.10, "calls 5-10d"), (0.10, 0.25, "calls 10-25d"), (0.25, 0.51, "calls 25-50d"))
@@ -101,14 +106,16 @@ def parity_gaps(chain: Chain, moneyness: float = 0.03) -> dict[tuple, float]:
     return {key: float(np.median(v)) for key, v in out.items()}
 
 
-def load_sample(data_dir: str | Path, files: Iterable[str] | None = None) -> QuoteSample:
-    """The SPX quote files of ``data_dir/options`` with each day's VIX/VIX9D/VIX3M/SKEW closes."""
+def load_sample(data_dir: str | Path, files: Iterable[str] | None = None, min_delta: float = 0.05,
+                max_delta: float = 0.50) -> QuoteSample:
+    """The SPX quote files of ``data_dir/options`` with each day's VIX/VIX9D/VIX3M/SKEW closes
+    (out-of-the-money quotes, 7-90 days, ``min_delta..max_delta``: 5-50 delta is the fitted range)."""
     from alvh_core.history.data import load_daily
 
     root = Path(data_dir)
     names = sorted(files) if files is not None else sorted(p.name for p in (root / "options").glob("spx_*.csv"))
     chains = [read_quotes(root / "options" / n) for n in names]
-    parts = [otm_points(c) for c in chains]
+    parts = [otm_points(c, min_delta=min_delta, max_delta=max_delta) for c in chains]
     gaps = {k: v for c in chains for k, v in parity_gaps(c).items()}
     roots = np.concatenate([c.select(_otm_rows(c, q)).root for c, q in zip(chains, parts)])
     pts = _concat(parts)
@@ -138,13 +145,15 @@ VIX_WEIGHT = 0.0
 
 
 def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str] = FREE_PARAMS,
-        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0) -> SpxSurface:
+        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0, right_slope: float = RIGHT_SLOPE) -> SpxSurface:
     """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters
-    (``pillar_weight`` held at the value given unless it is free)."""
+    (``pillar_weight`` held at the value given unless it is free; ``right_slope > 0`` gives the right wing
+    that slope beyond the smile's minimum, ``SpxSurface.right_slope_z``)."""
     mask = np.ones(len(sample), bool) if mask is None else mask
     p = sample.points.select(mask)
     start = SpxSurface(**{n: 0.0 for n in PARAM_NAMES}).model_copy(
-        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3, "pillar_weight": pillar_weight})
+        update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3, "pillar_weight": pillar_weight,
+                 "right_slope_z": right_slope})
     fixed = tuple(n for n in PARAM_NAMES if n not in set(free))
     return fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
                        sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
@@ -153,7 +162,7 @@ def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str]
 
 def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[str] = FREE_PARAMS,
                   vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0,
-                  predict: QuoteSample | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  predict: QuoteSample | None = None, right_slope: float = RIGHT_SLOPE) -> tuple[np.ndarray, np.ndarray]:
     """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date.
     ``predict``: the same quotes with other indices to predict from (e.g. VIX9D/VIX3M blanked: the
     surface as ``alvh analyze`` uses it, with VIX alone)."""
@@ -172,7 +181,7 @@ def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[st
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     for test in groups:
         train = ~test if split != "walk" else qd < qd[test][0]
-        srf = fit(sample, train, free, vix_weight, pillar_weight)
+        srf = fit(sample, train, free, vix_weight, pillar_weight, right_slope)
         err[test] = 100.0 * (predict.model_vol(srf, test) - sample.points.vol[test])
     tested = np.isfinite(err)
     return err, tested
@@ -234,6 +243,22 @@ def day_table(sample: QuoteSample, err: np.ndarray, min_vix: float = 0.0) -> lis
     return out
 
 
+def wing_table(wing: QuoteSample, surfaces: dict[str, SpxSurface]) -> list[dict]:
+    """Error rows (:func:`error_table` format, with half-spread and RMS outside bid-ask) of each surface on
+    ``wing`` (quotes beyond the fitted delta range), calls and puts, all and at VIX >= 25."""
+    p = wing.points
+    rows = []
+    for name, srf in surfaces.items():
+        err = 100.0 * (wing.model_vol(srf) - p.vol)
+        out = band_error(err, wing)
+        for label, k in (("calls 0.2-5d", p.is_call), ("calls 0.2-5d, VIX >= 25", p.is_call & (wing.vix >= 25.0)),
+                         ("puts 0.2-5d", ~p.is_call), ("puts 0.2-5d, VIX >= 25", ~p.is_call & (wing.vix >= 25.0))):
+            lab = label if len(surfaces) == 1 else f"{name}: {label}"
+            rows.append({"group": lab, **stats(err[k]), "half_spread": float(np.median(wing.half_spread[k])),
+                         "rms_outside": float(np.sqrt(np.mean(out[k] ** 2)))})
+    return rows
+
+
 def format_table(rows: list[dict], title: str = "") -> str:
     out = [title] if title else []
     out.append(f"{'quotes':<16}{'n':>6}{'RMS':>8}{'med|e|':>8}{'bias':>8}   (vol points, model minus market)")
@@ -262,28 +287,32 @@ def markdown_days(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-#: structural variants measured against the shipped law by ``--variants`` (README "The SPX surface"):
-#: (label, extra free parameters, pillar weight, predict with VIX alone)
-VARIANTS = (("shipped (VIX alone)", (), 0.0, False),
-            ("VIX9D/VIX/VIX3M pillars as the variance term structure", (), 1.0, False),
-            ("  the same fit, predicting with VIX alone", (), 1.0, True),
-            ("pillar weight fitted", ("pillar_weight",), 0.5, False),
-            ("pillars + SKEW in the wings (e_skew)", ("e_skew",), 1.0, False),
-            ("pillars + ln(VIX9D/VIX) in the skew (r_ts)", ("r_ts",), 1.0, False),
-            ("smile minimum shifted (m free)", ("m",), 0.0, False),
-            ("pillars + m free", ("m",), 1.0, False))
+#: structural variants measured by ``--variants`` (README "The SPX surface"): (label, free parameters,
+#: pillar weight, predict with VIX alone, the right wing's own slope; 0 = the SVI's)
+VARIANTS = (("former law (SVI, m = 0; VIX alone)", FORMER_FREE, 0.0, False, 0.0),
+            ("VIX9D/VIX/VIX3M pillars as the variance term structure", FORMER_FREE, 1.0, False, 0.0),
+            ("  the same fit, predicting with VIX alone", FORMER_FREE, 1.0, True, 0.0),
+            ("pillar weight fitted", FORMER_FREE + ("pillar_weight",), 0.5, False, 0.0),
+            ("pillars + SKEW in the wings (e_skew)", FORMER_FREE + ("e_skew",), 1.0, False, 0.0),
+            ("pillars + ln(VIX9D/VIX) in the skew (r_ts)", FORMER_FREE + ("r_ts",), 1.0, False, 0.0),
+            ("smile minimum shifted (m free)", FREE_PARAMS, 0.0, False, 0.0),
+            ("pillars + m free", FREE_PARAMS, 1.0, False, 0.0),
+            ("m free + right wing slope 0.2 (VIX alone): shipped", FREE_PARAMS, 0.0, False, RIGHT_SLOPE),
+            ("pillars + m free + right wing slope 0.2", FREE_PARAMS, 1.0, False, RIGHT_SLOPE),
+            ("  the same fit, predicting with VIX alone", FREE_PARAMS, 1.0, True, RIGHT_SLOPE))
 
 
-def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018")) -> list[dict]:
-    """RMS / bias by VIX regime of each of :data:`VARIANTS` on each split (vol points)."""
+def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018"),
+                   variants: Iterable[tuple] = VARIANTS) -> list[dict]:
+    """RMS / bias by VIX regime of each of ``variants`` (:data:`VARIANTS`) on each split (vol points)."""
     import dataclasses as dc
 
     blank = dc.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
     rows = []
-    for label, extra, pw, vix_alone in VARIANTS:
+    for label, free, pw, vix_alone, right in variants:
         for split in splits:
-            e, m = out_of_sample(sample, split, FREE_PARAMS + tuple(extra), pillar_weight=pw,
-                                 predict=blank if vix_alone else None)
+            e, m = out_of_sample(sample, split, free, pillar_weight=pw,
+                                 predict=blank if vix_alone else None, right_slope=right)
             row = {"variant": label, "split": split, "all": stats(e[m])}
             for lo, hi, reg in VIX_REGIMES:
                 row[reg] = stats(e[m & (sample.vix >= lo) & (sample.vix < hi)])
@@ -313,11 +342,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {r['variant']} | {r['split']} | " + " | ".join(cells) + " |", flush=True)
         return 0
     srf = fit(sample)
-    print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS))
+    print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS)
+          + f" (right wing slope {RIGHT_SLOPE})")
     p = sample.points
     err = 100.0 * (sample.model_vol(srf) - p.vol)
     print(f"\nin sample (fit on all {len(sample)} quotes)\n")
     print(markdown_table(error_table(err, p.delta, sample.vix, sample.half_spread, band_error(err, sample))))
+    wing = load_sample(data, min_delta=0.002, max_delta=0.0499)
+    print("\nbeyond the fitted range: out-of-the-money quotes of 0.2-5 delta (never fitted), fit on all quotes\n")
+    print(markdown_table(wing_table(wing, {"this surface": srf})))
     for split in SPLITS:
         e, m = out_of_sample(sample, split)
         print(f"\nout of sample, split {split!r} ({int(m.sum())} quotes)\n")

@@ -65,23 +65,26 @@ class SpxSurface(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    c0: float = Field(-0.2154, description="ln ATM / variance level at VIX 20, SKEW 130, flat term structure, 30 days")
-    c_vix: float = -0.0408
+    c0: float = Field(-0.2155, description="ln ATM / variance level at VIX 20, SKEW 130, flat term structure, 30 days")
+    c_vix: float = -0.0189
     c_skew: float = 0.0
     c_ts: float = 0.0
     c_3m: float = Field(0.0, description="ATM ratio per unit ln(VIX3M/VIX) (model VIX3M when not given)")
-    c_tau: float = 0.0390
-    r0: float = Field(-0.9607, description="atanh of the smile's skew parameter rho at the reference state")
-    r_vix: float = -0.1274
+    c_tau: float = 0.0429
+    r0: float = Field(0.4407, description="atanh of the smile's skew parameter rho at the reference state")
+    r_vix: float = -0.0839
     r_skew: float = 0.0
     r_ts: float = 0.0
-    e0: float = Field(-0.4791, description="ln eta, the wings' slope, at the reference state")
-    e_vix: float = 0.5875
+    e0: float = Field(0.6232, description="ln eta, the wings' slope, at the reference state")
+    e_vix: float = 0.4161
     e_skew: float = 0.0
-    s0: float = Field(0.3147, description="ln s, the rounding of the smile at the money")
-    m: float = 0.0
+    s0: float = Field(0.4629, description="ln s, the rounding of the smile at the money")
+    m: float = Field(1.5900, description="shift of the SVI's centre in z (with rho > 0 the smile's minimum sits "
+                     "at z* = m - s rho / sqrt(1 - rho^2), about 0.9)")
     pillar_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of the VIX9D/VIX3M pillars against the model term "
                                  "structure in the variance level (0: the fit to quotes preferred VIX alone)")
+    right_slope_z: float = Field(0.2, ge=0.0, le=2.0, description="the right wing's own slope (g^2 per unit z "
+                                 "beyond the smile's minimum); 0: the SVI's right wing eta (1 + rho)")
     wing_cap: float = Field(0.8, gt=0.0, le=2.0, description="cap on the wings' total-variance slope in |k|")
     kappa: float = Field(1.9, gt=0.0, description="mean reversion of the variance term structure, 1/year")
     long_run_vol: float = Field(0.249, gt=0.0, description="long-run variance-swap vol (decimal)")
@@ -164,12 +167,39 @@ class SpxSurface(BaseModel):
             eta = eta / (1.0 + (slope / self.wing_cap) ** 4) ** 0.25
         return rho, eta
 
-    def shape(self, z, rho, eta) -> np.ndarray:
-        """g(z): vol relative to ATM at standardised moneyness ``z``."""
+    def right_slope(self, atm=None, tau=None) -> np.ndarray | None:
+        """The right wing's own slope ``b_R = right_slope_z`` (g^2 per unit z beyond the minimum), None when
+        it is 0; with ``atm`` and ``tau`` the same Lee-type wing cap as ``eta``'s is applied."""
+        if self.right_slope_z <= 0.0:
+            return None
+        br = np.asarray(self.right_slope_z)
+        if atm is not None and tau is not None:
+            slope = br * np.asarray(atm, float) * np.sqrt(np.asarray(tau, float))
+            br = br / (1.0 + (slope / self.wing_cap) ** 4) ** 0.25
+        return br
+
+    def shape(self, z, rho, eta, br=None) -> np.ndarray:
+        """g(z): vol relative to ATM at standardised moneyness ``z``.
+
+        With a right-wing slope ``br`` (:meth:`right_slope`), right of the SVI's minimum
+        ``z* = m - s rho / sqrt(1 - rho^2)`` the shape is the hyperbola
+        ``g*^2 + br (sqrt((z - z*)^2 + s_R^2) - s_R)``, ``s_R = br / c*``, with the SVI's value ``g*^2`` and
+        curvature ``c* = eta (1 - rho^2)^(3/2) / s`` there (so g^2 is twice differentiable) and slope ``br``
+        far out: the minimum may move inside the quoted range without steepening the wing beyond it.
+        """
         s = math.exp(self.s0)
         m = self.m
         zm = np.asarray(z, dtype=float) - m
         g2 = 1.0 + eta * (rho * zm + np.sqrt(zm * zm + s * s) + rho * m - math.sqrt(m * m + s * s))
+        if br is not None:
+            one_m = np.maximum(1.0 - rho * rho, 1e-12)
+            xs = -s * rho / np.sqrt(one_m)
+            g2s = 1.0 + eta * (rho * xs + s / np.sqrt(one_m) + rho * m - math.sqrt(m * m + s * s))
+            curv = eta * one_m**1.5 / s
+            s_r = br / np.maximum(curv, 1e-12)
+            d = zm - xs
+            right = g2s + br * (np.sqrt(d * d + s_r * s_r) - s_r)
+            g2 = np.where(d > 0.0, right, g2)
         return np.sqrt(np.maximum(g2, 0.05))
 
     # ----- public --------------------------------------------------------------------------------------
@@ -179,7 +209,7 @@ class SpxSurface(BaseModel):
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
         rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
         z = np.log(np.asarray(strike, dtype=float) / np.asarray(forward, dtype=float)) / (a * np.sqrt(tau))
-        return a * self.shape(z, rho, eta)
+        return a * self.shape(z, rho, eta, self.right_slope(a, tau))
 
     def vol(self, strike, tau, spot, vix, rate=0.0, div=0.0, vix9d=None, vix3m=None, skew=None) -> np.ndarray:
         """Implied vol (decimal) by strike and tenor; arrays broadcast.
@@ -208,13 +238,14 @@ class SpxSurface(BaseModel):
             np.asarray(rate, float), np.asarray(div, float))
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
         rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
+        br = self.right_slope(a, tau)
         s = a * np.sqrt(tau)
         target = np.clip(delta * np.exp(div * tau), 1e-12, 1 - 1e-12)
         lo = np.full(delta.shape, -40.0)
         hi = np.full(delta.shape, 40.0)
         for _ in range(70):
             mid = 0.5 * (lo + hi)
-            g = self.shape(mid, rho, eta)
+            g = self.shape(mid, rho, eta, br)
             d1 = -mid / g + 0.5 * s * g
             too_low_z = np.where(is_call, ndtr(d1) > target, ndtr(-d1) < target)
             lo = np.where(too_low_z, mid, lo)
@@ -231,10 +262,12 @@ class SpxSurface(BaseModel):
                                                    _nan_if_none(vix3m), _nan_if_none(skew))
         a = self.atm_vol(tau, vix, v9, v3, sk)[..., None]
         rho, eta = (x[..., None] for x in self.shape_params(vix, v9, sk, a[..., 0], tau))
+        br = self.right_slope(a[..., 0], tau)
+        br = None if br is None else br[..., None]
         z = np.linspace(-24.0, 24.0, n)
         sq = np.sqrt(tau)[..., None]
         k = z * a * sq
-        tot = a * self.shape(z, rho, eta) * sq
+        tot = a * self.shape(z, rho, eta, br) * sq
         otm = bsm.price(k > 0.0, 1.0, np.exp(k), 1.0, tot)
         var_tau = 2.0 * np.trapezoid(otm * np.exp(-k), k, axis=-1)
         return np.sqrt(var_tau / tau)

@@ -36,6 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TAU_30D = 30.0 / 365.0
 FUTURE_PARAMS = ("a0", "a1", "a2", "a3", "kappa", "b3", "b9", "kappa2")
+#: the term-structure-dependent mean reversion (``kappa_ts``), tried for the stressed curve (README)
+TS_PARAMS = FUTURE_PARAMS + ("kappa_ts",)
+XT_RANGE = (-0.35, 0.30)
 VIX_ONLY_PARAMS = ("o0", "o1", "o2", "o_kappa")
 X3_RANGE = (-0.11, 0.15)
 X9_RANGE = (-0.18, 0.22)
@@ -59,6 +62,8 @@ class VixCurve(BaseModel):
     b3: float = 2.2103
     b9: float = -0.246
     kappa2: float = Field(8.8746, gt=0.0, description="rate (1/year) of the VIX3M/VIX9D terms")
+    kappa_ts: float = Field(0.0, description="kappa x exp(kappa_ts ln(VIX/VIX3M)) when VIX3M is given (0: tried, "
+                            "README)")
     o0: float = Field(0.1499, description="VIX-only law (no VIX3M given): a0")
     o1: float = Field(-0.409, description="VIX-only law: a1")
     o2: float = Field(-0.145, description="VIX-only law: a2")
@@ -91,10 +96,15 @@ class VixCurve(BaseModel):
         # the surprises are clipped to their 1st-99th percentiles of 2009-2018 (no extrapolation)
         x3 = np.clip(x3, *X3_RANGE)
         x9 = np.clip(x9, *X9_RANGE)
-        s1 = -np.expm1(-self.kappa * tau)
+        kappa = self.kappa
+        if self.kappa_ts != 0.0:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                xt = np.where(np.isfinite(v3) & (v3 > 0), np.log(v / v3), 0.0)
+            kappa = kappa * np.exp(self.kappa_ts * np.clip(xt, *XT_RANGE))
+        s1 = -np.expm1(-kappa * tau)
         s2 = -np.expm1(-self.kappa2 * tau)
         ln_prem = (s1 * (self.a0 + self.a1 * x + self.a2 * x * x) + s2 * (self.b3 * x3 + self.a3 * x3 * x)
-                   + self.b9 * x9 * np.exp(-self.kappa * tau) * s2)
+                   + self.b9 * x9 * np.exp(-kappa * tau) * s2)
         # without VIX3M the VIX-only law (fitted on its own: the VIX3M terms carry most of the fit)
         s0 = -np.expm1(-self.o_kappa * tau)
         ln_only = s0 * (self.o0 + self.o1 * x + self.o2 * x * x)
@@ -157,22 +167,26 @@ def vx_sample(history, first: str = "2009-10-01", contracts: int = 3) -> dict[st
 
 
 def fit_futures(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
-                start: VixCurve | None = None) -> VixCurve:
-    """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows."""
+                start: VixCurve | None = None, ts: bool = False) -> VixCurve:
+    """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows
+    (``ts``: also ``kappa_ts``)."""
     from scipy.optimize import least_squares
 
     s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
     base = start or VixCurve()
-    x0 = np.array([0.1, -0.6, 0.0, 0.0, 3.0, 0.5, 0.0, 6.0])
+    names = TS_PARAMS if ts else FUTURE_PARAMS
+    x0 = np.array([0.1, -0.6, 0.0, 0.0, 3.0, 0.5, 0.0, 6.0, 0.0][:len(names)])
+
+    def params(x: np.ndarray) -> np.ndarray:
+        return np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7]), x[8:]]
 
     def resid(x: np.ndarray) -> np.ndarray:
-        c = base.with_params(FUTURE_PARAMS, np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7])])
+        c = base.with_params(names, params(x))
         return c.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100) - s["price"]
 
     x0[4], x0[7] = np.log(x0[4]), np.log(x0[7])
     r = least_squares(resid, x0, loss="soft_l1", f_scale=1.0)
-    x = r.x
-    return base.with_params(FUTURE_PARAMS, np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7])])
+    return base.with_params(names, params(r.x))
 
 
 def fit_vix_only(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
@@ -192,9 +206,9 @@ def fit_vix_only(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
 
 
 def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = tuple(range(2010, 2019)),
-                          vix_only: bool = False) -> np.ndarray:
+                          vix_only: bool = False, ts: bool = False) -> np.ndarray:
     """Errors (model minus data, points) with each calendar year predicted by a fit on the other years
-    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored)."""
+    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored; ``ts``: with ``kappa_ts`` fitted)."""
     err = np.full(sample["price"].shape, np.nan)
     year = sample["date"].astype("datetime64[Y]").astype(int) + 1970
     for y in years:
@@ -205,7 +219,7 @@ def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = 
             c = fit_vix_only(sample, ~test)
             err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test]) - sample["price"][test]
             continue
-        c = fit_futures(sample, ~test)
+        c = fit_futures(sample, ~test, ts=ts)
         err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test], sample["vix9d"][test] / 100,
                              sample["vix3m"][test] / 100) - sample["price"][test]
     return err
