@@ -272,18 +272,42 @@ def _rms(e: np.ndarray) -> str:
     return f"{np.sqrt(np.mean(e**2)):.2f} / {np.mean(e):+.2f} ({e.size})" if e.size else "-"
 
 
+def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, str, str]]:
+    """(group, shipped law, with ``kappa_ts`` fitted): RMS / bias (n) leaving each year out, points."""
+    e0, e1 = futures_out_of_sample(s), futures_out_of_sample(s, ts=True)
+    d10 = s["date"] >= np.datetime64("2010-01-01")
+    hi = d10 & (s["vix"] >= 30)
+    groups = [("all 2010-2018", d10)]
+    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_)) for lo, hi_ in ((0, 20), (20, 30), (30, 100))]
+    groups += [(f"VIX >= 30, contract {r}", hi & (s["rank"] == r)) for r in (1, 2, 3)]
+    return [(label, _rms(e0[g]), _rms(e1[g])) for label, g in groups]
+
+
+def print_tried(s: dict[str, np.ndarray]) -> None:
+    print("| quotes (year left out) | shipped curve | + kappa_ts ln(VIX/VIX3M) in the mean reversion |")
+    print("|---|---|---|")
+    for label, a, b in tried_table(s):
+        print(f"| {label} | {a} | {b} |")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.vix_curve [DATA_DIR]``: the README's tables (futures errors by VIX
-    level and tenor, in sample and leaving each year out; contango statistics; VIX option smile)."""
+    """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried]``: the README's tables (futures errors by VIX
+    level and tenor, in sample and leaving each year out; contango statistics; VIX option smile); ``--tried``:
+    the stressed-curve variant tried (``kappa_ts``), leaving each year out."""
     import sys
 
     from alvh_core.history.data import load_daily
     from alvh_core.settings import Settings
 
     args = sys.argv[1:] if argv is None else argv
+    flags = [a for a in args if a.startswith("--")]
+    args = [a for a in args if not a.startswith("--")]
     data = args[0] if args else (Settings().alvh_data or "../shared/data")
     h = load_daily(data)
     s = vx_sample(h)
+    if "--tried" in flags:
+        print_tried(s)
+        return 0
     oos = futures_out_of_sample(s)
     oos_v = futures_out_of_sample(s, vix_only=True)
     fitted = DEFAULT_VIX_CURVE.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100) - s["price"]

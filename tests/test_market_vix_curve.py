@@ -1,0 +1,31 @@
+"""The stressed-curve variant tried for the VX futures curve (README "VIX futures curve", ``kappa_ts``):
+its plumbing. It is not adopted (0 in the shipped curve); ``python -m alvh_core.market.vix_curve --tried``."""
+from __future__ import annotations
+
+import numpy as np
+
+from alvh_core.market.surface import DEFAULT_SURFACE, TAU_3M, TAU_9D
+from alvh_core.market.vix_curve import DEFAULT_VIX_CURVE, X3_RANGE, X9_RANGE, XT_RANGE
+
+
+def test_kappa_ts_is_a_term_structure_dependent_mean_reversion():
+    """``kappa exp(kappa_ts ln(VIX/VIX3M))`` replaces ``kappa`` when VIX3M is given (ratio clipped to
+    XT_RANGE); without VIX3M (the VIX-only law) and with ``kappa_ts = 0`` the curve is unchanged."""
+    c = DEFAULT_VIX_CURVE.model_copy(update={"kappa_ts": 1.4})
+    vix = np.array([0.12, 0.20, 0.35, 0.45, 0.60])
+    v3 = np.array([0.15, 0.21, 0.30, 0.36, 0.40])
+    v9 = np.array([0.10, 0.19, 0.40, 0.55, 0.75])
+    tau = np.array([10, 30, 50, 70, 90]) / 365
+    assert DEFAULT_VIX_CURVE.kappa_ts == 0.0
+    np.testing.assert_array_equal(c.future(vix, tau), DEFAULT_VIX_CURVE.future(vix, tau))
+    got = c.future(vix, tau, v9, v3)
+    # the formula of the module docstring written out with the scaled rate
+    k = c.kappa * np.exp(1.4 * np.clip(np.log(vix / v3), *XT_RANGE))
+    x = np.log(vix / 0.2)
+    x3 = np.clip(np.log(v3 / DEFAULT_SURFACE.variance_swap_vol(TAU_3M, vix)), *X3_RANGE)
+    x9 = np.clip(np.log(v9 / DEFAULT_SURFACE.variance_swap_vol(TAU_9D, vix)), *X9_RANGE)
+    s1, s2 = 1 - np.exp(-k * tau), 1 - np.exp(-c.kappa2 * tau)
+    ln_p = s1 * (c.a0 + c.a1 * x + c.a2 * x * x) + s2 * (c.b3 * x3 + c.a3 * x3 * x) + c.b9 * x9 * np.exp(-k * tau) * s2
+    np.testing.assert_allclose(got, 100 * vix * np.exp(ln_p), rtol=1e-12)
+    # backwardation (VIX > VIX3M) with kappa_ts > 0: the curve leaves spot faster than the shipped one
+    assert abs(got[-1] - 100 * vix[-1]) > abs(DEFAULT_VIX_CURVE.future(vix, tau, v9, v3)[-1] - 100 * vix[-1])
