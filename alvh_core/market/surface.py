@@ -23,9 +23,14 @@ Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
 
    ``rho = tanh(r0 + r_vix x_vix + r_skew x_skew + r_ts x_ts)`` (the skew: negative),
    ``eta = exp(e0 + e_vix x_vix + e_skew x_skew)`` (the wings' slope), ``s = exp(s0)`` (the rounding at
-   the money), ``m`` a shift (0). Far out total variance grows like ``eta (1 +- rho) a sqrt(tau) |k|``;
-   ``eta`` is softly capped so that slope stays below ``wing_cap`` (Lee's bound is 2), which binds only
-   for long-dated, very high-vol smiles. The shape is floored at ``g^2 >= 0.05``.
+   the money), ``m`` the SVI's centre (fitted: 1.59; with ``rho > 0`` the minimum is at
+   ``z* = m - s rho / sqrt(1 - rho^2)``, about 0.9, inside the quoted range). **Right wing**: right of ``z*``
+   ``g^2 = g*^2 + b_R (sqrt((z - z*)^2 + s_R^2) - s_R)``, ``s_R = b_R / c*``, with the SVI's value and
+   curvature at ``z*`` and its own far slope ``b_R = right_slope_z`` (0.2, chosen: the quotes push any cap
+   on it to the cap; without it the shifted minimum gives an SVI right wing of ``eta (1 + rho)`` ~ 2.6 and
+   absurd far calls). Far out total variance grows like ``eta (1 - rho) a sqrt(tau) |k|`` (left) and
+   ``b_R a sqrt(tau) k`` (right); both are softly capped so that slope stays below ``wing_cap`` (Lee's
+   bound is 2), which binds only for long-dated, very high-vol smiles. The shape is floored at ``g^2 >= 0.05``.
 
 Fit: :func:`fit_surface` (robust least squares of vol errors of out-of-the-money quotes, 7-90 days,
 5-50 delta, Black-76 on the parity forward); :mod:`alvh_core.market.fit` chooses the free parameters,
