@@ -453,8 +453,9 @@ LIFECYCLE: list[tuple[str, str, dict[str, Any]]] = [
                                                       "net_credit": -0.40, "credit": 4.40, "priced": "fill"}),
     ("roll 1 puts 5550/5500 @0.25", "rolled", {"wing": "put", "strikes": [5500.0, 5550.0], "credit": 5.05}),
     ("roll 1 call to 6200/6250", "rolled", {"wing": "call", "strikes": [6200.0, 6250.0], "priced": "model mid"}),
-    # at model mid the 5600/5650 -> 5500/5550 put roll costs more than the 4.80 credit: refused, one line
-    ("roll 1 put to 5500/5550", "error", {}),
+    # at model mid the 5600/5650 -> 5450/5500 put roll costs more than the 4.80 credit: refused, one line
+    # (about 6.1 on THE surface; the 5500/5550 roll, 4.6, is now cheaper than the credit)
+    ("roll 1 put to 5450/5500", "error", {}),
     ("hedge 1 bought 20 vix 22/32 jan @1.95", "hedge_bought", {"instrument": "VIX_CALL", "quantity": 20,
                                                                "strikes": [22.0, 32.0], "expiry": JAN_VX,
                                                                "price": 1.95}),
