@@ -178,7 +178,7 @@ class SpxTablePricer:
         assembled from the stored real and imaginary parts (the evaluation reads those directly)."""
         re, im, have = self._ensure(n_max)
         re, im, have = self._ensure(have)  # every stored row read in
-        return re + 1j * im
+        return re[:have] + 1j * im[:have]
 
     def _ensure(self, n_max: int, n_min: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
         """Tables covering 1..n_max days; with a disk file, the rows of days n_min..n_max are read in (a
