@@ -41,8 +41,8 @@ def warm_up(params: Any = None, rate: float | None = None, div: float | None = N
     laws = [q] + [p.risk_neutral() for p in regimes(params or load_default_params(jumps=True))]
     t = time.perf_counter()
     pricer = spx_pricer(q, rate, div)
-    for law in laws:  # mapped from the disk cache (built and saved the first time)
-        spx_pricer(law, rate, div)._ensure(DISK_CACHE_DAYS)
+    for law in laws:  # mapped from the disk cache (built and saved the first time); one day's rows read in: the
+        spx_pricer(law, rate, div)._ensure(DISK_CACHE_DAYS, DISK_CACHE_DAYS)  # comparisons read the days they need
     took["spx_tables"] = time.perf_counter() - t
     t = time.perf_counter()
     for law in laws:
