@@ -493,8 +493,12 @@ N_Z, Z_MAX = 721, 9.0
 N_ZJ, N_J1, N_J2 = 48, 24, 12
 #: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
 VIX_BANK_BYTES = 16 * 2**20
-#: bump when the arrays cached on disk (the VIX transition matrices) change meaning
+#: bump when the arrays cached on disk (the VIX transition matrices and tables) change meaning
 VIX_CACHE_VERSION = 1
+#: VIX option/future tables are cached on disk per (law, kind, strike) for 0..64 days to expiry (128, 256 for
+#: farther expiries; ~170 KB a file at 64 days); the least recently used go past ``VIX_TABLE_CACHE_BYTES``
+VIX_TABLE_DISK_DAYS = 64
+VIX_TABLE_CACHE_BYTES = 512 * 2**20
 
 
 # ---- disk cache of derived arrays (the first comparison of a process loads instead of building) -----
@@ -536,16 +540,22 @@ def _load_vector(path) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
 
 def _prune_event_files(keep) -> None:  # noqa: ANN001 - pathlib.Path
     """Remove the least recently used event-table files (and their patterns) past ``EVENT_CACHE_BYTES``."""
+    _prune_files(keep, "spx-events-*.npy", EVENT_CACHE_BYTES)
+
+
+def _prune_files(keep, pattern: str, budget: int) -> None:  # noqa: ANN001 - pathlib.Path
+    """Remove the least recently used files matching ``pattern`` beside ``keep`` (not ``keep``) past ``budget``
+    bytes; an event-table file's pattern file goes first (it makes the tables findable)."""
     try:
         files = []
-        for f in keep.parent.glob("spx-events-*.npy"):
+        for f in keep.parent.glob(pattern):
             if f.name.endswith(".pattern.npy"):
                 continue
             st = f.stat()
             files.append((st.st_mtime, st.st_size, f))
         total = sum(size for _, size, _ in files)
         for _, size, f in sorted(files, key=lambda x: x[0]):
-            if total <= EVENT_CACHE_BYTES:
+            if total <= budget:
                 break
             if f == keep:
                 continue
@@ -554,6 +564,26 @@ def _prune_event_files(keep) -> None:  # noqa: ANN001 - pathlib.Path
             total -= size
     except OSError:  # pragma: no cover - another process pruned the same files
         pass
+
+
+#: files written by this process, per kind (pruning runs every 64th)
+_SAVED: dict[str, int] = {}
+
+
+def _touch(path) -> None:  # noqa: ANN001 - pathlib.Path
+    """Mark a cache file as recently used (pruning removes the least recently used first)."""
+    import os
+
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _vix_rows(n_exp: int) -> int | None:
+    """Days a cached VIX table file holds for an expiry ``n_exp`` days out: 64, 128 or 256 (None past 256)."""
+    rows = max(VIX_TABLE_DISK_DAYS, int(_power_class(max(int(n_exp), 1))))
+    return rows if rows <= DISK_CACHE_MAX_DAYS else None
 
 
 def _sparse_empty(shape: tuple[int, ...]) -> np.ndarray:
@@ -774,6 +804,31 @@ class VixGridPricer:
             return bank, np.array([slot_of[k] for k in ks], np.intp)
 
     def _compute(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
+        """``values(kind, strike, n_exp)``: read from the disk cache (one file per law, kind and strike holding
+        64, 128 or 256 days: row m is m days to expiry whatever the expiry, issue 16), else computed and written."""
+        rows = _vix_rows(n_exp)
+        if rows is None:
+            return self._compute_rows(kind, strike, n_exp)
+        path = self._table_path(kind, strike, rows)
+        out = _load_array(path, (rows + 1, N_VG))
+        if out is None:
+            out = self._compute_rows(kind, strike, rows)
+            _save_array(path, out)
+            _SAVED["vix-table"] = _SAVED.get("vix-table", 0) + 1
+            if _SAVED["vix-table"] % 64 == 1:  # the directory scanned now and then, not per file
+                _prune_files(path, "vix-table-*.npy", VIX_TABLE_CACHE_BYTES)
+        else:
+            _touch(path)
+        return out[: n_exp + 1].copy()
+
+    def _table_path(self, kind: str, strike: float, rows: int):  # noqa: ANN202 - pathlib.Path
+        """Disk-cache file of one (kind, strike) table for 0..rows days: keyed on the Q law, rate, every grid and
+        quadrature constant and the version."""
+        key = repr((self.q, self.rate, kind, float(strike) if kind != "F" else 0.0, rows, VG_LO, VG_HI, N_VG, N_Z,
+                    Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
+        return _cache_file("vix-table", key)
+
+    def _compute_rows(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
         out = np.empty((n_exp + 1, N_VG))
         out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
