@@ -13,6 +13,7 @@ within its paired SE: the engine manufactures no edge (tests/test_edge_honesty.p
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import numpy as np
@@ -352,6 +353,43 @@ def _pct(model: float, market: float) -> float:
     return 100.0 * (model - market) / market if abs(market) > 1e-12 else 0.0
 
 
+#: anchored models kept for the markets asked about last (``calibrated``): the thread's follow-up questions
+#: and a repeated compare of the same position and marks reuse the fit (0.2-0.6 s, issue 16)
+ANCHOR_MEMO_SIZE = 16
+_anchor_memo: dict[tuple, ScenarioModel] = {}
+_anchor_lock = threading.Lock()
+
+
+def _anchor_key(model: ScenarioModel, market: MarketState, targets: list[MarketTarget]) -> tuple | None:
+    """What the fit of ``HNGarchModel.calibrate`` reads: the law's parameters, the event bump and calendar (the
+    default one, with ``ALVH_EVENTS``), today's market and the targets; None for models not memoised."""
+    if type(model) is not HNGarchModel or model.nodes is not None or model.event_calendar is not None:
+        return None
+    import os
+
+    return (model.params.model_dump_json(), model.event_bump, model.name, os.environ.get("ALVH_EVENTS"),
+            market.model_dump_json(), tuple(t.model_dump_json() for t in targets))
+
+
+def calibrated(model: ScenarioModel, market: MarketState, targets: list[MarketTarget]) -> ScenarioModel:
+    """``model.calibrate(market, targets)``, memoised for the last ``ANCHOR_MEMO_SIZE`` (model, market, targets)
+    of an ``HNGarchModel`` (the fit is a deterministic function of them: the same object comes back)."""
+    key = _anchor_key(model, market, targets)
+    if key is None:
+        return model.calibrate(market, targets)
+    with _anchor_lock:
+        hit = _anchor_memo.pop(key, None)
+        if hit is not None:
+            _anchor_memo[key] = hit  # most recently used last
+            return hit
+    fitted = model.calibrate(market, targets)
+    with _anchor_lock:
+        _anchor_memo[key] = fitted
+        while len(_anchor_memo) > ANCHOR_MEMO_SIZE:
+            _anchor_memo.pop(next(iter(_anchor_memo)))
+    return fitted
+
+
 def run_strategies(condor: IronCondor, market: MarketState, paths: MarketPaths, costs: CostModel,
                    policy: LayerPolicy, specs: dict[str, HedgeSpec] | None,
                    rule: TakeProfitStop, initial: dict[str, Any] | None = None,
@@ -555,7 +593,7 @@ def compare(
         if model is None:
             model = HNGarchModel(params) if params is not None else HNGarchModel()
         if anchored:  # the pricing law reproduces today's legs, VIX and the hedge ALVH starts from
-            model = model.calibrate(market, market_targets(condor, market, plans))
+            model = calibrated(model, market, market_targets(condor, market, plans))
         fit = getattr(model, "fit", None)
         model_name = model.name
         # one chunk: exactly the draw of this seed; several: an independent seed per chunk from it

@@ -65,11 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
     services = default_services(settings)
     if args.cmd != "daily":  # build the pricing tables and calendar now, not on the first comparison (issue 16)
-        import threading
+        from bot.startup import start_warm_up
 
-        from alvh_core.scenarios.warm import warm_up
-
-        threading.Thread(target=warm_up, name="alvh-warm-up", daemon=True).start()
+        start_warm_up(services)
     if args.cmd == "daily":
         if not args.once:
             parser.error("daily needs --once (the running app schedules posts itself)")

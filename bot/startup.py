@@ -4,13 +4,19 @@
 Mode, ``apps.connections.open`` with the app token) once, without retries and with a short timeout,
 and turns what went wrong into one sentence: Slack unreachable (DNS, refused, timeout, TLS), a token
 Slack rejects (``invalid_auth``, ``token_revoked``, ...), or a token of the wrong kind.
+
+``start_warm_up(services)`` builds the pricing tables in a background thread, with the event-day tables of the
+open positions' expiries (``likely_expiries``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import socket
 import ssl
+import threading
 import urllib.error
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -79,3 +85,36 @@ def startup_problem(settings: Settings) -> str | None:
                         retry_handlers=[])
         problem = _check(app, "apps.connections.open", "app-level token", "SLACK_APP_TOKEN", url)
     return problem
+
+
+def likely_expiries(store: Any, today: dt.date) -> list[dt.date]:
+    """Expiries of the open positions of every team (distinct, from ``today`` on): the ones the bot's first
+    comparisons will price, whose event-day tables the start-up warm-up builds (issue 16). Unreadable rows are
+    skipped: the warm-up is an optimisation, never a reason not to start."""
+    out: set[dt.date] = set()
+    try:
+        rows = list(store.db.query("SELECT condor_json FROM positions WHERE status = 'open'"))
+    except Exception:  # noqa: BLE001 - no table yet, a locked file: warm the plain tables only
+        return []
+    for row in rows:
+        try:
+            expiry = store.condor_of(row).expiry
+        except ValueError:
+            continue
+        if expiry >= today:
+            out.add(expiry)
+    return sorted(out)
+
+
+def start_warm_up(services: Any) -> threading.Thread:
+    """Build the pricing tables, calendar and kernel in a background thread (``alvh_core.scenarios.warm``), with
+    the event-day tables of the open positions' expiries, so the first comparison costs about a warm one."""
+    from alvh_core.clock import desk_today
+    from alvh_core.scenarios.warm import warm_up
+
+    today = desk_today(services.clock)
+    expiries = likely_expiries(services.store, today)
+    thread = threading.Thread(target=warm_up, kwargs={"expiries": expiries, "asof": today}, name="alvh-warm-up",
+                              daemon=True)
+    thread.start()
+    return thread

@@ -154,3 +154,31 @@ def test_vix_table_bank_stays_right_when_its_memory_bound_resets_it(monkeypatch,
         bank, slots = vp.tables("C", np.array(batch), 40)
         for k, s_ in zip(batch, slots):
             np.testing.assert_array_equal(bank[s_], ref[k])
+
+
+def test_vix_tables_from_the_disk_cache_equal_computed_ones(tmp_path, monkeypatch, jump_q):
+    """A (law, kind, strike) table is computed once for 0..64 days and written; a later pricer reads it for any
+    expiry up to 64 days out (row m is m days to expiry whatever the expiry): the same numbers, bit for bit;
+    the key holds the law, rate, kind and strike; a corrupt file is recomputed and rewritten."""
+    monkeypatch.setattr(xnys, "default_cache_dir", lambda: tmp_path)
+    fresh = VixGridPricer(jump_q, 0.04)
+    ref40 = fresh._compute_rows("C", 27.0, 40)
+    got40 = fresh._compute("C", 27.0, 40)  # computed for 64 days, written, cut to 40
+    np.testing.assert_array_equal(got40, ref40)
+    files = sorted(tmp_path.glob("vix-table-*.npy"))
+    assert len(files) == 1
+    later = VixGridPricer(jump_q, 0.04)
+    later._compute_rows = None  # type: ignore[assignment]  # would raise if called: read from the file
+    np.testing.assert_array_equal(later._compute("C", 27.0, 40), ref40)
+    np.testing.assert_array_equal(later._compute("C", 27.0, 12), fresh._compute_rows("C", 27.0, 12))
+    np.testing.assert_array_equal(later.values("C", 27.0, 40), ref40)
+    for kind, k, rate in (("P", 27.0, 0.04), ("C", 28.0, 0.04), ("C", 27.0, 0.05)):
+        VixGridPricer(jump_q, rate)._compute(kind, k, 40)
+    other = [p for p in regimes(load_default_params(jumps=True)) if p.risk_neutral() != jump_q][0].risk_neutral()
+    VixGridPricer(other, 0.04)._compute("C", 27.0, 40)
+    assert len(list(tmp_path.glob("vix-table-*.npy"))) == 5
+    files[0].write_bytes(files[0].read_bytes()[:1000])  # partial: recomputed and rewritten
+    np.testing.assert_array_equal(VixGridPricer(jump_q, 0.04)._compute("C", 27.0, 40), ref40)
+    assert np.load(files[0]).shape == (65, N_VG)
+    far = VixGridPricer(jump_q, 0.04)._compute("C", 27.0, 300)  # past 256 days: computed, not cached
+    np.testing.assert_array_equal(far[:41], ref40)

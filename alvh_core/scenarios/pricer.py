@@ -21,7 +21,10 @@ SPX European options (:class:`SpxTablePricer`)
     the event steps at their positions counted from expiry (``log_mgf_coefficients(mult=...)``, exact).
     ``SpxTablePricer(q, rate, div, events=m)`` tabulates that law: ``m[k - 1]`` is the variance multiplier
     of the day k trading days before expiry; the pattern is part of the cache key (``spx_pricer``), and
-    all ones is the plain pricer. Event tables live in memory only (the pattern moves every day).
+    all ones is the plain pricer. Event tables are cached on disk too (issue 16), one file per law and pattern
+    (``spx-events-*``): row n depends only on the pattern's first n positions, so tomorrow's pattern for the same
+    expiry (today's without its last position) is served by today's file; the least recently used files go
+    beyond ``EVENT_CACHE_BYTES``.
 
 VIX futures and options (:class:`VixGridPricer`)
     The risk-neutral state H_j = h*_{j+1} is an autonomous Markov chain, and the model VIX is a
@@ -66,6 +69,10 @@ TABLE_ACCURACY = 2e-5
 #: longer horizons in files of 128 and 256 days (32 and 64 MB); beyond, computed in memory
 DISK_CACHE_DAYS = 64
 DISK_CACHE_MAX_DAYS = 256
+#: bump when the event tables' disk files change meaning; disk the event files may take (about 0.25 MB per
+#: day to expiry and regime: 63 MB for a 17-day expiry's 15 regimes), the least recently used removed first
+EVENT_CACHE_VERSION = 1
+EVENT_CACHE_BYTES = 1 << 30
 
 
 def _power_class(n: np.ndarray) -> np.ndarray:
@@ -171,7 +178,7 @@ class SpxTablePricer:
         assembled from the stored real and imaginary parts (the evaluation reads those directly)."""
         re, im, have = self._ensure(n_max)
         re, im, have = self._ensure(have)  # every stored row read in
-        return re + 1j * im
+        return re[:have] + 1j * im[:have]
 
     def _ensure(self, n_max: int, n_min: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
         """Tables covering 1..n_max days; with a disk file, the rows of days n_min..n_max are read in (a
@@ -185,9 +192,10 @@ class SpxTablePricer:
             parts, lazy = self._parts, self._lazy
             if lazy is not None and not lazy.read(np.arange(n_min, n_max + 1), parts[0], parts[1]):
                 lazy.path.unlink(missing_ok=True)  # a corrupt file: recomputed in memory and rewritten
+                _pattern_file(lazy.path).unlink(missing_ok=True)
                 self._lazy = None
                 self._parts = (np.empty((0, N_H, self.n_y)), np.empty((0, N_H, self.n_y)), 0)
-                self._build_stack(n_max)
+                self._build_stack(n_max, read_disk=False)
                 return self._ensure_locked_rows(n_min, n_max)
             return self._parts
 
@@ -202,12 +210,16 @@ class SpxTablePricer:
         self._parts = (np.ascontiguousarray(stack.real), np.ascontiguousarray(stack.imag), int(stack.shape[0]))
         self._tables.clear()
 
-    def _build_stack(self, n_max: int) -> None:
+    def _build_stack(self, n_max: int, read_disk: bool = True) -> None:
         re, im, have = self._parts
         if have >= n_max:
             return
-        if self._mult is not None:  # one expiry's tables: n = 1..its days, the last class cut there (no disk)
+        if self._mult is not None:  # one expiry's tables: n = 1..its days, the last class cut there
             cap = max(n_max, len(self.events))
+            lazy = self._load_event_disk(cap) if read_disk else None
+            if lazy is not None:
+                self._map(lazy, cap)
+                return
             parts, n_c = [], 1
             while True:
                 parts.append(self._class_tables(n_c, cap))
@@ -215,13 +227,19 @@ class SpxTablePricer:
                     break
                 n_c *= 2
             self._tables.clear()
-            self._store(np.concatenate(parts, axis=0))
+            stack = np.concatenate(parts, axis=0)
+            del parts
+            lazy = self._save_event_disk(stack)
+            if lazy is not None:  # read back as the paths need the days, as the plain tables are
+                self._map(lazy, cap)
+                return
+            self._store(stack)
             return
         # tables for up to DISK_CACHE_MAX_DAYS days live in disk files of 64, 128 or 256 days (a power class),
         # read a day's rows at a time as comparisons need them (15 regimes x 16-64 MB in memory otherwise)
         target = max(DISK_CACHE_DAYS, int(_power_class(n_max)))
         if target <= DISK_CACHE_MAX_DAYS:
-            lazy = self._load_disk(target)
+            lazy = self._load_disk(target) if read_disk else None
             if lazy is not None:  # (rows read from a shorter file before are read again from this one)
                 self._map(lazy)
                 return
@@ -247,10 +265,12 @@ class SpxTablePricer:
                 return
         self._store(stack)
 
-    def _map(self, lazy: _LazyTables) -> None:
+    def _map(self, lazy: _LazyTables, rows: int | None = None) -> None:
         """Serve the tables from the disk file ``lazy``: rows are read in on first use (``_ensure``) into
-        arrays whose untouched pages take no memory."""
-        self._parts = (_sparse_empty((lazy.n, N_H, self.n_y)), _sparse_empty((lazy.n, N_H, self.n_y)), lazy.n)
+        arrays whose untouched pages take no memory. ``rows``: serve days 1..rows only (an event file built for
+        a longer pattern holds other laws past this pattern's days)."""
+        have = lazy.n if rows is None else min(rows, lazy.n)
+        self._parts = (_sparse_empty((lazy.n, N_H, self.n_y)), _sparse_empty((lazy.n, N_H, self.n_y)), have)
         self._lazy = lazy
         self._tables.clear()
 
@@ -267,6 +287,68 @@ class SpxTablePricer:
     def _save_disk(self, stack: np.ndarray) -> None:
         """Atomic write of (real, imag) parts as one float array (2, n, N_H, n_y)."""
         _save_array(self._cache_path(stack.shape[0]), np.stack([stack.real, stack.imag]))
+
+    # ---- disk cache of event tables: one file per (law, grid, event pattern), found by pattern prefix ------
+    def _event_law_prefix(self) -> str:
+        import hashlib
+
+        key = repr((self.q, self.rate, self.div, H_LO, H_HI, N_H, Y_MAX, DY, COS_W, N_COS, EVENT_CACHE_VERSION))
+        return f"spx-events-{hashlib.sha1(key.encode()).hexdigest()[:16]}-"
+
+    def _event_cache_path(self, rows: int):  # noqa: ANN202 - pathlib.Path
+        import hashlib
+
+        from alvh_core.xnys import default_cache_dir
+
+        pat = hashlib.sha1(repr((rows, self.events)).encode()).hexdigest()[:16]
+        return default_cache_dir() / f"{self._event_law_prefix()}{pat}.npy"
+
+    def _load_event_disk(self, rows: int) -> _LazyTables | None:
+        """An event-table file serving days 1..rows of this pattern: its own, or one built for a pattern whose
+        first ``rows`` positions are this one's (positions past a pattern count 1), e.g. yesterday's file of the
+        same expiry. None when there is none (or none readable)."""
+        import os
+
+        from alvh_core.xnys import default_cache_dir
+
+        want = np.ones(rows)
+        k = min(rows, len(self.events))
+        want[:k] = self.events[:k]
+        own = self._event_cache_path(rows)
+        try:
+            others = sorted(default_cache_dir().glob(self._event_law_prefix() + "*.pattern.npy"))
+        except OSError:
+            return None
+        for side in [_pattern_file(own)] + others:
+            pat = _load_vector(side)
+            if pat is None or pat.size < 1 or not pat[0] >= rows:
+                continue
+            have = int(pat[0])
+            if pat.size - 1 > have:
+                continue
+            theirs = np.ones(have)
+            theirs[: pat.size - 1] = pat[1:]
+            if not np.array_equal(theirs[:rows], want):
+                continue
+            path = side.with_name(side.name.replace(".pattern.npy", ".npy"))
+            lazy = _LazyTables.open(path, (2, have, N_H, self.n_y))
+            if lazy is not None:
+                try:
+                    os.utime(path)  # recently used: kept when the cache is pruned
+                except OSError:
+                    pass
+                return lazy
+        return None
+
+    def _save_event_disk(self, stack: np.ndarray) -> _LazyTables | None:
+        """Atomic write of the event tables (2, n, N_H, n_y) and then of their pattern (the file that makes them
+        found); old event files pruned to ``EVENT_CACHE_BYTES``. The written file opened for reading, or None."""
+        rows = int(stack.shape[0])
+        path = self._event_cache_path(rows)
+        _save_array(path, np.stack([stack.real, stack.imag]))
+        _save_array(_pattern_file(path), np.array([float(rows), *self.events]))
+        _prune_event_files(path)
+        return _LazyTables.open(path, (2, rows, N_H, self.n_y)) if _pattern_file(path).exists() else None
 
     # ---- evaluation -----------------------------------------------------------------------
     def prepare(self, n: np.ndarray, h: np.ndarray) -> StateStencil:
@@ -390,7 +472,7 @@ def _plain_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
     return SpxTablePricer(q, rate, div)
 
 
-@lru_cache(maxsize=16)  # one expiry's pattern x up to 15 regimes (in memory only: the pattern moves daily)
+@lru_cache(maxsize=16)  # one expiry's pattern x up to 15 regimes (their tables: disk files, rows read on use)
 def _event_pricer(q: GarchParams, rate: float, div: float, events: tuple[float, ...]) -> SpxTablePricer:
     return SpxTablePricer(q, rate, div, events)
 
@@ -411,8 +493,12 @@ N_Z, Z_MAX = 721, 9.0
 N_ZJ, N_J1, N_J2 = 48, 24, 12
 #: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
 VIX_BANK_BYTES = 16 * 2**20
-#: bump when the arrays cached on disk (the VIX transition matrices) change meaning
+#: bump when the arrays cached on disk (the VIX transition matrices and tables) change meaning
 VIX_CACHE_VERSION = 1
+#: VIX option/future tables are cached on disk per (law, kind, strike) for 0..64 days to expiry (128, 256 for
+#: farther expiries; ~170 KB a file at 64 days); the least recently used go past ``VIX_TABLE_CACHE_BYTES``
+VIX_TABLE_DISK_DAYS = 64
+VIX_TABLE_CACHE_BYTES = 512 * 2**20
 
 
 # ---- disk cache of derived arrays (the first comparison of a process loads instead of building) -----
@@ -434,6 +520,70 @@ def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN
     if arr.shape != shape or arr.dtype != np.float64 or not np.isfinite(arr).all():
         return None
     return arr
+
+
+def _pattern_file(path):  # noqa: ANN001, ANN202 - pathlib.Path
+    """The pattern file beside an event-table file (``.pattern.npy``: days held, then the pattern)."""
+    return path.with_suffix(".pattern.npy")
+
+
+def _load_vector(path) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
+    """A small finite float vector from ``path``, or None."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if arr.ndim != 1 or arr.dtype != np.float64 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
+def _prune_event_files(keep) -> None:  # noqa: ANN001 - pathlib.Path
+    """Remove the least recently used event-table files (and their patterns) past ``EVENT_CACHE_BYTES``."""
+    _prune_files(keep, "spx-events-*.npy", EVENT_CACHE_BYTES)
+
+
+def _prune_files(keep, pattern: str, budget: int) -> None:  # noqa: ANN001 - pathlib.Path
+    """Remove the least recently used files matching ``pattern`` beside ``keep`` (not ``keep``) past ``budget``
+    bytes; an event-table file's pattern file goes first (it makes the tables findable)."""
+    try:
+        files = []
+        for f in keep.parent.glob(pattern):
+            if f.name.endswith(".pattern.npy"):
+                continue
+            st = f.stat()
+            files.append((st.st_mtime, st.st_size, f))
+        total = sum(size for _, size, _ in files)
+        for _, size, f in sorted(files, key=lambda x: x[0]):
+            if total <= budget:
+                break
+            if f == keep:
+                continue
+            _pattern_file(f).unlink(missing_ok=True)  # unfindable first, then gone
+            f.unlink(missing_ok=True)
+            total -= size
+    except OSError:  # pragma: no cover - another process pruned the same files
+        pass
+
+
+#: files written by this process, per kind (pruning runs every 64th)
+_SAVED: dict[str, int] = {}
+
+
+def _touch(path) -> None:  # noqa: ANN001 - pathlib.Path
+    """Mark a cache file as recently used (pruning removes the least recently used first)."""
+    import os
+
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _vix_rows(n_exp: int) -> int | None:
+    """Days a cached VIX table file holds for an expiry ``n_exp`` days out: 64, 128 or 256 (None past 256)."""
+    rows = max(VIX_TABLE_DISK_DAYS, int(_power_class(max(int(n_exp), 1))))
+    return rows if rows <= DISK_CACHE_MAX_DAYS else None
 
 
 def _sparse_empty(shape: tuple[int, ...]) -> np.ndarray:
@@ -654,6 +804,31 @@ class VixGridPricer:
             return bank, np.array([slot_of[k] for k in ks], np.intp)
 
     def _compute(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
+        """``values(kind, strike, n_exp)``: read from the disk cache (one file per law, kind and strike holding
+        64, 128 or 256 days: row m is m days to expiry whatever the expiry, issue 16), else computed and written."""
+        rows = _vix_rows(n_exp)
+        if rows is None:
+            return self._compute_rows(kind, strike, n_exp)
+        path = self._table_path(kind, strike, rows)
+        out = _load_array(path, (rows + 1, N_VG))
+        if out is None:
+            out = self._compute_rows(kind, strike, rows)
+            _save_array(path, out)
+            _SAVED["vix-table"] = _SAVED.get("vix-table", 0) + 1
+            if _SAVED["vix-table"] % 64 == 1:  # the directory scanned now and then, not per file
+                _prune_files(path, "vix-table-*.npy", VIX_TABLE_CACHE_BYTES)
+        else:
+            _touch(path)
+        return out[: n_exp + 1].copy()
+
+    def _table_path(self, kind: str, strike: float, rows: int):  # noqa: ANN202 - pathlib.Path
+        """Disk-cache file of one (kind, strike) table for 0..rows days: keyed on the Q law, rate, every grid and
+        quadrature constant and the version."""
+        key = repr((self.q, self.rate, kind, float(strike) if kind != "F" else 0.0, rows, VG_LO, VG_HI, N_VG, N_Z,
+                    Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
+        return _cache_file("vix-table", key)
+
+    def _compute_rows(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
         out = np.empty((n_exp + 1, N_VG))
         out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:

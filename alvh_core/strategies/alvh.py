@@ -45,6 +45,7 @@ column 0.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -268,21 +269,60 @@ class _Legs:
             self.cache[strike] = np.asarray(self.paths.vix_option(self.kind, strike, self.expiry_t), float)
         return self.cache[strike]
 
-    def at(self, strikes: np.ndarray, day: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """(N,) price of each masked path's own strike on its ``day`` (0 elsewhere)."""
-        out = np.zeros(strikes.shape[0])
-        rows = np.flatnonzero(mask)
+    def points(self, strikes: np.ndarray, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Price of strike ``strikes[i]`` on path ``rows[i]`` at date ``days[i]``, one per point."""
         if rows.size == 0:
-            return out
+            return np.zeros(0)
         point = getattr(self.paths, "vix_option_at", None)
         if point is not None and np.ndim(self.expiry_t) == 0:  # priced at the asked points only (issue 16)
-            out[rows] = point(self.kind, strikes[rows], self.expiry_t, rows, day[rows])
-            return out
-        uniq, inv = np.unique(strikes[rows], return_inverse=True)
+            return np.asarray(point(self.kind, strikes, self.expiry_t, rows, days), float)
+        out = np.empty(rows.size)
+        uniq, inv = np.unique(strikes, return_inverse=True)
         for j, s in enumerate(uniq):
-            r = rows[inv == j]
-            out[r] = self.table(float(s))[r, day[r]]
+            sel = inv == j
+            out[sel] = self.table(float(s))[rows[sel], days[sel]]
         return out
+
+
+class _Deferred:
+    """The hedge's prices asked during the day loop, priced together (issue 16).
+
+    The loop's decisions (add, remove, strikes, contracts) never read a hedge price, except the budget cap, which
+    flushes first. So each price is only asked (``ask``: a box filled by ``flush``), the ledger entries that use
+    prices are queued (``later``), and ``flush`` prices every asked point in one call, then runs the queued
+    entries in the order they were made: the same numbers, summed in the same order, as pricing on each day
+    and layer (``tests/test_alvh_fast.py`` checks it against that loop, ``tests/alvh_reference.py``)."""
+
+    def __init__(self, legs: _Legs | None, n: int):
+        self.legs, self.n = legs, n
+        self.asks: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]] = []
+        self.ops: list[Callable[[], None]] = []
+
+    def ask(self, strikes: np.ndarray, day: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+        """A box holding, once flushed, the (N,) price of each masked path's own strike on its day (0 elsewhere)."""
+        rows = np.flatnonzero(mask)
+        box: list[np.ndarray] = []
+        self.asks.append((rows, np.broadcast_to(day, (self.n,))[rows], np.asarray(strikes, float)[rows], box))
+        return box
+
+    def later(self, op: Callable[[], None]) -> None:
+        self.ops.append(op)
+
+    def flush(self) -> None:
+        asks, self.asks = self.asks, []
+        if asks:
+            assert self.legs is not None
+            vals = self.legs.points(np.concatenate([a[2] for a in asks]), np.concatenate([a[0] for a in asks]),
+                                    np.concatenate([a[1] for a in asks]))
+            at = 0
+            for rows, _, _, box in asks:
+                out = np.zeros(self.n)
+                out[rows] = vals[at: at + rows.size]
+                at += rows.size
+                box.append(out)
+        ops, self.ops = self.ops, []
+        for op in ops:
+            op()
 
 
 def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[str, HedgeSpec] | None = None,
@@ -295,6 +335,10 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
     ``extra['events']``: one dict per layer added on a set of paths (wing, layer, rows, add_day, remove_day,
     k1, k2, contracts); ``extra['hedge_pnl']`` the hedge's P&L (N,) dollars; ``extra['max_open_layers']`` (N,);
     ``extra['{wing}_{layer}_add_day']`` (N,) the first add date of each layer (-1: never).
+
+    The hedge's prices are asked in the loop and priced at once after it (:class:`_Deferred`); the sizing stress
+    of a day is evaluated once for every path that may add a layer that day (strikes and market are the
+    layer's only through its share).
     """
     from alvh_core.hedge import layer_contracts, regime_beta, spread_strikes, stress_sizing, vxth_weight
 
@@ -346,7 +390,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
         fut = np.asarray(paths.vix_future(h_t), float)
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
         hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
-        legs = None if is_future else _Legs(paths, opt_kind, h_t)
+        book = _Deferred(None if is_future else _Legs(paths, opt_kind, h_t), n)
         fmult = MULTIPLIERS[kind] if is_future else MULTIPLIERS["VIX"]
         if is_future:
             var = np.zeros_like(fut)
@@ -358,38 +402,62 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
         k2 = np.zeros((nl, n))
         qty = np.zeros((nl, n))
         extreme = np.zeros((nl, n))
-        debit = np.zeros((nl, n))
+        debit = np.zeros((nl, n))  # written by the queued entries only (it holds a price)
         armed = np.zeros((nl, n), bool)
         ev_idx = np.full((nl, n), -1)  # index into ``events`` of each path's open instance
         rem_day_all: list[np.ndarray] = []
 
-        def unit_at(li: int, day: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """(unit $ value, long leg pts, short leg pts) per contract of layer li's open strikes on ``day``."""
+        def ask_unit(li: int, day: np.ndarray, mask: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+            """Boxes of the long and short leg's points of layer li's open strikes on ``day`` (masked paths)."""
+            return (book.ask(k1[li], day, mask),
+                    book.ask(k2[li], day, mask & np.isfinite(k2[li]) & (k2[li] > 0)))
+
+        def book_close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray, q: np.ndarray,
+                       a: np.ndarray | None, b1: list[np.ndarray], b2: list[np.ndarray], n_legs: int) -> None:
             if is_future:
-                return direction * fut[rows, day] * fmult, np.zeros(n), np.zeros(n)
-            assert legs is not None
-            p1 = legs.at(k1[li], day, mask)
-            p2 = legs.at(k2[li], day, mask & np.isfinite(k2[li]) & (k2[li] > 0))
-            return (p1 - p2) * fmult, p1, p2
+                assert a is not None
+                hedge.pv("hedge", (var[rows, d] - var[rows, a]) * fmult * direction * q)
+                hedge.cost(np.where(settle, 0.0, costs.future(kind, q)), d, np.where(settle, 0.0, q))
+            else:
+                p1, p2 = b1[0], b2[0]
+                hedge.cash("hedge", (p1 - p2) * fmult * q, d)
+                fee = np.where(settle, costs.settlement_fee_vix * q * n_legs,
+                               costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2 else 0.0))
+                hedge.cost(np.where(mask, fee, 0.0), d, np.where(settle | ~mask, 0.0, q * n_legs))
+            open_margin[:] -= np.where(mask, debit[li], 0.0)
+
+        def book_add(li: int, add: np.ndarray, dd: np.ndarray, q: np.ndarray, b1: list[np.ndarray] | None,
+                     b2: list[np.ndarray] | None, n_legs: int) -> None:
+            if is_future:
+                hedge.cost(costs.future(kind, q), dd, q)
+                dbt = costs.initial_margin(kind) * q
+            else:
+                assert b1 is not None and b2 is not None
+                p1, p2 = b1[0], b2[0]
+                val = (p1 - p2) * fmult
+                hedge.cash("hedge", -val * q, dd)
+                hedge.cost(np.where(add, costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2
+                                                                     else 0.0), 0.0), dd, q * n_legs)
+                dbt = np.maximum(val, 0.0) * q
+            debit[li] = np.where(add, dbt, debit[li])
+            open_margin[:] += np.where(add, dbt, 0.0)
 
         def close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray) -> None:
             q = np.where(mask, qty[li], 0.0)
             if is_future:
                 a = np.where(mask, add_day[li], 0)
-                hedge.pv("hedge", (var[rows, d] - var[rows, a]) * fmult * direction * q)
-                hedge.cost(np.where(settle, 0.0, costs.future(kind, q)), d, np.where(settle, 0.0, q))
+                book.later(lambda: book_close(li, mask, d, settle, q, a, [], [], 0))
             else:
-                val, p1, p2 = unit_at(li, d, mask)
-                hedge.cash("hedge", val * q, d)
+                b1, b2 = ask_unit(li, d, mask)
                 n_legs = 2 if np.any(k2[li][mask] > 0) else 1
-                fee = np.where(settle, costs.settlement_fee_vix * q * n_legs,
-                               costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2 else 0.0))
-                hedge.cost(np.where(mask, fee, 0.0), d, np.where(settle | ~mask, 0.0, q * n_legs))
+                book.later(lambda: book_close(li, mask, d, settle, q, None, b1, b2, n_legs))
             for i in np.unique(ev_idx[li][mask]):
                 sel = mask & (ev_idx[li] == i)
                 rem_day_all[i][sel] = np.broadcast_to(d, (n,))[sel]
             active[li] &= ~mask
-            open_margin[:] -= np.where(mask, debit[li], 0.0)
+
+        def peak() -> None:
+            np.maximum(peak_hedge_margin, open_margin, out=peak_hedge_margin)
 
         for d in range(kmax + 1):
             dd = np.full(n, d)
@@ -427,6 +495,11 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                 crossed = above & (absd[:, d - 1] < trig) if d > 0 else (above if li == 0 else np.zeros(n, bool))
                 armed[li] = (armed[li] | crossed) & above & ~active[li]
             free = live & gate[:, d]
+            # every path that may add a layer today (the adds below are among them): sized once for the day
+            may_add = free & armed.any(axis=0)
+            if pre is not None:
+                may_add |= live & ~active[0] & pre[:, d]
+            day_full: np.ndarray | None = None
             for li, (_trig, share) in enumerate(layers):
                 today = initial is not None and d == 0 and static is None
                 plan = (initial or {}).get(wing) if today else None
@@ -451,59 +524,62 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                     q_new = np.full(n, float(plan.contracts))
                 else:
                     f_d = fut[:, d]
+                    a1 = a2 = np.zeros(n)
                     if not is_future:
                         a1, a2 = spread_strikes(kind, f_d)
                         k1[li] = np.where(add, a1, k1[li])
                         k2[li] = np.where(add, a2, k2[li])
-                    ra = np.flatnonzero(add)  # size on the paths that add today only
-                    tau = np.maximum(cp.expiry_t[ra] - t_rows[ra, d], 1e-6)
-                    tau_h = np.maximum(h_rows[ra] - t_rows[ra, d], 1e-6)
-                    st = stress_sizing(wing, policy.sizing, spot=paths.spot[ra, d], vix_points=v[ra], tau=tau,
-                                       k_short=cp.strikes[short, ra], k_long=cp.strikes[0 if wing == "put" else 3, ra],
-                                       future=f_d[ra], tau_h=tau_h, kind=kind, k1=np.maximum(k1[li, ra], 0.5),
-                                       k2=np.maximum(k2[li, ra], 0.5), direction=direction,
-                                       beta=regime_beta(v[ra], wing, policy.beta_rule, policy.regime_betas), rate=cp.rate,
-                                       div=cp.div)
-                    full = np.zeros(n)
-                    full[ra] = st["full"]
-                    unit_now = unit_at(li, dd, add)[0]
-                    budget_left = None
-                    if policy.budget_share:
+                    if day_full is None:
+                        rd = np.flatnonzero(may_add)
+                        tau = np.maximum(cp.expiry_t[rd] - t_rows[rd, d], 1e-6)
+                        tau_h = np.maximum(h_rows[rd] - t_rows[rd, d], 1e-6)
+                        st = stress_sizing(wing, policy.sizing, spot=paths.spot[rd, d], vix_points=v[rd], tau=tau,
+                                           k_short=cp.strikes[short, rd],
+                                           k_long=cp.strikes[0 if wing == "put" else 3, rd], future=f_d[rd],
+                                           tau_h=tau_h, kind=kind, k1=np.maximum(a1[rd], 0.5),
+                                           k2=np.maximum(a2[rd], 0.5), direction=direction,
+                                           beta=regime_beta(v[rd], wing, policy.beta_rule, policy.regime_betas),
+                                           rate=cp.rate, div=cp.div)
+                        day_full = np.zeros(n)
+                        day_full[rd] = st["full"]
+                    full = np.where(add, day_full, 0.0)
+                    unit_now = budget_left = None
+                    if policy.budget_share:  # the cap reads prices: price what is asked so far, then today's
+                        book.flush()
                         budget_left = policy.budget_share * cp.credit * cp.mult - open_margin
+                        if not is_future:
+                            b1, b2 = ask_unit(li, dd, add)
+                            book.flush()
+                            unit_now = np.maximum((b1[0] - b2[0]) * fmult, 1e-9)
                     q_new = layer_contracts(full * cp.quantity, share,
                                             weight=vxth_weight(f_d) if policy.vxth else 1.0,
-                                            unit_cost=None if is_future else np.maximum(unit_now, 1e-9),
-                                            budget_left=budget_left)
+                                            unit_cost=unit_now, budget_left=budget_left)
                 add &= q_new > 0
                 if not add.any():
                     continue
                 qty[li] = np.where(add, q_new, qty[li])
                 q = np.where(add, qty[li], 0.0)
-                val, p1, p2 = unit_at(li, dd, add)
                 if is_future:
-                    hedge.cost(costs.future(kind, q), dd, q)
-                    dbt = costs.initial_margin(kind) * q
+                    book.later(lambda li=li, add=add, dd=dd, q=q: book_add(li, add, dd, q, None, None, 0))
                 else:
-                    hedge.cash("hedge", -val * q, dd)
+                    b1, b2 = ask_unit(li, dd, add)
                     n_legs = 2 if np.any(k2[li][add] > 0) else 1
-                    hedge.cost(np.where(add, costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2
-                                                                         else 0.0), 0.0), dd, q * n_legs)
-                    dbt = np.maximum(val, 0.0) * q
+                    book.later(lambda li=li, add=add, dd=dd, q=q, b1=b1, b2=b2, n_legs=n_legs:
+                               book_add(li, add, dd, q, b1, b2, n_legs))
                 active[li] |= add
                 armed[li] &= ~add
                 add_day[li] = np.where(add, d, add_day[li])
                 extreme[li] = np.where(add, v, extreme[li])
-                debit[li] = np.where(add, dbt, debit[li])
-                open_margin[:] += np.where(add, dbt, 0.0)
                 events.append({"wing": wing, "layer": li, "rows": np.flatnonzero(add), "add_day": d,
                                "k1": k1[li][add].copy(), "k2": k2[li][add].copy(), "contracts": qty[li][add].copy(),
                                "kind": kind})
                 rem_day_all.append(np.full(n, -1))
                 ev_idx[li] = np.where(add, len(rem_day_all) - 1, ev_idx[li])
-            peak_hedge_margin = np.maximum(peak_hedge_margin, open_margin)
+            book.later(peak)
             max_open = np.maximum(max_open, active.sum(axis=0))
-        for e, rd in zip(events[len(events) - len(rem_day_all):], rem_day_all):
-            e["remove_day"] = rd[e["rows"]]
+        book.flush()
+        for e, rd_ in zip(events[len(events) - len(rem_day_all):], rem_day_all):
+            e["remove_day"] = rd_[e["rows"]]
         for li in range(nl):  # per path: the first add date of each layer (-1: never), a summary of the events
             first = np.full(n, -1)
             for e in events:
