@@ -9,13 +9,13 @@ Steps (``calibrate``):
 2. The variance risk premium k = h*/h by a 1-D root search so the model VIX along the *filtered*
    history, 100 sqrt(a0(k) + a1(k) k h_t), has the same mean as the actual VIX over the span.
 2b. Crash jumps (opt in: ``jumps=DEFAULT_JUMPS``, ``alvh calibrate --jumps``): the jump-free fit gets
-   a fixed crash overlay (:class:`JumpOverlay`): intensity ``rate_h * h`` (crashes cluster in stress), log jumps
+   a fixed crash overlay (:class:`JumpOverlay`): intensity ``rate + rate_h * h`` (crashes cluster in stress), log jumps
    N(mean, std^2), variance loading, Q/P intensity ratio; the diffusive variance is scaled by
    ``diffusive_scale`` (alpha, omega x s; gamma / sqrt(s): same leverage persistence) and beta lowered
    by the jump loading delta l1 E[J^2] so the real-world variance persistence is unchanged. The overlay
    (issue 11) also moves part of the variance persistence from beta to the shocks (gamma x
    ``leverage_scale``, beta lowered by alpha gamma^2 (L^2 - 1)) and scales lam; its numbers are a method of
-   moments: a grid (see ``DEFAULT_JUMPS``) scored on the tail table (SPX days < -3%/-5%, VIX > 30/40,
+   moments: a search then a short refine (see ``DEFAULT_JUMPS``) scored on the tail table (SPX days < -3%/-5%, VIX > 30/40,
    largest VIX rise, half-life, up/down betas, drift21 at VIX > 40); the variance persistence under Q
    must stay below 1, which caps loading x intensity x ratio. The
    variance ratio k is then matched to the mean VIX over a long simulated real-world path set (the
