@@ -42,8 +42,9 @@ def test_model_no_premia_no_costs_no_edge(wing, vix):
     assert cmp.seed_claims.tested_wing == wing
     assert cmp.strategies["alvh"].mean_fills > 0
     for name, d in cmp.vs_leg_out.items():
-        if name != "leg_out":
-            assert abs(d.diff) <= 3 * d.se, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"
+        if name != "leg_out":  # SE 0: no path reaches the wing still held (see tests/test_edge_jumps.py): $1 at most
+            bound = 3 * d.se if d.se > 0 else 1.0
+            assert abs(d.diff) <= bound, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"
 
 
 def test_model_vrp_hold_beats_leg_out_and_seed_reproducible():
@@ -71,5 +72,6 @@ def test_model_end_to_end_default_sizing_no_edge(wing, vix, instrument):
                   policy=LayerPolicy(instrument=instrument, hedge_call_wing=True))
     assert cmp.strategies["alvh"].mean_fills > 0
     for name, d in cmp.vs_leg_out.items():
-        if name != "leg_out":
-            assert abs(d.diff) <= 3 * d.se, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"
+        if name != "leg_out":  # SE 0: no path reaches the wing still held (see tests/test_edge_jumps.py): $1 at most
+            bound = 3 * d.se if d.se > 0 else 1.0
+            assert abs(d.diff) <= bound, f"{name}: diff {d.diff:.1f} vs 3 SE {3 * d.se:.1f}"

@@ -90,7 +90,7 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_re
         plain["corr(r, dlnVIX)"].model - plain["corr(r, dlnVIX)"].data)
     d, m = jr.data, jr.model
     assert d["beta_down"] < d["beta_up"] < 0  # in the data VIX rises more on down days
-    assert m["beta_up"] < m["beta_down"] < 0  # the shipped law has it the other way round (its leverage x2.1)
+    assert m["beta_down"] < m["beta_up"] < 0  # so does the shipped law (the first fit, leverage x2.1, had it reversed)
 
 
 #: issue 11's tail table against 1990-2018 (key, kind, tolerance): rel = |model / data - 1|, ratio = the larger of
@@ -98,9 +98,11 @@ def test_jump_overlay_fit_is_the_shipped_jump_file_and_fattens_the_tails(jump_re
 TARGETS = {"spx_lt_3pct_per_1000": ("rel", 0.25), "spx_lt_5pct_per_1000": ("rel", 0.25), "vix_gt_30": ("rel", 0.25),
            "vix_gt_40": ("rel", 0.25), "max_vix_rise": ("ratio", 1.5), "half_life_days": ("rel", 0.20),
            "beta_up": ("rel", 0.20), "beta_down": ("rel", 0.20), "drift21_vix_gt_40": ("abs", 1.5)}
-#: what the shipped law meets (200 paths, seed 11); its misses: SPX < -3% (-25%), VIX > 30 (+27%), up beta (+49%),
-#: the largest VIX rise (0.53x: a history-long path's largest, median over paths, against the data's +116%)
-SHIPPED_MEETS = ("spx_lt_5pct_per_1000", "vix_gt_40", "half_life_days", "beta_down", "drift21_vix_gt_40")
+#: the shipped law meets all 9 (200 paths, seed 11): SPX < -3% 8.74 vs 10.96 (-20%), < -5% 2.32 vs 2.19, VIX > 30
+#: 8.6% vs 8.0%, > 40 1.83% vs 2.30% (-21%), largest VIX rise +163% vs +116% (1.41x), half-life 36.5 vs 35.6, betas
+#: -3.45 / -4.27 vs -2.90 / -4.16 (+19% / +3%), drift21 +2.1 vs +1.5. At seeds 12 / 13: 9 / 8 of 9 (the VIX rise
+#: 1.51x at seed 13): several targets sit near their tolerance, see the README
+SHIPPED_MEETS = tuple(TARGETS)
 #: what the search's best overlay without constant-rate crashes meets (not shipped: see calibration.TAIL_CANDIDATE)
 CANDIDATE_MEETS = tuple(k for k in TARGETS if k != "spx_lt_3pct_per_1000")
 
@@ -129,10 +131,13 @@ def test_shipped_crash_law_meets_the_tail_target(jump_report, key):
     assert _within(key, d, m), (key, d, m)
 
 
-@pytest.mark.parametrize("key", sorted(set(TARGETS) - set(SHIPPED_MEETS)))
-def test_shipped_crash_law_misses_are_known(jump_report, key):
-    d, m = jump_report.data[key], jump_report.model[key]
-    assert not _within(key, d, m), (key, d, m)  # met now? move it to SHIPPED_MEETS and the README
+def test_first_fit_crash_law_missed_four_targets(shared_data):
+    """The law shipped before (leverage x2.1, 40 h crashes of -5%) met 5 of 9: the README's comparison."""
+    from alvh_core.scenarios.calibration import FIRST_FIT_JUMPS
+
+    r = calibrate(shared_data, n_paths=200, jumps=FIRST_FIT_JUMPS)
+    missed = {k for k in TARGETS if not _within(k, r.data[k], r.model[k])}
+    assert missed == {"spx_lt_3pct_per_1000", "vix_gt_30", "max_vix_rise", "beta_up"}, missed
 
 
 @pytest.fixture(scope="module")

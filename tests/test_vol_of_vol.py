@@ -58,12 +58,14 @@ def _q_states(q, n_paths: int, n_days: int, seed: int) -> np.ndarray:
 @pytest.mark.parametrize("jumps", [False, True])
 def test_no_premium_when_the_paths_follow_the_pricing_law(jumps: bool) -> None:
     """P = Q: the model's VVIX^2 is the expected realised variance of the option's future, up to the smile
-    (ATM implied vol is not exactly the root of expected variance): ratio 1 within 8%. With the shipped
-    premia on the same measure is well above 1, so the check can tell the two laws apart."""
+    (ATM implied vol is not exactly the root of expected variance): ratio 1 within 12%. The bias grows with the
+    crashes' share of VIX variance (the smile of VIX options steepens): 1.02 without jumps, 1.06 with the first-fit
+    crash law, 1.09 with the shipped one (0.001 + 25 h crashes, loading 0.044). With the shipped premia on the same
+    measure is well above 1 (1.50), so the check can tell the two laws apart."""
     p = load_default_params(jumps=jumps)
     q = p.risk_neutral()
     neutral = premium_on_states(q, _q_states(q, 120, 2000, seed=3))
-    assert neutral is not None and 0.95 < neutral["ratio"] < 1.08, neutral
+    assert neutral is not None and 0.95 < neutral["ratio"] < 1.12, neutral
     from alvh_core.scenarios.calibration import simulate_stationary_states
 
     _, _, H = simulate_stationary_states(p, 120, 2000, seed=3)
