@@ -102,3 +102,25 @@ def test_python_dash_m_is_the_cli():
     p = subprocess.run([sys.executable, "-m", "alvh_core.cli", "--version"], capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 0 and p.stdout.startswith("alvh ")
+
+
+def test_a_parse_failing_with_cpythons_ast_race_falls_back_to_importing(monkeypatch, capsys):
+    """CPython 3.11.7 (gh-106905): ``ast.parse`` racing a compile in another thread (an import in the bot's warm-up
+    thread) can raise SystemError "AST constructor recursion depth mismatch" (seen in the suite). The static index
+    then imports the command instead of failing the command."""
+    import ast
+
+    def broken(*a, **k):
+        raise SystemError("AST constructor recursion depth mismatch (before=132, after=58)")
+
+    assert cli._parsers_in_source("def register(sub):\n    sub.add_parser('x', help='y')\n") == [("x", "y")]
+    monkeypatch.setattr(ast, "parse", broken)
+    assert cli._parsers_in_source("def register(sub):\n    sub.add_parser('x', help='y')\n") is None
+    if hasattr(cli.command_index, "cache_clear"):
+        cli.command_index.cache_clear()
+    try:
+        assert cli.main(["curve", "--vix", "18", "--json"]) == 0
+    finally:
+        if hasattr(cli.command_index, "cache_clear"):
+            cli.command_index.cache_clear()
+    assert json.loads(capsys.readouterr().out)["futures"]
