@@ -43,3 +43,12 @@ def test_demo_bad_paths_is_one_line_exit_2(capsys):
     assert main(["demo", "--paths", "5"]) == 2
     err = capsys.readouterr().err
     assert "paths 5 must be between 100 and 200,000" in err and err.count("\n") == 1
+
+
+def test_probability_of_profit_sentence_says_rose_or_fell_only_when_it_moved():
+    from alvh_core.cli.demo import _pop_line
+
+    assert "fell from 70% at entry to 62%" in _pop_line(0.704, 0.62)
+    assert "rose from 55% at entry to 61%" in _pop_line(0.55, 0.61)
+    same = _pop_line(0.704, 0.697)  # the demo's numbers: "fell from 70% to 70%" before
+    assert "fell" not in same and "rose" not in same and "69.7% now, 70.4% then" in same

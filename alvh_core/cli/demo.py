@@ -72,7 +72,7 @@ def explain_now(a: Analysis, entry: Analysis) -> list[str]:
         f"Net vega {money(n.vega)} per vol point: if implied vol rises 1 point (VIX 24.3 -> 25.3 or so) the "
         f"position loses about {money(abs(n.vega), False)}.",
         f"Net theta {money(n.theta)} per day: what one quiet day earns with SPX and vol unchanged.",
-        f"Probability of profit at expiry fell from {entry.prob_profit:.0%} at entry to {a.prob_profit:.0%}.",
+        _pop_line(entry.prob_profit, a.prob_profit),
         f"Max profit/loss are unchanged ({money(a.max_profit, False)} / {money(a.max_loss, False)}): they "
         "are fixed by the strikes and the credit.",
     ]
@@ -198,3 +198,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=bounded_int("seed", 0, 2**63 - 1), default=7,
                    help="random seed for the comparison (default 7)")
     p.set_defaults(func=run)
+
+
+def _pop_line(at_entry: float, now: float) -> str:
+    """The probability-of-profit sentence: "rose"/"fell" only when the rounded percentages differ."""
+    if round(100 * at_entry) == round(100 * now):
+        return (f"Probability of profit at expiry is about where it was at entry ({now:.1%} now, {at_entry:.1%} then): "
+                "less time is left for SPX to travel, which offsets the move toward the short strike and the higher VIX.")
+    verb = "fell" if now < at_entry else "rose"
+    return f"Probability of profit at expiry {verb} from {at_entry:.0%} at entry to {now:.0%}."
+
