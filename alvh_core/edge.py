@@ -277,18 +277,21 @@ def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff
     return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
 
 
-def _ratio(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> tuple[float, float] | None:
-    """mean(a)/mean(b) and its delta-method SE over sampling units; None when mean(b) <= 0."""
-    a, b = sampling_units(a, antithetic), sampling_units(b, antithetic)
-    n = a.size
-    ma, mb = a.mean(), b.mean()
-    if mb <= 0:
+def _unit_corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of two columns of sampling units (0 when either is constant or there are fewer than 3)."""
+    if a.size < 3 or a.std() == 0.0 or b.std() == 0.0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _ratio_of(a: PairedDiff, b: PairedDiff, corr: float) -> tuple[float, float] | None:
+    """a/b of two estimates with their SEs, delta-method SE with the correlation of their sampling units
+    (the plain units' correlation stands in for the reduced estimates'); None when b <= 0."""
+    if b.diff <= 0:
         return None
-    if n < 2:
-        return float(ma / mb), 0.0
-    cov = np.cov(a, b, ddof=1)
-    var = (cov[0, 0] / mb**2 - 2 * ma * cov[0, 1] / mb**3 + ma**2 * cov[1, 1] / mb**4) / n
-    return float(ma / mb), float(np.sqrt(max(var, 0.0)))
+    r = a.diff / b.diff
+    var = (a.se**2 - 2.0 * r * corr * a.se * b.se + r * r * b.se**2) / b.diff**2
+    return float(r), float(np.sqrt(max(var, 0.0)))
 
 
 def _claims_summary(d: PairedDiff, entry: float, r1: tuple[float, float] | None, wing_credit: float) -> str:
@@ -644,11 +647,13 @@ def compare(
     wing = tally.wing
     u = tally.joined_units()
     entry_u = u["entry"]
-    r1 = _ratio(u["alvh"], entry_u)
-    r2 = _ratio(u["alvh"], u["hold"])
     wing_credit = 0.5 * condor.credit * tally.mult
     entry = PairedDiff(diff=tally.entry_sum / tally.n,
                        se=float(entry_u.std(ddof=1) / np.sqrt(entry_u.size)) if entry_u.size > 1 else 0.0)
+    # the ratios use the same estimates the table prints (control-variate ones where they apply), so "+5 ± 146
+    # vs leg out" is never shown as "-2% of the entry EV" from the plain means
+    r1 = _ratio_of(vs["alvh"], entry, _unit_corr(u["alvh"], entry_u))
+    r2 = _ratio_of(vs["alvh"], vs["hold"], _unit_corr(u["alvh"], u["hold"]))
     claims = SeedClaims(
         tested_wing=wing,
         alvh_minus_leg_out=vs["alvh"],

@@ -146,3 +146,18 @@ def test_json_keys_exact():
         assert {"ev", "ev_se", "std", "cvar95", "p_loss", "worst", "margin"} <= set(v)
     assert set(d["vs_leg_out"]["alvh"]) == {"diff", "se", "se_plain"}  # se: control variates (issue 16)
     assert d["seed_claims"]["summary"].startswith("ALVH vs legging out: ")
+
+
+def test_claim_percentages_use_the_printed_control_variate_estimates():
+    """The claims' percentages are ratios of the numbers the table prints: with control variates on (the anchored
+    engine), "ALVH vs leg out +5 ± 146" was shown as "-2% ± 18% of the entry EV" (the plain means' ratio)."""
+    from alvh_core.cli.demo import NOW, demo_condor
+
+    cmp = compare(demo_condor(), NOW, n_paths=1000, seed=3)
+    sc = cmp.seed_claims
+    a, h = cmp.vs_leg_out["alvh"], cmp.vs_leg_out["hold"]
+    assert a.se < a.se_plain  # control variates applied, so plain and reduced estimates differ
+    assert sc.pct_of_hold_edge == pytest.approx(100 * a.diff / h.diff)
+    if sc.pct_of_entry_ev is not None:
+        assert sc.pct_of_entry_ev == pytest.approx(100 * a.diff / sc.entry_ev.diff)
+    assert 0 < sc.pct_of_hold_edge_se < 100 * 10 * a.se_plain / h.diff
