@@ -461,7 +461,7 @@ def vix_option_row(model: dict | None, data: dict | None) -> PremiumRow:
     else:
         note += "; data: no VVIX and VX contracts in the span"
     if model is not None:
-        note += f"; model VVIX {model['mean_vvix']:.1f} vs realised {model['mean_realised']:.1f} (about 1.0-1.06 when P = Q)"
+        note += f"; model VVIX {model['mean_vvix']:.1f} vs realised {model['mean_realised']:.1f} (about 1.02-1.09 when P = Q: the measure's own smile bias, larger with larger crashes)"
     return PremiumRow(name="VIX option premium", value=None if model is None else model["ratio"],
                       data=None if data is None else data["ratio"], unit="x (VVIX^2 / realised VX variance)",
                       note=note)
