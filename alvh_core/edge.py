@@ -363,21 +363,10 @@ _anchor_memo: dict[tuple, ScenarioModel] = {}
 _anchor_lock = threading.Lock()
 
 
-def _anchor_key(model: ScenarioModel, market: MarketState, targets: list[MarketTarget]) -> tuple | None:
-    """What the fit of ``HNGarchModel.calibrate`` reads: the law's parameters, the event bump and calendar (the
-    default one, with ``ALVH_EVENTS``), today's market and the targets; None for models not memoised."""
-    if type(model) is not HNGarchModel or model.nodes is not None or model.event_calendar is not None:
-        return None
-    import os
-
-    return (model.params.model_dump_json(), model.event_bump, model.name, os.environ.get("ALVH_EVENTS"),
-            market.model_dump_json(), tuple(t.model_dump_json() for t in targets))
-
-
 def calibrated(model: ScenarioModel, market: MarketState, targets: list[MarketTarget]) -> ScenarioModel:
-    """``model.calibrate(market, targets)``, memoised for the last ``ANCHOR_MEMO_SIZE`` (model, market, targets)
-    of an ``HNGarchModel`` (the fit is a deterministic function of them: the same object comes back)."""
-    key = _anchor_key(model, market, targets)
+    """``model.calibrate(market, targets)``, memoised for the last ``ANCHOR_MEMO_SIZE`` calls whose model gives a
+    ``calibration_key`` (the fit is a deterministic function of it: the same object comes back)."""
+    key = model.calibration_key(market, targets)
     if key is None:
         return model.calibrate(market, targets)
     with _anchor_lock:

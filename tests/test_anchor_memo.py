@@ -63,3 +63,16 @@ def test_another_market_law_or_bump_fits_anew(fits, monkeypatch):
     assert len(fits) == 5 and len(edge._anchor_memo) == 2  # the two most recent kept
     edge.compare(CONDOR, MARKET, n_paths=200, seed=3, model=HNGarchModel(event_bump=None))  # evicted: fits again
     assert len(fits) == 6
+
+
+def test_the_memo_key_is_the_models_own_calibration_key():
+    """compare asks the model (``ScenarioModel.calibration_key``), not its type: an anchored copy, a custom event
+    calendar and the bootstrap give None (never reused); the key changes with the law and the market."""
+    from alvh_core.scenarios.model import BootstrapModel
+
+    m = HNGarchModel(event_bump=None)
+    assert m.calibration_key(MARKET, []) == HNGarchModel(event_bump=None).calibration_key(MARKET, [])
+    assert m.calibration_key(MARKET, []) != m.calibration_key(MARKET.model_copy(update={"vix": 23.0}), [])
+    assert m.calibration_key(MARKET, []) != HNGarchModel(event_bump=1.5).calibration_key(MARKET, [])
+    assert HNGarchModel(event_bump=None, event_calendar=object()).calibration_key(MARKET, []) is None
+    assert BootstrapModel(history=None).calibration_key(MARKET, []) is None

@@ -51,6 +51,11 @@ class ScenarioModel(Protocol):
         """``n_paths`` paths over ``n_days`` trading days; ``premia=False``: the real-world law IS the pricing law."""
         ...
 
+    def calibration_key(self, market: MarketState, targets: list[MarketTarget]) -> tuple | None:
+        """Everything ``calibrate(market, targets)`` reads, when the fit is a deterministic function of it (so a
+        caller may reuse a fit: ``edge.calibrated``); None: do not reuse."""
+        ...
+
     def assumptions(self) -> list[str]:
         ...
 
@@ -207,6 +212,16 @@ class HNGarchModel:
                 "of the pricing law and in the SPX option prices along the paths; VIX and its derivatives do "
                 "not see them")
 
+    def calibration_key(self, market: MarketState, targets: list[MarketTarget]) -> tuple | None:
+        """The law's parameters, the event bump and calendar (the default one, read through ``ALVH_EVENTS``),
+        today's market and the targets; None for an already anchored copy or a custom event calendar."""
+        if self.nodes is not None or self.event_calendar is not None:
+            return None
+        import os
+
+        return (self.params.model_dump_json(), self.event_bump, self.name, os.environ.get("ALVH_EVENTS"),
+                market.model_dump_json(), tuple(t.model_dump_json() for t in targets))
+
     def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> HNGarchModel:
         n = max((t.steps for t in targets if t.kind in ("SPX_P", "SPX_C", "CONDOR")), default=0)
         regs, nodes, fit = anchor(self.params, market, targets, self.event_multipliers(market, n))
@@ -269,6 +284,9 @@ class BootstrapModel:
     block: int = 10
     fit: MarketFit | None = None
     name: str = "block bootstrap of 1990-2018 daily moves"
+
+    def calibration_key(self, market: MarketState, targets: list[MarketTarget]) -> tuple | None:
+        return None  # cheap (one node) and its history object is not hashed: always recomputed
 
     def calibrate(self, market: MarketState, targets: list[MarketTarget]) -> BootstrapModel:
         from alvh_core.scenarios.anchor import fit_rows, node_prices
