@@ -185,10 +185,8 @@ def _parsers_in_source(source: str) -> list[tuple[str, str]] | None:
 
     try:
         tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    except SystemError:  # CPython 3.11.7 (gh-106905): a parse racing another thread's compile (e.g. an import in the
-        return None  # bot's warm-up thread) can fail with "AST constructor recursion depth mismatch": import instead
+    except (SyntaxError, SystemError):  # SystemError: CPython 3.11.7 (gh-106905), a parse racing another thread's
+        return None  # compile (an import in the bot's warm-up thread), "AST constructor recursion depth mismatch"
     reg = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register"), None)
     if reg is None:
         return None

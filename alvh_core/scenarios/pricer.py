@@ -307,8 +307,6 @@ class SpxTablePricer:
         """An event-table file serving days 1..rows of this pattern: its own, or one built for a pattern whose
         first ``rows`` positions are this one's (positions past a pattern count 1), e.g. yesterday's file of the
         same expiry. None when there is none (or none readable)."""
-        import os
-
         from alvh_core.xnys import default_cache_dir
 
         want = np.ones(rows)
@@ -320,7 +318,7 @@ class SpxTablePricer:
         except OSError:
             return None
         for side in [_pattern_file(own)] + others:
-            pat = _load_vector(side)
+            pat = _load_array(side, None)
             if pat is None or pat.size < 1 or not pat[0] >= rows:
                 continue
             have = int(pat[0])
@@ -333,10 +331,7 @@ class SpxTablePricer:
             path = side.with_name(side.name.replace(".pattern.npy", ".npy"))
             lazy = _LazyTables.open(path, (2, have, N_H, self.n_y))
             if lazy is not None:
-                try:
-                    os.utime(path)  # recently used: kept when the cache is pruned
-                except OSError:
-                    pass
+                _touch(path)  # recently used: kept when the cache is pruned
                 return lazy
         return None
 
@@ -511,13 +506,15 @@ def _cache_file(prefix: str, key: str):  # noqa: ANN202 - pathlib.Path
     return default_cache_dir() / f"{prefix}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
 
 
-def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
-    """A float array of ``shape`` from ``path``, or None when missing, unreadable, partial or not finite."""
+def _load_array(path, shape: tuple[int, ...] | None) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
+    """A float array of ``shape`` (None: any vector) from ``path``, or None when missing, unreadable, partial,
+    of another shape or not finite."""
     try:
         arr = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
-    if arr.shape != shape or arr.dtype != np.float64 or not np.isfinite(arr).all():
+    if (arr.ndim != 1 if shape is None else arr.shape != shape) or arr.dtype != np.float64 \
+            or not np.isfinite(arr).all():
         return None
     return arr
 
@@ -525,17 +522,6 @@ def _load_array(path, shape: tuple[int, ...]) -> np.ndarray | None:  # noqa: ANN
 def _pattern_file(path):  # noqa: ANN001, ANN202 - pathlib.Path
     """The pattern file beside an event-table file (``.pattern.npy``: days held, then the pattern)."""
     return path.with_suffix(".pattern.npy")
-
-
-def _load_vector(path) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
-    """A small finite float vector from ``path``, or None."""
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return None
-    if arr.ndim != 1 or arr.dtype != np.float64 or not np.isfinite(arr).all():
-        return None
-    return arr
 
 
 def _prune_event_files(keep) -> None:  # noqa: ANN001 - pathlib.Path
