@@ -54,7 +54,11 @@ def warm_up(params: Any = None, rate: float | None = None, div: float | None = N
         pricer.put_per_strike(np.array([5]), np.array([0.0]), np.array([1e-4]), st)
     took["kernel"] = time.perf_counter() - t
     t = time.perf_counter()
-    for pattern, n in event_patterns(expiries, asof or dt.date.today(), params):
+    if asof is None:
+        from alvh_core.clock import desk_today, system_clock
+
+        asof = desk_today(system_clock)  # the one clock (the bot passes its injected clock's date)
+    for pattern, n in event_patterns(expiries, asof, params):
         for law in laws[1:]:  # the anchored regimes: the legs are priced with the expiry's event days
             spx_pricer(law, rate, div, pattern)._ensure(n, n)  # built and written once, one row read in
     took["event_tables"] = time.perf_counter() - t
