@@ -15,10 +15,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_reliability_harness import NOW, dump, seed_team, served_bot
 
+from alvh_core.grammar.questions import AckQuestion, parse_question
+from alvh_core.grammar.text import GrammarError
 from bot.assistant import Assistant, Ctx
 from bot.market_data import RecordedMarks
 from bot.services import Services
@@ -87,6 +89,14 @@ def test_fuzz_slash_commands() -> None:
         run()
 
 
+def _read_as_small_talk(text: str) -> bool:
+    """What the grammar itself reads as small talk (the only question answered with silence)."""
+    try:
+        return isinstance(parse_question(text, NOW.date()), AckQuestion)
+    except GrammarError:
+        return False
+
+
 def test_fuzz_thread_questions() -> None:
     with tempfile.TemporaryDirectory() as d:
         services = _services(Path(d))
@@ -99,10 +109,18 @@ def test_fuzz_thread_questions() -> None:
 
         @FUZZ
         @given(question, st.sampled_from([pid, None, 999_999, -1]))
+        @example("THANKS", pid)  # found by this test: small talk is the one designed silence
+        @example("ok thanks", None)
+        @example("thanks 5600", pid)
         def run(text: str, position_id: int | None) -> None:
             before = dump(services.store.path)
             reply = assistant.question(CTX, position_id, text)
-            assert reply.text.strip() and "Traceback" not in reply.text
+            assert "Traceback" not in reply.text
+            if _read_as_small_talk(text):
+                # "thanks" is acknowledged with nothing (Slack posts nothing): exactly the silent ack
+                assert (reply.kind, reply.text) == ("ack", "")
+            else:  # everything else gets words, never silence
+                assert reply.text.strip() and reply.kind != "ack"
             assert dump(services.store.path) == before  # answering stores nothing (delivery records it)
 
         run()
