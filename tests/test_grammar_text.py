@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from alvh_core import grammar as g
+from alvh_core import xnys
 from alvh_core.glossary import TERMS, explain, lookup
 from alvh_core.grammar import GrammarError, parse_command, parse_marks, parse_position, parse_question
 from alvh_core.models import IronCondor
@@ -48,11 +49,32 @@ def test_dte_counts_calendar_days_from_asof():
 
 def test_month_name_without_year_is_the_nearest_date():
     assert parse_position("SPX Jan 15 5600/5650P 6150/6200C @4.8", ASOF).expiry == dt.date(2027, 1, 15)
-    assert parse_position("SPX Mar 20 5600/5650P 6150/6200C @4.8", ASOF).expiry == dt.date(2027, 3, 20)
+    assert parse_position("SPX Mar 19 5600/5650P 6150/6200C @4.8", ASOF).expiry == dt.date(2027, 3, 19)
     with pytest.raises(GrammarError, match="2026-11-20 is before 2026-11-24"):  # a few days past: refused
         parse_position("SPX Nov 20 5600/5650P 6150/6200C @4.8", ASOF)
     with pytest.raises(GrammarError, match="no such date"):
         parse_position("SPX Feb 30 5600/5650P 6150/6200C @4.8", ASOF)
+
+
+@pytest.mark.parametrize("text, why, before", [
+    ("SPX 2027-03-20 5600/5650P 6150/6200C @4.8", "Saturday", "2027-03-19"),
+    ("SPX Dec 25 5600/5650P 6150/6200C @4.8", "Friday NYSE holiday", "2026-12-24"),
+    ("SPX IC 5600/5650/6150/6200 2027-03-26 x10 @4.8", "Friday NYSE holiday", "2027-03-25"),  # Good Friday 2027
+])
+def test_an_expiry_on_a_closed_day_is_refused_naming_the_session_before(text, why, before):
+    with pytest.raises(GrammarError, match=f"is a {why}: SPX options expire on NYSE trading days; expected e.g. {before}"):
+        parse_position(text, ASOF)
+
+
+@pytest.mark.parametrize("dte, asof, expiry", [
+    ("45DTE", dt.date(2026, 12, 2), dt.date(2027, 1, 15)),   # lands on Saturday 2027-01-16: that Friday
+    ("24DTE", dt.date(2026, 11, 24), dt.date(2026, 12, 18)),  # a session already: unchanged
+    ("1DTE", dt.date(2026, 12, 4), dt.date(2026, 12, 7)),     # Friday + 1 = Saturday: not back to today, Monday
+    ("30DTE", dt.date(2026, 11, 25), dt.date(2026, 12, 24)),  # Christmas Day: the session before, one day nearer
+    ("2DTE", dt.date(2026, 12, 4), dt.date(2026, 12, 7)),     # Sunday: Monday is nearer than Friday
+])
+def test_dte_lands_on_the_nearest_session_after_today(dte, asof, expiry):
+    assert parse_position(f"SPX IC 5600/5650/6150/6200 {dte} x10 @4.8", asof).expiry == expiry
 
 
 def test_quantity_defaults_to_one():
@@ -285,6 +307,8 @@ def condors(draw):
     width = max(sp - lp, lc - sc) / 2.0
     credit_cents = draw(st.integers(min_value=1, max_value=max(1, int(width * 100) - 1)))
     expiry = ASOF + dt.timedelta(days=draw(st.integers(0, 3000)))
+    while not xnys.is_session(expiry):  # SPX expiries are NYSE sessions (a closed day is refused)
+        expiry += dt.timedelta(days=1)
     return IronCondor(expiry=expiry, long_put=lp / 2, short_put=sp / 2, short_call=sc / 2, long_call=lc / 2,
                       quantity=draw(st.integers(1, 100_000)), credit=credit_cents / 100.0)
 

@@ -6,6 +6,7 @@ import re
 
 from pydantic import ValidationError
 
+from alvh_core import xnys
 from alvh_core.grammar.text import (
     _DATE_RE,
     _NUM,
@@ -37,6 +38,30 @@ _MONTHS = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3
            "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12}
 _MON = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 
+
+
+def _session_before(day: dt.date) -> dt.date:
+    """The last NYSE session strictly before ``day``."""
+    d = day - dt.timedelta(days=1)
+    while not xnys.is_session(d):
+        d -= dt.timedelta(days=1)
+    return d
+
+
+def _session_near(day: dt.date, asof: dt.date) -> dt.date:
+    """``day`` if it is a session, else the nearest session to it that is after ``asof`` (the earlier on a tie):
+    45DTE landing on a Saturday is that Friday's expiry, 1DTE on a Friday is Monday's."""
+    if xnys.is_session(day):
+        return day
+    after = day + dt.timedelta(days=1)
+    while not xnys.is_session(after):
+        after += dt.timedelta(days=1)
+    before = _session_before(day)
+    return before if before > asof and (day - before) <= (after - day) else after
+
+
+def _closed_reason(day: dt.date) -> str:
+    return day.strftime("%A") if day.weekday() >= 5 else f"{day.strftime('%A')} NYSE holiday"
 
 def _iso_from_parts(day: str, mon: str, year: str | None, asof: dt.date, shown: str) -> str:
     m, d = _MONTHS[mon], int(day)
@@ -199,9 +224,13 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
         raise GrammarError("missing credit: expected e.g. @4.80 or credit 4.80 (index points per condor)")
     if expiry is None:
         assert dte is not None
-        expiry = asof + dt.timedelta(days=dte)
+        expiry = _session_near(asof + dt.timedelta(days=dte), asof)
     if expiry < asof:
         raise GrammarError(f"expiry {expiry.isoformat()} is before {asof.isoformat()}: that condor has already expired")
+    if not xnys.is_session(expiry):
+        before = _session_before(expiry)
+        raise GrammarError(f"expiry {expiry.isoformat()} is a {_closed_reason(expiry)}: SPX options expire on NYSE "
+                           f"trading days; expected e.g. {before.isoformat()} (the session before)")
     try:
         return IronCondor(expiry=expiry, long_put=lp, short_put=sp, short_call=sc, long_call=lc,
                           quantity=quantity if quantity is not None else 1, credit=credit)
