@@ -422,9 +422,28 @@ def cos_put_reference(
     """Direct COS put price per unit strike at exact points (slow reference for tests).
 
     ``x`` = ln(S/K) array, ``h`` one state, ``n`` >= 1 days; range +-width x sqrt(n x mean variance);
-    ``events``: variance multipliers by position from expiry, as ``SpxTablePricer``.
+    ``events``: variance multipliers by position from expiry, as ``SpxTablePricer``. The series' coefficients
+    (the generating function's recursion over ``n`` days on ``n_terms`` frequencies) depend on the law, the
+    state and the horizon, not on ``x``: they are kept for the last ``COS_COEFFICIENTS_KEPT`` (law, rate, div,
+    n, h, grid, events), so the anchor's node check and the control variates' exact means of a market whose
+    states did not move (SPX moved) cost one product each, with the same numbers bit for bit.
     """
     x = np.asarray(x, dtype=float)
+    cv, a, u = _cos_put_coefficients(q, float(rate), float(div), int(n), float(h), int(n_terms), float(width),
+                                     tuple(float(m) for m in events))
+    terms = cv[None, :] * np.exp(1j * np.outer(x - a, u))
+    return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
+
+
+#: (law, rate, div, n, h, grid, events) whose COS coefficients are kept (48 KB each at 2,048 terms): a compare
+#: asks for about 20 (7 mixture blocks' two laws, the weighted nodes' check)
+COS_COEFFICIENTS_KEPT = 128
+
+
+@lru_cache(maxsize=COS_COEFFICIENTS_KEPT)
+def _cos_put_coefficients(q: GarchParams, rate: float, div: float, n: int, h: float, n_terms: int, width: float,
+                          events: tuple[float, ...]) -> tuple[np.ndarray, float, np.ndarray]:
+    """(cf x V, a, u) of :func:`cos_put_reference`: the put's series is sum_k Re(cf_k V_k exp(i u_k (x - a)))."""
     mu = (rate - div) / TRADING_DAYS
     hbar = float(q.mean_variance(h, n))
     s = math.sqrt(n * (hbar + (float(q.intensity(hbar)) * q.jump_m2 if q.has_jumps else 0.0)))
@@ -438,8 +457,10 @@ def cos_put_reference(
     chi = (np.cos(k * math.pi / 2.0) - math.exp(a) + u * half) / (1.0 + u * u)
     V = 2.0 / (b - a) * (psi - chi)
     V[0] *= 0.5
-    terms = (cf * V)[None, :] * np.exp(1j * np.outer(x - a, u))
-    return math.exp(-rate * n / TRADING_DAYS) * terms.real.sum(axis=1)
+    cv = cf * V
+    cv.flags.writeable = False
+    u.flags.writeable = False
+    return cv, a, u
 
 
 def event_pattern(mult: np.ndarray | None, n_exp: int) -> tuple[float, ...]:
