@@ -98,3 +98,46 @@ def test_kept_coefficients_are_read_only(laws):
         cv[0] = 0.0
     with pytest.raises(ValueError):
         u[1] = 0.0
+
+
+def table_errors_main(p, h, targets, spot, rate, div, events=None):
+    """main's anchor.table_errors before issue 16 (one table look-up per state)."""
+    from alvh_core.scenarios.pricer import event_pattern, spx_pricer
+
+    q = p.risk_neutral()
+    by_steps: dict[int, set[float]] = {}
+    for t in targets:
+        if t.kind in ("SPX_P", "SPX_C", "CONDOR"):
+            for _, strike, _ in t.legs or ((t.kind[-1], t.strike, 1.0),):
+                by_steps.setdefault(t.steps, set()).add(strike)
+    out = np.zeros(h.size)
+    for n, strikes in by_steps.items():
+        x = np.log(spot / np.array(sorted(strikes)))
+        pattern = event_pattern(events, n)
+        pricer = spx_pricer(q, rate, div, pattern)
+        for j, hv in enumerate(h):
+            exact = cos_put_reference(q, rate, div, n, x, float(hv), events=pattern)
+            table = pricer.put_per_strike(np.full(x.size, n), x, np.full(x.size, hv))[0]
+            out[j] = max(out[j], float(np.abs(table - exact).max()))
+    return out
+
+
+@pytest.mark.parametrize("with_events", [False, True])
+def test_table_errors_in_one_look_up_equal_mains_loop(with_events):
+    """The anchor's node check prices every (state, strike) in one table look-up: the same errors, bit for bit."""
+    from alvh_core.cli.demo import NOW, demo_condor
+    from alvh_core.edge import hedge_plans, market_targets
+    from alvh_core.scenarios.anchor import node_states, table_errors
+    from alvh_core.strategies import LayerPolicy
+
+    condor = demo_condor()
+    targets = market_targets(condor, NOW, hedge_plans(condor, NOW, LayerPolicy()))
+    events = np.array([1.0] * 10 + [2.5, 1.0, 1.0, 1.6]) if with_events else None
+    regs = regimes(load_default_params(jumps=True))
+    for p in (regs[0], regs[6], regs[-1]):
+        h = node_states(p, NOW.vix)
+        got = table_errors(p, h, targets, NOW.spot, NOW.rate, NOW.div_yield, events)
+        ref = table_errors_main(p, h, targets, NOW.spot, NOW.rate, NOW.div_yield, events)
+        assert got.shape == (h.size,) and np.array_equal(got, ref)
+        assert (got > 0).all()
+        assert table_errors(p, h[:0], targets, NOW.spot, NOW.rate, NOW.div_yield, events).shape == (0,)

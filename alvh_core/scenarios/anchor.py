@@ -258,14 +258,17 @@ def table_errors(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spo
             for _, strike, _ in t.legs or ((t.kind[-1], t.strike, 1.0),):
                 by_steps.setdefault(t.steps, set()).add(strike)
     out = np.zeros(h.size)
+    if not h.size:
+        return out
     for n, strikes in by_steps.items():
         x = np.log(spot / np.array(sorted(strikes)))
         pattern = event_pattern(events, n)
         pricer = spx_pricer(q, rate, div, pattern)
-        for j, hv in enumerate(h):
-            exact = cos_put_reference(q, rate, div, n, x, float(hv), events=pattern)
-            table = pricer.put_per_strike(np.full(x.size, n), x, np.full(x.size, hv))[0]
-            out[j] = max(out[j], float(np.abs(table - exact).max()))
+        # every (state, strike) in one table look-up; the exact prices per state (kept COS coefficients)
+        table = pricer.put_per_strike(np.full(h.size * x.size, n), np.tile(x, h.size),
+                                      np.repeat(np.asarray(h, dtype=float), x.size))[0].reshape(h.size, x.size)
+        exact = np.stack([cos_put_reference(q, rate, div, n, x, float(hv), events=pattern) for hv in h])
+        out = np.maximum(out, np.abs(table - exact).max(axis=1, initial=0.0))
     return out
 
 
