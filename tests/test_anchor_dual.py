@@ -100,3 +100,17 @@ def test_newton_dual_is_a_stationary_point_of_the_primal(name):
     grad = (np.log(pi[heavy] / prior[heavy]) + ((prices[:, heavy] / tol[:, None]).T @ res) / RIDGE)
     assert heavy.sum() >= 3
     assert grad.max() - grad.min() < 1e-6 * np.abs(grad).max()
+
+
+@pytest.mark.parametrize("cols", [[0, 5, 9, 40, 77], [10, 11], [3]])
+def test_fewer_nodes_than_targets(cols):
+    """After the table check refuses nodes, fewer nodes than targets may remain: the Hessian's directions past
+    their rank hold only the ridge; the optimum is still L-BFGS-B's or better."""
+    prices, targets, tol, prior = problem("demo")
+    p = (prices[:, cols], targets, tol, prior[cols] / prior[cols].sum())
+    pi, kl = fit_mixture(*p)
+    ref_pi, ref_kl = lbfgsb_reference(*p)
+    assert pi.sum() == pytest.approx(1.0, abs=1e-12) and (pi >= 0).all()
+    assert primal(*p, pi) <= primal(*p, ref_pi) * (1 + 1e-12)
+    np.testing.assert_allclose(pi, ref_pi, atol=1e-4)
+    assert kl == pytest.approx(ref_kl, rel=1e-4, abs=1e-12)
