@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -218,12 +219,32 @@ def _cached(path: str, mtime: float) -> EventCalendar:
 
 
 def calendar_path(settings: Settings | None = None) -> Path:
-    """``ALVH_EVENTS`` (Settings.alvh_events) when set, else the package file."""
-    if settings is None:
-        from alvh_core.settings import Settings
+    """``ALVH_EVENTS`` (Settings.alvh_events) when set, else the package file.
 
-        settings = Settings()
+    Without ``settings``: the environment's, read once per (ALVH_EVENTS variables, ./.env file and its
+    modification): building ``Settings()`` reads every variable and the .env file (a few ms), and a compare
+    asks nine times."""
+    if settings is None:
+        return _environment_calendar_path(_environment_key())
     return Path(settings.alvh_events) if settings.alvh_events else PACKAGE_FILE
+
+
+def _environment_key() -> tuple:
+    """What ``Settings().alvh_events`` reads: the ALVH_EVENTS variable (any case) and the ./.env file."""
+    names = tuple(sorted((k, v) for k, v in os.environ.items() if k.lower() == "alvh_events"))
+    try:
+        st = os.stat(".env")
+        dotenv = (os.path.abspath(".env"), st.st_mtime_ns, st.st_size)
+    except OSError:
+        dotenv = None
+    return names, dotenv
+
+
+@lru_cache(maxsize=8)
+def _environment_calendar_path(key: tuple) -> Path:
+    from alvh_core.settings import Settings
+
+    return calendar_path(Settings())
 
 
 def default_calendar(settings: Settings | None = None) -> EventCalendar:
