@@ -486,8 +486,10 @@ VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
 N_Z, Z_MAX = 721, 9.0
 #: quadrature of the jump branches of the state transition: Gauss-Hermite in z and in the jump sizes
 N_ZJ, N_J1, N_J2 = 48, 24, 12
-#: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
-VIX_BANK_BYTES = 16 * 2**20
+#: memory for computed VIX tables per pricer (capacity included; about 100 strikes at 30 days, 30 at 90), then
+#: they start afresh from the disk cache (0.3 ms a table); was 16 MB with doubling past it: 60-78 MB over the 4 laws
+#: of a 90-day compare (issue 16)
+VIX_BANK_BYTES = 8 * 2**20
 #: bump when the arrays cached on disk (the VIX transition matrices and tables) change meaning
 VIX_CACHE_VERSION = 1
 #: VIX option/future tables are cached on disk per (law, kind, strike) for 0..64 days to expiry (128, 256 for
@@ -782,13 +784,14 @@ class VixGridPricer:
             built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
         finally:
             self._step1 = None  # the first step's arrays (a disk miss) are not kept between batches
+        per = (int(n_exp) + 1) * N_VG * 8
         with self._lock:
             bank, slot_of = self._banks.get(key, (None, {}))
             new = [k for k in built if k not in slot_of]
-            held = sum(b.nbytes for b, _ in self._banks.values()) + len(new) * (n_exp + 1) * N_VG * 8
-            if held > VIX_BANK_BYTES:  # bounded: a long-running bot (and 1,000,000 paths) prices many strikes
-                self._banks.clear()
-                bank, slot_of = None, {}
+            others = sum(b.nbytes for kk, (b, _) in self._banks.items() if kk != key)
+            if others + (len(slot_of) + len(new)) * per > VIX_BANK_BYTES:  # bounded: a long-running bot (and
+                self._banks.clear()  # 1,000,000 paths) prices many strikes; the disk cache serves them again
+                bank, slot_of, others = None, {}, 0
                 try:
                     for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
                         if k not in built:
@@ -797,8 +800,10 @@ class VixGridPricer:
                     self._step1 = None
                 new = list(built)
             used = len(slot_of)
-            if bank is None or used + len(new) > bank.shape[0]:
-                grown = np.empty((max(8, 2 * (used + len(new))), n_exp + 1, N_VG))
+            need = used + len(new)
+            if bank is None or need > bank.shape[0]:
+                # doubling, but never past the bound (one call's strikes always fit)
+                grown = np.empty((min(max(8, 2 * need), max(need, (VIX_BANK_BYTES - others) // per)), n_exp + 1, N_VG))
                 if bank is not None:
                     grown[:used] = bank[:used]
                 bank = grown
