@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
-from alvh_core.parallel import one_blas_thread
+from alvh_core.parallel import one_blas_thread, release_free_memory
 from alvh_core.scenarios.anchor import FitRow, MarketTarget, hedge_targets, leg_targets, vix_target
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.model import HNGarchModel, ScenarioModel
@@ -214,7 +214,8 @@ class Comparison(BaseModel):
     seed_claims: SeedClaims
     assumptions: Assumptions
     today: Today | None = None
-    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    #: per-path $ P&L by strategy, float32 (not serialised); set by ``compare`` for the distribution chart: every
+    #: path up to ``CHART_PATHS``, the first ``CHART_PATHS`` beyond (whole chunks; metrics use every path)
     _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
 
     @property
@@ -414,6 +415,11 @@ def chunk_sizes(n_paths: int, n_days: int, budget: int | None = None) -> list[in
     return [2 * (q + 1)] * r + [2 * q] * (count - r)
 
 
+#: paths whose P&L ``compare`` keeps for the distribution chart (float32: 4 MB over 5 strategies); a bigger run's
+#: chart shows its first chunks' paths, its metrics all of them
+CHART_PATHS = 200_000
+
+
 class _Moments:
     """Streaming count, sum and centred second moments of named 1-D columns, and the cross moments of chosen
     pairs (Chan, Golub & LeVeque's pairwise update): exact up to float rounding, and one chunk gives numpy's
@@ -475,7 +481,7 @@ class _Tally:
     path and strategy): streamed sums and moments of each strategy's P&L and of the sampling units (EV, std, SEs,
     the ratios' correlations), the control-variate moments, P(loss), the worst path, the worst 5% for CVaR (exact:
     the candidates are cut to the final tail as chunks come, ``n_total`` known), and each path's P&L as float32 for
-    the distribution chart only. One chunk gives the numbers of valuing all paths at once (bit for bit for EV, std,
+    the distribution chart only (up to ``CHART_PATHS`` paths). One chunk gives the numbers of valuing all paths at once (bit for bit for EV, std,
     SEs, CVaR, P(loss), worst); several, the same up to float rounding."""
 
     #: unit columns whose correlation the claims' ratios use
@@ -492,6 +498,7 @@ class _Tally:
         self.worst: dict[str, float] = {}
         self.tail: dict[str, np.ndarray] = {}
         self.pnl32: dict[str, list[np.ndarray] | np.ndarray] = {}
+        self.charted = 0  # paths in pnl32
         self.costs: dict[str, float] = {}
         self.fills: dict[str, float] = {}
         self.margin: dict[str, float] = {}
@@ -522,13 +529,16 @@ class _Tally:
         if self.n_total is not None:
             buf = self.pnl32.get(name)
             if buf is None:
-                buf = self.pnl32[name] = np.empty(self.n_total, np.float32)
+                buf = self.pnl32[name] = np.empty(min(self.n_total, CHART_PATHS), np.float32)
             assert isinstance(buf, np.ndarray)
-            buf[self.n:self.n + x.size] = x
+            if self.n + x.size <= buf.size:  # whole chunks only
+                buf[self.n:self.n + x.size] = x
+                self.charted = self.n + x.size
         else:
             parts = self.pnl32.setdefault(name, [])
             assert isinstance(parts, list)
             parts.append(x.astype(np.float32))
+            self.charted = self.n + x.size
 
     def add(self, cp: CondorOnPaths, paths: MarketPaths, res: dict[str, StrategyResult]) -> None:
         anti = bool(getattr(paths, "antithetic", False))
@@ -570,12 +580,13 @@ class _Tally:
         self.n += n
 
     def joined_pnl(self) -> dict[str, np.ndarray]:
-        """Each path's P&L per strategy, float32 (the distribution chart's input; metrics use the float64 stream)."""
+        """Each path's P&L per strategy, float32 (the distribution chart's input; metrics use the float64 stream):
+        all paths, or the first ``CHART_PATHS`` (whole chunks) when ``n_total`` is given."""
         out = {}
         for k, v in self.pnl32.items():
             if isinstance(v, list):
                 v = self.pnl32[k] = np.concatenate(v) if len(v) > 1 else v[0]
-            out[k] = v[: self.n]
+            out[k] = v[: self.charted]
         return out
 
     def entry_se(self) -> float:
@@ -726,6 +737,8 @@ def compare(
             res = {name: dataclasses.replace(r, pnl=r.pnl + held_pnl) for name, r in res.items()}
         tally.add(cp, chunk, res)
         del cp, res, chunk
+        if chunks > 1:
+            release_free_memory()
     if chunks > 1:
         params_txt = params_txt.replace(f"seed {seeds[0]}", f"seed {seed}").replace(
             f"{sizes[0]} paths x", f"{tally.n} paths in {chunks} chunks x")

@@ -23,3 +23,31 @@ def one_blas_thread() -> Iterator[None]:
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+def _libc_trim():  # noqa: ANN202 - a ctypes function or None
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_TRIM: list = []
+
+
+def release_free_memory() -> None:
+    """Hand the allocator's free pages back to the system (glibc ``malloc_trim``; a no-op elsewhere).
+
+    Between chunks of a long ``compare`` (issue 16): numpy's large temporaries come from the heap once glibc's
+    dynamic mmap threshold has risen, and the freed pages stay resident, so each chunk left the process a few MB
+    bigger. Called once a chunk (about a second of work), not inside one."""
+    if not _TRIM:
+        _TRIM.append(_libc_trim())
+    if _TRIM[0] is not None:
+        _TRIM[0](0)

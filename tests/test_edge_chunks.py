@@ -143,3 +143,22 @@ def test_streamed_moments_equal_numpy_on_the_joined_columns():
     const = edge._Moments((("a", "c"),))
     const.add({"a": a[:10], "c": np.full(10, 2.0)})
     assert const.corr("a", "c") == 0.0 and const.std("c") == 0.0
+
+
+def test_chart_keeps_whole_chunks_up_to_its_cap_and_metrics_every_path(monkeypatch):
+    """Past ``CHART_PATHS`` the chart's copy holds the first whole chunks; the metrics still count every path."""
+    paths = simulate(MARKET, steps_to(CONDOR.expiry, ASOF), n_paths=400, seed=6)
+    policy = LayerPolicy()
+    specs = edge.default_specs(CONDOR, MARKET, policy, paths)
+    monkeypatch.setattr(edge, "CHART_PATHS", 270)
+    t = edge._Tally(True, 400)
+    first = None
+    for a, b in ((0, 60), (60, 130), (130, 200)):  # chunks of 120, 140, 140 paths
+        p = _rows(paths, np.r_[np.arange(a, b), 200 + np.arange(a, b)])
+        cp, res = edge.run_strategies(CONDOR, MARKET, p, CostModel(), policy, specs, TakeProfitStop())
+        t.add(cp, p, res)
+        first = first if first is not None else res["hold"].pnl
+    kept = t.joined_pnl()
+    assert t.n == 400 and all(v.shape == (260,) for v in kept.values())  # 120 + 140 <= 270 < 400
+    np.testing.assert_array_equal(kept["hold"][:120], first.astype(np.float32))
+    assert t.pnl.n["hold"] == 400
