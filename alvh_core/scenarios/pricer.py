@@ -803,7 +803,7 @@ class VixGridPricer:
             need = used + len(new)
             if bank is None or need > bank.shape[0]:
                 # doubling, but never past the bound (one call's strikes always fit)
-                grown = np.empty((min(max(8, 2 * need), max(need, (VIX_BANK_BYTES - others) // per)), n_exp + 1, N_VG))
+                grown = np.empty((min(2 * need, max(need, (VIX_BANK_BYTES - others) // per)), n_exp + 1, N_VG))
                 if bank is not None:
                     grown[:used] = bank[:used]
                 bank = grown
