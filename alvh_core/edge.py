@@ -278,13 +278,6 @@ def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff
     return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
 
 
-def _unit_corr(a: np.ndarray, b: np.ndarray) -> float:
-    """Correlation of two columns of sampling units (0 when either is constant or there are fewer than 3)."""
-    if a.size < 3 or a.std() == 0.0 or b.std() == 0.0:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def _ratio_of(a: PairedDiff, b: PairedDiff, corr: float) -> tuple[float, float] | None:
     """a/b of two estimates with their SEs, delta-method SE with the correlation of their sampling units
     (the plain units' correlation stands in for the reduced estimates'); None when b <= 0."""
@@ -472,7 +465,7 @@ class _Moments:
         return float(np.sqrt(self.m2[k] / (n - 1)) / np.sqrt(n)) if n > 1 else 0.0
 
     def corr(self, a: str, b: str) -> float:
-        """Correlation of a pair (0 when either is constant or there are fewer than 3 values), as ``_unit_corr``."""
+        """Correlation of a pair (0 when either is constant or there are fewer than 3 values)."""
         if self.n[a] < 3 or self.m2[a] == 0.0 or self.m2[b] == 0.0:
             return 0.0
         return float(np.clip(self.cross[(a, b)] / np.sqrt(self.m2[a] * self.m2[b]), -1.0, 1.0))
