@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from alvh_core.analysis import analyze
 from alvh_core.costs import CostModel
 from alvh_core.models import IronCondor, MarketState, year_fraction
-from alvh_core.parallel import one_blas_thread
+from alvh_core.parallel import one_blas_thread, release_free_memory
 from alvh_core.scenarios.anchor import FitRow, MarketTarget, hedge_targets, leg_targets, vix_target
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.model import HNGarchModel, ScenarioModel
@@ -214,7 +214,8 @@ class Comparison(BaseModel):
     seed_claims: SeedClaims
     assumptions: Assumptions
     today: Today | None = None
-    #: per-path $ P&L by strategy (not serialised); set by ``compare`` for the distribution chart
+    #: per-path $ P&L by strategy, float32 (not serialised); set by ``compare`` for the distribution chart: every
+    #: path up to ``CHART_PATHS``, the first ``CHART_PATHS`` beyond (whole chunks; metrics use every path)
     _pnls: dict[str, np.ndarray] | None = PrivateAttr(default=None)
 
     @property
@@ -275,13 +276,6 @@ def paired(a: np.ndarray, b: np.ndarray, antithetic: bool = False) -> PairedDiff
     """Mean of a - b over paths and the standard error of that mean (paired, over sampling units)."""
     d = a - b
     return PairedDiff(diff=float(d.mean()), se=_se(d, antithetic))
-
-
-def _unit_corr(a: np.ndarray, b: np.ndarray) -> float:
-    """Correlation of two columns of sampling units (0 when either is constant or there are fewer than 3)."""
-    if a.size < 3 or a.std() == 0.0 or b.std() == 0.0:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 def _ratio_of(a: PairedDiff, b: PairedDiff, corr: float) -> tuple[float, float] | None:
@@ -414,17 +408,92 @@ def chunk_sizes(n_paths: int, n_days: int, budget: int | None = None) -> list[in
     return [2 * (q + 1)] * r + [2 * q] * (count - r)
 
 
-class _Tally:
-    """What ``compare`` keeps of each chunk: per-path P&L (for std, CVaR, P(loss), worst), sampling units
-    (for SEs), running sums (costs, fills, margin) and the control-variate moments; the chunk itself is
-    dropped. One chunk gives exactly the numbers of valuing all paths at once."""
+#: runs of at least this many chunks give the allocator's free pages back to the system when they end
+RELEASE_AFTER_CHUNKS = 16
+#: paths whose P&L ``compare`` keeps for the distribution chart (float32: 4 MB over 5 strategies); a bigger run's
+#: chart shows its first chunks' paths, its metrics all of them
+CHART_PATHS = 200_000
 
-    def __init__(self, control_variates: bool) -> None:
+
+class _Moments:
+    """Streaming count, sum and centred second moments of named 1-D columns, and the cross moments of chosen
+    pairs (Chan, Golub & LeVeque's pairwise update): exact up to float rounding, and one chunk gives numpy's
+    own ``mean`` / ``std(ddof=1)`` bit for bit (the same sums, in the same order)."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...] = ()) -> None:
+        self.n: dict[str, int] = {}
+        self.sum: dict[str, float] = {}
+        self.m2: dict[str, float] = {}
+        self.cross = {p: 0.0 for p in pairs}
+
+    def add(self, cols: dict[str, np.ndarray]) -> None:
+        chunk = {}
+        for k, x in cols.items():
+            nb = int(x.size)
+            sb = float(x.sum())
+            d = x - sb / nb if nb else x
+            chunk[k] = (nb, sb, d, float((d * d).sum()))
+        for (a, b), c in self.cross.items():  # before the columns move: the deltas use the old means
+            na, sa, da, _ = chunk[a]
+            nb, sb, db, _ = chunk[b]
+            c_b = float((da * db).sum())
+            n0 = self.n.get(a, 0)
+            if n0:
+                dxa = sa / na - self.sum[a] / n0
+                dxb = sb / nb - self.sum[b] / n0
+                c_b += dxa * dxb * n0 * na / (n0 + na)
+            self.cross[(a, b)] = c + c_b
+        for k, (nb, sb, _, m2b) in chunk.items():
+            n0 = self.n.get(k, 0)
+            if n0:
+                delta = sb / nb - self.sum[k] / n0
+                m2b += self.m2[k] + delta * delta * n0 * nb / (n0 + nb)
+                sb += self.sum[k]
+            self.n[k], self.sum[k], self.m2[k] = n0 + nb, sb, m2b
+
+    def mean(self, k: str) -> float:
+        return self.sum[k] / self.n[k]
+
+    def std(self, k: str) -> float:
+        """Sample standard deviation (ddof 1; 0 with fewer than 2 values)."""
+        n = self.n[k]
+        return float(np.sqrt(self.m2[k] / (n - 1))) if n > 1 else 0.0
+
+    def se(self, k: str) -> float:
+        """Standard error of the mean (the column's values are independent units)."""
+        n = self.n[k]
+        return float(np.sqrt(self.m2[k] / (n - 1)) / np.sqrt(n)) if n > 1 else 0.0
+
+    def corr(self, a: str, b: str) -> float:
+        """Correlation of a pair (0 when either is constant or there are fewer than 3 values)."""
+        if self.n[a] < 3 or self.m2[a] == 0.0 or self.m2[b] == 0.0:
+            return 0.0
+        return float(np.clip(self.cross[(a, b)] / np.sqrt(self.m2[a] * self.m2[b]), -1.0, 1.0))
+
+
+class _Tally:
+    """What ``compare`` keeps of each chunk (issue 16: memory that does not grow with paths x days beyond 4 bytes a
+    path and strategy): streamed sums and moments of each strategy's P&L and of the sampling units (EV, std, SEs,
+    the ratios' correlations), the control-variate moments, P(loss), the worst path, the worst 5% for CVaR (exact:
+    the candidates are cut to the final tail as chunks come, ``n_total`` known), and each path's P&L as float32 for
+    the distribution chart only (up to ``CHART_PATHS`` paths). One chunk gives the numbers of valuing all paths at once (bit for bit for EV, std,
+    SEs, CVaR, P(loss), worst); several, the same up to float rounding."""
+
+    #: unit columns whose correlation the claims' ratios use
+    PAIRS = (("alvh", "entry"), ("alvh", "hold"))
+
+    def __init__(self, control_variates: bool, n_total: int | None = None) -> None:
         self.cv = control_variates
+        self.n_total = n_total
         self.reduced = False
         self.n = 0
-        self.pnl: dict[str, list[np.ndarray]] = {}
-        self.units: dict[str, list[np.ndarray]] = {}
+        self.pnl = _Moments()  # per strategy: each path's P&L
+        self.units = _Moments(self.PAIRS)  # "entry", per strategy vs leg out, and "ev:<name>": the P&L's own units
+        self.loss: dict[str, int] = {}
+        self.worst: dict[str, float] = {}
+        self.tail: dict[str, np.ndarray] = {}
+        self.pnl32: dict[str, list[np.ndarray] | np.ndarray] = {}
+        self.charted = 0  # paths in pnl32
         self.costs: dict[str, float] = {}
         self.fills: dict[str, float] = {}
         self.margin: dict[str, float] = {}
@@ -437,10 +506,41 @@ class _Tally:
         self.mult = 0.0
         self.close_model = 0.0
 
+    @staticmethod
+    def tail_size(n: int) -> int:
+        """Paths in the worst 5% (``metrics_from``'s CVaR95)."""
+        return max(1, int(np.ceil(0.05 * n)))
+
+    def _keep(self, name: str, x: np.ndarray) -> None:
+        """P(loss), worst, CVaR candidates and the float32 copy of one chunk's P&L ``x``."""
+        self.loss[name] = self.loss.get(name, 0) + int(np.count_nonzero(x < -1e-9))
+        self.worst[name] = min(self.worst.get(name, np.inf), float(x.min()))
+        pool = x if name not in self.tail else np.concatenate([self.tail[name], x])
+        if self.n_total is not None:  # the final tail is known: keep its candidates only
+            k = self.tail_size(self.n_total)
+            if pool.size > k:
+                pool = np.partition(pool, k - 1)[:k]
+        self.tail[name] = pool if pool is not x else x.copy()
+        if self.n_total is not None:
+            buf = self.pnl32.get(name)
+            if buf is None:
+                buf = self.pnl32[name] = np.empty(min(self.n_total, CHART_PATHS), np.float32)
+            assert isinstance(buf, np.ndarray)
+            if self.n + x.size <= buf.size:  # whole chunks only
+                buf[self.n:self.n + x.size] = x
+                self.charted = self.n + x.size
+        else:
+            parts = self.pnl32.setdefault(name, [])
+            assert isinstance(parts, list)
+            parts.append(x.astype(np.float32))
+            self.charted = self.n + x.size
+
     def add(self, cp: CondorOnPaths, paths: MarketPaths, res: dict[str, StrategyResult]) -> None:
         anti = bool(getattr(paths, "antithetic", False))
         lo = res["leg_out"].pnl
         n = lo.size
+        if self.n_total is not None and self.n + n > self.n_total:
+            raise ValueError(f"{self.n + n} paths added to a tally of {self.n_total}")
         if self.n == 0:
             self.wing = cp.tested_wing()
             self.mult = cp.mult
@@ -452,20 +552,20 @@ class _Tally:
         hold_flows = res["hold"].ledger.flows
         entry = hold_flows["credit"] + hold_flows["settlement"]  # before costs
         self.entry_sum += float(entry.sum())
-        self.units.setdefault("entry", []).append(sampling_units(entry, anti))
         lo_units = sampling_units(lo, anti)
-        self.units.setdefault("ev:leg_out", []).append(lo_units)
         names = list(res)
         ys = []
         for name, r in res.items():
             summ = r.summary()
-            self.pnl.setdefault(name, []).append(r.pnl)
-            self.units.setdefault(name, []).append(sampling_units(r.pnl - lo, anti))  # paired with leg out
-            ys.append(self.units[name][-1])
+            self._keep(name, r.pnl)
+            ys.append(sampling_units(r.pnl - lo, anti))  # paired with leg out
             self.costs[name] = self.costs.get(name, 0.0) + summ.mean_costs * n
             self.fills[name] = self.fills.get(name, 0.0) + summ.mean_fills * n
             self.margin[name] = max(self.margin.get(name, 0.0), summ.max_margin)
-        ys.extend(u + lo_units for u in ys[: len(names)])  # units of each P&L itself (not kept: memory)
+        ys.extend(u + lo_units for u in ys[: len(names)])  # units of each P&L itself
+        self.pnl.add({name: r.pnl for name, r in res.items()})
+        self.units.add({"entry": sampling_units(entry, anti), **dict(zip(names, ys)),
+                        **{f"ev:{name}": u for name, u in zip(names, ys[len(names):])}})
         ctl = None if controls is None else union(controls)
         if ctl is not None:
             self.mu = (ctl.means, ctl.accuracy)
@@ -474,20 +574,21 @@ class _Tally:
         self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti))
         self.n += n
 
-    @staticmethod
-    def _join(parts: dict[str, list[np.ndarray]]) -> None:
-        """Each list of chunk arrays becomes one array, in place (no second copy kept: 1,000,000 paths)."""
-        for k, v in parts.items():
-            if len(v) > 1:
-                parts[k] = [np.concatenate(v)]
-
-    def joined_units(self) -> dict[str, np.ndarray]:
-        self._join(self.units)
-        return {k: v[0] for k, v in self.units.items()}
-
     def joined_pnl(self) -> dict[str, np.ndarray]:
-        self._join(self.pnl)
-        return {k: v[0] for k, v in self.pnl.items()}
+        """Each path's P&L per strategy, float32 (the distribution chart's input; metrics use the float64 stream):
+        all paths, or the first ``CHART_PATHS`` (whole chunks) when ``n_total`` is given."""
+        out = {}
+        for k, v in self.pnl32.items():
+            if isinstance(v, list):
+                v = self.pnl32[k] = np.concatenate(v) if len(v) > 1 else v[0]
+            out[k] = v[: self.charted]
+        return out
+
+    def entry_se(self) -> float:
+        return self.units.se("entry")
+
+    def unit_corr(self, a: str, b: str) -> float:
+        return self.units.corr(a, b)
 
     def _result(self) -> CVResult:
         if self._res is None:
@@ -499,15 +600,24 @@ class _Tally:
         return {name: PairedDiff(diff=float(r.estimate[i]), se=float(r.se[i]), se_plain=float(r.se_plain[i]))
                 for i, name in enumerate(self.names)}
 
+    def _cvar(self, name: str) -> float:
+        k, pool = self.tail_size(self.n), self.tail[name]
+        worst_tail = np.partition(pool, k - 1)[:k] if k < pool.size else pool
+        return float(np.sort(worst_tail).mean())
+
     def strategies(self) -> dict[str, StrategyMetrics]:
         """Metrics per strategy; with controls, ev / ev_se are the control-variate estimate (plain SE kept in
         ev_se_plain) so the EV column and the vs-leg-out column tell one story."""
         out = {}
-        units_of = self.joined_units()
-        for name, x in self.joined_pnl().items():
-            units = units_of[name] + units_of["ev:leg_out"]
-            m = metrics_from(x, units, self.margin[name],
-                             self.costs[name] / self.n, self.fills[name] / self.n)
+        for name in self.names:
+            ev = self.pnl.mean(name)
+            margin = self.margin[name]
+            m = StrategyMetrics(
+                ev=ev, ev_se=self.units.se(f"ev:{name}"), std=self.pnl.std(name), cvar95=self._cvar(name),
+                p_loss=self.loss[name] / self.n, worst=self.worst[name], margin=margin,
+                return_on_margin=ev / margin if margin > 0 else None,
+                mean_costs=self.costs[name] / self.n, mean_fills=self.fills[name] / self.n,
+            )
             if self.reduced and m.std > 1e-9 * max(1.0, abs(m.ev)):  # leg out (same P&L on every path) kept
                 r, i = self._result(), len(self.names) + self.names.index(name)
                 ev = float(r.estimate[i])
@@ -597,7 +707,7 @@ def compare(
     held_list = list(held) if held else []
     held_sum = 0.0
     hedge_model = None
-    tally = _Tally(control_variates)
+    tally = _Tally(control_variates, n_total=sum(sizes) if simulated else None)
     for chunk in path_sets:  # constant memory: one chunk of paths alive at a time (issue 16)
         hedge_t = time_to(chunk, market.asof, next_vx_expiry(condor.expiry))
         if tally.n == 0:
@@ -622,6 +732,8 @@ def compare(
             res = {name: dataclasses.replace(r, pnl=r.pnl + held_pnl) for name, r in res.items()}
         tally.add(cp, chunk, res)
         del cp, res, chunk
+    if chunks >= RELEASE_AFTER_CHUNKS:  # a long run hands its freed pages back (not between chunks: refaulting them
+        release_free_memory()  # cost 5-10% of a 2-chunk compare and did not lower the peak)
     if chunks > 1:
         params_txt = params_txt.replace(f"seed {seeds[0]}", f"seed {seed}").replace(
             f"{sizes[0]} paths x", f"{tally.n} paths in {chunks} chunks x")
@@ -634,15 +746,12 @@ def compare(
 
     # ----- the method's claims, measured -----
     wing = tally.wing
-    u = tally.joined_units()
-    entry_u = u["entry"]
     wing_credit = 0.5 * condor.credit * tally.mult
-    entry = PairedDiff(diff=tally.entry_sum / tally.n,
-                       se=float(entry_u.std(ddof=1) / np.sqrt(entry_u.size)) if entry_u.size > 1 else 0.0)
+    entry = PairedDiff(diff=tally.entry_sum / tally.n, se=tally.entry_se())
     # the ratios use the same estimates the table prints (control-variate ones where they apply), so "+5 ± 146
     # vs leg out" is never shown as "-2% of the entry EV" from the plain means
-    r1 = _ratio_of(vs["alvh"], entry, _unit_corr(u["alvh"], entry_u))
-    r2 = _ratio_of(vs["alvh"], vs["hold"], _unit_corr(u["alvh"], u["hold"]))
+    r1 = _ratio_of(vs["alvh"], entry, tally.unit_corr("alvh", "entry"))
+    r2 = _ratio_of(vs["alvh"], vs["hold"], tally.unit_corr("alvh", "hold"))
     claims = SeedClaims(
         tested_wing=wing,
         alvh_minus_leg_out=vs["alvh"],
@@ -701,5 +810,5 @@ def compare(
             "se_plain in --json is the plain SE"),
     )
     out = Comparison(strategies=strategies, vs_leg_out=vs, seed_claims=claims, assumptions=assumptions, today=today)
-    out._pnls = tally.joined_pnl()  # for the distribution chart
+    out._pnls = tally.joined_pnl()  # for the distribution chart (float32: 4 bytes a path and strategy)
     return out

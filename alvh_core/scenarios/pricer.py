@@ -523,8 +523,10 @@ VG_LO, VG_HI, N_VG = 1e-6, 0.04, 321
 N_Z, Z_MAX = 721, 9.0
 #: quadrature of the jump branches of the state transition: Gauss-Hermite in z and in the jump sizes
 N_ZJ, N_J1, N_J2 = 48, 24, 12
-#: memory for computed VIX tables per pricer (about 200 strikes at 30 days, 60 at 90), then they start afresh
-VIX_BANK_BYTES = 16 * 2**20
+#: memory for computed VIX tables per pricer (capacity included; about 100 strikes at 30 days, 30 at 90), then
+#: they start afresh from the disk cache (0.3 ms a table); was 16 MB with doubling past it: 60-78 MB over the 4 laws
+#: of a 90-day compare (issue 16)
+VIX_BANK_BYTES = 8 * 2**20
 #: bump when the arrays cached on disk (the VIX transition matrices and tables) change meaning
 VIX_CACHE_VERSION = 1
 #: VIX option/future tables are cached on disk per (law, kind, strike) for 0..64 days to expiry (128, 256 for
@@ -699,21 +701,16 @@ class VixGridPricer:
         z = np.linspace(-Z_MAX, Z_MAX, N_Z)
         w = np.exp(-0.5 * z * z)
         self.zw = w / w.sum()
-        # next state for every (grid node, shock): (N_VG, N_Z); the payoffs read its model VIX only, so
-        # that is what is kept (computed once, not per strike: the first step of every ``values`` call)
-        h_next = np.clip(q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
-        self.v_next = self.vix_points(h_next)
-        self.jump_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (prob per node, h', weights)
-        self.vix_branches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # the same with VIX(h') for h'
-        if q.has_jumps and q.jump_var > 0:  # jumps that do not load next day's variance leave H's law alone
-            self._jump_branches()
-        self.vix_branches = [(prob, self.vix_points(h), w) for prob, h, w in self.jump_branches]
+        self.p_no_jump = np.ones(N_VG)
+        # the first backward step's model VIX at every (grid node, shock) and jump branch: needed only when a
+        # table is computed (a disk-cache miss), so built then and dropped after that batch (issue 16: 5-6 MB a
+        # jump regime, 15 regimes)
+        self._step1: tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None = None
         trans = _load_array(self._cache_path(), (N_VG, N_VG))
         if trans is None:
-            trans = self._transition(h_next)
+            trans = self._transition(*self._next_states())
             _save_array(self._cache_path(), trans)
         self._trans = trans
-        self.jump_branches = []  # the VIX values above are all the later steps need (memory: ~18 MB a regime)
         self._banks: dict[tuple[str, int], tuple[np.ndarray, dict[float, int]]] = {}  # (kind, n_exp) -> tables
         self._lock = threading.Lock()
 
@@ -722,7 +719,25 @@ class VixGridPricer:
         key = repr((self.q, VG_LO, VG_HI, N_VG, N_Z, Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
         return _cache_file("vix-trans", key)
 
-    def _jump_branches(self) -> None:
+    def _next_states(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """Next state for every (grid node, shock) (N_VG, N_Z), clipped to the grid, and the jump branches
+        [(prob per node, h', weights)] of a law whose crashes load next day's variance (else none)."""
+        z = np.linspace(-Z_MAX, Z_MAX, N_Z)
+        # jumps that do not load next day's variance leave H's law alone
+        branches = self._jump_branches() if self.q.has_jumps and self.q.jump_var > 0 else []
+        return np.clip(self.q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI), branches
+
+    def _first_step(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """(model VIX after one day (N_VG, N_Z), [(prob per node, model VIX after a jump branch, weights)]): what
+        the first backward step reads (the payoffs read the model VIX only), kept until ``tables`` ends its batch."""
+        step = self._step1
+        if step is None:
+            h_next, jumps = self._next_states()
+            step = (self.vix_points(h_next), [(prob, self.vix_points(h), w) for prob, h, w in jumps])
+            self._step1 = step
+        return step
+
+    def _jump_branches(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         q = self.q
         xz, wz = np.polynomial.hermite.hermgauss(N_ZJ)
         zj, wz = math.sqrt(2.0) * xz, wz / wz.sum()
@@ -738,10 +753,12 @@ class VixGridPricer:
         p0 = np.exp(-lam)
         p1 = lam * p0
         p2 = np.maximum(1.0 - p0 - p1, 0.0)
+        out = []
         for prob, sq, wq in ((p1, j1 * j1, w1), (p2, q2, wq2)):
             h = base[:, :, None] + q.jump_var * sq[None, None, :]
-            self.jump_branches.append((prob, np.clip(h, VG_LO, VG_HI).reshape(N_VG, -1), np.outer(wz, wq).ravel()))
-        self.p_no_jump = p0
+            out.append((prob, np.clip(h, VG_LO, VG_HI).reshape(N_VG, -1), np.outer(wz, wq).ravel()))
+        self.p_no_jump = p0  # the same numbers whichever thread sets them
+        return out
 
     def vix_points(self, h: np.ndarray) -> np.ndarray:
         """Model VIX in points for state(s) H."""
@@ -752,7 +769,7 @@ class VixGridPricer:
         i0, t = _stencil(pos, N_VG)
         return i0, lagrange4(t)
 
-    def _transition(self, h_next: np.ndarray) -> np.ndarray:
+    def _transition(self, h_next: np.ndarray, jumps: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
         """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
         i0, w = self._weights(h_next)
         rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
@@ -760,9 +777,9 @@ class VixGridPricer:
         for a in range(4):
             np.add.at(M, (rows * N_VG + i0 + a).ravel(), (w[a] * self.zw[None, :]).ravel())
         M = M.reshape(N_VG, N_VG)
-        if self.jump_branches:
+        if jumps:
             M = self.p_no_jump[:, None] * M
-            for prob, h_next, weights in self.jump_branches:
+            for prob, h_next, weights in jumps:
                 i0, w = self._weights(h_next)
                 rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
                 MJ = np.zeros(N_VG * N_VG)
@@ -800,21 +817,30 @@ class VixGridPricer:
             missing = [k for k in dict.fromkeys(ks) if k not in slot_of]
         if not missing:
             return bank, np.array([slot_of[k] for k in ks], np.intp)
-        built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
+        try:
+            built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
+        finally:
+            self._step1 = None  # the first step's arrays (a disk miss) are not kept between batches
+        per = (int(n_exp) + 1) * N_VG * 8
         with self._lock:
             bank, slot_of = self._banks.get(key, (None, {}))
             new = [k for k in built if k not in slot_of]
-            held = sum(b.nbytes for b, _ in self._banks.values()) + len(new) * (n_exp + 1) * N_VG * 8
-            if held > VIX_BANK_BYTES:  # bounded: a long-running bot (and 1,000,000 paths) prices many strikes
-                self._banks.clear()
-                bank, slot_of = None, {}
-                for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
-                    if k not in built:
-                        built[k] = self._compute(kind, k, n_exp)
+            others = sum(b.nbytes for kk, (b, _) in self._banks.items() if kk != key)
+            if others + (len(slot_of) + len(new)) * per > VIX_BANK_BYTES:  # bounded: a long-running bot (and
+                self._banks.clear()  # 1,000,000 paths) prices many strikes; the disk cache serves them again
+                bank, slot_of, others = None, {}, 0
+                try:
+                    for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
+                        if k not in built:
+                            built[k] = self._compute(kind, k, n_exp)
+                finally:
+                    self._step1 = None
                 new = list(built)
             used = len(slot_of)
-            if bank is None or used + len(new) > bank.shape[0]:
-                grown = np.empty((max(8, 2 * (used + len(new))), n_exp + 1, N_VG))
+            need = used + len(new)
+            if bank is None or need > bank.shape[0]:
+                # doubling, but never past the bound (one call's strikes always fit)
+                grown = np.empty((min(2 * need, max(need, (VIX_BANK_BYTES - others) // per)), n_exp + 1, N_VG))
                 if bank is not None:
                     grown[:used] = bank[:used]
                 bank = grown
@@ -855,10 +881,11 @@ class VixGridPricer:
         out = np.empty((n_exp + 1, N_VG))
         out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
-            out[1] = self._payoff(kind, strike, self.v_next) @ self.zw
-            if self.vix_branches:
+            v_first, branches = self._first_step()
+            out[1] = self._payoff(kind, strike, v_first) @ self.zw
+            if branches:
                 out[1] = self.p_no_jump * out[1]
-                for prob, v_next, weights in self.vix_branches:
+                for prob, v_next, weights in branches:
                     out[1] += prob * (self._payoff(kind, strike, v_next) @ weights)
             for m in range(2, n_exp + 1):
                 out[m] = self._trans @ out[m - 1]
