@@ -414,33 +414,38 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
 
         def book_close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray, q: np.ndarray,
                        a: np.ndarray | None, b1: list[np.ndarray], b2: list[np.ndarray], n_legs: int) -> None:
+            # the masked rows only (every other row books zeros): the same numbers as whole-row entries
+            r = np.flatnonzero(mask)
+            dr, sr, qr = np.broadcast_to(d, (n,))[r], settle[r], q[r]
             if is_future:
                 assert a is not None
-                hedge.pv("hedge", (var[rows, d] - var[rows, a]) * fmult * direction * q)
-                hedge.cost(np.where(settle, 0.0, costs.future(kind, q)), d, np.where(settle, 0.0, q))
+                hedge.pv_rows("hedge", r, (var[r, dr] - var[r, a[r]]) * fmult * direction * qr)
+                hedge.cost_rows(r, np.where(sr, 0.0, costs.future(kind, qr)), dr, np.where(sr, 0.0, qr))
             else:
-                p1, p2 = b1[0], b2[0]
-                hedge.cash("hedge", (p1 - p2) * fmult * q, d)
-                fee = np.where(settle, costs.settlement_fee_vix * q * n_legs,
-                               costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2 else 0.0))
-                hedge.cost(np.where(mask, fee, 0.0), d, np.where(settle | ~mask, 0.0, q * n_legs))
-            open_margin[:] -= np.where(mask, debit[li], 0.0)
+                p1, p2 = b1[0][r], b2[0][r]
+                hedge.cash_rows("hedge", r, (p1 - p2) * fmult * qr, dr)
+                fee = np.where(sr, costs.settlement_fee_vix * qr * n_legs,
+                               costs.vix_option(p1, qr) + (costs.vix_option(p2, qr) if n_legs == 2 else 0.0))
+                hedge.cost_rows(r, fee, dr, np.where(sr, 0.0, qr * n_legs))
+            open_margin[r] -= debit[li][r]
 
         def book_add(li: int, add: np.ndarray, dd: np.ndarray, q: np.ndarray, b1: list[np.ndarray] | None,
                      b2: list[np.ndarray] | None, n_legs: int) -> None:
+            r = np.flatnonzero(add)
+            dr, qr = dd[r], q[r]
             if is_future:
-                hedge.cost(costs.future(kind, q), dd, q)
-                dbt = costs.initial_margin(kind) * q
+                hedge.cost_rows(r, costs.future(kind, qr), dr, qr)
+                dbt = costs.initial_margin(kind) * qr
             else:
                 assert b1 is not None and b2 is not None
-                p1, p2 = b1[0], b2[0]
+                p1, p2 = b1[0][r], b2[0][r]
                 val = (p1 - p2) * fmult
-                hedge.cash("hedge", -val * q, dd)
-                hedge.cost(np.where(add, costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2
-                                                                     else 0.0), 0.0), dd, q * n_legs)
-                dbt = np.maximum(val, 0.0) * q
-            debit[li] = np.where(add, dbt, debit[li])
-            open_margin[:] += np.where(add, dbt, 0.0)
+                hedge.cash_rows("hedge", r, -val * qr, dr)
+                hedge.cost_rows(r, costs.vix_option(p1, qr) + (costs.vix_option(p2, qr) if n_legs == 2 else 0.0),
+                                dr, qr * n_legs)
+                dbt = np.maximum(val, 0.0) * qr
+            debit[li][r] = dbt
+            open_margin[r] += dbt
 
         def close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray) -> None:
             q = np.where(mask, qty[li], 0.0)
@@ -451,9 +456,12 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                 b1, b2 = ask_unit(li, d, mask)
                 n_legs = 2 if np.any(k2[li][mask] > 0) else 1
                 book.later(lambda: book_close(li, mask, d, settle, q, None, b1, b2, n_legs))
-            for i in np.unique(ev_idx[li][mask]):
-                sel = mask & (ev_idx[li] == i)
-                rem_day_all[i][sel] = np.broadcast_to(d, (n,))[sel]
+            r = np.flatnonzero(mask)
+            ev = ev_idx[li][r]
+            dr = np.broadcast_to(d, (n,))[r]
+            for i in np.unique(ev):
+                sel = ev == i
+                rem_day_all[i][r[sel]] = dr[sel]
             active[li] &= ~mask
 
         def peak() -> None:
