@@ -388,6 +388,11 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             ahead = np.broadcast_to(event_ahead(has_event, policy.pre_event_lookahead), absd.shape)
             pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
         fut = np.asarray(paths.vix_future(h_t), float)
+        # the strikes a layer would get and VXTH's weight, on every path and date at once (elementwise: the same
+        # numbers as choosing them on each add date)
+        if not is_future and static is None:
+            k1_all, k2_all = spread_strikes(kind, fut)
+        wt_all = vxth_weight(fut) if policy.vxth and static is None else None
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
         hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
         book = _Deferred(None if is_future else _Legs(paths, opt_kind, h_t), n)
@@ -534,7 +539,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                     f_d = fut[:, d]
                     a1 = a2 = np.zeros(n)
                     if not is_future:
-                        a1, a2 = spread_strikes(kind, f_d)
+                        a1, a2 = k1_all[:, d], k2_all[:, d]
                         k1[li] = np.where(add, a1, k1[li])
                         k2[li] = np.where(add, a2, k2[li])
                     if day_full is None:
@@ -550,7 +555,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                                            rate=cp.rate, div=cp.div)
                         day_full = np.zeros(n)
                         day_full[rd] = st["full"]
-                    full = np.where(add, day_full, 0.0)
+                    ra = np.flatnonzero(add)  # sized on the adding rows only (0 contracts elsewhere)
                     unit_now = budget_left = None
                     if policy.budget_share:  # the cap reads prices: price what is asked so far, then today's
                         book.flush()
@@ -559,9 +564,11 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                             b1, b2 = ask_unit(li, dd, add)
                             book.flush()
                             unit_now = np.maximum((b1[0] - b2[0]) * fmult, 1e-9)
-                    q_new = layer_contracts(full * cp.quantity, share,
-                                            weight=vxth_weight(f_d) if policy.vxth else 1.0,
-                                            unit_cost=unit_now, budget_left=budget_left)
+                    q_new = np.zeros(n)
+                    q_new[ra] = layer_contracts(day_full[ra] * cp.quantity, share,
+                                                weight=wt_all[ra, d] if wt_all is not None else 1.0,
+                                                unit_cost=None if unit_now is None else unit_now[ra],
+                                                budget_left=None if budget_left is None else budget_left[ra])
                 add &= q_new > 0
                 if not add.any():
                     continue
