@@ -484,13 +484,15 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             if not live.any():
                 continue
             v = vix_pts[:, d]
+            a_d = absd[:, d].copy()  # today's column, read once per layer below
+            a_prev = absd[:, d - 1].copy() if d > 0 else None
             # 1. removal with hysteresis
             for li, (trig, _share) in enumerate(layers):
                 if not active[li].any():
                     continue
                 extreme[li] = np.where(active[li], np.maximum(extreme[li], v) if wing == "put"
                                        else np.minimum(extreme[li], v), extreme[li])
-                back = absd[:, d] < (policy.remove_delta or trig)
+                back = a_d < (policy.remove_delta or trig)
                 if wing == "put":
                     retraced = v <= extreme[li] * (1 - policy.remove_vix_retrace)
                     if policy.remove_vix_below:
@@ -504,8 +506,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             # a layer is armed by a crossing of its trigger (from below) and stays armed while |delta| is at or
             # above it; on date 0 only the first layer can be due (the hedge recommended today)
             for li, (trig, _share) in enumerate(layers):
-                above = absd[:, d] >= trig
-                crossed = above & (absd[:, d - 1] < trig) if d > 0 else (above if li == 0 else np.zeros(n, bool))
+                above = a_d >= trig
+                crossed = above & (a_prev < trig) if a_prev is not None else (above if li == 0 else np.zeros(n, bool))
                 armed[li] = (armed[li] | crossed) & above & ~active[li]
             free = live & gate[:, d]
             # every path that may add a layer today (the adds below are among them): sized once for the day
