@@ -19,6 +19,7 @@ Units: half-spreads in index points of the instrument, fees in dollars per contr
 """
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import numpy as np
@@ -49,11 +50,20 @@ DEFAULT_VIX_TIERS: tuple[Tier, ...] = (
 HedgeKind = Literal["VIX_CALL", "VIX_PUT", "VX", "VXM"]
 
 
+@functools.lru_cache(maxsize=64)
+def _tier_arrays(tiers: tuple[Tier, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(bounds, half-spreads) of a tier table as arrays, built once per table (read-only)."""
+    bounds = np.array([b for b, _ in tiers])
+    halves = np.array([h for _, h in tiers])
+    bounds.flags.writeable = False
+    halves.flags.writeable = False
+    return bounds, halves
+
+
 def _tiered(mid: np.ndarray, tiers: tuple[Tier, ...]) -> np.ndarray:
     """Half-spread (points) for each mid in ``mid`` (any shape) from an ascending tier table."""
     mid = np.asarray(mid, dtype=float)
-    bounds = np.array([b for b, _ in tiers])
-    halves = np.array([h for _, h in tiers])
+    bounds, halves = _tier_arrays(tuple(tiers))
     idx = np.searchsorted(bounds, np.abs(mid), side="right")
     idx = np.minimum(idx, len(tiers) - 1)
     return halves[idx]

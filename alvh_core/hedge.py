@@ -136,6 +136,22 @@ def _spread_value(kind: str, k1, k2, fut, tau_h, rate: float, curve, offsets=(0.
     return black76.price(is_call, fut, k1, tau_h, v1, rate) - black76.price(is_call, fut, k2, tau_h, v2, rate)
 
 
+def _spread_pair(kind: str, k1, k2, fut_a, fut_b, tau_h, rate: float, curve, offsets=(0.0, 0.0)) -> np.ndarray:
+    """``_spread_value(.., fut_a, ..) - _spread_value(.., fut_b, ..)`` with both futures and both legs in one
+    smile call and one Black-76 call; the same numbers."""
+    is_call = kind == "VIX_CALL"
+    fa, fb = np.asarray(fut_a, float), np.asarray(fut_b, float)
+    shape = np.broadcast_shapes(np.shape(k1), np.shape(k2), fa.shape, fb.shape)
+    futs = np.stack([np.broadcast_to(fa, shape), np.broadcast_to(fb, shape)])  # (future, ...)
+    ks = np.stack([np.broadcast_to(np.asarray(k1, float), (2, *shape)),
+                   np.broadcast_to(np.asarray(k2, float), (2, *shape))])  # (leg, future, ...)
+    v = np.asarray(curve.option_vol(ks, futs, tau_h), float)
+    if offsets[0] or offsets[1]:
+        v = np.stack([np.maximum(v[0] + offsets[0], MIN_MARKED_VOL), np.maximum(v[1] + offsets[1], MIN_MARKED_VOL)])
+    p = black76.price(is_call, futs, ks, tau_h, v, rate)  # (leg, future, ...)
+    return (p[0, 0] - p[1, 0]) - (p[0, 1] - p[1, 1])
+
+
 def _vertical(smile, is_call: bool, spot, k_short, k_long, tau, vix_points, rate: float, div: float) -> np.ndarray:
     """Value we owe on a short vertical (short minus long), points per condor; broadcast."""
     vs = np.asarray(smile.vol(k_short, tau, spot, vix_points / 100.0, rate=rate, div=div), float)
@@ -168,17 +184,30 @@ def stress_sizing(wing: str, sizing: SizingRule, *, spot, vix_points, tau, k_sho
     else:
         s1 = np.asarray(k_long, float) * np.ones_like(spot) if sizing == "stress" else spot * (1.01 if is_call else 0.99)
         v1 = vix_points * np.exp(np.asarray(beta, float) * np.log(s1 / spot))
-    curve_now = np.asarray(curve.future(vix_points / 100.0, tau_h), float)
-    basis = np.asarray(future, float) - curve_now
-    f1 = np.asarray(curve.future(v1 / 100.0, tau_h), float) + basis
-    w0 = _vertical(smile, is_call, spot, k_short, k_long, tau, vix_points, rate, div)
-    w1 = _vertical(smile, is_call, s1, k_short, k_long, tau, v1, rate, div)
+    # (issue 16) the two states (now, stressed) and the two strikes stacked on leading axes: each piece (the
+    # curve, the SPX surface, BSM, the VIX option smile, Black-76) is one call and the surface's state terms are
+    # evaluated once per state, not once per strike; elementwise the same numbers as one call per leg and state
+    # (tests/test_hedge_fast.py against tests/hedge_reference.py)
+    fut0 = np.asarray(future, float)
+    shape = np.broadcast_shapes(np.shape(spot), np.shape(s1), np.shape(vix_points), np.shape(v1), np.shape(tau),
+                                np.shape(k_short), np.shape(k_long), np.shape(fut0), np.shape(tau_h))
+    states_s = np.stack([np.broadcast_to(spot, shape), np.broadcast_to(s1, shape)])
+    states_v = np.stack([np.broadcast_to(vix_points, shape), np.broadcast_to(v1, shape)])
+    curve_both = np.asarray(curve.future(states_v / 100.0, tau_h), float)
+    curve_now = curve_both[0]
+    basis = fut0 - curve_now
+    f1 = curve_both[1] + basis
+    ks = np.stack([np.broadcast_to(np.asarray(k_short, float), (2, *shape)),
+                   np.broadcast_to(np.asarray(k_long, float), (2, *shape))])  # (strike, state, ...)
+    vols = np.asarray(smile.vol(ks, tau, states_s, states_v / 100.0, rate=rate, div=div), float)
+    legs = bsm.price(is_call, states_s, ks, tau, vols, rate, div)  # (strike: short/long, state: now/stressed, ...)
+    w0 = legs[0, 0] - legs[1, 0]
+    w1 = legs[0, 1] - legs[1, 1]
     wing_loss = np.maximum((w1 - w0) * MULTIPLIERS["SPX"], 0.0)
     if kind in ("VX", "VXM"):
-        gain = direction * (f1 - np.asarray(future, float)) * MULTIPLIERS[kind]
+        gain = direction * (f1 - fut0) * MULTIPLIERS[kind]
     else:
-        gain = (_spread_value(kind, k1, k2, f1, tau_h, rate, curve, vol_offsets)
-                - _spread_value(kind, k1, k2, future, tau_h, rate, curve, vol_offsets)) * MULTIPLIERS["VIX"]
+        gain = (_spread_pair(kind, k1, k2, f1, fut0, tau_h, rate, curve, vol_offsets)) * MULTIPLIERS["VIX"]
     with np.errstate(divide="ignore", invalid="ignore"):
         full = np.where(gain > 0, wing_loss / np.where(gain > 0, gain, 1.0), 0.0)
     return {"spx": s1, "vix": v1, "future": f1, "wing_loss": wing_loss, "gain": gain, "full": full}

@@ -388,6 +388,11 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             ahead = np.broadcast_to(event_ahead(has_event, policy.pre_event_lookahead), absd.shape)
             pre = pre_event_trigger(absd, ahead, policy.pre_event_delta)
         fut = np.asarray(paths.vix_future(h_t), float)
+        # the strikes a layer would get and VXTH's weight, on every path and date at once (elementwise: the same
+        # numbers as choosing them on each add date)
+        if not is_future and static is None:
+            k1_all, k2_all = spread_strikes(kind, fut)
+        wt_all = vxth_weight(fut) if policy.vxth and static is None else None
         h_rows = np.broadcast_to(np.asarray(h_t, float), (n,))
         hedge_expired = h_rows <= t_rows[rows, cp.k_rows] + 1e-12
         book = _Deferred(None if is_future else _Legs(paths, opt_kind, h_t), n)
@@ -414,33 +419,38 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
 
         def book_close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray, q: np.ndarray,
                        a: np.ndarray | None, b1: list[np.ndarray], b2: list[np.ndarray], n_legs: int) -> None:
+            # the masked rows only (every other row books zeros): the same numbers as whole-row entries
+            r = np.flatnonzero(mask)
+            dr, sr, qr = np.broadcast_to(d, (n,))[r], settle[r], q[r]
             if is_future:
                 assert a is not None
-                hedge.pv("hedge", (var[rows, d] - var[rows, a]) * fmult * direction * q)
-                hedge.cost(np.where(settle, 0.0, costs.future(kind, q)), d, np.where(settle, 0.0, q))
+                hedge.pv_rows("hedge", r, (var[r, dr] - var[r, a[r]]) * fmult * direction * qr)
+                hedge.cost_rows(r, np.where(sr, 0.0, costs.future(kind, qr)), dr, np.where(sr, 0.0, qr))
             else:
-                p1, p2 = b1[0], b2[0]
-                hedge.cash("hedge", (p1 - p2) * fmult * q, d)
-                fee = np.where(settle, costs.settlement_fee_vix * q * n_legs,
-                               costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2 else 0.0))
-                hedge.cost(np.where(mask, fee, 0.0), d, np.where(settle | ~mask, 0.0, q * n_legs))
-            open_margin[:] -= np.where(mask, debit[li], 0.0)
+                p1, p2 = b1[0][r], b2[0][r]
+                hedge.cash_rows("hedge", r, (p1 - p2) * fmult * qr, dr)
+                fee = np.where(sr, costs.settlement_fee_vix * qr * n_legs,
+                               costs.vix_option(p1, qr) + (costs.vix_option(p2, qr) if n_legs == 2 else 0.0))
+                hedge.cost_rows(r, fee, dr, np.where(sr, 0.0, qr * n_legs))
+            open_margin[r] -= debit[li][r]
 
         def book_add(li: int, add: np.ndarray, dd: np.ndarray, q: np.ndarray, b1: list[np.ndarray] | None,
                      b2: list[np.ndarray] | None, n_legs: int) -> None:
+            r = np.flatnonzero(add)
+            dr, qr = dd[r], q[r]
             if is_future:
-                hedge.cost(costs.future(kind, q), dd, q)
-                dbt = costs.initial_margin(kind) * q
+                hedge.cost_rows(r, costs.future(kind, qr), dr, qr)
+                dbt = costs.initial_margin(kind) * qr
             else:
                 assert b1 is not None and b2 is not None
-                p1, p2 = b1[0], b2[0]
+                p1, p2 = b1[0][r], b2[0][r]
                 val = (p1 - p2) * fmult
-                hedge.cash("hedge", -val * q, dd)
-                hedge.cost(np.where(add, costs.vix_option(p1, q) + (costs.vix_option(p2, q) if n_legs == 2
-                                                                     else 0.0), 0.0), dd, q * n_legs)
-                dbt = np.maximum(val, 0.0) * q
-            debit[li] = np.where(add, dbt, debit[li])
-            open_margin[:] += np.where(add, dbt, 0.0)
+                hedge.cash_rows("hedge", r, -val * qr, dr)
+                hedge.cost_rows(r, costs.vix_option(p1, qr) + (costs.vix_option(p2, qr) if n_legs == 2 else 0.0),
+                                dr, qr * n_legs)
+                dbt = np.maximum(val, 0.0) * qr
+            debit[li][r] = dbt
+            open_margin[r] += dbt
 
         def close(li: int, mask: np.ndarray, d: np.ndarray, settle: np.ndarray) -> None:
             q = np.where(mask, qty[li], 0.0)
@@ -451,9 +461,12 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                 b1, b2 = ask_unit(li, d, mask)
                 n_legs = 2 if np.any(k2[li][mask] > 0) else 1
                 book.later(lambda: book_close(li, mask, d, settle, q, None, b1, b2, n_legs))
-            for i in np.unique(ev_idx[li][mask]):
-                sel = mask & (ev_idx[li] == i)
-                rem_day_all[i][sel] = np.broadcast_to(d, (n,))[sel]
+            r = np.flatnonzero(mask)
+            ev = ev_idx[li][r]
+            dr = np.broadcast_to(d, (n,))[r]
+            for i in np.unique(ev):
+                sel = ev == i
+                rem_day_all[i][r[sel]] = dr[sel]
             active[li] &= ~mask
 
         def peak() -> None:
@@ -471,13 +484,15 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             if not live.any():
                 continue
             v = vix_pts[:, d]
+            a_d = absd[:, d].copy()  # today's column, read once per layer below
+            a_prev = absd[:, d - 1].copy() if d > 0 else None
             # 1. removal with hysteresis
             for li, (trig, _share) in enumerate(layers):
                 if not active[li].any():
                     continue
                 extreme[li] = np.where(active[li], np.maximum(extreme[li], v) if wing == "put"
                                        else np.minimum(extreme[li], v), extreme[li])
-                back = absd[:, d] < (policy.remove_delta or trig)
+                back = a_d < (policy.remove_delta or trig)
                 if wing == "put":
                     retraced = v <= extreme[li] * (1 - policy.remove_vix_retrace)
                     if policy.remove_vix_below:
@@ -491,8 +506,8 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
             # a layer is armed by a crossing of its trigger (from below) and stays armed while |delta| is at or
             # above it; on date 0 only the first layer can be due (the hedge recommended today)
             for li, (trig, _share) in enumerate(layers):
-                above = absd[:, d] >= trig
-                crossed = above & (absd[:, d - 1] < trig) if d > 0 else (above if li == 0 else np.zeros(n, bool))
+                above = a_d >= trig
+                crossed = above & (a_prev < trig) if a_prev is not None else (above if li == 0 else np.zeros(n, bool))
                 armed[li] = (armed[li] | crossed) & above & ~active[li]
             free = live & gate[:, d]
             # every path that may add a layer today (the adds below are among them): sized once for the day
@@ -526,7 +541,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                     f_d = fut[:, d]
                     a1 = a2 = np.zeros(n)
                     if not is_future:
-                        a1, a2 = spread_strikes(kind, f_d)
+                        a1, a2 = k1_all[:, d], k2_all[:, d]
                         k1[li] = np.where(add, a1, k1[li])
                         k2[li] = np.where(add, a2, k2[li])
                     if day_full is None:
@@ -542,7 +557,7 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                                            rate=cp.rate, div=cp.div)
                         day_full = np.zeros(n)
                         day_full[rd] = st["full"]
-                    full = np.where(add, day_full, 0.0)
+                    ra = np.flatnonzero(add)  # sized on the adding rows only (0 contracts elsewhere)
                     unit_now = budget_left = None
                     if policy.budget_share:  # the cap reads prices: price what is asked so far, then today's
                         book.flush()
@@ -551,9 +566,11 @@ def alvh(cp: CondorOnPaths, costs: CostModel, policy: ALVHPolicy, specs: dict[st
                             b1, b2 = ask_unit(li, dd, add)
                             book.flush()
                             unit_now = np.maximum((b1[0] - b2[0]) * fmult, 1e-9)
-                    q_new = layer_contracts(full * cp.quantity, share,
-                                            weight=vxth_weight(f_d) if policy.vxth else 1.0,
-                                            unit_cost=unit_now, budget_left=budget_left)
+                    q_new = np.zeros(n)
+                    q_new[ra] = layer_contracts(day_full[ra] * cp.quantity, share,
+                                                weight=wt_all[ra, d] if wt_all is not None else 1.0,
+                                                unit_cost=None if unit_now is None else unit_now[ra],
+                                                budget_left=None if budget_left is None else budget_left[ra])
                 add &= q_new > 0
                 if not add.any():
                     continue

@@ -187,7 +187,34 @@ class Ledger:
     def _disc(self, day) -> np.ndarray:
         if self.disc.ndim == 1:
             return self.disc[day]
-        return self.disc[np.arange(self.n), np.broadcast_to(np.asarray(day), (self.n,))]
+        if np.ndim(day) == 0:  # one date for every row: its column (the same numbers as the gather below)
+            return self.disc[:, int(day)]
+        if getattr(self, "_rows", None) is None or self._rows.size != self.n:
+            self._rows = np.arange(self.n)
+        return self.disc[self._rows, np.broadcast_to(np.asarray(day), (self.n,))]
+
+    def _add_rows(self, category: str, rows: np.ndarray, amount: np.ndarray) -> None:
+        if category not in self.flows:
+            self.flows[category] = np.zeros(self.n)
+        self.flows[category][rows] += amount
+
+    def _disc_rows(self, rows: np.ndarray, day) -> np.ndarray:
+        return self.disc[day] if self.disc.ndim == 1 else self.disc[rows, day]
+
+    def cash_rows(self, category: str, rows: np.ndarray, amount, day) -> None:
+        """:meth:`cash` for the rows ``rows`` only (distinct indices; ``amount`` and ``day`` one per row or
+        scalar): the other rows get nothing. The same numbers as ``cash`` with zeros elsewhere (issue 16)."""
+        self._add_rows(category, rows, np.asarray(amount, float) * self._disc_rows(rows, day))
+
+    def pv_rows(self, category: str, rows: np.ndarray, amount) -> None:
+        """:meth:`pv` for the rows ``rows`` only."""
+        self._add_rows(category, rows, np.asarray(amount, float))
+
+    def cost_rows(self, rows: np.ndarray, amount, day, contracts) -> None:
+        """:meth:`cost` for the rows ``rows`` only."""
+        self._add_rows("costs", rows, -np.asarray(amount, float) * self._disc_rows(rows, day))
+        self.fills = self.fills.copy()
+        self.fills[rows] += np.abs(np.asarray(contracts, float))
 
     def cash(self, category: str, amount, day) -> None:
         """Book ``amount`` dollars (N,) or scalar received on ``day`` (int or (N,) ints), discounted."""
