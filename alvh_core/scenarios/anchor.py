@@ -58,7 +58,8 @@ REGIMES = ((0.0, 0.0, 0.0, 1.0), (1.0, -0.06, 0.0, 1.0),
            (0.0, -0.25, 0.003, 1.0, 0.5),
            # ... and larger, more frequent constant-intensity crashes (-35% / -50%): a fat left tail at a low
            # diffusive variance, the desk surface's steep put wing with narrow put spreads at VIX 35-60
-           (0.0, -0.35, 0.01, 1.0), (0.0, -0.5, 0.005, 1.0), (0.0, -0.35, 0.02, 1.0), (0.0, -0.25, 0.03, 1.0))
+           (0.0, -0.35, 0.01, 1.0), (0.0, -0.5, 0.005, 1.0), (0.0, -0.35, 0.02, 1.0), (0.0, -0.25, 0.03, 1.0),
+           (0.0, -0.35, 0.005, 1.0, 0.5), (0.0, -0.5, 0.002, 1.0), (0.0, -0.35, 0.003, 0.6))
 #: (dropped before the tables' 512 COS terms and the table check: frequent -20% variance-loading crashes and -35%
 #: crashes, where the SPX tables mispriced by up to 2 points against the direct COS reference; a node of any
 #: regime whose tables miss the exact COS prices is now refused by ``table_errors``)
