@@ -4,8 +4,8 @@ Method (chosen over a parametric refit because it matches today's prices exactly
 consistent, costs milliseconds, and keeps every price along the paths a martingale):
 
 - Nodes. A grid of risk-neutral laws ("regimes": the shipped Q law with its crash intensity, crash size
-  and leverage set by ``REGIMES``, from no jumps to -25% crashes, leverage x0.6 to x2.5) times a grid of starting variance states h* (model VIX from about 0.45x to
-  2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law started in a known state, so every
+  and leverage set by ``REGIMES``, from no jumps to -50% crashes, leverage x0.6 to x2.5, variance half-life
+  x1/4 to x1) times a grid of starting variance states h* (model VIX from about 0.45x to 2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law started in a known state, so every
   instrument has an exact model price on it: the four SPX legs (COS tables,
   :mod:`alvh_core.scenarios.pricer`), today's VIX^2 (the 30-day log contract, a0 + a1 h*), the VX
   future and VIX options of the hedge expiry (backward induction on the variance grid).
