@@ -115,3 +115,26 @@ def test_anchor_refuses_nodes_whose_tables_miss_the_exact_prices(monkeypatch):
     monkeypatch.setattr(anchor_mod, "TABLE_ACCURACY", 1e-12)
     with pytest.raises(ValueError, match="within the tables' accuracy"):
         HNGarchModel(load_default_params(jumps=True)).calibrate(NOW, targets)
+
+
+def test_shorter_half_life_regime_keeps_vol_of_variance_and_long_run_variance():
+    """A regime's 5th entry scales the risk-neutral variance half-life (issue 11: inverted VIX term structure at
+    high VIX); the vol of variance (alpha gamma^2) and the real-world long-run variance stay the base law's."""
+    import math
+
+    from alvh_core.scenarios.anchor import _shorter_half_life
+    from alvh_core.scenarios.params import ModelParams
+
+    base = load_default_params(jumps=True)
+    bq = base.risk_neutral()
+    half = math.log(0.5) / math.log(bq.persistence)
+    for factor in (0.5, 0.25):
+        d = _shorter_half_life(base.model_dump(), factor)
+        assert d is not None
+        p = ModelParams.model_validate(d)
+        q = p.risk_neutral()
+        assert math.log(0.5) / math.log(q.persistence) == pytest.approx(factor * half, rel=1e-9)
+        assert q.alpha * q.gamma**2 == pytest.approx(bq.alpha * bq.gamma**2, rel=1e-12)
+        assert p.real_world().long_run_variance == pytest.approx(base.real_world().long_run_variance, rel=1e-9)
+    # a half-life so long that the real-world law would not be stationary (omega < 0) is refused, not clipped
+    assert _shorter_half_life(base.model_dump(), 1e6) is None

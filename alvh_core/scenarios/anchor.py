@@ -4,8 +4,8 @@ Method (chosen over a parametric refit because it matches today's prices exactly
 consistent, costs milliseconds, and keeps every price along the paths a martingale):
 
 - Nodes. A grid of risk-neutral laws ("regimes": the shipped Q law with its crash intensity, crash size
-  and leverage set by ``REGIMES``, from no jumps to -25% crashes, leverage x0.6 to x2.5) times a grid of starting variance states h* (model VIX from about 0.45x to
-  2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law started in a known state, so every
+  and leverage set by ``REGIMES``, from no jumps to -50% crashes, leverage x0.6 to x2.5, variance half-life
+  x1/4 to x1) times a grid of starting variance states h* (model VIX from about 0.45x to 2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law started in a known state, so every
   instrument has an exact model price on it: the four SPX legs (COS tables,
   :mod:`alvh_core.scenarios.pricer`), today's VIX^2 (the 30-day log contract, a0 + a1 h*), the VX
   future and VIX options of the hedge expiry (backward induction on the variance grid).
@@ -42,7 +42,7 @@ from alvh_core.scenarios.params import ModelParams
 from alvh_core.scenarios.pricer import H_LO, TABLE_ACCURACY, cos_put_reference, event_pattern, spx_pricer, vix_pricer
 
 #: the Q regimes: (multiplier of the variance-driven crash intensity, mean log jump, constant crash intensity
-#: per day, leverage multiplier). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
+#: per day, leverage multiplier[, variance half-life multiplier, default 1]). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
 #: that do not feed next day's variance; otherwise the jump loading on next day's variance is rescaled so the
 #: regime keeps the shipped law's variance persistence. Leverage x L scales gamma by L and alpha by 1/L^2
 #: (same persistence, steeper diffusive skew). Chosen on the demo and a put/call-tested grid (VIX 14-60,
@@ -51,9 +51,18 @@ REGIMES = ((0.0, 0.0, 0.0, 1.0), (1.0, -0.06, 0.0, 1.0),
            (0.0, -0.05, 0.01, 1.0), (0.0, -0.08, 0.001, 1.0), (0.0, -0.08, 0.004, 1.0), (0.0, -0.15, 0.001, 1.0),
            (0.0, 0.0, 0.0, 1.6), (0.0, -0.08, 0.001, 1.6), (0.0, -0.15, 0.001, 1.6), (0.0, 0.0, 0.0, 0.6),
            (0.0, 0.0, 0.0, 2.5), (0.0, -0.15, 0.003, 2.5), (4.0, -0.12, 0.0, 1.6),
-           (0.0, -0.25, 0.003, 1.0), (0.0, -0.25, 0.003, 2.5))
-#: (dropped: frequent -20% variance-loading crashes and -35% crashes, where the SPX tables mispriced by up to
-#: 2 points against the direct COS reference and the honesty test drifted)
+           (0.0, -0.25, 0.003, 1.0), (0.0, -0.25, 0.003, 2.5),
+           # issue 11, high VIX: a variance half-life of 1/2 and 1/4 the shipped law's (an inverted VIX term
+           # structure and cheaper long-dated VIX calls) ...
+           (0.0, 0.0, 0.0, 1.0, 0.5), (0.0, 0.0, 0.0, 1.0, 0.25), (0.0, -0.15, 0.003, 2.5, 0.5),
+           (0.0, -0.25, 0.003, 1.0, 0.5),
+           # ... and larger, more frequent constant-intensity crashes (-35% / -50%): a fat left tail at a low
+           # diffusive variance, the desk surface's steep put wing with narrow put spreads at VIX 35-60
+           (0.0, -0.35, 0.01, 1.0), (0.0, -0.5, 0.005, 1.0), (0.0, -0.35, 0.02, 1.0), (0.0, -0.25, 0.03, 1.0),
+           (0.0, -0.35, 0.005, 1.0, 0.5), (0.0, -0.5, 0.002, 1.0), (0.0, -0.35, 0.003, 0.6))
+#: (dropped before the tables' 512 COS terms and the table check: frequent -20% variance-loading crashes and -35%
+#: crashes, where the SPX tables mispriced by up to 2 points against the direct COS reference; a node of any
+#: regime whose tables miss the exact COS prices is now refused by ``table_errors``)
 #: the leverage multipliers above are relative to this real-world gamma (the 1990-2018 QMLE at diffusive scale 0.9):
 #: regimes keep the leverage range the SPX tables price accurately whatever the shipped law's own gamma
 REFERENCE_GAMMA = 276.568
@@ -186,7 +195,8 @@ def regimes(params: ModelParams) -> list[ModelParams]:
     m2 = params.jump_mean**2 + params.jump_std**2
     loading = params.jump_var * params.jump_rate_h * m2
     out = []
-    for scale, mean, rate, lev in REGIMES:
+    for scale, mean, rate, lev, *rest in REGIMES:
+        half = rest[0] if rest else 1.0
         d = params.model_dump()
         if lev != 1.0:  # leverage: gamma = lev x REFERENCE_GAMMA at the same variance persistence (alpha gamma^2 kept)
             g = lev * REFERENCE_GAMMA / params.gamma
@@ -197,11 +207,36 @@ def regimes(params: ModelParams) -> list[ModelParams]:
             rate_h = params.jump_rate_h * scale
             d.update(jump_rate_h=rate_h, jump_mean=mean, jump_rate=rate,
                      jump_var=loading / (rate_h * (mean**2 + params.jump_std**2)))
+        if half != 1.0:
+            d = _shorter_half_life(d, half)
+            if d is None:
+                continue
         try:
             out.append(ModelParams.model_validate(d))
         except ValueError:
             continue
     return out
+
+
+def _shorter_half_life(d: dict, factor: float) -> dict | None:
+    """The law ``d`` (a ``ModelParams`` dump) with its risk-neutral variance half-life times ``factor`` (< 1:
+    faster mean reversion, so a high VIX has an inverted term structure), by lowering beta (the vol of variance,
+    alpha gamma^2, is kept) and omega so the long-run variance stays; None when beta or omega would go negative."""
+    q = ModelParams.model_validate(d).risk_neutral()
+    pers = q.persistence
+    target = 0.5 ** (1.0 / (factor * math.log(0.5) / math.log(pers)))
+    beta = d["beta"] - (pers - target)
+    if beta < 0.0:
+        return None
+    # long-run variance of the P law (omega + alpha + jump loading) / (1 - persistence) kept: scale omega's part
+    p_law = ModelParams.model_validate(d).real_world()
+    jl = p_law.jump_var * p_law.jump_rate * p_law.jump_m2 if p_law.has_jumps else 0.0
+    p_pers = p_law.persistence
+    num = (p_law.omega + p_law.alpha + jl) * (1.0 - (p_pers - (pers - target))) / (1.0 - p_pers)
+    omega = num - p_law.alpha - jl
+    if omega < 0.0:
+        return None
+    return {**d, "beta": beta, "omega": omega}
 
 
 def node_states(p: ModelParams, vix_points: float) -> np.ndarray:
