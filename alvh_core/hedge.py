@@ -197,6 +197,10 @@ def stress_sizing(wing: str, sizing: SizingRule, *, spot, vix_points, tau, k_sho
     curve_now = curve_both[0]
     basis = fut0 - curve_now
     f1 = curve_both[1] + basis
+    # a future far below the curve (a path's fast mean reversion) with VIX falling in the stress can cross
+    # zero with an additive basis: there the basis is kept as a ratio instead (always positive)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(f1 > 0.0, f1, fut0 * curve_both[1] / curve_now)
     ks = np.stack([np.broadcast_to(np.asarray(k_short, float), (2, *shape)),
                    np.broadcast_to(np.asarray(k_long, float), (2, *shape))])  # (strike, state, ...)
     vols = np.asarray(smile.vol(ks, tau, states_s, states_v / 100.0, rate=rate, div=div), float)

@@ -64,3 +64,30 @@ def test_marked_surface_equals_reference():
     ref = stress_sizing_reference("put", "stress", **kw)
     for k in KEYS:
         np.testing.assert_allclose(new[k], ref[k], rtol=1e-13, atol=1e-9, err_msg=k)
+
+
+def test_a_stressed_future_never_crosses_zero():
+    """Call wing, VIX falling in the stress, a path's future far below the curve (a fast-reverting pricing
+    regime): the additive basis would take the stressed future below zero (seen once in test_edge_jumps);
+    there the basis is kept as a ratio, so the future stays positive and the layer is sized without NaN."""
+    from alvh_core.pricing.vix_curve import DEFAULT_VIX_CURVE as curve
+
+    vix, tau_h = np.array([14.0, 14.0]), np.array([30 / 365, 30 / 365])
+    c0 = float(np.asarray(curve.future(vix / 100.0, tau_h))[0])
+    fut = np.array([c0 - 0.5, 1.0])  # an ordinary basis, and a future 1.0 under a curve at about c0
+    kw = dict(spot=np.full(2, 5000.0), vix_points=vix, tau=np.full(2, 20 / 365), future=fut, tau_h=tau_h,
+              k_short=np.full(2, 5300.0), k_long=np.full(2, 5400.0), kind="VIX_PUT", k1=np.array([13.0, 1.0]),
+              k2=np.array([10.0, 0.5]), direction=-1, beta=-4.0, rate=0.04, div=0.013)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no log of a negative future on the sizing's side
+        new = stress_sizing("call", "stress", **kw)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = stress_sizing_reference("call", "stress", **kw)
+    c1 = float(np.asarray(curve.future(np.asarray(new["vix"])[1:] / 100.0, tau_h[1:]))[0])
+    assert ref["future"][1] < 0 < new["future"][1]  # the additive basis crossed zero; the ratio does not
+    assert new["future"][1] == pytest.approx(1.0 * c1 / c0, rel=1e-12)
+    assert new["future"][0] == ref["future"][0]  # an ordinary path is untouched, bit for bit
+    assert np.all(np.isfinite(new["full"]))
