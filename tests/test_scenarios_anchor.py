@@ -138,3 +138,14 @@ def test_shorter_half_life_regime_keeps_vol_of_variance_and_long_run_variance():
         assert p.real_world().long_run_variance == pytest.approx(base.real_world().long_run_variance, rel=1e-9)
     # a half-life so long that the real-world law would not be stationary (omega < 0) is refused, not clipped
     assert _shorter_half_life(base.model_dump(), 1e6) is None
+
+
+def test_every_regime_fits_in_the_kept_pricers():
+    """The pricers are kept per process in LRU caches; with more regimes than kept, every compare reloaded every
+    regime's tables from disk (a warm demo compare went 1.1 -> 3.2 s when 26 regimes met a cache of 16)."""
+    from alvh_core.scenarios import pricer
+    from alvh_core.scenarios.anchor import REGIMES
+
+    assert len(REGIMES) <= pricer.PRICERS_KEPT
+    for cached in (pricer._plain_pricer, pricer._event_pricer, pricer.vix_pricer):
+        assert cached.cache_info().maxsize >= len(REGIMES)

@@ -436,8 +436,13 @@ def cos_put_reference(
 
 
 #: (law, rate, div, n, h, grid, events) whose COS coefficients are kept (48 KB each at 2,048 terms): a compare
-#: asks for about 20 (7 mixture blocks' two laws, the weighted nodes' check)
-COS_COEFFICIENTS_KEPT = 64
+#: asks for one per weighted node and law (the 26 regimes' nodes with weight: about 60 blocks, two laws)
+COS_COEFFICIENTS_KEPT = 256
+
+#: SPX / VIX pricers kept per process (each reads its table rows from disk on use): at least every pricing regime
+#: of the anchor (``anchor.REGIMES``, 26) for one expiry's event pattern, or the next compare reloads them all from
+#: disk (a warm compare went 1.1 -> 3.2 s when the regimes outgrew a cache of 16; tests/test_scenarios_anchor.py)
+PRICERS_KEPT = 40
 #: the COS range's half-width unit sqrt(n x mean variance) is rounded up to a power of this step, so states
 #: near each other (today's VIX moved a little) share one frequency grid and its recursion (at most 9% wider
 #: a range: 40-44 standard deviations, far past where the series' error shows)
@@ -499,12 +504,12 @@ def spx_pricer(q: GarchParams, rate: float, div: float, events: tuple[float, ...
     return _plain_pricer(q, rate, div)
 
 
-@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
+@lru_cache(maxsize=PRICERS_KEPT)
 def _plain_pricer(q: GarchParams, rate: float, div: float) -> SpxTablePricer:
     return SpxTablePricer(q, rate, div)
 
 
-@lru_cache(maxsize=16)  # one expiry's pattern x up to 15 regimes (their tables: disk files, rows read on use)
+@lru_cache(maxsize=PRICERS_KEPT)  # one expiry's pattern x every regime (tables: disk files, rows read on use)
 def _event_pricer(q: GarchParams, rate: float, div: float, events: tuple[float, ...]) -> SpxTablePricer:
     return SpxTablePricer(q, rate, div, events)
 
@@ -925,6 +930,6 @@ def vix_values_at(pricers: list[VixGridPricer], which: np.ndarray, kind: str, st
     return out
 
 
-@lru_cache(maxsize=32)  # the anchored mixture prices with up to 15 regimes at once
+@lru_cache(maxsize=PRICERS_KEPT)
 def vix_pricer(q: GarchParams, rate: float) -> VixGridPricer:
     return VixGridPricer(q, rate)
