@@ -6,7 +6,6 @@ import re
 
 from pydantic import ValidationError
 
-from alvh_core import xnys
 from alvh_core.grammar.text import (
     _DATE_RE,
     _NUM,
@@ -22,6 +21,7 @@ from alvh_core.grammar.text import (
     readable_validation_error,
 )
 from alvh_core.models import IronCondor
+from alvh_core.pricing.expiries import is_business_day, previous_business_day
 
 # ----- positions ------------------------------------------------------------------------------
 
@@ -40,23 +40,15 @@ _MON = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
 
 
 
-def _session_before(day: dt.date) -> dt.date:
-    """The last NYSE session strictly before ``day``."""
-    d = day - dt.timedelta(days=1)
-    while not xnys.is_session(d):
-        d -= dt.timedelta(days=1)
-    return d
-
-
 def _session_near(day: dt.date, asof: dt.date) -> dt.date:
     """``day`` if it is a session, else the nearest session to it that is after ``asof`` (the earlier on a tie):
     45DTE landing on a Saturday is that Friday's expiry, 1DTE on a Friday is Monday's."""
-    if xnys.is_session(day):
+    if is_business_day(day):
         return day
     after = day + dt.timedelta(days=1)
-    while not xnys.is_session(after):
+    while not is_business_day(after):
         after += dt.timedelta(days=1)
-    before = _session_before(day)
+    before = previous_business_day(day)
     return before if before > asof and (day - before) <= (after - day) else after
 
 
@@ -227,8 +219,8 @@ def parse_position(text: str, asof: dt.date) -> IronCondor:
         expiry = _session_near(asof + dt.timedelta(days=dte), asof)
     if expiry < asof:
         raise GrammarError(f"expiry {expiry.isoformat()} is before {asof.isoformat()}: that condor has already expired")
-    if not xnys.is_session(expiry):
-        before = _session_before(expiry)
+    if not is_business_day(expiry):
+        before = previous_business_day(expiry)
         raise GrammarError(f"expiry {expiry.isoformat()} is a {_closed_reason(expiry)}: SPX options expire on NYSE "
                            f"trading days; expected e.g. {before.isoformat()} (the session before)")
     try:
