@@ -145,10 +145,12 @@ VIX_WEIGHT = 0.0
 
 
 def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str] = FREE_PARAMS,
-        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0, right_slope: float = RIGHT_SLOPE) -> SpxSurface:
+        vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0, right_slope: float = RIGHT_SLOPE,
+        hold_vix: bool = True) -> SpxSurface:
     """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters
     (``pillar_weight`` held at the value given unless it is free; ``right_slope > 0`` gives the right wing
-    that slope beyond the smile's minimum, ``SpxSurface.right_slope_z``)."""
+    that slope beyond the smile's minimum, ``SpxSurface.right_slope_z``; ``hold_vix``: the VIX terms held
+    beyond the highest VIX fitted, ``SpxSurface.shape_vix_cap``, else extrapolated)."""
     mask = np.ones(len(sample), bool) if mask is None else mask
     p = sample.points.select(mask)
     start = SpxSurface(**{n: 0.0 for n in PARAM_NAMES}).model_copy(
@@ -157,12 +159,13 @@ def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str]
     fixed = tuple(n for n in PARAM_NAMES if n not in set(free))
     return fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
                        sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
-                       vix_weight=vix_weight)
+                       vix_weight=vix_weight, hold_vix=hold_vix)
 
 
 def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[str] = FREE_PARAMS,
                   vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0,
-                  predict: QuoteSample | None = None, right_slope: float = RIGHT_SLOPE) -> tuple[np.ndarray, np.ndarray]:
+                  predict: QuoteSample | None = None, right_slope: float = RIGHT_SLOPE,
+                  hold_vix: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date.
     ``predict``: the same quotes with other indices to predict from (e.g. VIX9D/VIX3M blanked: the
     surface as ``alvh analyze`` uses it, with VIX alone)."""
@@ -181,7 +184,7 @@ def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[st
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
     for test in groups:
         train = ~test if split != "walk" else qd < qd[test][0]
-        srf = fit(sample, train, free, vix_weight, pillar_weight, right_slope)
+        srf = fit(sample, train, free, vix_weight, pillar_weight, right_slope, hold_vix)
         err[test] = 100.0 * (predict.model_vol(srf, test) - sample.points.vol[test])
     tested = np.isfinite(err)
     return err, tested
@@ -288,7 +291,8 @@ def markdown_days(rows: list[dict]) -> str:
 
 
 #: structural variants measured by ``--variants`` (README "The SPX surface"): (label, free parameters,
-#: pillar weight, predict with VIX alone, the right wing's own slope; 0 = the SVI's)
+#: pillar weight, predict with VIX alone, the right wing's own slope; 0 = the SVI's[, hold the VIX terms
+#: beyond the highest VIX fitted; default False for the rows measured before that rule])
 VARIANTS = (("former law (SVI, m = 0; VIX alone)", FORMER_FREE, 0.0, False, 0.0),
             ("VIX9D/VIX/VIX3M pillars as the variance term structure", FORMER_FREE, 1.0, False, 0.0),
             ("  the same fit, predicting with VIX alone", FORMER_FREE, 1.0, True, 0.0),
@@ -297,22 +301,26 @@ VARIANTS = (("former law (SVI, m = 0; VIX alone)", FORMER_FREE, 0.0, False, 0.0)
             ("pillars + ln(VIX9D/VIX) in the skew (r_ts)", FORMER_FREE + ("r_ts",), 1.0, False, 0.0),
             ("smile minimum shifted (m free)", FREE_PARAMS, 0.0, False, 0.0),
             ("pillars + m free", FREE_PARAMS, 1.0, False, 0.0),
-            ("m free + right wing slope 0.2 (VIX alone): shipped", FREE_PARAMS, 0.0, False, RIGHT_SLOPE),
+            ("m free + right wing slope 0.2 (VIX alone; VIX terms extrapolated)", FREE_PARAMS, 0.0, False, RIGHT_SLOPE),
             ("pillars + m free + right wing slope 0.2", FREE_PARAMS, 1.0, False, RIGHT_SLOPE),
-            ("  the same fit, predicting with VIX alone", FREE_PARAMS, 1.0, True, RIGHT_SLOPE))
+            ("  the same fit, predicting with VIX alone", FREE_PARAMS, 1.0, True, RIGHT_SLOPE),
+            ("m free + right wing 0.2, VIX terms held beyond the fitted VIX: shipped", FREE_PARAMS, 0.0, False,
+             RIGHT_SLOPE, True))
 
 
 def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018"),
-                   variants: Iterable[tuple] = VARIANTS) -> list[dict]:
+                   variants: Iterable[tuple] = VARIANTS, only: str | None = None) -> list[dict]:
     """RMS / bias by VIX regime of each of ``variants`` (:data:`VARIANTS`) on each split (vol points)."""
     import dataclasses as dc
 
     blank = dc.replace(sample, vix9d=np.full(len(sample), np.nan), vix3m=np.full(len(sample), np.nan))
     rows = []
-    for label, free, pw, vix_alone, right in variants:
+    variants = [v for v in variants if only is None or only in v[0]]
+    for label, free, pw, vix_alone, right, *hold in variants:
         for split in splits:
             e, m = out_of_sample(sample, split, free, pillar_weight=pw,
-                                 predict=blank if vix_alone else None, right_slope=right)
+                                 predict=blank if vix_alone else None, right_slope=right,
+                                 hold_vix=bool(hold and hold[0]))
             row = {"variant": label, "split": split, "all": stats(e[m])}
             for lo, hi, reg in VIX_REGIMES:
                 row[reg] = stats(e[m & (sample.vix >= lo) & (sample.vix < hi)])
@@ -337,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
         labels = [lab for _, _, lab in VIX_REGIMES]
         print("| variant | split | all | " + " | ".join(labels) + " |")
         print("|---|---|---|" + "---|" * len(labels))
-        for r in variants_table(sample):
+        only = next((f.split("=", 1)[1] for f in flags if f.startswith("--only=")), None)
+        for r in variants_table(sample, only=only):
             cells = [f"{r[k]['rms']:.2f} / {r[k]['bias']:+.2f}" for k in ("all", *labels)]
             print(f"| {r['variant']} | {r['split']} | " + " | ".join(cells) + " |", flush=True)
         return 0

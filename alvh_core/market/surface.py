@@ -12,7 +12,9 @@ Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
    missing pillar from the model). The fit to quotes prefers ``pillar_weight = 0`` (README).
 2. **ATM vol** ``a = L(tau) * rho_atm``,
    ``ln rho_atm = c0 + c_vix x_vix + c_skew x_skew + c_ts x_ts + c_3m x_3m + c_tau x_tau`` with
-   ``x_vix = ln(VIX/0.20)``, ``x_skew = (SKEW - 130)/10`` (0 without SKEW), ``x_ts = ln(VIX9D/VIX)``
+   ``x_vix = ln(min(VIX, shape_vix_cap)/0.20)`` (held at the highest VIX fitted, 37.32: beyond the
+   quotes the smile's shape in ``z`` and the ATM ratio stop moving, so the surface's own 30-day variance
+   swap stays near 1.13-1.15 x VIX instead of 1.32 x at VIX 60), ``x_skew = (SKEW - 130)/10`` (0 without SKEW), ``x_ts = ln(VIX9D/VIX)``
    (0 without VIX9D), ``x_3m = ln(VIX3M/VIX)`` (the model's VIX3M without it), ``x_tau = ln(tau / 30d)``.
    The variance swap sits above the ATM vol by the skew's contribution; ``rho_atm`` (about 0.8) is that
    ratio measured on the quotes.
@@ -94,6 +96,9 @@ class SpxSurface(BaseModel):
     kappa: float = Field(1.9, gt=0.0, description="mean reversion of the variance term structure, 1/year")
     long_run_vol: float = Field(0.249, gt=0.0, description="long-run variance-swap vol (decimal)")
     min_variance_share: float = Field(0.2, gt=0.0, le=1.0, description="floor of VS(tau) as a share of VIX^2")
+    shape_vix_cap: float = Field(0.3732, gt=0.0, description="the highest VIX (decimal) of the quotes fitted "
+                                 "(2018-02-05 close); above it x_vix is held there: the smile's shape and "
+                                 "ATM ratio stop moving with VIX, the level still scales with it")
 
     # ----- term structure ----------------------------------------------------------------------------
     def variance_swap_vol(self, tau, vix) -> np.ndarray:
@@ -127,11 +132,11 @@ class SpxSurface(BaseModel):
         return np.sqrt(np.maximum(w, 1e-12) / tau)
 
     # ----- state features ------------------------------------------------------------------------------
-    @staticmethod
-    def features(vix, vix9d=None, skew=None):
-        """(x_vix, x_skew, x_ts) of the module docstring; absent inputs give 0."""
+    def features(self, vix, vix9d=None, skew=None):
+        """(x_vix, x_skew, x_ts) of the module docstring; absent inputs give 0. ``x_vix`` is held at
+        ``ln(shape_vix_cap / 0.20)`` above the highest VIX fitted (no extrapolation of the VIX terms)."""
         vix = np.asarray(vix, dtype=float)
-        x_vix = np.log(vix / 0.20)
+        x_vix = np.log(np.minimum(vix, self.shape_vix_cap) / 0.20)
         sk = _nan_if_none(skew)
         x_skew = np.where(np.isfinite(sk), (sk - 130.0) / 10.0, 0.0)
         v9 = _nan_if_none(vix9d)
@@ -286,11 +291,14 @@ class SpxSurface(BaseModel):
 
 
 def fit_surface(strike, tau, forward, market_vol, vix, vix9d=None, vix3m=None, skew=None,
-                start: SpxSurface | None = None, fixed: Sequence[str] = (), vix_weight: float = 0.0) -> SpxSurface:
+                start: SpxSurface | None = None, fixed: Sequence[str] = (), vix_weight: float = 0.0,
+                hold_vix: bool = True) -> SpxSurface:
     """Least-squares fit of the surface's parameters to market vols (decimals); arrays (N,) aligned.
 
     ``fixed`` names parameters held at ``start``'s values (e.g. features absent from the fit data).
     Robust loss (soft L1 with a 2-vol-point scale) so a few stale quotes do not steer the fit.
+    ``hold_vix``: the returned surface's ``shape_vix_cap`` is the highest VIX of the sample (its VIX terms
+    are not extrapolated beyond the VIX range fitted); False: no cap (extrapolated, the former behaviour).
     ``vix_weight > 0`` adds, per distinct state, the residual ``vix_weight * (replicated 30-day
     variance swap - VIX)`` in vol points: VIX itself is a quote of the whole 30-day smile, and it
     pins the wings beyond the 5-delta quotes.
@@ -298,6 +306,9 @@ def fit_surface(strike, tau, forward, market_vol, vix, vix9d=None, vix3m=None, s
     from scipy.optimize import least_squares
 
     base = start or SpxSurface()
+    # the VIX terms are fitted on the sample's VIX range and held beyond it (``shape_vix_cap``)
+    cap = float(np.nanmax(np.asarray(vix, dtype=float))) if hold_vix else 1e6
+    base = base.model_copy(update={"shape_vix_cap": cap})
     x0 = base.params_vector()
     free = np.array([n not in fixed for n in PARAM_NAMES])
 
