@@ -11,9 +11,10 @@ small JSON file (``~/.cache/alvh/``, or ``cache_dir``), so later processes read 
 - ``is_session(day)`` / ``is_holiday(day)`` (a weekday on which NYSE is closed);
 - ``calendar()`` -> ``Xnys`` (span, holidays as ``datetime64[D]``, source).
 
-Outside the covered span (or without the package) weekdays count as sessions, and the caller decides
-what to add (``pricing.expiries`` adds Good Friday). A date past ``last`` triggers one rebuild per
-process, in case the package now covers it.
+Outside the covered span (or without the package) ``is_session``/``is_holiday`` treat every weekday but
+Good Friday (computed) as a session, the one rule every user shares (``pricing.expiries`` and the grammar
+call these); ``trading_days`` counts weekdays there. A date past ``last`` triggers one rebuild per process,
+in case the package now covers it.
 """
 from __future__ import annotations
 
@@ -134,13 +135,29 @@ def _for(day: dt.date) -> Xnys:
     return cal
 
 
+def easter(year: int) -> dt.date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month = (h + ell - 7 * m + 114) // 31
+    day = ((h + ell - 7 * m + 114) % 31) + 1
+    return dt.date(year, month, day)
+
+
 def is_holiday(day: dt.date) -> bool:
-    """True on a weekday on which NYSE is closed, where the calendar covers ``day`` (else False)."""
+    """True on a weekday on which NYSE is closed: the calendar's closures where it covers ``day``, else
+    Good Friday (computed) only."""
     if day.weekday() >= 5:
         return False
     cal = _for(day)
     if not cal.covers(day):
-        return False
+        return day == easter(day.year) - dt.timedelta(days=2)
     i = np.searchsorted(cal.holidays, np.datetime64(day, "D"))
     return bool(i < cal.holidays.size and cal.holidays[i] == np.datetime64(day, "D"))
 
@@ -151,7 +168,7 @@ def covered(day: dt.date) -> bool:
 
 
 def is_session(day: dt.date) -> bool:
-    """True on an NYSE trading day (weekdays outside the covered span)."""
+    """True on an NYSE trading day (outside the covered span: weekdays but Good Friday)."""
     return day.weekday() < 5 and not is_holiday(day)
 
 

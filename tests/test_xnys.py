@@ -56,3 +56,19 @@ def test_disk_cache_round_trip(tmp_path):
     assert xnys._load(tmp_path / "missing.json") is None
     path.write_text("{not json")
     assert xnys._load(path) is None  # a broken cache is rebuilt, never an error
+
+
+def test_one_session_rule_beyond_the_covered_span():
+    """Past the package's span every user sees the same rule (weekdays but Good Friday): the grammar's
+    ``pricing.expiries.is_business_day`` and ``xnys.is_session`` agree on every day of 2029-2031, and Good
+    Friday 2030-04-19 is closed (the property test of the grammar drew it as a session before)."""
+    import datetime as dt
+
+    from alvh_core.pricing.expiries import is_business_day
+
+    day = dt.date(2029, 1, 1)
+    while day < dt.date(2032, 1, 1):
+        assert xnys.is_session(day) == is_business_day(day), day
+        day += dt.timedelta(days=1)
+    assert not xnys.is_session(dt.date(2030, 4, 19)) and xnys.is_session(dt.date(2030, 4, 18))
+    assert xnys.easter(2030) == dt.date(2030, 4, 21) and xnys.easter(2024) == dt.date(2024, 3, 31)

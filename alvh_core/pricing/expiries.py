@@ -11,8 +11,8 @@
   itself a holiday, the business day before it.
 - ``next_vx_expiry(after)``, ``next_spx_monthly_expiry(after)``: first expiry strictly after a date.
 
-Holidays come from ``exchange_calendars`` XNYS where it covers the date (1990 to about a year
-ahead); outside that range only Good Friday (computed) is treated as a holiday.
+Holidays come from the one NYSE calendar, :mod:`alvh_core.xnys` (``exchange_calendars`` XNYS where it covers
+the date, 1990 to about a year ahead; outside that range only Good Friday, computed, is a holiday).
 """
 from __future__ import annotations
 
@@ -20,31 +20,13 @@ import datetime as dt
 from functools import lru_cache
 
 
-def _easter(year: int) -> dt.date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month = (h + ell - 7 * m + 114) // 31
-    day = ((h + ell - 7 * m + 114) % 31) + 1
-    return dt.date(year, month, day)
-
-
 @lru_cache(maxsize=8192)
 def is_exchange_holiday(day: dt.date) -> bool:
-    """True when ``day`` is a weekday on which NYSE is closed (XNYS where covered, else Good Friday)."""
-    if day.weekday() >= 5:
-        return False
+    """True when ``day`` is a weekday on which NYSE is closed (:func:`alvh_core.xnys.is_holiday`: XNYS where
+    covered, else Good Friday)."""
     from alvh_core import xnys  # the one XNYS calendar (built once, cached on disk)
 
-    if xnys.covered(day):
-        return xnys.is_holiday(day)
-    return day == _easter(day.year) - dt.timedelta(days=2)
+    return xnys.is_holiday(day)
 
 
 def is_business_day(day: dt.date) -> bool:
