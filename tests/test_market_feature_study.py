@@ -42,4 +42,5 @@ def test_feature_slot_is_exactly_an_atm_factor():
     z = np.log(k / fwd) / (a1 * np.sqrt(tau))
     r1, e1 = srf.shape_params(vix, vix9d=v9, atm=a1, tau=tau)
     np.testing.assert_allclose(srf.vol_fwd(k, tau, fwd, vix, vix9d=v9),
-                               a1 * srf.shape(z, r1, e1, srf.right_slope(a1, tau)), rtol=1e-12)
+                               a1 * srf.shape(z, r1, e1, srf.right_slope(a1, tau), srf.left_slope(a1, tau, vix)),
+                               rtol=1e-12)

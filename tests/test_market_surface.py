@@ -9,7 +9,7 @@ import pytest
 
 from alvh_core.market import fit as mfit
 from alvh_core.market.quotes import QuoteFileError, otm_points, parity_forward, read_quotes
-from alvh_core.market.surface import DEFAULT_SURFACE, PARAM_NAMES
+from alvh_core.market.surface import DEFAULT_SURFACE, LEFT_SLOPE_CAP, PARAM_NAMES
 from alvh_core.pricing import black76, bsm
 
 
@@ -18,18 +18,25 @@ def sample(shared_options):
     return mfit.load_sample(shared_options.parent)
 
 
-def test_out_of_sample_error_leave_one_week_out(sample):
-    """Every quote predicted by a fit that never saw its week: far better than the former smile
-    (RMS 2.73, bias +1.21 on these quotes); the issue's goal (0.8 RMS) is NOT met: see README."""
-    err, tested = mfit.out_of_sample(sample, "week")
+@pytest.fixture(scope="module")
+def wing(shared_options):
+    """Out-of-the-money quotes of 0.2-5 delta (beyond the fitted range; their puts fit the far left wing)."""
+    return mfit.load_sample(shared_options.parent, min_delta=mfit.WING_DELTAS[0], max_delta=mfit.WING_DELTAS[1])
+
+
+def test_out_of_sample_error_leave_one_week_out(sample, wing):
+    """Every quote predicted by a fit that never saw its week (the shipped two-stage fit, far left wing
+    included): far better than the former smile (RMS 2.73, bias +1.21 on these quotes); the issue's goal
+    (0.8 RMS) is NOT met: see README."""
+    err, tested = mfit.out_of_sample(sample, "week", wing=wing)
     assert tested.all()
     rows = {r["group"]: r for r in mfit.error_table(err, sample.points.delta, sample.vix)}
     assert rows["all"]["n"] > 1800
-    # shipped law 1.40 / -0.07, VIX >= 25 2.05 / -0.06 (its VIX terms held above the week's training VIX:
-    # only 2018-02-05 moves, 2.49 -> 2.91; extrapolated 1.96 / -0.03; the former SVI law, m = 0: 1.44, 2.12)
-    assert rows["all"]["rms"] < 1.42 and abs(rows["all"]["bias"]) < 0.3
-    assert rows["VIX >= 25"]["rms"] < 2.10 and abs(rows["VIX >= 25"]["bias"]) < 0.3
-    assert rows["VIX < 15"]["rms"] < 1.0 and rows["VIX 15-25"]["rms"] < 1.0
+    # shipped law 1.35 / -0.03, VIX >= 25 1.96 / +0.01, VIX < 15 0.77, VIX 15-25 0.88 (without the far left
+    # wing 1.40, 2.05, 0.81, 0.89; VIX terms extrapolated too: 1.96 at VIX >= 25; the former SVI law, m = 0: 1.44, 2.12)
+    assert rows["all"]["rms"] < 1.40 and abs(rows["all"]["bias"]) < 0.3
+    assert rows["VIX >= 25"]["rms"] < 2.05 and abs(rows["VIX >= 25"]["bias"]) < 0.3
+    assert rows["VIX < 15"]["rms"] < 0.8 and rows["VIX 15-25"]["rms"] < 1.0
     # the diagnosis of the VIX >= 25 residual (README): the quotes' own bid-ask spreads are 5x wider in
     # vol than on calm days, and distance outside the bid-ask band is at most the distance to the mid
     out = mfit.band_error(err, sample)
@@ -85,10 +92,82 @@ def test_vix_terms_held_beyond_the_fitted_vix(sample):
         np.testing.assert_allclose(srf.shape_params(v), srf.shape_params(srf.shape_vix_cap), rtol=1e-12)
 
 
-def test_walk_forward_at_high_vix_beats_the_former_law(sample):
-    """Each date from 2018-01-16 predicted by a fit on earlier dates: VIX >= 25 RMS 2.92, bias +0.48 (VIX terms
-    extrapolated: 2.81, +0.79; the former SVI law with m = 0: 3.10, README); calm regimes 0.46, 0.95."""
-    err, tested = mfit.out_of_sample(sample, "walk")
+def test_far_put_wing_out_of_sample(sample, wing):
+    """The puts of 0.2-5 delta, each predicted by a fit (both stages) that never saw its week: RMS 1.89, bias
+    -0.46 (without the far left wing's extra slope 6.13 / -4.91: about 5 vol points too cheap); walking
+    forward 2.20 / +0.36 (4.28 / -1.37)."""
+    put = ~wing.points.is_call
+    for split, rms in (("week", 2.0), ("walk", 2.6)):
+        werr = mfit.wing_out_of_sample(sample, wing, split)
+        k = put & np.isfinite(werr)
+        assert k.sum() > 900
+        assert np.sqrt(np.mean(werr[k] ** 2)) < rms and abs(werr[k].mean()) < 0.6, split
+    # the first stage alone leaves the far puts about 5 vol points cheap (in sample, fit on all quotes)
+    one = mfit.fit(sample)
+    assert one.left_slope_z == 0.0
+    e1 = 100 * (wing.model_vol(one) - wing.points.vol)
+    assert e1[put].mean() < -4.0
+
+
+def test_replicated_variance_matches_the_quotes(shared_options):
+    """Per quote date, the variance the quotes themselves replicate over their strikes (0.2-50 delta) against
+    the surface's over the same strikes: the median ratio of vols is 0.97 / 1.02 / 1.00 at VIX < 15 / 15-25 /
+    >= 25 (without the far left wing's extra slope 0.91 / 0.95 / 0.96: too little variance in the put wing)."""
+    every = mfit.load_sample(shared_options.parent, min_delta=mfit.WING_DELTAS[0], max_delta=0.5)
+    for srf, lo, hi in ((DEFAULT_SURFACE, 0.96, 1.04), (DEFAULT_SURFACE.model_copy(update={"left_slope_z": 0.0}),
+                                                        0.88, 0.965)):
+        rows = mfit.replicated_variance_ratio(every, srf)
+        assert len(rows) == 31
+        for a, b in ((0, 15), (15, 25), (25, 99)):
+            med = float(np.median([r["ratio"] for r in rows if a <= r["vix"] < b]))
+            assert lo < med < hi, (srf.left_slope_z, a, med)
+
+
+def test_left_wing_shape():
+    """Left of ``left_wing_z`` the far wing gains the slope ``b_L`` (g^2 per unit z), smoothly; right of it
+    the shape is the SVI's to within the rounding's tail, and g(0) = 1 exactly; b_L falls with VIX and is
+    softly capped (``LEFT_SLOPE_CAP``)."""
+    srf = DEFAULT_SURFACE
+    rho, eta = (float(x) for x in srf.shape_params(0.20))
+    bl = srf.left_slope(vix=0.20)
+    b, cap = srf.left_slope_z, LEFT_SLOPE_CAP
+    assert float(bl) == pytest.approx(b / (1 + (b / cap) ** 4) ** 0.25) and 0.2 < float(bl) < cap
+    assert float(srf.left_slope(vix=0.12)) > float(bl) > float(srf.left_slope(vix=0.35))
+    plain = srf.model_copy(update={"left_slope_z": 0.0})
+    br = srf.right_slope()
+    assert float(srf.shape(0.0, rho, eta, br, bl)) == pytest.approx(1.0, abs=1e-12)
+    z = np.array([-40.0, -30.0])
+    extra = srf.shape(z, rho, eta, br, bl) ** 2 - plain.shape(z, rho, eta, br) ** 2
+    assert float(extra[0] - extra[1]) / 10.0 == pytest.approx(float(bl), rel=1e-3)
+    right = np.linspace(-1.0, 3.0, 9)
+    diff = srf.shape(right, rho, eta, br, bl) ** 2 - plain.shape(right, rho, eta, br) ** 2
+    assert np.all(np.abs(diff) < 0.05 * float(bl))
+
+
+@pytest.mark.parametrize("vix", [0.05, 0.09, 0.15, 0.25, 0.40, 0.80])
+def test_durrleman_condition_of_the_shape(vix):
+    """No butterfly arbitrage in the short-tenor limit, where it depends on the shape alone: with G = g(z)^2,
+    (1 - z G'/(2G))^2 - G'^2/(4G) + G''/2 >= 0 everywhere (z from -40 to 10), far left wing included; with
+    the extra slope uncapped at 1.5 it fails (why ``LEFT_SLOPE_CAP``)."""
+    srf = DEFAULT_SURFACE
+    z = np.linspace(-40.0, 10.0, 50001)
+
+    def dmin(bl):
+        rho, eta = srf.shape_params(vix)
+        g2 = srf.shape(z, rho, eta, srf.right_slope(), bl) ** 2
+        d1 = np.gradient(g2, z)
+        d2 = np.gradient(d1, z)
+        return float(np.min((1 - z * d1 / (2 * g2)) ** 2 - d1**2 / (4 * g2) + d2 / 2))
+
+    assert dmin(srf.left_slope(vix=vix)) > 0.0
+    assert dmin(np.asarray(1.5)) < 0.0
+
+
+def test_walk_forward_at_high_vix_beats_the_former_law(sample, wing):
+    """Each date from 2018-01-16 predicted by a fit on earlier dates: VIX >= 25 RMS 2.85, bias +0.49 (without
+    the far left wing 2.92 / +0.48; VIX terms extrapolated: 2.81, +0.79; the former SVI law with m = 0: 3.10,
+    README); calm regimes 0.46, 0.96."""
+    err, tested = mfit.out_of_sample(sample, "walk", wing=wing)
     rows = {r["group"]: r for r in mfit.error_table(err[tested], sample.points.delta[tested], sample.vix[tested])}
     assert rows["VIX >= 25"]["n"] == 670
     assert rows["VIX >= 25"]["rms"] < 2.95
@@ -115,10 +194,10 @@ def test_right_wing_sanity_points():
     assert atm < v < 12.0  # VIX 12, 7 days, K/F 1.05: 10.0 (the shifted minimum without a capped wing: 19.5)
     assert 14.0 < 100 * float(srf.vol_fwd(1.15, 30 / 365, 1.0, 0.20)) < 19.0  # 17.1 (30.1)
     vix = np.array([0.10, 0.20, 0.30, 0.40, 0.60])
-    ratio = srf.replicated_vs(30 / 365, vix) / vix  # 0.92 0.99 1.06 1.13 1.15 (VIX terms extrapolated: 1.32 at 60)
-    assert np.all(ratio > 0.88) and np.all(np.diff(ratio) > 0)
-    edge = float(srf.replicated_vs(30 / 365, srf.shape_vix_cap)) / srf.shape_vix_cap  # 1.127 at VIX 37.32
-    assert ratio[-1] < 1.18 and abs(ratio[-1] / edge - 1.0) < 0.03  # beyond the quotes it stays near VIX
+    ratio = srf.replicated_vs(30 / 365, vix) / vix  # 0.97 1.05 1.11 1.17 1.20 (VIX terms extrapolated: 1.32 at 60)
+    assert np.all(ratio > 0.95) and np.all(np.diff(ratio) > 0)
+    edge = float(srf.replicated_vs(30 / 365, srf.shape_vix_cap)) / srf.shape_vix_cap  # 1.170 at VIX 37.32
+    assert ratio[-1] < 1.25 and abs(ratio[-1] / edge - 1.0) < 0.03  # beyond the quotes it stays near the edge
 
 
 def test_right_wing_shape():
@@ -155,13 +234,14 @@ def test_right_wing_shape():
     assert float(far) == pytest.approx(float(br), rel=1e-3) and float(br) == 0.2
 
 
-def test_shipped_parameters_are_the_fit_to_all_quotes(sample):
-    """The defaults are reproducible: refitting on all quotes gives them back (to the printed digits)."""
-    srf = mfit.fit(sample)
-    for name in PARAM_NAMES:
+def test_shipped_parameters_are_the_fit_to_all_quotes(sample, wing):
+    """The defaults are reproducible: refitting on all quotes (both stages, the far left wing on the 0.2-5
+    delta puts) gives them back (to the printed digits)."""
+    srf = mfit.fit(sample, wing=wing)
+    for name in (*PARAM_NAMES, "left_slope_z", "left_slope_vix"):
         assert getattr(srf, name) == pytest.approx(getattr(DEFAULT_SURFACE, name), abs=2e-3), name
     err = 100 * (sample.model_vol(DEFAULT_SURFACE) - sample.points.vol)
-    assert np.sqrt(np.mean(err**2)) < 1.2 and abs(err.mean()) < 0.1  # 1.13 / -0.04 (former law 1.23)
+    assert np.sqrt(np.mean(err**2)) < 1.2 and abs(err.mean()) < 0.1  # 1.10 / +0.00 (former law 1.23)
 
 
 def test_our_implied_vols_match_the_files_independent_iv(shared_options):

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from alvh_core.market.quotes import Chain, OtmPoints, otm_points, read_quotes
-from alvh_core.market.surface import PARAM_NAMES, SpxSurface, fit_surface
+from alvh_core.market.surface import PARAM_NAMES, SpxSurface, fit_left_wing, fit_surface
 
 #: Parameters fitted to the quotes; the others stay at 0 (see README "The SPX surface": the VIX9D,
 #: VIX3M and SKEW terms and the pillar weight were tried, ``--variants``).
@@ -36,6 +36,11 @@ FORMER_FREE = FREE_PARAMS[:-1]
 #: fitted: freed (capped at c), the fit pushes it to its cap for every c from 0.1 to 2 (README)
 RIGHT_SLOPE = 0.2
 SPLITS = ("feb2018", "week", "walk")
+#: the deltas of the quotes beyond the fitted range (out of the money, 0.2-5 delta): their puts fit the far left
+#: wing's extra slope (second stage of :func:`fit`); their calls are never fitted
+WING_DELTAS = (0.002, 0.0499)
+#: rounds of (first stage, far left wing) in :func:`fit`
+WING_ROUNDS = 2
 DELTA_BUCKETS = ((-0.50, -0.25, "puts 25-50d"), (-0.25, -0.10, "puts 10-25d"), (-0.10, -0.049, "puts 5-10d"),
                  (0.049, 0.10, "calls 5-10d"), (0.10, 0.25, "calls 10-25d"), (0.25, 0.51, "calls 25-50d"))
 VIX_REGIMES = ((0.0, 15.0, "VIX < 15"), (15.0, 25.0, "VIX 15-25"), (25.0, 1e9, "VIX >= 25"))
@@ -146,29 +151,58 @@ VIX_WEIGHT = 0.0
 
 def fit(sample: QuoteSample, mask: np.ndarray | None = None, free: Iterable[str] = FREE_PARAMS,
         vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0, right_slope: float = RIGHT_SLOPE,
-        hold_vix: bool = True) -> SpxSurface:
+        hold_vix: bool = True, wing: QuoteSample | None = None, wing_mask: np.ndarray | None = None) -> SpxSurface:
     """The surface fitted to ``sample`` rows ``mask`` (all rows by default), only ``free`` parameters
     (``pillar_weight`` held at the value given unless it is free; ``right_slope > 0`` gives the right wing
     that slope beyond the smile's minimum, ``SpxSurface.right_slope_z``; ``hold_vix``: the VIX terms held
-    beyond the highest VIX fitted, ``SpxSurface.shape_vix_cap``, else extrapolated)."""
+    beyond the highest VIX fitted, ``SpxSurface.shape_vix_cap``, else extrapolated). Without ``wing`` the far
+    left wing has no extra slope (``left_slope_z = 0``); with it (a sample of quotes beyond the fitted delta
+    range, :data:`WING_DELTAS`) its puts of rows ``wing_mask`` fit that slope in a second stage
+    (:func:`~alvh_core.market.surface.fit_left_wing`)."""
     mask = np.ones(len(sample), bool) if mask is None else mask
     p = sample.points.select(mask)
     start = SpxSurface(**{n: 0.0 for n in PARAM_NAMES}).model_copy(
         update={"c0": -0.25, "r0": -0.6, "e0": -0.5, "s0": 0.3, "pillar_weight": pillar_weight,
-                 "right_slope_z": right_slope})
+                 "right_slope_z": right_slope, "left_slope_z": 0.0})
     fixed = tuple(n for n in PARAM_NAMES if n not in set(free))
-    return fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
-                       sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
-                       vix_weight=vix_weight, hold_vix=hold_vix)
+    srf = fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
+                      sample.vix3m[mask] / 100.0, sample.skew[mask], start=start, fixed=fixed,
+                      vix_weight=vix_weight, hold_vix=hold_vix)
+    if wing is None:
+        return srf
+    wm = ~wing.points.is_call if wing_mask is None else wing_mask & ~wing.points.is_call
+    w = wing.points.select(wm)
+    args = (w.strike, w.tau, w.forward, w.vol, wing.vix[wm] / 100.0, wing.vix9d[wm] / 100.0,
+            wing.vix3m[wm] / 100.0, wing.skew[wm])
+    srf = fit_left_wing(srf, *args)
+    for _ in range(WING_ROUNDS - 1):  # the first stage again with the wing held, then the wing again
+        srf = fit_surface(p.strike, p.tau, p.forward, p.vol, sample.vix[mask] / 100.0, sample.vix9d[mask] / 100.0,
+                          sample.vix3m[mask] / 100.0, sample.skew[mask], start=srf, fixed=fixed,
+                          vix_weight=vix_weight, hold_vix=hold_vix)
+        srf = fit_left_wing(srf, *args)
+    return srf
 
 
 def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[str] = FREE_PARAMS,
                   vix_weight: float = VIX_WEIGHT, pillar_weight: float = 0.0,
                   predict: QuoteSample | None = None, right_slope: float = RIGHT_SLOPE,
-                  hold_vix: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                  hold_vix: bool = True, wing: QuoteSample | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(errors in vol points, tested mask): each tested row predicted by a fit that excluded its date.
     ``predict``: the same quotes with other indices to predict from (e.g. VIX9D/VIX3M blanked: the
-    surface as ``alvh analyze`` uses it, with VIX alone)."""
+    surface as ``alvh analyze`` uses it, with VIX alone). ``wing``: the quotes beyond the fitted range, whose
+    puts of the training dates fit the far left wing (the shipped law); see :func:`wing_out_of_sample`."""
+    err, tested, _ = _out_of_sample(sample, split, free, vix_weight, pillar_weight, predict, right_slope,
+                                    hold_vix, wing)
+    return err, tested
+
+
+def wing_out_of_sample(sample: QuoteSample, wing: QuoteSample, split: str = "week") -> np.ndarray:
+    """Errors (vol points, NaN where untested) of ``wing``'s quotes, each predicted by the shipped two-stage
+    fit (``sample`` then ``wing``'s puts) on the split's training dates only."""
+    return _out_of_sample(sample, split, FREE_PARAMS, VIX_WEIGHT, 0.0, None, RIGHT_SLOPE, True, wing)[2]
+
+
+def _out_of_sample(sample, split, free, vix_weight, pillar_weight, predict, right_slope, hold_vix, wing):
     predict = predict or sample
     free = tuple(free)
     qd = sample.points.quote_date
@@ -182,12 +216,20 @@ def out_of_sample(sample: QuoteSample, split: str = "feb2018", free: Iterable[st
         groups = [qd == d for d in np.unique(qd) if d >= np.datetime64("2018-01-16")]
     else:
         raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
+    werr = None if wing is None else np.full(len(wing), np.nan)
     for test in groups:
         train = ~test if split != "walk" else qd < qd[test][0]
-        srf = fit(sample, train, free, vix_weight, pillar_weight, right_slope, hold_vix)
+        wing_train = wing_test = None
+        if wing is not None:
+            wqd = wing.points.quote_date
+            wing_test = np.isin(wqd, qd[test])
+            wing_train = np.isin(wqd, qd[train])
+        srf = fit(sample, train, free, vix_weight, pillar_weight, right_slope, hold_vix, wing, wing_train)
         err[test] = 100.0 * (predict.model_vol(srf, test) - sample.points.vol[test])
+        if wing is not None and wing_test.any():
+            werr[wing_test] = 100.0 * (wing.model_vol(srf, wing_test) - wing.points.vol[wing_test])
     tested = np.isfinite(err)
-    return err, tested
+    return err, tested, werr
 
 
 def stats(err: np.ndarray) -> dict[str, float]:
@@ -262,6 +304,48 @@ def wing_table(wing: QuoteSample, surfaces: dict[str, SpxSurface]) -> list[dict]
     return rows
 
 
+def replicated_variance_ratio(sample: QuoteSample, surface: SpxSurface, min_quotes: int = 20) -> list[dict]:
+    """Per quote date and expiry: the out-of-the-money quotes' own replicated variance, ``(2/T) sum OTM(K)/K^2
+    dK`` (trapezoid over the quoted strikes only, no extrapolation), against the surface's over the same
+    strikes: ``{"date", "expiry", "days", "vix", "quotes_vol", "ratio"}`` (ratio = model vol / quotes' vol, 1
+    when the smile carries the market's variance, wings included). The sample should hold every delta
+    (``load_sample(min_delta=0.002)``)."""
+    from alvh_core.pricing import black76
+
+    p = sample.points
+    model = sample.model_vol(surface)
+    out = []
+    for d, e in sorted(set(zip(p.quote_date.tolist(), p.expiry.tolist()))):
+        k = np.flatnonzero((p.quote_date == d) & (p.expiry == e))
+        if k.size < min_quotes:
+            continue
+        k = k[np.argsort(p.strike[k])]
+        K, f, t = p.strike[k], p.forward[k[0]], p.tau[k[0]]
+
+        def var(vol: np.ndarray) -> float:
+            return 2.0 / t * float(np.trapezoid(black76.price(p.is_call[k], f, K, t, vol) / K**2, K))
+
+        vq, vm = var(p.vol[k]), var(model[k])
+        out.append({"date": str(d), "expiry": str(e), "days": round(t * 365.0), "vix": float(sample.vix[k[0]]),
+                    "quotes_vol": 100.0 * np.sqrt(vq), "ratio": float(np.sqrt(vm / vq))})
+    return out
+
+
+def wing_split_table(wing: QuoteSample, err: np.ndarray) -> list[dict]:
+    """:func:`wing_table`'s rows for errors ``err`` (NaN where untested), puts also by VIX regime."""
+    p = wing.points
+    rows = []
+    groups = [("calls 0.2-5d", p.is_call), ("puts 0.2-5d", ~p.is_call)]
+    groups += [(f"puts 0.2-5d, {label}", ~p.is_call & (wing.vix >= lo) & (wing.vix < hi)) for lo, hi, label in VIX_REGIMES]
+    out = band_error(np.where(np.isfinite(err), err, 0.0), wing)
+    for label, k in groups:
+        k = k & np.isfinite(err)
+        if k.any():
+            rows.append({"group": label, **stats(err[k]), "half_spread": float(np.median(wing.half_spread[k])),
+                         "rms_outside": float(np.sqrt(np.mean(out[k] ** 2)))})
+    return rows
+
+
 def format_table(rows: list[dict], title: str = "") -> str:
     out = [title] if title else []
     out.append(f"{'quotes':<16}{'n':>6}{'RMS':>8}{'med|e|':>8}{'bias':>8}   (vol points, model minus market)")
@@ -304,7 +388,8 @@ VARIANTS = (("former law (SVI, m = 0; VIX alone)", FORMER_FREE, 0.0, False, 0.0)
             ("m free + right wing slope 0.2 (VIX alone; VIX terms extrapolated)", FREE_PARAMS, 0.0, False, RIGHT_SLOPE),
             ("pillars + m free + right wing slope 0.2", FREE_PARAMS, 1.0, False, RIGHT_SLOPE),
             ("  the same fit, predicting with VIX alone", FREE_PARAMS, 1.0, True, RIGHT_SLOPE),
-            ("m free + right wing 0.2, VIX terms held beyond the fitted VIX: shipped", FREE_PARAMS, 0.0, False,
+            ("m free + right wing 0.2, VIX terms held beyond the fitted VIX (the shipped first stage)", FREE_PARAMS,
+             0.0, False,
              RIGHT_SLOPE, True))
 
 
@@ -350,18 +435,35 @@ def main(argv: list[str] | None = None) -> int:
             cells = [f"{r[k]['rms']:.2f} / {r[k]['bias']:+.2f}" for k in ("all", *labels)]
             print(f"| {r['variant']} | {r['split']} | " + " | ".join(cells) + " |", flush=True)
         return 0
-    srf = fit(sample)
+    wing = load_sample(data, min_delta=WING_DELTAS[0], max_delta=WING_DELTAS[1])
+    srf = fit(sample, wing=wing)
     print("fitted on all quotes: " + ", ".join(f"{n}={getattr(srf, n):.4f}" for n in FREE_PARAMS)
-          + f" (right wing slope {RIGHT_SLOPE})")
+          + f" (right wing slope {RIGHT_SLOPE}); far left wing beyond z = {srf.left_wing_z:g}: "
+          + f"left_slope_z={srf.left_slope_z:.4f}, left_slope_vix={srf.left_slope_vix:.4f}")
     p = sample.points
     err = 100.0 * (sample.model_vol(srf) - p.vol)
     print(f"\nin sample (fit on all {len(sample)} quotes)\n")
     print(markdown_table(error_table(err, p.delta, sample.vix, sample.half_spread, band_error(err, sample))))
-    wing = load_sample(data, min_delta=0.002, max_delta=0.0499)
-    print("\nbeyond the fitted range: out-of-the-money quotes of 0.2-5 delta (never fitted), fit on all quotes\n")
+    print("\nbeyond the fitted range: out-of-the-money quotes of 0.2-5 delta (calls never fitted; puts fit the far "
+          "left wing), fit on all quotes\n")
     print(markdown_table(wing_table(wing, {"this surface": srf})))
+    every = load_sample(data, min_delta=WING_DELTAS[0], max_delta=0.50)
+    rows = replicated_variance_ratio(every, srf)
+    print("\nreplicated variance over the quoted strikes (0.2-50 delta), model vol / the quotes' vol, median per date\n")
+    print("| quotes | dates | this surface | without the far left wing |")
+    print("|---|---|---|---|")
+    flat = replicated_variance_ratio(every, srf.model_copy(update={"left_slope_z": 0.0}))
+    for lo, hi, label in VIX_REGIMES:
+        k = [i for i, r in enumerate(rows) if lo <= r["vix"] < hi]
+        print(f"| {label} | {len(k)} | {np.median([rows[i]['ratio'] for i in k]):.3f} "
+              f"| {np.median([flat[i]['ratio'] for i in k]):.3f} |")
+    for split in ("week", "walk"):
+        werr = wing_out_of_sample(sample, wing, split)
+        print(f"\nbeyond the fitted range, out of sample, split {split!r} (0.2-5 delta; the puts' wing fitted on "
+              "the training dates only)\n")
+        print(markdown_table(wing_split_table(wing, werr)))
     for split in SPLITS:
-        e, m = out_of_sample(sample, split)
+        e, m = out_of_sample(sample, split, wing=wing)
         print(f"\nout of sample, split {split!r} ({int(m.sum())} quotes)\n")
         print(markdown_table(error_table(e[m], p.delta[m], sample.vix[m], sample.half_spread[m],
                                          band_error(e[m], sample, m))))

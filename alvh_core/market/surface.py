@@ -58,6 +58,12 @@ TAU_VIX = 30.0 / 365.0
 TAU_9D = 9.0 / 365.0
 TAU_3M = 93.0 / 365.0
 MIN_TAU = 1.0 / 365.0 / 24.0
+#: rounding (in z) of the far left wing's extra slope at ``left_wing_z`` (0.5 left call prices non-convex at
+#: VIX 9, 2 days, just beyond the bend; 1.0 is free of butterfly arbitrage on the test grid)
+LEFT_ROUNDING = 1.0
+#: soft cap on the far left wing's extra slope (g^2 per unit z): with the rounding above, the shape keeps
+#: Durrleman's no-butterfly condition at every VIX for an extra slope up to about 1.1 (1.25 breaks it)
+LEFT_SLOPE_CAP = 1.0
 #: names of the fitted parameters, in the order of the parameter vector of ``fit_surface``
 PARAM_NAMES = ("c0", "c_vix", "c_skew", "c_ts", "c_3m", "c_tau", "r0", "r_vix", "r_skew", "r_ts",
                "e0", "e_vix", "e_skew", "s0", "m", "pillar_weight")
@@ -72,26 +78,32 @@ class SpxSurface(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    c0: float = Field(-0.2155, description="ln ATM / variance level at VIX 20, SKEW 130, flat term structure, 30 days")
-    c_vix: float = -0.0189
+    c0: float = Field(-0.2141, description="ln ATM / variance level at VIX 20, SKEW 130, flat term structure, 30 days")
+    c_vix: float = -0.0192
     c_skew: float = 0.0
     c_ts: float = 0.0
     c_3m: float = Field(0.0, description="ATM ratio per unit ln(VIX3M/VIX) (model VIX3M when not given)")
-    c_tau: float = 0.0429
-    r0: float = Field(0.4407, description="atanh of the smile's skew parameter rho at the reference state")
-    r_vix: float = -0.0839
+    c_tau: float = 0.0403
+    r0: float = Field(0.4535, description="atanh of the smile's skew parameter rho at the reference state")
+    r_vix: float = -0.0827
     r_skew: float = 0.0
     r_ts: float = 0.0
-    e0: float = Field(0.6232, description="ln eta, the wings' slope, at the reference state")
-    e_vix: float = 0.4161
+    e0: float = Field(0.4911, description="ln eta, the wings' slope, at the reference state")
+    e_vix: float = 0.5262
     e_skew: float = 0.0
-    s0: float = Field(0.4629, description="ln s, the rounding of the smile at the money")
-    m: float = Field(1.5900, description="shift of the SVI's centre in z (with rho > 0 the smile's minimum sits "
+    s0: float = Field(0.2278, description="ln s, the rounding of the smile at the money")
+    m: float = Field(1.4317, description="shift of the SVI's centre in z (with rho > 0 the smile's minimum sits "
                      "at z* = m - s rho / sqrt(1 - rho^2), about 0.9)")
     pillar_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of the VIX9D/VIX3M pillars against the model term "
                                  "structure in the variance level (0: the fit to quotes preferred VIX alone)")
     right_slope_z: float = Field(0.2, ge=0.0, le=2.0, description="the right wing's own slope (g^2 per unit z "
                                  "beyond the smile's minimum); 0: the SVI's right wing eta (1 + rho)")
+    left_slope_z: float = Field(0.8691, ge=0.0, le=4.0, description="extra slope of the far left wing (g^2 per unit "
+                                "z left of left_wing_z) at VIX 20; 0: the SVI's left wing alone")
+    left_wing_z: float = Field(-3.0, le=0.0, description="where the far left wing's extra slope starts (z): the edge "
+                               "of the fitted 5-delta puts (their 5th percentile z is -2.9)")
+    left_slope_vix: float = Field(-1.4402, description="ln of the far left wing's extra slope per unit x_vix: "
+                                  "b_L = left_slope_z exp(left_slope_vix x_vix)")
     wing_cap: float = Field(0.8, gt=0.0, le=2.0, description="cap on the wings' total-variance slope in |k|")
     kappa: float = Field(1.9, gt=0.0, description="mean reversion of the variance term structure, 1/year")
     long_run_vol: float = Field(0.249, gt=0.0, description="long-run variance-swap vol (decimal)")
@@ -188,7 +200,21 @@ class SpxSurface(BaseModel):
             br = br / (1.0 + (slope / self.wing_cap) ** 4) ** 0.25
         return br
 
-    def shape(self, z, rho, eta, br=None) -> np.ndarray:
+    def left_slope(self, atm=None, tau=None, vix=None) -> np.ndarray | None:
+        """The far left wing's extra slope ``b_L = left_slope_z``, None when 0; with ``atm`` and ``tau`` the
+        Lee-type wing cap of :meth:`right_slope` is applied."""
+        if self.left_slope_z <= 0.0:
+            return None
+        bl = np.asarray(self.left_slope_z)
+        if vix is not None and self.left_slope_vix != 0.0:
+            bl = bl * np.exp(self.left_slope_vix * self.features(vix)[0])
+        bl = bl / (1.0 + (bl / LEFT_SLOPE_CAP) ** 4) ** 0.25
+        if atm is not None and tau is not None:
+            slope = bl * np.asarray(atm, float) * np.sqrt(np.asarray(tau, float))
+            bl = bl / (1.0 + (slope / self.wing_cap) ** 4) ** 0.25
+        return bl
+
+    def shape(self, z, rho, eta, br=None, bl=None) -> np.ndarray:
         """g(z): vol relative to ATM at standardised moneyness ``z``.
 
         With a right-wing slope ``br`` (:meth:`right_slope`), right of the SVI's minimum
@@ -210,6 +236,11 @@ class SpxSurface(BaseModel):
             d = zm - xs
             right = g2s + br * (np.sqrt(d * d + s_r * s_r) - s_r)
             g2 = np.where(d > 0.0, right, g2)
+        if bl is not None:
+            s_l = LEFT_ROUNDING
+            x = np.asarray(z, dtype=float) - self.left_wing_z
+            x0 = -self.left_wing_z
+            g2 = g2 + bl * 0.5 * ((np.sqrt(x * x + s_l * s_l) - x) - (math.sqrt(x0 * x0 + s_l * s_l) - x0))
         return np.sqrt(np.maximum(g2, 0.05))
 
     # ----- public --------------------------------------------------------------------------------------
@@ -219,7 +250,7 @@ class SpxSurface(BaseModel):
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
         rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
         z = np.log(np.asarray(strike, dtype=float) / np.asarray(forward, dtype=float)) / (a * np.sqrt(tau))
-        return a * self.shape(z, rho, eta, self.right_slope(a, tau))
+        return a * self.shape(z, rho, eta, self.right_slope(a, tau), self.left_slope(a, tau, vix))
 
     def vol(self, strike, tau, spot, vix, rate=0.0, div=0.0, vix9d=None, vix3m=None, skew=None) -> np.ndarray:
         """Implied vol (decimal) by strike and tenor; arrays broadcast.
@@ -249,13 +280,14 @@ class SpxSurface(BaseModel):
         a = self.atm_vol(tau, vix, vix9d, vix3m, skew)
         rho, eta = self.shape_params(vix, vix9d, skew, a, tau)
         br = self.right_slope(a, tau)
+        bl = self.left_slope(a, tau, vix)
         s = a * np.sqrt(tau)
         target = np.clip(delta * np.exp(div * tau), 1e-12, 1 - 1e-12)
         lo = np.full(delta.shape, -40.0)
         hi = np.full(delta.shape, 40.0)
         for _ in range(70):
             mid = 0.5 * (lo + hi)
-            g = self.shape(mid, rho, eta, br)
+            g = self.shape(mid, rho, eta, br, bl)
             d1 = -mid / g + 0.5 * s * g
             too_low_z = np.where(is_call, ndtr(d1) > target, ndtr(-d1) < target)
             lo = np.where(too_low_z, mid, lo)
@@ -274,10 +306,12 @@ class SpxSurface(BaseModel):
         rho, eta = (x[..., None] for x in self.shape_params(vix, v9, sk, a[..., 0], tau))
         br = self.right_slope(a[..., 0], tau)
         br = None if br is None else br[..., None]
+        bl = self.left_slope(a[..., 0], tau, vix)
+        bl = None if bl is None else bl[..., None]
         z = np.linspace(-24.0, 24.0, n)
         sq = np.sqrt(tau)[..., None]
         k = z * a * sq
-        tot = a * self.shape(z, rho, eta, br) * sq
+        tot = a * self.shape(z, rho, eta, br, bl) * sq
         otm = bsm.price(k > 0.0, 1.0, np.exp(k), 1.0, tot)
         var_tau = 2.0 * np.trapezoid(otm * np.exp(-k), k, axis=-1)
         return np.sqrt(var_tau / tau)
@@ -329,6 +363,21 @@ def fit_surface(strike, tau, forward, market_vol, vix, vix9d=None, vix3m=None, s
     x = x0.copy()
     x[free] = res.x
     return base.with_params(x)
+
+
+def fit_left_wing(surface: SpxSurface, strike, tau, forward, market_vol, vix, vix9d=None, vix3m=None,
+                  skew=None) -> SpxSurface:
+    """Second stage of the fit: the far left wing's extra slope (``left_slope_z``, ``left_slope_vix``) on
+    out-of-the-money puts beyond the fitted delta range (0.2-5 delta), every other parameter held; soft-L1
+    least squares of vol errors (2-vol-point scale), the slope in [0, 4]."""
+    from scipy.optimize import least_squares
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        srf = surface.model_copy(update={"left_slope_z": float(x[0]), "left_slope_vix": float(x[1])})
+        return 100.0 * (srf.vol_fwd(strike, tau, forward, vix, vix9d, vix3m, skew) - market_vol)
+
+    res = least_squares(resid, [0.5, -1.0], loss="soft_l1", f_scale=2.0, bounds=([0.0, -8.0], [4.0, 4.0]))
+    return surface.model_copy(update={"left_slope_z": float(res.x[0]), "left_slope_vix": float(res.x[1])})
 
 
 #: THE surface with the fitted defaults (``alvh_core.pricing.smile.DEFAULT_SPX_SMILE`` is this object).
