@@ -16,12 +16,28 @@ from 2013, last-trade closes before), see README "VIX futures curve"; ``fit_futu
 ``python -m alvh_core.market.vix_curve`` reprints the error tables.
 
 Options. VIX options are priced with Black-76 on the VX future of the same expiry (for a weekly expiry
-without a future: the put-call parity forward). ATM vol ``atm(tau) = base * (tau / 30d)^(-term_decay)``
-with ``base = vvix_to_atm * VVIX`` when VVIX is given, else ``atm_30d``; the smile in standardised
-moneyness ``m = ln(K/F) / (atm sqrt(tau))`` is ``vol = atm (1 + skew u + curvature u^2)``,
-``u = m_max tanh(m / m_max)`` (smooth, flat far out), clipped to [min_factor, max_factor] x ATM.
-``atm_30d``, ``vvix_to_atm``, ``term_decay``, ``skew``, ``curvature`` are fitted to the Cboe VIX option
-quotes of 2016-06-01 (``shared/data/options/vix_2016-06-01.csv``), the only VIX option date in the data.
+without a future: the put-call parity forward). The ATM vol is flat up to ``flat_days`` and decays as a
+power of tenor beyond,
+
+    atm(tau) = base * (max(tau, t_f) / max(30d, t_f))^(-term_decay),   t_f = flat_days / 365,
+
+so ``base`` is the 30-day ATM vol: ``vvix_to_atm * VVIX`` when VVIX is given, else ``atm_30d``
+(``vvix_to_atm`` x 0.881, the typical VVIX 2007-2018; a VIX-dependent VVIX was tried and does not beat
+a constant out of sample, README). ``term_decay < 1/2`` keeps the ATM total variance rising with tenor. The
+smile in standardised moneyness ``m = ln(K/F) / (atm sqrt(tau))`` is
+
+    vol = atm (1 + skew u + c(tau) u^2),  c(tau) = curvature + curvature_slope ln(tau_s / 30d),
+
+``u = m_max tanh(m / m_max)`` (smooth, flat far out), ``tau_s`` the tenor clipped to the fitted expiries
+(7-168 days, no extrapolation of the shape), the factor clipped to [min_factor, max_factor]. A skew in
+``m`` is a slope ``skew / sqrt(tau)`` in log-moneyness: steep at the short end, flat far out. The six
+parameters (``vvix_to_atm, term_decay, flat_days, skew, curvature, curvature_slope``) are fitted to the
+Cboe VIX option quotes of 2016-06-01 (``shared/data/options/vix_2016-06-01.csv``), the only VIX option
+date in the data; ``python -m alvh_core.market.vix_curve`` prints the fit by expiry, in sample and
+leaving each expiry out, against the former form (ATM ``(tau/30d)^-0.114`` from 1 day, constant curvature).
+Fitted: ATM flat to 70 days then ``tau^-0.26``; the curvature is +0.041 at 7 days, -0.041 at 168 (the far
+call wing flattens at long tenors). ``max_factor`` 3 sits above the largest factor this shape reaches (2.55),
+so the cap never bends a call wing: no butterfly arbitrage at VIX 10-80 and tenors 2-200 days (tests).
 
 Units: ``vix`` (and ``vix9d``, ``vix3m``, ``vvix``) as **decimals** like every vol inside the core;
 futures prices in **index points**; ``tau`` in years ACT/365.
@@ -42,7 +58,14 @@ XT_RANGE = (-0.35, 0.30)
 VIX_ONLY_PARAMS = ("o0", "o1", "o2", "o_kappa")
 X3_RANGE = (-0.11, 0.15)
 X9_RANGE = (-0.18, 0.22)
-OPTION_PARAMS = ("vvix_to_atm", "term_decay", "skew", "curvature")
+OPTION_PARAMS = ("vvix_to_atm", "term_decay", "flat_days", "skew", "curvature", "curvature_slope")
+#: the former smile's parameters (power-law ATM from 1 day, constant curvature), refitted for comparison
+FORMER_OPTION_PARAMS = ("vvix_to_atm", "term_decay", "skew", "curvature")
+#: the tenors (years) of the fitted VIX option expiries: the smile's shape is held at its edges outside
+SHAPE_TAU_RANGE = (7.0 / 365.0, 168.0 / 365.0)
+#: the typical VVIX (decimal): exp(mean ln VVIX) 2007-2018 is 88.1 (mean 89.1, median 87.6); without a VVIX
+#: quote the 30-day ATM VIX option vol is vvix_to_atm x this (``atm_30d``)
+MEAN_VVIX = 0.881
 
 
 def _nan_if_none(x) -> np.ndarray:
@@ -68,15 +91,18 @@ class VixCurve(BaseModel):
     o1: float = Field(-0.409, description="VIX-only law: a1")
     o2: float = Field(-0.145, description="VIX-only law: a2")
     o_kappa: float = Field(6.7395, gt=0.0, description="VIX-only law: kappa")
-    atm_30d: float = Field(0.852, gt=0.0, description="30-day ATM VIX option vol (decimal) without VVIX: "
-                           "vvix_to_atm x 0.87 (mean VVIX 2007-2018)")
-    vvix_to_atm: float = Field(0.9792, gt=0.0, description="30-day ATM VIX option vol / VVIX")
-    term_decay: float = Field(0.1137, ge=0.0, description="ATM vol ~ tau^-term_decay")
-    skew: float = Field(0.2169, description="d(vol/atm)/du at the money (upward skew)")
-    curvature: float = Field(0.0025, description="curvature of vol/atm in u")
+    atm_30d: float = Field(0.8672, gt=0.0, description="30-day ATM VIX option vol (decimal) without VVIX: "
+                           "vvix_to_atm x 0.881 (MEAN_VVIX, the typical VVIX 2007-2018)")
+    vvix_to_atm: float = Field(0.9843, gt=0.0, description="30-day ATM VIX option vol / VVIX")
+    term_decay: float = Field(0.2610, ge=0.0, lt=0.5, description="ATM vol ~ tau^-term_decay beyond flat_days")
+    flat_days: float = Field(69.9, ge=0.0, description="ATM vol flat up to this tenor (days)")
+    skew: float = Field(0.2246, description="d(vol/atm)/du at the money (upward skew)")
+    curvature: float = Field(0.0035, description="curvature of vol/atm in u at 30 days")
+    curvature_slope: float = Field(-0.0256, description="d curvature / d ln(tau/30d), tau within 7-168 days")
     m_max: float = Field(4.0, gt=0.0, description="reach of the soft clamp on standardised moneyness")
     min_factor: float = Field(0.4, gt=0.0)
-    max_factor: float = Field(2.5, gt=0.0)
+    max_factor: float = Field(3.0, gt=0.0, description="above the largest factor the fitted shape reaches "
+                              "(2.55 at 7 days): the cap never bends a call wing (no butterfly arbitrage)")
     min_vol: float = Field(0.2, gt=0.0)
     max_vol: float = Field(3.0, gt=0.0)
 
@@ -134,7 +160,9 @@ class VixCurve(BaseModel):
         """ATM VIX option vol (decimal) for tenor ``tau``; ``vvix`` (decimal, 0.90) scales it if given."""
         tau = np.maximum(np.asarray(tau, dtype=float), 1.0 / 365.0)
         base = self.atm_30d if vvix is None else self.vvix_to_atm * np.asarray(vvix, dtype=float)
-        return np.clip(base * (tau / TAU_30D) ** (-self.term_decay), self.min_vol, self.max_vol)
+        t_f = self.flat_days / 365.0
+        ratio = np.maximum(tau, t_f) / max(TAU_30D, t_f)
+        return np.clip(base * ratio ** (-self.term_decay), self.min_vol, self.max_vol)
 
     def option_vol(self, strike, forward, tau, vvix=None) -> np.ndarray:
         """Black-76 vol (decimal) of a VIX option by strike (points), its future (points) and tenor."""
@@ -142,7 +170,10 @@ class VixCurve(BaseModel):
         atm = self.atm_vol(tau, vvix)
         m = np.log(np.asarray(strike, dtype=float) / np.asarray(forward, dtype=float)) / (atm * np.sqrt(tau))
         u = self.m_max * np.tanh(m / self.m_max)  # soft clamp: smooth, flat far out (no kink)
-        factor = np.clip(1.0 + self.skew * u + self.curvature * u * u, self.min_factor, self.max_factor)
+        curv = self.curvature
+        if self.curvature_slope != 0.0:
+            curv = curv + self.curvature_slope * np.log(np.clip(tau, *SHAPE_TAU_RANGE) / TAU_30D)
+        factor = np.clip(1.0 + self.skew * u + curv * u * u, self.min_factor, self.max_factor)
         return atm * factor
 
     def with_params(self, names: Sequence[str], values: Sequence[float]) -> VixCurve:
@@ -150,6 +181,10 @@ class VixCurve(BaseModel):
 
 
 DEFAULT_VIX_CURVE = VixCurve()
+#: the former VIX option smile (ATM ``base (tau/30d)^-term_decay`` from 1 day, constant curvature), as fitted
+#: to the same quotes: kept to compare the two forms (README)
+FORMER_SMILE = VixCurve(atm_30d=0.852, vvix_to_atm=0.9792, term_decay=0.1137, flat_days=1.0, skew=0.2169,
+                        curvature=0.0025, curvature_slope=0.0, max_factor=2.5)
 
 
 # ----- fitting and measuring -------------------------------------------------------------------------
@@ -247,20 +282,122 @@ def vix_option_sample(data_dir) -> dict[str, np.ndarray]:
             "vol": vol[keep], "on_future": np.isfinite(fut)[keep], "vvix": float(h.vvix[i]) / 100.0}
 
 
-def fit_options(sample: dict, mask: np.ndarray | None = None, start: VixCurve | None = None) -> VixCurve:
-    """Soft-L1 least squares (3-vol-point scale) of the option parameters on ``sample`` rows."""
+def fit_options(sample: dict, mask: np.ndarray | None = None, start: VixCurve | None = None,
+                former: bool = False) -> VixCurve:
+    """Soft-L1 least squares (3-vol-point scale) of the option parameters on ``sample`` rows (``former``:
+    the former smile's four, from :data:`FORMER_SMILE`); ``atm_30d`` follows as ``vvix_to_atm`` x MEAN_VVIX."""
     from scipy.optimize import least_squares
 
-    base = start or DEFAULT_VIX_CURVE
+    base = start or (FORMER_SMILE if former else DEFAULT_VIX_CURVE)
+    names = FORMER_OPTION_PARAMS if former else OPTION_PARAMS
     m = np.ones(sample["strike"].shape, bool) if mask is None else mask
 
+    def params(x: np.ndarray) -> np.ndarray:
+        return x if former else np.r_[x[:2], np.exp(x[2]), x[3:]]  # flat_days fitted in logs
+
     def resid(x: np.ndarray) -> np.ndarray:
-        c = base.with_params(OPTION_PARAMS, x)
+        c = base.with_params(names, params(x))
         return 100.0 * (c.option_vol(sample["strike"][m], sample["forward"][m], sample["tau"][m], sample["vvix"])
                         - sample["vol"][m])
 
-    x = least_squares(resid, [0.9, 0.35, 0.14, 0.01], loss="soft_l1", f_scale=3.0).x
-    return base.with_params(OPTION_PARAMS, x)
+    x0 = [0.9, 0.35, 0.14, 0.01] if former else [1.0, 0.3, np.log(60.0), 0.2, 0.0, 0.0]
+    x = least_squares(resid, x0, loss="soft_l1", f_scale=3.0).x
+    c = base.with_params(names, params(x))
+    return c.model_copy(update={"atm_30d": c.vvix_to_atm * MEAN_VVIX})
+
+
+def options_out_of_sample(sample: dict, former: bool = False) -> np.ndarray:
+    """Vol errors (model minus market, vol points) with each expiry predicted by a fit on the others."""
+    err = np.full(sample["strike"].shape, np.nan)
+    for ex in np.unique(sample["expiry"]):
+        test = sample["expiry"] == ex
+        c = fit_options(sample, ~test, former=former)
+        err[test] = 100.0 * (c.option_vol(sample["strike"][test], sample["forward"][test], sample["tau"][test],
+                                          sample["vvix"]) - sample["vol"][test])
+    return err
+
+
+VVIX_BUCKETS = ((0, 15), (15, 20), (20, 25), (25, 30), (30, 40), (40, 60), (60, 100))
+
+
+def vvix_rule_study(history, split: int = 2013) -> list[dict]:
+    """The VIX-dependent default VVIX tried (``ln VVIX = v0 + v1 ln(VIX/20)``) against a constant (the mean
+    ln VVIX of the fit years), each fitted on one side of ``split`` and tested on the other; also the rule
+    on ``ln(VIX/VIX3M)`` (days with VIX3M). One dict per direction: ``fit, test, v0, v1, rule_rms,
+    rule_bias, const_rms, const_bias`` (ln VVIX), ``ts_rms, ts_const_rms`` (the VIX3M rule and its
+    constant on the days with VIX3M) and ``buckets``: ``(lo, hi, n, data median, rule median)`` in points."""
+    h = history
+    year = h.dates.astype("datetime64[Y]").astype(int) + 1970
+    ok = np.isfinite(h.vvix) & np.isfinite(h.vix)
+    y, x = np.log(np.where(ok, h.vvix, 1.0)), np.log(np.where(ok, h.vix, 20.0) / 20.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xt = np.log(h.vix / h.vix3m)
+    out = []
+    for fit, test, label in ((year < split, year >= split, (f"{year[ok].min()}-{split - 1}", f"{split}-{year[ok].max()}")),
+                             (year >= split, year < split, (f"{split}-{year[ok].max()}", f"{year[ok].min()}-{split - 1}"))):
+        a, b = ok & fit, ok & test
+        v1, v0 = np.polyfit(x[a], y[a], 1)
+        e, c = v0 + v1 * x[b] - y[b], y[a].mean() - y[b]
+        at, bt = a & np.isfinite(xt), b & np.isfinite(xt)
+        t1, t0 = np.polyfit(xt[at], y[at], 1)
+        et, ct = t0 + t1 * xt[bt] - y[bt], y[at].mean() - y[bt]
+        vix = np.where(ok, h.vix, np.nan)
+        buckets = []
+        for lo, hi in VVIX_BUCKETS:
+            m = b & (vix >= lo) & (vix < hi)
+            if m.any():
+                buckets.append((lo, hi, int(m.sum()), float(np.median(h.vvix[m])),
+                                float(np.exp(np.median(v0 + v1 * x[m])))))
+        out.append({"fit": label[0], "test": label[1], "v0": float(v0), "v1": float(v1),
+                    "rule_rms": float(np.sqrt(np.mean(e**2))), "rule_bias": float(e.mean()),
+                    "const": float(np.exp(y[a].mean())), "const_rms": float(np.sqrt(np.mean(c**2))),
+                    "const_bias": float(c.mean()), "ts_rms": float(np.sqrt(np.mean(et**2))),
+                    "ts_const_rms": float(np.sqrt(np.mean(ct**2))), "ts_n": int(bt.sum()), "buckets": buckets})
+    return out
+
+
+def print_options(data_dir, history) -> None:
+    """The README's VIX option tables: the smile by expiry (former and shipped form, in sample and leaving
+    each expiry out) and the VIX-dependent VVIX rule tried for the default ATM."""
+    vo = vix_option_sample(data_dir)
+    k, f, t = vo["strike"], vo["forward"], vo["tau"]
+    cols = [100 * (FORMER_SMILE.option_vol(k, f, t, vo["vvix"]) - vo["vol"]),
+            options_out_of_sample(vo, former=True),
+            100 * (DEFAULT_VIX_CURVE.option_vol(k, f, t, vo["vvix"]) - vo["vol"]),
+            options_out_of_sample(vo)]
+    print(f"\nVIX options 2016-06-01 (VVIX {vo['vvix'] * 100:.1f}), Black-76 vol, model minus market, RMS / bias, "
+          "vol points\n")
+    print("| expiry | days | forward | n | former, in sample | former, expiry left out | this smile, in sample "
+          "| this smile, expiry left out |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def cell(e):
+        return f"{np.sqrt(np.mean(e**2)):.2f} / {e.mean():+.2f}"
+
+    for ex in np.unique(vo["expiry"]):
+        m = vo["expiry"] == ex
+        kind = "VX" if vo["on_future"][m][0] else "parity"
+        print(f"| {ex} | {round(t[m][0] * 365)} | {f[m][0]:.2f} ({kind}) | {m.sum()} | "
+              + " | ".join(cell(e[m]) for e in cols) + " |")
+    print(f"| all | | | {k.size} | " + " | ".join(cell(e) for e in cols) + " |")
+    print("\nDefault VVIX without a quote: ln VVIX = v0 + v1 ln(VIX/20) against a constant, fitted on one period, "
+          "tested on the other (rule minus data in ln VVIX, RMS / bias)\n")
+    study = vvix_rule_study(history)
+    print("| fit -> test | v0, v1 | rule | constant (mean of fit years) | ln(VIX/VIX3M) rule / its constant "
+          "(days with VIX3M) |")
+    print("|---|---|---|---|---|")
+    for r in study:
+        print(f"| {r['fit']} -> {r['test']} | {r['v0']:.3f}, {r['v1']:+.3f} | {r['rule_rms']:.3f} / "
+              f"{r['rule_bias']:+.3f} | {r['const_rms']:.3f} / {r['const_bias']:+.3f} (VVIX {r['const']:.1f}) "
+              f"| {r['ts_rms']:.3f} / {r['ts_const_rms']:.3f} ({r['ts_n']}) |")
+    print("\n| VIX | " + " | ".join(f"{r['test']}: n, median VVIX data / rule" for r in study) + " |")
+    print("|---|" + "---|" * len(study))
+    rows = {}
+    for j, r in enumerate(study):
+        for lo, hi, n, d, q in r["buckets"]:
+            rows.setdefault((lo, hi), ["-"] * len(study))[j] = f"{n}, {d:.1f} / {q:.1f}"
+    for (lo, hi), cells in sorted(rows.items()):
+        print(f"| {lo}-{hi} | " + " | ".join(cells) + " |")
 
 
 #: the former desk curve: ln F = ln theta + (ln VIX - ln theta) e^{-3 tau}, theta 19.7 (for comparison)
@@ -291,9 +428,10 @@ def print_tried(s: dict[str, np.ndarray]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried]``: the README's tables (futures errors by VIX
-    level and tenor, in sample and leaving each year out; contango statistics; VIX option smile); ``--tried``:
-    the stressed-curve variant tried (``kappa_ts``), leaving each year out."""
+    """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried | --options]``: the README's tables (futures
+    errors by VIX level and tenor, in sample and leaving each year out; contango statistics; VIX option smile
+    and the VVIX rule tried); ``--tried``: the stressed-curve variant tried (``kappa_ts``), leaving each year
+    out; ``--options``: the VIX option tables alone."""
     import sys
 
     from alvh_core.history.data import load_daily
@@ -307,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     s = vx_sample(h)
     if "--tried" in flags:
         print_tried(s)
+        return 0
+    if "--options" in flags:
+        print_options(data, h)
         return 0
     oos = futures_out_of_sample(s)
     oos_v = futures_out_of_sample(s, vix_only=True)
@@ -351,17 +492,7 @@ def main(argv: list[str] | None = None) -> int:
                      ("second over front, mean", lambda x: np.mean(x[a2] / x[a1] - 1)),
                      ("second over front, VIX < 14", lambda x: np.mean((x[a2] / x[a1] - 1)[low]))):
         print(f"| {name} | {fn(d['price']):+.1%} | {fn(model):+.1%} | {fn(old):+.1%} |")
-    vo = vix_option_sample(data)
-    e = 100 * (DEFAULT_VIX_CURVE.option_vol(vo["strike"], vo["forward"], vo["tau"], vo["vvix"]) - vo["vol"])
-    print(f"\nVIX options 2016-06-01 (VVIX {vo['vvix'] * 100:.1f}), Black-76 vol, model minus market, vol points\n")
-    print("| expiry | days | forward | RMS | bias | n |")
-    print("|---|---|---|---|---|---|")
-    for ex in np.unique(vo["expiry"]):
-        m = vo["expiry"] == ex
-        kind = "VX" if vo["on_future"][m][0] else "parity"
-        print(f"| {ex} | {round(vo['tau'][m][0] * 365)} | {vo['forward'][m][0]:.2f} ({kind}) | "
-              f"{np.sqrt(np.mean(e[m] ** 2)):.2f} | {e[m].mean():+.2f} | {m.sum()} |")
-    print(f"| all | | | {np.sqrt(np.mean(e**2)):.2f} | {e.mean():+.2f} | {e.size} |")
+    print_options(data, h)
     return 0
 
 
