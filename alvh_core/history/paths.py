@@ -7,7 +7,7 @@ expiry); after that the row is padded with the last day (prices frozen at their 
 Prices come from the data of each day (see :mod:`alvh_core.history.surface`): SPX options by BSM on the
 day's close on THE SPX surface given that day's VIX/VIX9D/VIX3M/SKEW (the fitted surface weighs VIX only:
 ``surface.surface_inputs``), VIX options by Black-76 on the day's VX
-contract price (or the model curve) with VVIX vol. ``input_counts`` says how many of the priced cells
+contract price (or THE VIX futures curve) on THE VIX option smile scaled by VVIX. ``input_counts`` says how many of the priced cells
 had each index in the data and how many a model.
 
 Extension of the protocol (additive): ``strike`` and ``expiry_t`` may be floats (as in the protocol) or
@@ -185,7 +185,7 @@ class HistoricalPaths:
         else:
             quoted = np.full(self.shape, np.nan)
         tau = et[:, None] - self.t_rows
-        model = surface.model_vx_future(self.vix * 100.0, tau)
+        model = surface.model_vx_future(self.vix * 100.0, tau, self._vix9d, self._vix3m)
         real = np.isfinite(quoted)
         fut = np.where(real, quoted, model)
         c_exp = self._expiry_col(et)
@@ -209,7 +209,7 @@ class HistoricalPaths:
         fut = self.vix_future(expiry_t)
         tau = et - self.t_rows
         live = tau > _EPS_T
-        vol = surface.vix_option_vol(tau, self._vvix)
+        vol = surface.vix_option_vol(K, fut, np.where(live, tau, 1.0 / DAYS), self._vvix)
         is_call = kind == "C"
         px = black76.price(is_call, fut, K, np.where(live, tau, 0.0), vol, self.rate)
         col = self._expiry_col(et[:, 0])
@@ -228,6 +228,6 @@ class HistoricalPaths:
         fut, _ = self.vx_future_with_source(expiry_t)
         tau = et - self.t_rows
         live = tau > _EPS_T
-        vol = surface.vix_option_vol(tau, self._vvix)
+        vol = surface.vix_option_vol(K, fut, np.where(live, tau, 1.0 / DAYS), self._vvix)
         g = black76.greeks(kind == "C", fut, K, np.where(live, tau, 0.0), vol, self.rate)
         return np.where(live, g.delta, 0.0)

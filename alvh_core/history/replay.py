@@ -530,8 +530,9 @@ def backtest(history: DailyHistory, config: BacktestConfig | None = None, progre
         "SPX options: BSM on THE SPX surface (alvh_core.market.surface, fitted to real SPX quotes; the same "
         f"surface as alvh analyze) from that day's {'/'.join(surface.surface_inputs())}, constant rate "
         f"{cfg.rate:g} and dividend yield {cfg.div:g}",
-        "VIX options: Black-76 on the VX contract's settle (else close) where the file has it, else a model "
-        "curve; vol from VVIX x (30/days)^0.3, else 0.87",
+        "VIX options: Black-76 on the VX contract's settle (else close) where the file has it, else THE VIX futures "
+        "curve (alvh_core.market.vix_curve) from that day's VIX/VIX9D/VIX3M; vol from THE VIX option smile by strike "
+        "and tenor, scaled by that day's VVIX (else its typical level, 88)",
         f"costs: {costs.describe()}",
         f"mean P&L intervals: circular block bootstrap over entry order, block {block} trades, "
         f"{cfg.n_boot} resamples, seed {cfg.seed}; equity curve books each trade's P&L on its exit day",

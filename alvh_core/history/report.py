@@ -83,8 +83,8 @@ def render_text(r: BacktestReport) -> str:
         + f"; VIX9D/VIX3M in the data {i.spx_term_real_days} days, absent {i.spx_term_model_days}"
         + (" (term structure modelled from VIX)" if term_used else "")
         + f"; SKEW in the data {i.skew_real_days}, absent {i.skew_model_days}.",
-        f"  ALVH hedge on {i.hedge_days} days: VX settle {i.vx_settle_days}, VX close {i.vx_close_days}, model curve "
-        f"{i.vx_model_days}; VVIX real {i.vvix_real_days}, default vol {i.vvix_model_days}.",
+        f"  ALVH hedge on {i.hedge_days} days: VX settle {i.vx_settle_days}, VX close {i.vx_close_days}, the VIX "
+        f"curve {i.vx_model_days}; VVIX real {i.vvix_real_days}, typical VVIX {i.vvix_model_days}.",
         "",
         "Assumptions:",
     ]

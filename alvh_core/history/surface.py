@@ -8,24 +8,19 @@ move with VIX only; :func:`surface_inputs` says which indices the surface actual
 replay's input summary reports the others as present but unused.
 
 VIX options are priced by Black-76 on the VX future of their expiry (the real settle, else the close,
-where the file has that contract on that day; otherwise a mean-reverting model curve from spot VIX), with
-vol from VVIX (a 30-day vol of VIX) scaled as ``(30/days)^VOL_TERM_POWER``; without VVIX the vol is
-DEFAULT_VIX_OPTION_VOL (modelled). These are documented approximations, not vendor marks.
+where the file has that contract on that day; otherwise THE VIX futures curve, :mod:`alvh_core.market.vix_curve`,
+from that day's VIX, VIX9D and VIX3M), with vol from THE VIX option smile of the same module (by strike and
+tenor, scaled by that day's VVIX; without VVIX its typical level). These are documented approximations, not
+vendor marks.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from alvh_core.market.surface import DEFAULT_SURFACE, SpxSurface
+from alvh_core.market.vix_curve import DEFAULT_VIX_CURVE, MEAN_VVIX
 
 DAYS_PER_YEAR = 365.0
-#: VIX option Black-76 vol (decimal, 30-day) when VVIX is missing (VVIX 2007-2018 mean ~ 0.87).
-DEFAULT_VIX_OPTION_VOL = 0.87
-#: VIX option vol falls with maturity: vol(tau) = vol30 * (30 / days) ** VOL_TERM_POWER.
-VOL_TERM_POWER = 0.3
-#: Model VX curve when no contract price exists: F(tau) = theta + (VIX - theta) exp(-kappa tau).
-VX_CURVE_THETA = 21.0
-VX_CURVE_KAPPA = 4.0
 
 
 def _dec(x) -> np.ndarray:
@@ -55,14 +50,15 @@ def day_strike_for_delta(is_call, spot, tau, vix, vix9d, vix3m, skew, delta, rat
                                             vix9d=_dec(vix9d), vix3m=_dec(vix3m), skew=skew)
 
 
-def vix_option_vol(tau: np.ndarray, vvix: np.ndarray) -> np.ndarray:
-    """Black-76 vol (decimal) of a VIX option with ``tau`` years left; VVIX in vol points, NaN = absent."""
-    days = np.maximum(np.asarray(tau, dtype=float) * DAYS_PER_YEAR, 7.0)
-    vol30 = np.where(np.isfinite(vvix), np.asarray(vvix, dtype=float) / 100.0, DEFAULT_VIX_OPTION_VOL)
-    return vol30 * (30.0 / days) ** VOL_TERM_POWER
+def vix_option_vol(strike, forward, tau, vvix) -> np.ndarray:
+    """Black-76 vol (decimal) of a VIX option on THE VIX option smile (``VixCurve.option_vol``) by strike and
+    VX future (points) and ``tau`` years left; VVIX in vol points, NaN = absent (the typical VVIX then)."""
+    vv = np.asarray(vvix, dtype=float)
+    return DEFAULT_VIX_CURVE.option_vol(strike, forward, tau, np.where(np.isfinite(vv), vv / 100.0, MEAN_VVIX))
 
 
-def model_vx_future(vix: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """Model VX future (points) from spot VIX (points) and ``tau`` years: mean-reverting curve."""
-    tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
-    return VX_CURVE_THETA + (np.asarray(vix, dtype=float) - VX_CURVE_THETA) * np.exp(-VX_CURVE_KAPPA * tau)
+def model_vx_future(vix, tau, vix9d=None, vix3m=None) -> np.ndarray:
+    """VX future (points) on THE VIX futures curve (``VixCurve.future``) from spot VIX (points) and ``tau``
+    years, with VIX9D/VIX3M (points, NaN = absent) where the day has them."""
+    dec = None if vix9d is None else _dec(vix9d), None if vix3m is None else _dec(vix3m)
+    return DEFAULT_VIX_CURVE.future(_dec(vix), np.maximum(np.asarray(tau, dtype=float), 0.0), *dec)
