@@ -73,6 +73,9 @@ class PairedDiff(BaseModel):
     diff: float
     se: float
     se_plain: float | None = Field(default=None, description="plain paired SE (no control variates), $")
+    se_unreached: float | None = Field(default=None, exclude=True,
+                                       description="part of se (in quadrature) from legs the paths barely reached: "
+                                       "their exact mean missed by the sample, times the exposure, $ (not in --json)")
 
 
 class SeedClaims(BaseModel):
@@ -597,7 +600,8 @@ class _Tally:
 
     def vs_leg_out(self) -> dict[str, PairedDiff]:
         r = self._result()
-        return {name: PairedDiff(diff=float(r.estimate[i]), se=float(r.se[i]), se_plain=float(r.se_plain[i]))
+        return {name: PairedDiff(diff=float(r.estimate[i]), se=float(r.se[i]), se_plain=float(r.se_plain[i]),
+                                 se_unreached=None if r.unreached is None else float(r.unreached[i]))
                 for i, name in enumerate(self.names)}
 
     def _cvar(self, name: str) -> float:

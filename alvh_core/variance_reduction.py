@@ -56,6 +56,9 @@ class CVResult:
     se_plain: np.ndarray
     r2: np.ndarray
     n_units: int
+    #: the part of ``se`` (in quadrature) for controls carried by too few units to be used: their sample mean's
+    #: miss of their exact mean times the estimate's coefficient on them (0 where none)
+    unreached: np.ndarray | None = None
 
 
 #: fewest effective units (sum c^2)^2 / sum c^4 a control needs to be used (see ``ControlVariates.result``)
@@ -130,7 +133,13 @@ class ControlVariates:
         c2sum = np.diag(self._scc)
         with np.errstate(divide="ignore", invalid="ignore"):
             n_eff = np.where(self._sc4 > 0, c2sum * c2sum / self._sc4, 0.0)
-        use &= n_eff >= min(MIN_EFFECTIVE_UNITS, n / 10)
+        few = use & (n_eff < min(MIN_EFFECTIVE_UNITS, n / 10))
+        use &= ~few
+        # ... but what such a control says is not thrown away: its sample mean misses its exact mean by a known
+        # amount, and the estimate carries that miss times its exposure to it (a far leg the sample barely
+        # reached: fewer rallies than the price implies and a short call looks like an edge). That miss, times
+        # its coefficient in the regression on every control, is added to the SE (in quadrature; the estimate is not moved).
+        allowance = np.zeros_like(my)
         if mu_err is not None:  # a control whose mean is known less precisely than a tenth of its spread is
             use &= np.asarray(mu_err, dtype=float) <= 0.1 * sd  # noise (a far leg in a calm block), not a control
         beta = np.zeros((k, my.size))
@@ -139,6 +148,17 @@ class ControlVariates:
             corr = cov_cc[np.ix_(use, use)] / np.outer(d, d)
             b_std = np.linalg.lstsq(corr, cov_cy[use] / d[:, None], rcond=1e-10)[0]
             beta[use] = b_std / d[:, None]
+        if few.any():  # its coefficient in the regression on every control, the few-unit ones included
+            both = use | few
+            d = sd[both]
+            corr = cov_cc[np.ix_(both, both)] / np.outer(d, d)
+            b_all = np.linalg.lstsq(corr, cov_cy[both] / d[:, None], rcond=1e-10)[0] / d[:, None]
+            # a coefficient fitted on a few units can be anything: no larger than if the control carried all of
+            # y's spread (|corr| <= 1), sd(y) / sd(c)
+            cap = np.sqrt(np.maximum(vy, 0.0))[None, :] / sd[few][:, None]
+            slope = np.clip(b_all[few[both]], -cap, cap)
+            miss = (self._shift_c + mc - mu)[few]
+            allowance = np.sqrt(np.sum((slope * miss[:, None]) ** 2, axis=0))
         explained = np.einsum("kj,kj->j", beta, cov_cy)
         v_res = np.maximum(vy - explained, 0.0) * (n - 1) / max(n - k - 1, 1)
         assert self._shift_c is not None  # set with _shift_y by the first add
@@ -148,7 +168,7 @@ class ControlVariates:
         se = np.sqrt(v_res / n)
         if mu_err is not None:
             se = np.hypot(se, np.abs(beta).T @ np.asarray(mu_err, dtype=float))
-        return CVResult(est, se, plain, se_plain, r2, n)
+        return CVResult(est, np.hypot(se, allowance), plain, se_plain, r2, n, allowance)
 
 
 def estimate(y: np.ndarray, c: np.ndarray | None, mu: np.ndarray | None,

@@ -156,7 +156,7 @@ def test_claim_percentages_use_the_printed_control_variate_estimates():
     cmp = compare(demo_condor(), NOW, n_paths=1000, seed=3)
     sc = cmp.seed_claims
     a, h = cmp.vs_leg_out["alvh"], cmp.vs_leg_out["hold"]
-    assert a.se < a.se_plain  # control variates applied, so plain and reduced estimates differ
+    assert a.se != a.se_plain  # control variates applied, so plain and reduced estimates differ
     assert sc.pct_of_hold_edge == pytest.approx(100 * a.diff / h.diff)
     if sc.pct_of_entry_ev is not None:
         assert sc.pct_of_entry_ev == pytest.approx(100 * a.diff / sc.entry_ev.diff)

@@ -68,7 +68,8 @@ def test_an_odd_path_count_is_rounded_up_to_whole_antithetic_pairs(capsys):
 def test_a_control_carried_by_a_few_units_is_not_used() -> None:
     """A control that is non-zero on 2 of 2,000 units (a far leg two paths reach) lets the regression fit
     those units exactly: the SE collapses while the estimate moves by beta x the control's noise. Such a
-    control is dropped (effective units (sum c^2)^2 / sum c^4 below MIN_EFFECTIVE_UNITS); a broad one is kept."""
+    control is dropped (effective units (sum c^2)^2 / sum c^4 below MIN_EFFECTIVE_UNITS), its known miss (sample
+    mean minus exact mean, times its coefficient) added to the SE; a broad one is kept."""
     from alvh_core.variance_reduction import estimate
 
     rng = np.random.default_rng(4)
@@ -80,7 +81,12 @@ def test_a_control_carried_by_a_few_units_is_not_used() -> None:
     mu_rare = 0.0  # its exact mean is 0 only approximately in the sample: sampling noise of 2 units
     r = estimate(y_rare, rare[:, None], np.array([mu_rare]))
     assert r.estimate[0] == pytest.approx(r.plain[0], abs=1e-12)  # not used: the plain estimate stands
-    assert r.se[0] == pytest.approx(r.se_plain[0], rel=1e-3)  # (n - 1) / (n - k - 1) dof factor only
+    # ... but its SE carries what the rare control says: its sample mean (95 / 2,000) misses its exact mean 0,
+    # and the estimate loads 25x on it: 1.19 of the plain estimate's 1.19 error (1.4 plain SEs) is that miss
+    miss = rare.mean() - mu_rare
+    assert r.se[0] == pytest.approx(np.hypot(r.se_plain[0], 25.0 * miss), rel=1e-3)
+    assert abs(r.estimate[0]) < 1.0 * r.se[0] < 1.5 * r.se_plain[0] + 1e-9 + abs(r.estimate[0])
+    assert abs(r.plain[0]) > 1.3 * r.se_plain[0]  # the plain SE alone understates that error
     broad = rng.standard_normal(n)
     r2 = estimate(y + 3.0 * broad, broad[:, None], np.array([0.0]))
     assert r2.se[0] < 0.4 * r2.se_plain[0]  # a broad control is still used

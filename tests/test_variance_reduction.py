@@ -37,8 +37,11 @@ def test_estimator_on_a_known_linear_model():
     shifted = estimate(y, c[:, None], np.array([0.1]))
     assert shifted.estimate[0] == pytest.approx(r.estimate[0] + 0.2, abs=1e-3)
     # accuracy of the known mean widens the SE by |beta| x accuracy, in quadrature
-    wide = estimate(y, c[:, None], np.array([0.0]), np.array([0.01]))
-    assert wide.se[0] == pytest.approx(np.hypot(r.se[0], 2.0 * 0.01), rel=5e-3)  # beta is estimated: ~2
+    wide = estimate(y, c[:, None], np.array([0.0]), np.array([0.001]))
+    assert wide.se[0] == pytest.approx(np.hypot(r.se[0], 2.0 * 0.001), rel=5e-3)  # beta is estimated: ~2
+    inexact = estimate(y, c[:, None], np.array([0.0]), np.array([0.01]))  # the bound can exceed the plain SE
+    assert inexact.se[0] == pytest.approx(np.hypot(r.se[0], 2.0 * 0.01), rel=5e-3)
+    assert inexact.se[0] > inexact.se_plain[0]
 
 
 def test_streaming_chunks_equal_one_pass():
@@ -81,7 +84,10 @@ def test_reduced_estimate_is_unbiased_against_a_much_larger_plain_run():
         mean, se = big.vs_leg_out[name].diff, big.vs_leg_out[name].se
         assert big.vs_leg_out[name].se_plain in (None, se)  # plain run: no reduction applied
         assert abs(d.diff - mean) <= 3 * np.hypot(d.se, se), (name, d.diff, d.se, mean, se)
-        assert d.se_plain is not None and d.se <= d.se_plain + 1e-9
+        # about as precise as plain at worst: where the controls explain little (hold here, 832 against 826
+        # before the allowance) they cost the degrees of freedom, (n - 1) / (n - k - 1) with k ~ 20 controls and
+        # 1,000 units, and their tables' error; the legs the 2,000 paths barely reached add their known miss
+        assert d.se_plain is not None and d.se <= 1.05 * np.hypot(d.se_plain, d.se_unreached or 0.0)
 
 
 def test_demo_condor_se_at_most_a_third_of_plain():
