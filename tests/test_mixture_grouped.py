@@ -1,0 +1,67 @@
+"""The mixture's blocks of one law priced as one group (issue 16) against the block-by-block reference."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alvh_core.cli.demo import NOW, demo_condor
+from alvh_core.edge import hedge_plans, market_targets
+from alvh_core.scenarios import load_default_params
+from alvh_core.scenarios.model import HNGarchModel, MixturePaths
+from alvh_core.strategies import LayerPolicy
+
+
+@pytest.fixture(scope="module")
+def paths() -> MixturePaths:
+    condor = demo_condor()
+    targets = market_targets(condor, NOW, hedge_plans(condor, NOW, LayerPolicy()))
+    model = HNGarchModel(load_default_params(jumps=True)).calibrate(NOW, targets)
+    p = model.simulate(NOW, 17, 2000, 5, premia=True)
+    assert isinstance(p, MixturePaths)
+    return p
+
+
+def test_grouping_shares_pricers(paths):
+    groups = paths._groups("spx", 17)  # noqa: SLF001
+    # fewer groups than blocks (several nodes of one regime), and every row in exactly one group
+    assert len(groups) < len(paths.blocks)
+    rows = np.sort(np.concatenate([r for _, r in groups]))
+    np.testing.assert_array_equal(rows, np.arange(paths.n_paths))
+
+
+@pytest.mark.parametrize("steps", [17, 9, 30, 1])  # the condor's expiry, one inside the horizon, one past it, 1 day
+def test_grouped_spx_option_equals_per_block(paths, steps):
+    t = steps / 252
+    for kind, strike in (("P", 5600.0), ("P", 5650.0), ("C", 6150.0), ("C", 6200.0), ("P", 5900.0)):
+        p, d = paths.spx_option(kind, strike, t)
+        p_ref, d_ref = paths.spx_option_by_block(kind, strike, t)
+        np.testing.assert_array_equal(p, p_ref)
+        np.testing.assert_array_equal(d, d_ref)
+        assert np.isfinite(p).all() and np.all(p[:, 0] == p[0, 0])  # date 0: one mixture price
+
+
+@pytest.mark.parametrize("steps", [17, 9, 30])
+def test_grouped_vix_instruments_equal_per_block(paths, steps):
+    t = steps / 252
+    np.testing.assert_array_equal(paths.vix_future(t), paths.vix_future_by_block(t))
+    for kind, strike in (("C", 25.0), ("P", 18.0)):
+        np.testing.assert_array_equal(paths.vix_option(kind, strike, t), paths.vix_option_by_block(kind, strike, t))
+
+
+def test_grouped_rejects_bad_input(paths):
+    with pytest.raises(ValueError, match="option kind"):
+        paths.spx_option("X", 5600.0, 17 / 252)
+    with pytest.raises(ValueError, match="strike must be positive"):
+        paths.vix_option("C", 0.0, 17 / 252)
+
+
+def test_grouped_equals_per_block_with_the_compiled_kernel(paths):
+    from alvh_core.scenarios.kernels import numba_kernel
+
+    if numba_kernel() is None:
+        pytest.skip("numba not installed: the compiled kernel is not used")
+    for kind, strike in (("P", 5650.0), ("C", 6150.0)):
+        p, d = paths.spx_option(kind, strike, 17 / 252)
+        p_ref, d_ref = paths.spx_option_by_block(kind, strike, 17 / 252)
+        np.testing.assert_array_equal(p, p_ref)
+        np.testing.assert_array_equal(d, d_ref)
