@@ -229,10 +229,13 @@ def _terminal_means(law: Any, q: Any, rate: float, div: float, k: int, s0: float
     growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
     means = [disc_k * s0 * growth_k]
     accuracy = [0.0]
-    for (kind, strike), table in zip(legs, table_prices):
-        x0 = np.array([math.log(s0 / strike)])
-        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0, events=events)[0])
-        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0, events=events)[0])
+    # every leg's put in one series sum per law (row by row the numbers of one call per leg)
+    x0 = np.array([math.log(s0 / strike) for _, strike in legs])
+    puts = cos_put_reference(law, rate, div, k, x0, h0, events=events)
+    puts_q = cos_put_reference(q, rate, div, k, x0, h_q0, events=events)
+    for j, ((kind, strike), table) in enumerate(zip(legs, table_prices)):
+        put = strike * float(puts[j])
+        put_q = strike * float(puts_q[j])
         exact_q = put_q if kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc_k
         accuracy.append(abs(table - exact_q))
         # calls by parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
@@ -273,11 +276,16 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     rows = mixture_rows(paths.counts)
     n_total = sum(r.size for r in rows)
     parts: list[dict[str, Controls]] = []
-    for block, idx in zip(blocks, rows, strict=True):
-        pricer = block.spx_pricer(k)
-        s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
-        table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]), np.array([h_q0]))[0][0])
-                      for kind, strike in legs)
+    # today's table price of each leg in each block (the blocks of one law priced in one call: the same numbers)
+    today = paths.today_prices(legs, k) if hasattr(paths, "today_prices") else None
+    for b, (block, idx) in enumerate(zip(blocks, rows, strict=True)):
+        if today is not None:
+            table = tuple(float(v) for v in today[b])
+        else:
+            pricer = block.spx_pricer(k)
+            s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
+            table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]),
+                                             np.array([h_q0]))[0][0]) for kind, strike in legs)
         sub_held = {name: [m[idx] for m in masks] for name, masks in (held or {}).items()}
         got = _law_controls(block, k, legs, table, np.asarray(cp.delta)[:, idx], cp.sign, tested_wing, sub_held)
         if got is None:

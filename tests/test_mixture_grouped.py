@@ -65,3 +65,51 @@ def test_grouped_equals_per_block_with_the_compiled_kernel(paths):
         p_ref, d_ref = paths.spx_option_by_block(kind, strike, 17 / 252)
         np.testing.assert_array_equal(p, p_ref)
         np.testing.assert_array_equal(d, d_ref)
+
+
+def test_today_prices_equal_per_block(paths):
+    from alvh_core.scenarios.model import block_today_prices
+
+    legs = (("P", 5600.0), ("P", 5650.0), ("C", 6150.0), ("C", 6200.0))
+    for n_exp in (17, 3):
+        got = paths.today_prices(legs, n_exp)
+        ref = np.array([block_today_prices(b, legs, n_exp) for b in paths.blocks])
+        np.testing.assert_array_equal(got, ref)
+        # and each is the block's own date-0 price along its paths
+        b = paths.blocks[0]
+        np.testing.assert_array_equal(got[0, 1], b.spx_option("P", 5650.0, n_exp / 252)[0][0, 0])
+
+
+def test_cos_reference_of_several_points_equals_one_call_per_point():
+    import math
+
+    from alvh_core.scenarios.pricer import cos_put_reference
+
+    q = load_default_params(jumps=True).risk_neutral()
+    x = np.array([math.log(5800.0 / k) for k in (5600.0, 5650.0, 6150.0, 6200.0, 5000.0, 7000.0)])
+    for n in (1, 17, 40):
+        for h in (1e-5, 2e-4):
+            for ev in ((), (1.0,) * (n - 1) + (1.5,)):
+                many = cos_put_reference(q, 0.04, 0.013, n, x, h, events=ev)
+                one = [cos_put_reference(q, 0.04, 0.013, n, x[i:i + 1], h, events=ev)[0] for i in range(x.size)]
+                np.testing.assert_array_equal(many, one)
+                assert np.all(many > -1e-12) and many[4] < many[0] < many[1] < many[2]  # puts rise with the strike
+
+
+def test_model_controls_grouped_equal_per_block(paths, monkeypatch):
+    from alvh_core.scenarios import model as model_mod
+    from alvh_core.strategies.base import CondorOnPaths
+    from alvh_core.variance_reduction import _terminal_means, model_controls
+
+    cp = CondorOnPaths.from_market(demo_condor(), paths, NOW)
+    held = {"x": [np.arange(cp.k)[None, :] < (np.arange(paths.n_paths) % 7)[:, None]]}
+    got = model_controls(paths, cp, "put", held)
+    monkeypatch.setattr(model_mod, "GROUPED", False)
+    _terminal_means.cache_clear()
+    ref = model_controls(paths, cp, "put", held)
+    assert got.keys() == ref.keys()
+    for name in got:
+        np.testing.assert_array_equal(got[name].values, ref[name].values)
+        np.testing.assert_array_equal(got[name].means, ref[name].means)
+        np.testing.assert_array_equal(got[name].accuracy, ref[name].accuracy)
+    assert got["x"].values.shape[1] > got[""].values.shape[1]

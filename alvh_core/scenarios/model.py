@@ -75,6 +75,14 @@ def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
     return base
 
 
+def block_today_prices(block: SimulatedPaths, legs: tuple[tuple[str, float], ...], n_exp: int) -> np.ndarray:
+    """(legs,) the reference of ``MixturePaths.today_prices`` for one block: one pricer call per leg."""
+    pricer = block.spx_pricer(n_exp)
+    s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
+    return np.array([float(pricer.price(kind == "C", np.array([s0]), strike, np.array([n_exp]), np.array([h_q0]))[0][0])
+                     for kind, strike in legs])
+
+
 @dataclasses.dataclass(eq=False)
 class MixturePaths(PathClock):
     """Paths of a mixture of Heston-Nandi laws (implements ``MarketPaths``).
@@ -132,18 +140,51 @@ class MixturePaths(PathClock):
             self._h_q = self._gather([b.h_q for b in self.blocks])
         return self._h_q
 
-    def _groups(self, kind: str, n_exp: int) -> list[tuple[Any, np.ndarray]]:
-        """[(pricer, rows)]: the rows of the blocks sharing one pricer (``kind`` "spx": the SPX pricer of the
-        expiry ``n_exp`` steps ahead; "vix": the VIX pricer), in order of first appearance."""
+    def _block_groups(self, kind: str, n_exp: int) -> list[tuple[Any, list[int]]]:
+        """[(pricer, block indices)]: the blocks sharing one pricer (``kind`` "spx": the SPX pricer of the expiry
+        ``n_exp`` steps ahead; "vix": the VIX pricer), in order of first appearance."""
         key = (kind, n_exp if kind == "spx" else 0)
         got = self._group_memo.get(key)
         if got is None:
-            by: dict[int, tuple[Any, list[np.ndarray]]] = {}
-            for b, rows in zip(self.blocks, self.rows, strict=True):
+            by: dict[int, tuple[Any, list[int]]] = {}
+            for i, b in enumerate(self.blocks):
                 pricer = b.spx_pricer(n_exp) if kind == "spx" else b.vix_pricer()
-                by.setdefault(id(pricer), (pricer, []))[1].append(rows)
-            got = self._group_memo[key] = [(p, np.sort(np.concatenate(r))) for p, r in by.values()]
+                by.setdefault(id(pricer), (pricer, []))[1].append(i)
+            got = self._group_memo[key] = list(by.values())
         return got
+
+    def _groups(self, kind: str, n_exp: int) -> list[tuple[Any, np.ndarray]]:
+        """[(pricer, rows)]: the rows (sorted) of the blocks sharing one pricer (see ``_block_groups``)."""
+        key = ("rows", kind, n_exp if kind == "spx" else 0)
+        got = self._group_memo.get(key)
+        if got is None:
+            rows = self.rows
+            got = self._group_memo[key] = [(p, np.sort(np.concatenate([rows[i] for i in ids])))
+                                           for p, ids in self._block_groups(kind, n_exp)]
+        return got
+
+    def today_prices(self, legs: tuple[tuple[str, float], ...], n_exp: int) -> np.ndarray:
+        """(blocks, legs): each SPX option ``legs[j]`` = (kind, strike) expiring ``n_exp`` >= 1 steps ahead priced
+        today by each block's own law at its starting spot and state (the table price of the block's date 0,
+        before the mixture's average); the blocks of one law in one call per option kind."""
+        out = np.empty((len(self.blocks), len(legs)))
+        if not GROUPED:
+            for i, b in enumerate(self.blocks):
+                out[i] = block_today_prices(b, legs, n_exp)
+            return out
+        for pricer, ids in self._block_groups("spx", n_exp):
+            s0 = np.array([self.blocks[i].spot[0, 0] for i in ids])
+            h0 = np.array([self.blocks[i].h_q[0, 0] for i in ids])
+            for kind in ("P", "C"):
+                cols = [j for j, (kd, _) in enumerate(legs) if kd == kind]
+                if not cols:
+                    continue
+                shape = (len(cols), len(ids))
+                strikes = np.array([float(legs[j][1]) for j in cols])[:, None]
+                p, _ = pricer.price(kind == "C", np.broadcast_to(s0, shape), strikes, np.full(shape, n_exp),
+                                    np.broadcast_to(h0, shape))
+                out[np.ix_(ids, cols)] = p.T
+        return out
 
     @property
     def rows(self) -> list[np.ndarray]:
