@@ -113,3 +113,18 @@ def test_model_controls_grouped_equal_per_block(paths, monkeypatch):
         np.testing.assert_array_equal(got[name].means, ref[name].means)
         np.testing.assert_array_equal(got[name].accuracy, ref[name].accuracy)
     assert got["x"].values.shape[1] > got[""].values.shape[1]
+
+
+def test_date0_mixture_price_of_vix_options_equals_the_per_block_tables(paths):
+    firsts, _ = paths._date0_blocks()  # noqa: SLF001
+    assert firsts is not None and firsts.size == len(paths.blocks)
+    rows = np.arange(0, paths.n_paths, 97)
+    days = np.zeros(rows.size, np.intp)
+    days[::3] = 5
+    strikes = np.where(np.arange(rows.size) % 2 == 0, 21.0, 27.0)
+    for kind in ("C", "P"):
+        got = paths.vix_option_at(kind, strikes, 17 / 252, rows, days)
+        for k in (21.0, 27.0):
+            table = paths.vix_option_by_block(kind, k, 17 / 252)
+            sel = strikes == k
+            np.testing.assert_array_equal(got[sel], table[rows[sel], days[sel]])

@@ -300,12 +300,36 @@ class MixturePaths(PathClock):
         out = vix_options_at(pricers, which[rows], h_q, vix, kind, strikes, expiry_t, rows, days)
         today = days == 0
         if today.any():  # the mixture price of each strike asked on date 0
+            ks = np.unique(strikes[today])
+            firsts, block_of = self._date0_blocks()
+            if GROUPED and firsts is not None:
+                # every path of a block starts in the block's state: its date-0 price is the block's first row's;
+                # all strikes at the blocks' first rows in one call, spread over the paths (the same numbers)
+                rr = np.tile(firsts, ks.size)
+                col = vix_options_at(pricers, which[rr], h_q, vix, kind, np.repeat(ks, firsts.size), expiry_t, rr,
+                                     np.zeros(rr.size, np.intp)).reshape(ks.size, firsts.size)
+                for j, k in enumerate(ks):
+                    out[today & (strikes == k)] = col[j][block_of].mean()
+                return out
             everyone = np.arange(self.n_paths)
-            for k in np.unique(strikes[today]):
+            for k in ks:
                 col0 = vix_options_at(pricers, which, h_q, vix, kind, float(k), expiry_t, everyone,
                                       np.zeros(self.n_paths, np.intp))
                 out[today & (strikes == k)] = col0.mean()
         return out
+
+    def _date0_blocks(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(first row of each block, block of each row); (None, ...) unless every path of each block starts in its
+        block's first row's state and VIX (as ``simulate`` draws them)."""
+        if "date0" not in self._group_memo:
+            firsts = np.array([r[0] for r in self.rows], np.intp)
+            block_of = np.empty(self.n_paths, np.intp)
+            for i, r in enumerate(self.rows):
+                block_of[r] = i
+            h0, v0 = self.gathered_h_q[:, 0], self._vix_law[:, 0]
+            same = bool(np.array_equal(h0, h0[firsts][block_of]) and np.array_equal(v0, v0[firsts][block_of]))
+            self._group_memo["date0"] = (firsts if same else None, block_of)
+        return self._group_memo["date0"]
 
     def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
         end = self.n_steps if end is None else end
