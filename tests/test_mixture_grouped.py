@@ -128,3 +128,26 @@ def test_date0_mixture_price_of_vix_options_equals_the_per_block_tables(paths):
             table = paths.vix_option_by_block(kind, k, 17 / 252)
             sel = strikes == k
             np.testing.assert_array_equal(got[sel], table[rows[sel], days[sel]])
+
+
+def test_anchor_node_prices_with_one_stencil_per_expiry_equal_a_look_up_per_leg():
+    from alvh_core.scenarios.anchor import node_prices, node_states, regimes
+    from alvh_core.scenarios.pricer import event_pattern, spx_pricer
+
+    condor = demo_condor()
+    targets = market_targets(condor, NOW, hedge_plans(condor, NOW, LayerPolicy()))
+    model = HNGarchModel(load_default_params(jumps=True))
+    ev = model.event_multipliers(NOW, 17)
+    spx = [i for i, t in enumerate(targets) if t.kind in ("SPX_P", "SPX_C", "CONDOR")]
+    assert len(spx) >= 4
+    for p in regimes(load_default_params(jumps=True))[::5]:
+        h = node_states(p, NOW.vix)
+        if not h.size:
+            continue
+        got = node_prices(p, h, targets, NOW.spot, NOW.rate, NOW.div_yield, ev)
+        for i in spx:
+            t = targets[i]
+            pricer = spx_pricer(p.risk_neutral(), NOW.rate, NOW.div_yield, event_pattern(ev, t.steps))
+            ref = sum(w * pricer.price(k == "C", np.full(h.size, NOW.spot), strike, np.full(h.size, t.steps), h)[0]
+                      for k, strike, w in (t.legs or ((t.kind[-1], t.strike, 1.0),)))
+            np.testing.assert_array_equal(got[i], ref)
