@@ -329,11 +329,11 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
 
 
 def mixture_rows(counts: list[int]) -> list[np.ndarray]:
-    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block: the
-    first halves of the blocks, in order, then their second halves (``MixturePaths._gather``)."""
-    pairs = int(sum(counts))
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-    return [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)]) for o, c in zip(offsets, counts, strict=True)]
+    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block
+    (``scenarios.model.mixture_rows``, the one definition)."""
+    from alvh_core.scenarios.model import mixture_rows as rows_of
+
+    return rows_of(counts)
 
 
 def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...],

@@ -75,6 +75,14 @@ def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
     return base
 
 
+def mixture_rows(counts: list[int]) -> list[np.ndarray]:
+    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block: the first
+    halves of the blocks, in order, then their second halves (``MixturePaths._gather``)."""
+    pairs = int(sum(counts))
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    return [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)]) for o, c in zip(offsets, counts, strict=True)]
+
+
 def block_today_prices(block: SimulatedPaths, legs: tuple[tuple[str, float], ...], n_exp: int) -> np.ndarray:
     """(legs,) the reference of ``MixturePaths.today_prices`` for one block: one pricer call per leg."""
     pricer = block.spx_pricer(n_exp)
@@ -190,10 +198,7 @@ class MixturePaths(PathClock):
     def rows(self) -> list[np.ndarray]:
         """Row indices of each block in the gathered arrays (first halves of the blocks, then second halves)."""
         if self._rows is None:
-            pairs = int(sum(self.counts))
-            offsets = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(int)
-            self._rows = [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)])
-                          for o, c in zip(offsets, self.counts, strict=True)]
+            self._rows = mixture_rows(self.counts)
         return self._rows
 
     def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:

@@ -482,12 +482,13 @@ def _cos_grid(q: GarchParams, rate: float, div: float, n: int, grid: int, n_term
     k = np.arange(n_terms)
     u = k * math.pi / (b - a)
     # the recursion (1-8 ms at 2,048 frequencies; a first compare asks ~120 of them) is read from the disk cache
-    # when an earlier process wrote it: the same numbers, bit for bit (tests/test_mixture_grouped.py)
+    # when an earlier process wrote it: the same numbers, bit for bit (tests/test_cos_grid_cache.py)
     path = _cache_file("cos-grid", repr((q, float(rate), float(div), int(n), int(grid), int(n_terms), float(width),
                                          tuple(events), COS_GRID_CACHE_VERSION)))
     got = _load_array(path, (4, n_terms)) if COS_GRID_DISK else None
     if got is not None:
-        A_n, B_n = got[0] + 1j * got[1], got[2] + 1j * got[3]
+        A_n, B_n = np.empty(n_terms, complex), np.empty(n_terms, complex)
+        A_n.real, A_n.imag, B_n.real, B_n.imag = got  # the parts as written: exact
         _touch(path)
     else:
         A, B = log_mgf_coefficients(q, mu, 1j * u, n, mult=np.array(events, dtype=float) if events else None)
