@@ -127,9 +127,9 @@ def section_b_trees(trees: list[str], n: int, repeat: int, rounds: int) -> None:
         got: dict[str, list[dict]] = {t: [] for t in trees}
         for _ in range(rounds):
             for tree in trees:
-                env = {**os.environ, "PYTHONPATH": tree}
+                env = {**os.environ, "PYTHONPATH": tree}  # and run there: ``-c`` puts the working directory first
                 out = subprocess.run([sys.executable, "-c", FIRST.format(n=n, bot=bot, repeat=repeat)],
-                                     capture_output=True, text=True, env=env, check=True)
+                                     capture_output=True, text=True, env=env, check=True, cwd=tree)
                 got[tree].append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"   {'bot (warm-up first)' if bot else 'command line'}:")
         for tree, runs in got.items():
