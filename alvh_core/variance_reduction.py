@@ -61,6 +61,9 @@ class CVResult:
     unreached: np.ndarray | None = None
 
 
+#: a mixture's controls computed for the blocks of one law at once (False: block by block, the reference)
+GROUPED_CONTROLS = True
+
 #: fewest effective units (sum c^2)^2 / sum c^4 a control needs to be used (see ``ControlVariates.result``)
 MIN_EFFECTIVE_UNITS = 50
 
@@ -249,10 +252,13 @@ def _terminal_means(law: Any, q: Any, rate: float, div: float, k: int, s0: float
     growth_k = math.exp(float(A[k]) + float(B[k]) * h0)
     means = [disc_k * s0 * growth_k]
     accuracy = [0.0]
-    for (kind, strike), table in zip(legs, table_prices):
-        x0 = np.array([math.log(s0 / strike)])
-        put = strike * float(cos_put_reference(law, rate, div, k, x0, h0, events=events)[0])
-        put_q = strike * float(cos_put_reference(q, rate, div, k, x0, h_q0, events=events)[0])
+    # every leg's put in one series sum per law (row by row the numbers of one call per leg)
+    x0 = np.array([math.log(s0 / strike) for _, strike in legs])
+    puts = cos_put_reference(law, rate, div, k, x0, h0, events=events)
+    puts_q = cos_put_reference(q, rate, div, k, x0, h_q0, events=events)
+    for j, ((kind, strike), table) in enumerate(zip(legs, table_prices)):
+        put = strike * float(puts[j])
+        put_q = strike * float(puts_q[j])
         exact_q = put_q if kind == "P" else put_q + s0 * math.exp(-div * k / TRADING_DAYS) - strike * disc_k
         accuracy.append(abs(table - exact_q))
         # calls by parity under the law: E[(S-K)^+] = E[(K-S)^+] + E[S] - K
@@ -293,16 +299,27 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     rows = mixture_rows(paths.counts)
     n_total = sum(r.size for r in rows)
     parts: list[dict[str, Controls]] = []
-    for block, idx in zip(blocks, rows, strict=True):
-        pricer = block.spx_pricer(k)
-        s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
-        table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]), np.array([h_q0]))[0][0])
-                      for kind, strike in legs)
-        sub_held = {name: [m[idx] for m in masks] for name, masks in (held or {}).items()}
-        got = _law_controls(block, k, legs, table, np.asarray(cp.delta)[:, idx], cp.sign, tested_wing, sub_held)
-        if got is None:
+    # today's table price of each leg in each block (the blocks of one law priced in one call: the same numbers)
+    today = paths.today_prices(legs, k) if hasattr(paths, "today_prices") else None
+    if GROUPED_CONTROLS and today is not None and hasattr(paths, "gathered_h_q"):
+        grouped = _mixture_parts(paths, rows, k, legs, today, cp, tested_wing, held)
+        if grouped is None:
             return None
-        parts.append(got)
+        parts = grouped
+    else:  # the reference: block by block
+        for b, (block, idx) in enumerate(zip(blocks, rows, strict=True)):
+            if today is not None:
+                table = tuple(float(v) for v in today[b])
+            else:
+                pricer = block.spx_pricer(k)
+                s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
+                table = tuple(float(pricer.price(kind == "C", np.array([s0]), strike, np.array([k]),
+                                                 np.array([h_q0]))[0][0]) for kind, strike in legs)
+            sub_held = {name: [m[idx] for m in masks] for name, masks in (held or {}).items()}
+            got = _law_controls(block, k, legs, table, np.asarray(cp.delta)[:, idx], cp.sign, tested_wing, sub_held)
+            if got is None:
+                return None
+            parts.append(got)
     # the block indicators minus their shares (every block but the largest): mean exactly 0 in every
     # sample, since the rows per block are fixed by the weights; they take the between-block spread, which
     # the fixed allocation never samples, out of the residual (post-stratification). One slope per control
@@ -332,11 +349,11 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
 
 
 def mixture_rows(counts: list[int]) -> list[np.ndarray]:
-    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block: the
-    first halves of the blocks, in order, then their second halves (``MixturePaths._gather``)."""
-    pairs = int(sum(counts))
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
-    return [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)]) for o, c in zip(offsets, counts, strict=True)]
+    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block
+    (``scenarios.model.mixture_rows``, the one definition)."""
+    from alvh_core.scenarios.model import mixture_rows as rows_of
+
+    return rows_of(counts)
 
 
 def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table_prices: tuple[float, ...],
@@ -344,27 +361,40 @@ def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table
                   held: dict[str, list[np.ndarray]] | None) -> dict[str, Controls] | None:
     """``model_controls`` on paths that follow ONE law (``delta``: (4, N, >= k) leg deltas on these rows;
     ``table_prices``: today's table price of each leg under the paths' pricing law)."""
-    from alvh_core.scenarios.hn_garch import TRADING_DAYS
-
     got = _law_of(paths)
     if got is None:
         return None
     law, to_law = got
-    spot = np.asarray(paths.spot)
-    s0 = float(spot[0, 0])
-    h = np.asarray(paths.h_q)[:, : k + 1] * to_law
-    h0 = float(h[0, 0])
+    values, extras = _law_values(np.asarray(paths.spot), np.asarray(paths.h_q), np.asarray(paths.t), float(paths.rate),
+                                 float(paths.div), law, to_law, k, legs, delta, sign, tested_wing, held)
+    return _law_assemble(values, extras, *_law_means(paths, law, to_law, k, legs, table_prices))
+
+
+def _law_means(paths: Any, law: Any, to_law: float, k: int, legs: tuple[tuple[str, float], ...],
+               table_prices: tuple[float, ...]) -> tuple[list[float], list[float]]:
+    """The exact means (and their accuracy) of the terminal controls of paths that start in one state."""
+    spot, h_q = np.asarray(paths.spot), np.asarray(paths.h_q)
+    s0, h_q0 = float(spot[0, 0]), float(h_q[0, 0])
+    h0 = float(h_q[0, 0] * to_law)
     rate, div = float(paths.rate), float(paths.div)
-    mu = (rate - div) / TRADING_DAYS
-    disc = np.exp(-rate * np.asarray(paths.t)[: k + 1])
-    s_k = spot[:, k]
-    controls: list[np.ndarray] = []
-    q = paths.params.risk_neutral()
-    h_q0 = float(np.asarray(paths.h_q)[0, 0])
     events = paths.event_pattern(k) if hasattr(paths, "event_pattern") else ()
-    cached = _terminal_means(law, q, rate, div, k, s0, h0, h_q0, legs, table_prices, events)
-    means, accuracy = list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
-    controls.append(disc[k] * s_k)
+    cached = _terminal_means(law, paths.params.risk_neutral(), rate, div, k, s0, h0, h_q0, legs, table_prices, events)
+    return list(cached[0]), list(cached[1])  # copies: the cached lists stay as they are
+
+
+def _law_values(spot: np.ndarray, h_q: np.ndarray, t: np.ndarray, rate: float, div: float, law: Any, to_law: float,
+                k: int, legs: tuple[tuple[str, float], ...], delta: np.ndarray, sign: np.ndarray, tested_wing: str,
+                held: dict[str, list[np.ndarray]] | None) -> tuple[np.ndarray, dict[str, np.ndarray | None]]:
+    """The controls' values on rows that follow ``law`` (any starting states): (N, K0) the common ones (terminal
+    then martingale), and per ``held`` name its extra martingale columns (None: none). Row by row: a set of rows
+    gives each row the numbers it gets alone."""
+    from alvh_core.scenarios.hn_garch import TRADING_DAYS
+
+    h = h_q[:, : k + 1] * to_law
+    mu = (rate - div) / TRADING_DAYS
+    disc = np.exp(-rate * t[: k + 1])
+    s_k = spot[:, k]
+    controls: list[np.ndarray] = [disc[k] * s_k]
     for kind, strike in legs:
         if kind == "P":
             controls.append(disc[k] * np.maximum(strike - s_k, 0.0))
@@ -380,21 +410,59 @@ def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table
         tested=np.abs(delta[1 if tested_wing == "put" else 2, :, :k]),
         disc=disc[:k],
     )
-    martingales = inc.weighted(None)
-    controls.extend(martingales)
-    means.extend([0.0] * len(martingales))
-    accuracy.extend([0.0] * len(martingales))
-    common = Controls(np.stack(controls, axis=1), np.asarray(means), np.asarray(accuracy))
-    out = {"": common}
+    controls.extend(inc.weighted(None))
+    extras: dict[str, np.ndarray | None] = {}
     for name, masks in (held or {}).items():
         extra = [c for mask in masks for c in inc.weighted(mask)]
-        if not extra:
+        extras[name] = np.stack(extra, axis=1) if extra else None
+    return np.stack(controls, axis=1), extras
+
+
+def _law_assemble(values: np.ndarray, extras: dict[str, np.ndarray | None], means: list[float],
+                  accuracy: list[float]) -> dict[str, Controls]:
+    """Controls per strategy from ``_law_values``' columns and the terminal controls' means and accuracy."""
+    n_mart = values.shape[1] - len(means)
+    common = Controls(values, np.asarray(means + [0.0] * n_mart), np.asarray(accuracy + [0.0] * n_mart))
+    out = {"": common}
+    for name, extra in extras.items():
+        if extra is None:
             out[name] = common
             continue
-        out[name] = Controls(np.concatenate([common.values, np.stack(extra, axis=1)], axis=1),
-                             np.concatenate([common.means, np.zeros(len(extra))]),
-                             np.concatenate([common.accuracy, np.zeros(len(extra))]))
+        out[name] = Controls(np.concatenate([common.values, extra], axis=1),
+                             np.concatenate([common.means, np.zeros(extra.shape[1])]),
+                             np.concatenate([common.accuracy, np.zeros(extra.shape[1])]))
     return out
+
+
+def _mixture_parts(paths: Any, rows: list[np.ndarray], k: int, legs: tuple[tuple[str, float], ...],
+                   today: np.ndarray, cp: Any, tested_wing: str,
+                   held: dict[str, list[np.ndarray]] | None) -> list[dict[str, Controls]] | None:
+    """Per block of a mixture, the controls ``_law_controls`` gives it, with the values of the blocks of one law
+    computed on their rows at once (the per-block Python overhead once per law: ~60 blocks, 26 laws)."""
+    blocks = paths.blocks
+    laws = [_law_of(b) for b in blocks]
+    if any(got is None for got in laws):
+        return None
+    by_law: dict[int, list[int]] = {}
+    for i, b in enumerate(blocks):
+        by_law.setdefault(id(b.params), []).append(i)
+    spot, h_q, delta = np.asarray(paths.spot), np.asarray(paths.gathered_h_q), np.asarray(cp.delta)
+    parts: list[dict[str, Controls]] = [{} for _ in blocks]
+    for ids in by_law.values():
+        b0 = blocks[ids[0]]
+        law, to_law = laws[ids[0]]  # type: ignore[misc]
+        rg = np.concatenate([rows[i] for i in ids])
+        sub_held = {name: [m[rg] for m in masks] for name, masks in (held or {}).items()}
+        values, extras = _law_values(spot[rg], h_q[rg], np.asarray(b0.t), float(b0.rate), float(b0.div), law, to_law,
+                                     k, legs, delta[:, rg], cp.sign, tested_wing, sub_held)
+        off = 0
+        for i in ids:
+            sl = slice(off, off + rows[i].size)
+            off += rows[i].size
+            table = tuple(float(v) for v in today[i])
+            parts[i] = _law_assemble(values[sl], {n: None if e is None else e[sl] for n, e in extras.items()},
+                                     *_law_means(blocks[i], law, to_law, k, legs, table))
+    return parts
 
 
 def union(controls: dict[str, Controls]) -> Controls:

@@ -1,6 +1,7 @@
 """Issue 16 in one run: tighter answers in less time, as ratios against baselines run side by side.
 
     python bench/bench_speed.py [--paths 20000] [--repeat 3] [--mem 10000,50000,200000] [--big]
+    python bench/bench_speed.py --only B --trees <main tree>,<branch tree> [--rounds 3]   (side by side)
 
 A. ``compare`` with control variates vs its plain estimator on the same paths (demo 10-lot): time,
    SE of every "vs leg out" difference, and SE-per-second gain = (SE_plain / SE)^2 x t_plain / t.
@@ -115,6 +116,34 @@ def section_b(n: int, repeat: int) -> None:
               f"{r['first_cpu'] / r['moved_cpu']:.2f}x ({r['first_cpu'] / r['warm_cpu']:.2f}x)")
     print("   (goals: warm on a new market <= 1 s; first <= 1.5x warm with the cache filled; CPU seconds move less "
           "than wall with the load; the bot's warm-up also loads numba when installed)")
+
+
+def section_b_trees(trees: list[str], n: int, repeat: int, rounds: int) -> None:
+    """Section B's ``FIRST`` script in processes alternating between source trees (``--trees main_dir,branch_dir``):
+    the bot's way and the command line's, ``rounds`` rounds each, the user's disk cache (filled by earlier runs)."""
+    print(f"B. side by side, {rounds} rounds alternating {', '.join(trees)} (median of {repeat} in each process; "
+          f"{n:,} paths, events on; CPU seconds, median of the rounds)")
+    for bot in (True, False):
+        got: dict[str, list[dict]] = {t: [] for t in trees}
+        for _ in range(rounds):
+            for tree in trees:
+                env = {**os.environ, "PYTHONPATH": tree}  # and run there: ``-c`` puts the working directory first
+                out = subprocess.run([sys.executable, "-c", FIRST.format(n=n, bot=bot, repeat=repeat)],
+                                     capture_output=True, text=True, env=env, check=True, cwd=tree)
+                got[tree].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"   {'bot (warm-up first)' if bot else 'command line'}:")
+        for tree, runs in got.items():
+            def med(key: str, runs: list[dict] = runs) -> float:
+                return statistics.median(r[key] for r in runs)
+
+            ratios = [r["first_cpu"] / r["moved_cpu"] for r in runs]
+            walls = [r["first"] / r["moved"] for r in runs]
+            moved = " / ".join(f"{r['moved_cpu']:.2f}" for r in runs)
+            each = " / ".join(f"{x:.2f}" for x in ratios)
+            print(f"     {tree}: new market {med('moved_cpu'):.2f} ({moved}), "
+                  f"same market {med('warm_cpu'):.2f}, first {med('first_cpu'):.2f} = "
+                  f"{statistics.median(ratios):.2f}x ({each}; wall "
+                  f"{statistics.median(walls):.2f}x), peak RSS {med('peak_mb'):.0f} MB")
 
 
 # ----- C. command line ----------------------------------------------------------------------------
@@ -321,10 +350,14 @@ def main() -> int:
     ap.add_argument("--big", action="store_true", help="also 1,000,000 paths x 90 trading days in D (minutes)")
     ap.add_argument("--options", type=int, default=1_000_000, help="options in E and F")
     ap.add_argument("--only", default="ABCDEF", help="sections to run, e.g. AE")
+    ap.add_argument("--trees", default="", help="B only: source trees to alternate, e.g. /work/main,/work/wt/x")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of --trees")
     a = ap.parse_args()
+    trees = [t for t in a.trees.split(",") if t]
     sections = {
         "A": lambda: section_a(a.paths, a.repeat),
-        "B": lambda: section_b(a.paths, a.repeat),
+        "B": (lambda: section_b_trees(trees, a.paths, a.repeat, a.rounds)) if trees else
+             (lambda: section_b(a.paths, a.repeat)),
         "C": section_c,
         "D": lambda: section_d([int(x) for x in a.mem.split(",") if x], a.big),
         "E": lambda: section_e(a.options),

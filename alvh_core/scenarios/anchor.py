@@ -258,11 +258,15 @@ def node_prices(p: ModelParams, h: np.ndarray, targets: list[MarketTarget], spot
     priced with the event days before their expiry (issue 17); VIX targets do not see them."""
     q = p.risk_neutral()
     out = np.empty((len(targets), h.size))
+    stencils: dict[int, tuple] = {}  # the state part of the look-up, once per expiry (the legs share it)
     for i, t in enumerate(targets):
         if t.kind in ("SPX_P", "SPX_C", "CONDOR"):
             legs = t.legs or ((t.kind[-1], t.strike, 1.0),)
-            pricer = spx_pricer(q, rate, div, event_pattern(events, t.steps))
-            out[i] = sum(w * pricer.price(k == "C", np.full(h.size, spot), strike, np.full(h.size, t.steps), h)[0]
+            if t.steps not in stencils:
+                pricer = spx_pricer(q, rate, div, event_pattern(events, t.steps))
+                stencils[t.steps] = (pricer, pricer.prepare(np.full(h.size, t.steps), h))
+            pricer, st = stencils[t.steps]
+            out[i] = sum(w * pricer.price(k == "C", np.full(h.size, spot), strike, np.full(h.size, t.steps), h, st)[0]
                          for k, strike, w in legs)
         elif t.kind == "VIX2":
             a0, a1 = q.vix_coefficients()

@@ -89,6 +89,8 @@ def interp_put_numba(x: np.ndarray, inv_scale: np.ndarray, base: np.ndarray, wh:
     shape = np.broadcast_shapes(np.shape(x), np.shape(inv_scale), np.shape(base))
 
     def flat(a: Any, dtype: Any) -> np.ndarray:
+        if type(a) is np.ndarray and a.shape == shape and a.dtype == dtype and a.flags.c_contiguous:
+            return a.reshape(-1)  # already so (a stencil's arrays): a view, no broadcast machinery per strike
         return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), shape)).reshape(-1)
 
     xs, sc, bs = flat(x, float), flat(inv_scale, float), flat(base, np.int64)

@@ -61,6 +61,10 @@ class ScenarioModel(Protocol):
 
 
 # ---- the mixture path set ------------------------------------------------------------------------
+#: price the blocks of one law as one group (False: block by block, the reference; the same numbers)
+GROUPED = True
+
+
 def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
     """Whole antithetic pairs per node, proportional to ``weights`` (largest remainder)."""
     raw = weights * pairs
@@ -69,6 +73,22 @@ def _allocate(weights: np.ndarray, pairs: int) -> np.ndarray:
     if left > 0:
         base[np.argsort(-(raw - base))[:left]] += 1
     return base
+
+
+def mixture_rows(counts: list[int]) -> list[np.ndarray]:
+    """Row indices of each block of a ``MixturePaths`` with ``counts`` antithetic pairs per block: the first
+    halves of the blocks, in order, then their second halves (``MixturePaths._gather``)."""
+    pairs = int(sum(counts))
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    return [np.concatenate([np.arange(o, o + c), pairs + np.arange(o, o + c)]) for o, c in zip(offsets, counts, strict=True)]
+
+
+def block_today_prices(block: SimulatedPaths, legs: tuple[tuple[str, float], ...], n_exp: int) -> np.ndarray:
+    """(legs,) the reference of ``MixturePaths.today_prices`` for one block: one pricer call per leg."""
+    pricer = block.spx_pricer(n_exp)
+    s0, h_q0 = float(block.spot[0, 0]), float(block.h_q[0, 0])
+    return np.array([float(pricer.price(kind == "C", np.array([s0]), strike, np.array([n_exp]), np.array([h_q0]))[0][0])
+                     for kind, strike in legs])
 
 
 @dataclasses.dataclass(eq=False)
@@ -92,6 +112,11 @@ class MixturePaths(PathClock):
     rate: float = dataclasses.field(init=False)
     #: (pricers, pricer of each path, h_q, vix) gathered for ``vix_option_at`` (built on first use)
     _point_law: tuple | None = dataclasses.field(init=False, default=None, repr=False)
+    _h_q: np.ndarray | None = dataclasses.field(init=False, default=None, repr=False)
+    _vix_blocks: np.ndarray | None = dataclasses.field(init=False, default=None, repr=False)
+    _rows: list | None = dataclasses.field(init=False, default=None, repr=False)
+    _group_memo: dict = dataclasses.field(init=False, default_factory=dict, repr=False)
+    _stencils: dict = dataclasses.field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.t = self.blocks[0].t
@@ -110,14 +135,152 @@ class MixturePaths(PathClock):
         x[:, 0] = x[:, 0].mean()
         return x
 
+    # ---- prices along the paths: the blocks of one law priced as one group (issue 16) -------------------
+    # A mixture has one block per weighted node (about 60 with the 26 regimes), but the nodes of one regime share
+    # its law and so its pricer (tables): their rows are priced in one call, the starting state being per row.
+    # Every price is a function of its own (spot, state, days left) only, so the numbers are those of the per-block
+    # reference (``*_by_block``), bit for bit (tests/test_mixture_grouped.py).
+
+    @property
+    def gathered_h_q(self) -> np.ndarray:
+        """(N, T+1) risk-neutral state of every path (its block's law), gathered as ``spot``."""
+        if self._h_q is None:
+            self._h_q = self._gather([b.h_q for b in self.blocks])
+        return self._h_q
+
+    def _block_groups(self, kind: str, n_exp: int) -> list[tuple[Any, list[int]]]:
+        """[(pricer, block indices)]: the blocks sharing one pricer (``kind`` "spx": the SPX pricer of the expiry
+        ``n_exp`` steps ahead; "vix": the VIX pricer), in order of first appearance."""
+        key = (kind, n_exp if kind == "spx" else 0)
+        got = self._group_memo.get(key)
+        if got is None:
+            by: dict[int, tuple[Any, list[int]]] = {}
+            for i, b in enumerate(self.blocks):
+                pricer = b.spx_pricer(n_exp) if kind == "spx" else b.vix_pricer()
+                by.setdefault(id(pricer), (pricer, []))[1].append(i)
+            got = self._group_memo[key] = list(by.values())
+        return got
+
+    def _groups(self, kind: str, n_exp: int) -> list[tuple[Any, np.ndarray]]:
+        """[(pricer, rows)]: the rows (sorted) of the blocks sharing one pricer (see ``_block_groups``)."""
+        key = ("rows", kind, n_exp if kind == "spx" else 0)
+        got = self._group_memo.get(key)
+        if got is None:
+            rows = self.rows
+            got = self._group_memo[key] = [(p, np.sort(np.concatenate([rows[i] for i in ids])))
+                                           for p, ids in self._block_groups(kind, n_exp)]
+        return got
+
+    def today_prices(self, legs: tuple[tuple[str, float], ...], n_exp: int) -> np.ndarray:
+        """(blocks, legs): each SPX option ``legs[j]`` = (kind, strike) expiring ``n_exp`` >= 1 steps ahead priced
+        today by each block's own law at its starting spot and state (the table price of the block's date 0,
+        before the mixture's average); the blocks of one law in one call per option kind."""
+        out = np.empty((len(self.blocks), len(legs)))
+        if not GROUPED:
+            for i, b in enumerate(self.blocks):
+                out[i] = block_today_prices(b, legs, n_exp)
+            return out
+        for pricer, ids in self._block_groups("spx", n_exp):
+            s0 = np.array([self.blocks[i].spot[0, 0] for i in ids])
+            h0 = np.array([self.blocks[i].h_q[0, 0] for i in ids])
+            for kind in ("P", "C"):
+                cols = [j for j, (kd, _) in enumerate(legs) if kd == kind]
+                if not cols:
+                    continue
+                shape = (len(cols), len(ids))
+                strikes = np.array([float(legs[j][1]) for j in cols])[:, None]
+                p, _ = pricer.price(kind == "C", np.broadcast_to(s0, shape), strikes, np.full(shape, n_exp),
+                                    np.broadcast_to(h0, shape))
+                out[np.ix_(ids, cols)] = p.T
+        return out
+
+    @property
+    def rows(self) -> list[np.ndarray]:
+        """Row indices of each block in the gathered arrays (first halves of the blocks, then second halves)."""
+        if self._rows is None:
+            self._rows = mixture_rows(self.counts)
+        return self._rows
+
     def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
+        if not GROUPED:
+            return self.spx_option_by_block(kind, strike, expiry_t)
+        if kind not in ("P", "C"):
+            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+        if not strike > 0:
+            raise ValueError(f"strike must be positive (got {strike!r})")
+        n_exp = _step_of(expiry_t)
+        left = n_exp - np.arange(self.n_steps + 1)
+        live = int(np.count_nonzero(left > 0))
+        price = np.empty_like(self.spot)
+        delta = np.zeros_like(self.spot)
+        if live:
+            h_q = self.gathered_h_q
+            for pricer, rows in self._groups("spx", n_exp):
+                stencil = self._stencils.get((n_exp, id(pricer)))
+                if stencil is None:
+                    n_left = np.broadcast_to(left[None, :live], (rows.size, live))
+                    stencil = self._stencils[(n_exp, id(pricer))] = pricer.prepare(n_left, h_q[rows, :live])
+                p, d = pricer.price(kind == "C", self.spot[rows, :live], strike, left[None, :live], h_q[rows, :live],
+                                    stencil)
+                price[rows, :live] = p
+                delta[rows, :live] = d
+        if live <= self.n_steps:
+            s_exp = self.spot[:, n_exp]
+            settle = np.maximum(s_exp - strike, 0.0) if kind == "C" else np.maximum(strike - s_exp, 0.0)
+            price[:, live:] = settle[:, None]
+        return self._today(price), self._today(delta)
+
+    def _vix_instrument(self, kind: str, strike: float, expiry_t: float) -> np.ndarray:
+        n_exp = _step_of(expiry_t)
+        left = n_exp - np.arange(self.n_steps + 1)
+        live = int(np.count_nonzero(left > 0))
+        out = np.empty_like(self.spot)
+        if live:
+            h_q = self.gathered_h_q
+            for vp, rows in self._groups("vix", n_exp):
+                table = vp.values(kind, strike, n_exp)
+                out[rows, :live] = vp.evaluate(table, left[None, :live], h_q[rows, :live])
+        if live <= self.n_steps:
+            v_exp = 100.0 * self._vix_law[:, n_exp]
+            if kind == "F":
+                settle = v_exp
+            elif kind == "C":
+                settle = np.maximum(v_exp - strike, 0.0)
+            else:
+                settle = np.maximum(strike - v_exp, 0.0)
+            out[:, live:] = settle[:, None]
+        return self._today(out)
+
+    @property
+    def _vix_law(self) -> np.ndarray:
+        """The blocks' own model VIX gathered (``vix`` carries the mixture's VIX on date 0)."""
+        if self._vix_blocks is None:
+            self._vix_blocks = self._gather([b.vix for b in self.blocks])
+        return self._vix_blocks
+
+    def vix_future(self, expiry_t: float) -> np.ndarray:
+        if not GROUPED:
+            return self.vix_future_by_block(expiry_t)
+        return self._vix_instrument("F", 0.0, expiry_t)
+
+    def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
+        if not GROUPED:
+            return self.vix_option_by_block(kind, strike, expiry_t)
+        if kind not in ("P", "C"):
+            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+        if not strike > 0:
+            raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
+        return self._vix_instrument(kind, float(strike), expiry_t)
+
+    # the references: every block priced on its own, then gathered
+    def spx_option_by_block(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
         parts = [b.spx_option(kind, strike, expiry_t) for b in self.blocks]
         return self._today(self._gather([p for p, _ in parts])), self._today(self._gather([d for _, d in parts]))
 
-    def vix_future(self, expiry_t: float) -> np.ndarray:
+    def vix_future_by_block(self, expiry_t: float) -> np.ndarray:
         return self._today(self._gather([b.vix_future(expiry_t) for b in self.blocks]))
 
-    def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
+    def vix_option_by_block(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
         return self._today(self._gather([b.vix_option(kind, strike, expiry_t) for b in self.blocks]))
 
     def vix_option_at(self, kind: OptionKind, strike: float | np.ndarray, expiry_t: float, rows: np.ndarray,
@@ -137,18 +300,41 @@ class MixturePaths(PathClock):
                 which.append(np.full(b.n_paths, index.setdefault(id(vp), len(index))))
                 if len(pricers) < len(index):
                     pricers.append(vp)
-            self._point_law = (pricers, self._gather(which), self._gather([b.h_q for b in self.blocks]),
-                               self._gather([b.vix for b in self.blocks]))
+            self._point_law = (pricers, self._gather(which), self.gathered_h_q, self._vix_law)
         pricers, which, h_q, vix = self._point_law
         out = vix_options_at(pricers, which[rows], h_q, vix, kind, strikes, expiry_t, rows, days)
         today = days == 0
         if today.any():  # the mixture price of each strike asked on date 0
+            ks = np.unique(strikes[today])
+            firsts, block_of = self._date0_blocks()
+            if GROUPED and firsts is not None:
+                # every path of a block starts in the block's state: its date-0 price is the block's first row's;
+                # all strikes at the blocks' first rows in one call, spread over the paths (the same numbers)
+                rr = np.tile(firsts, ks.size)
+                col = vix_options_at(pricers, which[rr], h_q, vix, kind, np.repeat(ks, firsts.size), expiry_t, rr,
+                                     np.zeros(rr.size, np.intp)).reshape(ks.size, firsts.size)
+                for j, k in enumerate(ks):
+                    out[today & (strikes == k)] = col[j][block_of].mean()
+                return out
             everyone = np.arange(self.n_paths)
-            for k in np.unique(strikes[today]):
+            for k in ks:
                 col0 = vix_options_at(pricers, which, h_q, vix, kind, float(k), expiry_t, everyone,
                                       np.zeros(self.n_paths, np.intp))
                 out[today & (strikes == k)] = col0.mean()
         return out
+
+    def _date0_blocks(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """(first row of each block, block of each row); (None, ...) unless every path of each block starts in its
+        block's first row's state and VIX (as ``simulate`` draws them)."""
+        if "date0" not in self._group_memo:
+            firsts = np.array([r[0] for r in self.rows], np.intp)
+            block_of = np.empty(self.n_paths, np.intp)
+            for i, r in enumerate(self.rows):
+                block_of[r] = i
+            h0, v0 = self.gathered_h_q[:, 0], self._vix_law[:, 0]
+            same = bool(np.array_equal(h0, h0[firsts][block_of]) and np.array_equal(v0, v0[firsts][block_of]))
+            self._group_memo["date0"] = (firsts if same else None, block_of)
+        return self._group_memo["date0"]
 
     def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
         end = self.n_steps if end is None else end

@@ -313,11 +313,15 @@ class SpxTablePricer:
         k = min(rows, len(self.events))
         want[:k] = self.events[:k]
         own = self._event_cache_path(rows)
-        try:
-            others = sorted(default_cache_dir().glob(self._event_law_prefix() + "*.pattern.npy"))
-        except OSError:
-            return None
-        for side in [_pattern_file(own)] + others:
+
+        def sides():  # noqa: ANN202 - its own file first; the directory is listed only when that does not serve
+            yield _pattern_file(own)
+            try:
+                yield from sorted(default_cache_dir().glob(self._event_law_prefix() + "*.pattern.npy"))
+            except OSError:
+                return
+
+        for side in sides():
             pat = _load_array(side, None)
             if pat is None or pat.size < 1 or not pat[0] >= rows:
                 continue
@@ -447,6 +451,11 @@ PRICERS_KEPT = 40
 #: near each other (today's VIX moved a little) share one frequency grid and its recursion (at most 9% wider
 #: a range: 40-44 standard deviations, far past where the series' error shows)
 COS_GRID_STEP = 2.0 ** 0.125
+#: the COS reference's recursions (A[n], B[n] of a law, horizon, grid and event pattern) kept on disk
+#: (``cos-grid-*.npy``, 64 KB each at 2,048 terms; least recently used removed past COS_GRID_CACHE_BYTES)
+COS_GRID_DISK = True
+COS_GRID_CACHE_VERSION = 1
+COS_GRID_CACHE_BYTES = 128 * 2**20
 
 
 @lru_cache(maxsize=COS_COEFFICIENTS_KEPT)
@@ -472,13 +481,29 @@ def _cos_grid(q: GarchParams, rate: float, div: float, n: int, grid: int, n_term
     a, b = -width * s, width * s
     k = np.arange(n_terms)
     u = k * math.pi / (b - a)
-    A, B = log_mgf_coefficients(q, mu, 1j * u, n, mult=np.array(events, dtype=float) if events else None)
+    # the recursion (1-8 ms at 2,048 frequencies; a first compare asks ~120 of them) is read from the disk cache
+    # when an earlier process wrote it: the same numbers, bit for bit (tests/test_cos_grid_cache.py)
+    path = _cache_file("cos-grid", repr((q, float(rate), float(div), int(n), int(grid), int(n_terms), float(width),
+                                         tuple(events), COS_GRID_CACHE_VERSION)))
+    got = _load_array(path, (4, n_terms)) if COS_GRID_DISK else None
+    if got is not None:
+        A_n, B_n = np.empty(n_terms, complex), np.empty(n_terms, complex)
+        A_n.real, A_n.imag, B_n.real, B_n.imag = got  # the parts as written: exact
+        _touch(path)
+    else:
+        A, B = log_mgf_coefficients(q, mu, 1j * u, n, mult=np.array(events, dtype=float) if events else None)
+        A_n, B_n = A[n].copy(), B[n].copy()
+        if COS_GRID_DISK and np.isfinite(A_n).all() and np.isfinite(B_n).all():
+            _save_array(path, np.stack([A_n.real, A_n.imag, B_n.real, B_n.imag]))
+            _SAVED["cos-grid"] = _SAVED.get("cos-grid", 0) + 1
+            if _SAVED["cos-grid"] % 64 == 1:  # the directory scanned now and then, not per file
+                _prune_files(path, "cos-grid-*.npy", COS_GRID_CACHE_BYTES)
     half = np.sin(k * math.pi / 2.0)
     psi = np.where(k == 0, -a, half / np.where(u == 0, 1.0, u))
     chi = (np.cos(k * math.pi / 2.0) - math.exp(a) + u * half) / (1.0 + u * u)
     V = 2.0 / (b - a) * (psi - chi)
     V[0] *= 0.5
-    out = (A[n].copy(), B[n].copy(), V, a, u)
+    out = (A_n, B_n, V, a, u)
     for arr in (out[0], out[1], V, u):
         arr.flags.writeable = False
     return out
