@@ -161,7 +161,7 @@ class ControlVariates:
             cap = np.sqrt(np.maximum(vy, 0.0))[None, :] / sd[few][:, None]
             slope = np.clip(b_all[few[both]], -cap, cap)
             miss = (self._shift_c + mc - mu)[few]
-            allowance = np.sqrt(np.sum((slope * miss[:, None]) ** 2, axis=0))
+            allowance = np.abs(np.sum(slope * miss[:, None], axis=0))  # signed: a spread's legs offset
         explained = np.einsum("kj,kj->j", beta, cov_cy)
         v_res = np.maximum(vy - explained, 0.0) * (n - 1) / max(n - k - 1, 1)
         assert self._shift_c is not None  # set with _shift_y by the first add
