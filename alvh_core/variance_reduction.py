@@ -98,10 +98,11 @@ class ControlVariates:
         self._sc += cc.sum(axis=0)
         self._syy += np.einsum("ij,ij->j", yc, yc)
         ct = np.ascontiguousarray(cc.T)  # (K, n)
-        # einsum, not BLAS: a multi-threaded OpenBLAS Gram took 0.17-0.27 s here on a busy 2-core machine
-        # (threads spinning), einsum's own loop ~20 ms for K = 28, n = 10,000 whatever the load
-        self._scc += np.einsum("ki,li->kl", ct, ct)
-        self._scy += np.einsum("ki,ij->kj", ct, yc)
+        # BLAS products: ``compare`` runs them on one BLAS thread (``parallel.one_blas_thread``; a multi-threaded
+        # OpenBLAS Gram took 0.17-0.27 s on a busy 2-core machine, threads spinning); single-threaded they take
+        # 0.4-0.6 ms for K = 28-40, n = 10,000, against 4-8 ms for einsum's own loop
+        self._scc += ct @ ct.T
+        self._scy += ct @ yc
         c2 = ct * ct
         self._sc4 += np.einsum("ki,ki->k", c2, c2)
 
