@@ -14,7 +14,7 @@ Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
    ``ln rho_atm = c0 + c_vix x_vix + c_skew x_skew + c_ts x_ts + c_3m x_3m + c_tau x_tau`` with
    ``x_vix = ln(min(VIX, shape_vix_cap)/0.20)`` (held at the highest VIX fitted, 37.32: beyond the
    quotes the smile's shape in ``z`` and the ATM ratio stop moving, so the surface's own 30-day variance
-   swap stays near 1.13-1.15 x VIX instead of 1.32 x at VIX 60), ``x_skew = (SKEW - 130)/10`` (0 without SKEW), ``x_ts = ln(VIX9D/VIX)``
+   swap stays near 1.17-1.21 x VIX instead of 1.32 x at VIX 60 with the terms extrapolated), ``x_skew = (SKEW - 130)/10`` (0 without SKEW), ``x_ts = ln(VIX9D/VIX)``
    (0 without VIX9D), ``x_3m = ln(VIX3M/VIX)`` (the model's VIX3M without it), ``x_tau = ln(tau / 30d)``.
    The variance swap sits above the ATM vol by the skew's contribution; ``rho_atm`` (about 0.8) is that
    ratio measured on the quotes.
@@ -25,17 +25,23 @@ Formulas (all vols decimals, ``tau`` in years ACT/365, ``k = ln(K/F)``):
 
    ``rho = tanh(r0 + r_vix x_vix + r_skew x_skew + r_ts x_ts)`` (the skew: negative),
    ``eta = exp(e0 + e_vix x_vix + e_skew x_skew)`` (the wings' slope), ``s = exp(s0)`` (the rounding at
-   the money), ``m`` the SVI's centre (fitted: 1.59; with ``rho > 0`` the minimum is at
-   ``z* = m - s rho / sqrt(1 - rho^2)``, about 0.9, inside the quoted range). **Right wing**: right of ``z*``
+   the money), ``m`` the SVI's centre (fitted: 1.43; with ``rho > 0`` the minimum is at
+   ``z* = m - s rho / sqrt(1 - rho^2)``, about 0.8-0.9, inside the quoted range). **Right wing**: right of ``z*``
    ``g^2 = g*^2 + b_R (sqrt((z - z*)^2 + s_R^2) - s_R)``, ``s_R = b_R / c*``, with the SVI's value and
    curvature at ``z*`` and its own far slope ``b_R = right_slope_z`` (0.2, chosen: the quotes push any cap
    on it to the cap; without it the shifted minimum gives an SVI right wing of ``eta (1 + rho)`` ~ 2.6 and
    absurd far calls). Far out total variance grows like ``eta (1 - rho) a sqrt(tau) |k|`` (left) and
    ``b_R a sqrt(tau) k`` (right); both are softly capped so that slope stays below ``wing_cap`` (Lee's
-   bound is 2), which binds only for long-dated, very high-vol smiles. The shape is floored at ``g^2 >= 0.05``.
+   bound is 2), which binds only for long-dated, very high-vol smiles. **Far left wing**: left of
+   ``z_L = left_wing_z`` (-3, the edge of the fitted puts) ``g^2`` gains
+   ``b_L ((sqrt((z - z_L)^2 + 1) - (z - z_L)) / 2 - [the same at z = 0])``: slope ``b_L`` per unit z far out,
+   ``b_L = left_slope_z exp(left_slope_vix x_vix)`` softly capped at ``LEFT_SLOPE_CAP`` (Durrleman's
+   condition) and by the same Lee-type cap; fitted in a second stage on the 0.2-5 delta puts
+   (:func:`fit_left_wing`), which the SVI's left slope, set by the 5-50 delta puts, priced about 5 vol points
+   too cheap. The shape is floored at ``g^2 >= 0.05``.
 
 Fit: :func:`fit_surface` (robust least squares of vol errors of out-of-the-money quotes, 7-90 days,
-5-50 delta, Black-76 on the parity forward); :mod:`alvh_core.market.fit` chooses the free parameters,
+5-50 delta, Black-76 on the parity forward), then :func:`fit_left_wing`, twice; :mod:`alvh_core.market.fit` chooses the free parameters,
 refits the shipped defaults and measures them out of sample (``python -m alvh_core.market.fit``; README
 "The SPX surface"). Terms with a zero default were tried and made the out-of-sample error worse.
 No butterfly arbitrage (call prices convex and decreasing in strike) and no calendar arbitrage (total
@@ -201,8 +207,9 @@ class SpxSurface(BaseModel):
         return br
 
     def left_slope(self, atm=None, tau=None, vix=None) -> np.ndarray | None:
-        """The far left wing's extra slope ``b_L = left_slope_z``, None when 0; with ``atm`` and ``tau`` the
-        Lee-type wing cap of :meth:`right_slope` is applied."""
+        """The far left wing's extra slope ``b_L = left_slope_z exp(left_slope_vix x_vix)`` (at VIX 20 without
+        ``vix``), softly capped at ``LEFT_SLOPE_CAP``; None when 0; with ``atm`` and ``tau`` the Lee-type wing
+        cap of :meth:`right_slope` is applied."""
         if self.left_slope_z <= 0.0:
             return None
         bl = np.asarray(self.left_slope_z)
