@@ -68,6 +68,10 @@ TABLE_ACCURACY = 2e-5
 #: tables for 1..64 remaining trading days (about 3 months) are cached on disk (~/.cache/alvh, ~16 MB per regime);
 #: longer horizons in files of 128 and 256 days (32 and 64 MB); beyond, computed in memory
 DISK_CACHE_DAYS = 64
+#: days of a table class computed at once (the build's temporaries scale with it: ~45 MB at 16)
+TABLE_DAYS_PER_BATCH = 16
+#: next states interpolated at once when a VIX transition matrix is built
+TRANSITION_BATCH = 1 << 18
 DISK_CACHE_MAX_DAYS = 256
 #: bump when the event tables' disk files change meaning; disk the event files may take (about 0.25 MB per
 #: day to expiry and regime: 63 MB for a 17-day expiry's 15 regimes), the least recently used removed first
@@ -159,17 +163,25 @@ class SpxTablePricer:
         n_lo = n_c // 2 + 1 if n_c > 1 else 1
         n_top = n_c if n_hi is None else max(n_lo, min(n_c, n_hi))
         A, B = log_mgf_coefficients(q, self.mu, 1j * u, n_top, mult=self._mult)
-        ns = np.arange(n_lo, n_top + 1)
-        cf = np.exp(A[ns] + B[ns] * self.h_nodes[None, :, None])  # (count, N_H, K)
-        disc = np.exp(-self.rate * ns / TRADING_DAYS)[:, None, None]
-        coef = cf * V[None] * disc
-        both = np.concatenate([coef, coef * (1j * u)[None]], axis=1)  # (count, 2 N_H, K)
-        cnt = ns.size
-        flat = both.reshape(cnt * 2 * N_H, N_COS).T  # (K, cnt*2*N_H)
-        # Re(e^{i theta} c) = cos(theta) Re(c) - sin(theta) Im(c): one real matmul
-        vals = (self._phase_re_im() @ np.concatenate([flat.real, flat.imag], axis=0))
-        vals = vals.reshape(self.n_y, cnt, 2, N_H)
-        tab = (vals[:, :, 0, :] + 1j * vals[:, :, 1, :]).transpose(1, 2, 0).copy()  # (cnt, N_H, n_y)
+        ns_all = np.arange(n_lo, n_top + 1)
+        tab = np.empty((ns_all.size, N_H, self.n_y), dtype=complex)
+        phase = self._phase_re_im()
+        # a few days at a time: the (days, N_H, K) complex temporaries of a 64-day class took ~180 MB at once
+        for start in range(0, ns_all.size, TABLE_DAYS_PER_BATCH):
+            ns = ns_all[start:start + TABLE_DAYS_PER_BATCH]
+            cf = np.exp(A[ns] + B[ns] * self.h_nodes[None, :, None])  # (count, N_H, K)
+            disc = np.exp(-self.rate * ns / TRADING_DAYS)[:, None, None]
+            coef = cf * V[None] * disc
+            del cf
+            both = np.concatenate([coef, coef * (1j * u)[None]], axis=1)  # (count, 2 N_H, K)
+            del coef
+            cnt = ns.size
+            flat = both.reshape(cnt * 2 * N_H, N_COS).T  # (K, cnt*2*N_H)
+            # Re(e^{i theta} c) = cos(theta) Re(c) - sin(theta) Im(c): one real matmul
+            vals = (phase @ np.concatenate([flat.real, flat.imag], axis=0))
+            del both, flat
+            vals = vals.reshape(self.n_y, cnt, 2, N_H)
+            tab[start:start + cnt] = (vals[:, :, 0, :] + 1j * vals[:, :, 1, :]).transpose(1, 2, 0)  # (cnt, N_H, n_y)
         self._tables[n_c] = tab
         return tab
 
@@ -846,23 +858,26 @@ class VixGridPricer:
 
     def _transition(self, h_next: np.ndarray, jumps: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
         """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
-        i0, w = self._weights(h_next)
-        rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
-        M = np.zeros(N_VG * N_VG)
-        for a in range(4):
-            np.add.at(M, (rows * N_VG + i0 + a).ravel(), (w[a] * self.zw[None, :]).ravel())
-        M = M.reshape(N_VG, N_VG)
+        M = self._expectation_matrix(h_next, self.zw)
         if jumps:
             M = self.p_no_jump[:, None] * M
             for prob, h_next, weights in jumps:
-                i0, w = self._weights(h_next)
-                rows = np.broadcast_to(np.arange(N_VG)[:, None], i0.shape)
-                MJ = np.zeros(N_VG * N_VG)
-                for a in range(4):
-                    MJ += np.bincount((rows * N_VG + i0 + a).ravel(), (w[a] * weights[None, :]).ravel(),
-                                      minlength=N_VG * N_VG)
-                M += prob[:, None] * MJ.reshape(N_VG, N_VG)
+                M += prob[:, None] * self._expectation_matrix(h_next, weights)
         return M
+
+    def _expectation_matrix(self, h_next: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """(N_VG, N_VG): row g, the ``weights``-weighted cubic interpolation of the next states ``h_next[g]``
+        onto the grid; built a block of rows at a time (the whole two-jump branch's stencil weights took
+        ~200 MB at once in a first compare on an empty cache)."""
+        flat = np.zeros(N_VG * N_VG)
+        step = max(1, TRANSITION_BATCH // max(h_next.shape[1], 1))
+        for r0 in range(0, N_VG, step):
+            hs = h_next[r0:r0 + step]
+            i0, w = self._weights(hs)
+            base = (np.arange(r0, r0 + hs.shape[0])[:, None] * N_VG + i0).ravel()
+            for a in range(4):
+                flat += np.bincount(base + a, (w[a] * weights[None, :]).ravel(), minlength=N_VG * N_VG)
+        return flat.reshape(N_VG, N_VG)
 
     @staticmethod
     def _payoff(kind: str, strike: float, v: np.ndarray) -> np.ndarray:
