@@ -797,6 +797,7 @@ class VixGridPricer:
         if trans is None:
             trans = self._transition(*self._next_states())
             _save_array(self._cache_path(), trans)
+            _release_after_build()
         self._trans = trans
         self._banks: dict[tuple[str, int], tuple[np.ndarray, dict[float, int]]] = {}  # (kind, n_exp) -> tables
         self._lock = threading.Lock()
