@@ -388,9 +388,8 @@ VARIANTS = (("former law (SVI, m = 0; VIX alone)", FORMER_FREE, 0.0, False, 0.0)
             ("m free + right wing slope 0.2 (VIX alone; VIX terms extrapolated)", FREE_PARAMS, 0.0, False, RIGHT_SLOPE),
             ("pillars + m free + right wing slope 0.2", FREE_PARAMS, 1.0, False, RIGHT_SLOPE),
             ("  the same fit, predicting with VIX alone", FREE_PARAMS, 1.0, True, RIGHT_SLOPE),
-            ("m free + right wing 0.2, VIX terms held beyond the fitted VIX (the shipped first stage)", FREE_PARAMS,
-             0.0, False,
-             RIGHT_SLOPE, True))
+            ("m free + right wing 0.2, VIX terms held beyond the fitted VIX (the shipped first stage)",
+             FREE_PARAMS, 0.0, False, RIGHT_SLOPE, True))
 
 
 def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk", "feb2018"),
