@@ -26,11 +26,13 @@ from alvh_core.scenarios.anchor import MarketFit, MarketTarget, Node, anchor
 from alvh_core.scenarios.base import MarketPaths
 from alvh_core.scenarios.hn_garch import TRADING_DAYS
 from alvh_core.scenarios.params import ModelParams, load_default_params, premia_lines
+from alvh_core.scenarios.pricer import payoff
 from alvh_core.scenarios.simulation import (
     PathClock,
     SimulatedPaths,
     _step_of,
     bootstrap_paths,
+    check_option,
     simulate,
     vix_options_at,
 )
@@ -204,10 +206,7 @@ class MixturePaths(PathClock):
     def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
         if not GROUPED:
             return self.spx_option_by_block(kind, strike, expiry_t)
-        if kind not in ("P", "C"):
-            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
-        if not strike > 0:
-            raise ValueError(f"strike must be positive (got {strike!r})")
+        check_option(kind, strike, "strike must be positive")
         n_exp = _step_of(expiry_t)
         left = n_exp - np.arange(self.n_steps + 1)
         live = int(np.count_nonzero(left > 0))
@@ -225,9 +224,7 @@ class MixturePaths(PathClock):
                 price[rows, :live] = p
                 delta[rows, :live] = d
         if live <= self.n_steps:
-            s_exp = self.spot[:, n_exp]
-            settle = np.maximum(s_exp - strike, 0.0) if kind == "C" else np.maximum(strike - s_exp, 0.0)
-            price[:, live:] = settle[:, None]
+            price[:, live:] = payoff(kind, strike, self.spot[:, n_exp])[:, None]
         return self._today(price), self._today(delta)
 
     def _vix_instrument(self, kind: str, strike: float, expiry_t: float) -> np.ndarray:
@@ -241,14 +238,7 @@ class MixturePaths(PathClock):
                 table = vp.values(kind, strike, n_exp)
                 out[rows, :live] = vp.evaluate(table, left[None, :live], h_q[rows, :live])
         if live <= self.n_steps:
-            v_exp = 100.0 * self._vix_law[:, n_exp]
-            if kind == "F":
-                settle = v_exp
-            elif kind == "C":
-                settle = np.maximum(v_exp - strike, 0.0)
-            else:
-                settle = np.maximum(strike - v_exp, 0.0)
-            out[:, live:] = settle[:, None]
+            out[:, live:] = payoff(kind, strike, 100.0 * self._vix_law[:, n_exp])[:, None]
         return self._today(out)
 
     @property
@@ -266,10 +256,7 @@ class MixturePaths(PathClock):
     def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
         if not GROUPED:
             return self.vix_option_by_block(kind, strike, expiry_t)
-        if kind not in ("P", "C"):
-            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
-        if not strike > 0:
-            raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
+        check_option(kind, strike, "VIX strike must be positive vol points")
         return self._vix_instrument(kind, float(strike), expiry_t)
 
     # the references: every block priced on its own, then gathered

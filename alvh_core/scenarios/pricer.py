@@ -753,6 +753,16 @@ def _save_array(path, arr: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
         pass
 
 
+def payoff(kind: str, strike: float, x: np.ndarray) -> np.ndarray:
+    """Value at expiry of an instrument on ``x`` (SPX or VIX points): ``kind`` "F" (the future: ``x``), "C" or
+    "P" (the option's intrinsic value)."""
+    if kind == "F":
+        return x
+    if kind == "C":
+        return np.maximum(x - strike, 0.0)
+    return np.maximum(strike - x, 0.0)
+
+
 def _save_re_im(path, stack: np.ndarray) -> None:  # noqa: ANN001 - pathlib.Path
     """Atomic write of a complex ``stack`` as the float array ``np.stack([stack.real, stack.imag])`` (the same
     .npy bytes), written a few rows at a time instead of building that copy in memory."""
@@ -883,11 +893,7 @@ class VixGridPricer:
     @staticmethod
     def _payoff(kind: str, strike: float, v: np.ndarray) -> np.ndarray:
         """Payoff at expiry of model VIX ``v`` (points)."""
-        if kind == "F":
-            return v
-        if kind == "C":
-            return np.maximum(v - strike, 0.0)
-        return np.maximum(strike - v, 0.0)
+        return payoff(kind, strike, v)
 
     def values(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
         """(n_exp + 1, N_VG): value with m = 0..n_exp days to expiry on the grid (m = 0 is the payoff).

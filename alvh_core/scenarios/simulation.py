@@ -44,6 +44,7 @@ from alvh_core.scenarios.pricer import (
     SpxTablePricer,
     VixGridPricer,
     event_pattern,
+    payoff,
     spx_pricer,
     vix_pricer,
     vix_values_at,
@@ -166,10 +167,7 @@ class SimulatedPaths(PathClock):
 
     def spx_option(self, kind: OptionKind, strike: float, expiry_t: float) -> tuple[np.ndarray, np.ndarray]:
         """(price, delta), each (N, T+1); on/after expiry the intrinsic value at expiry and delta 0."""
-        if kind not in ("P", "C"):
-            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
-        if not strike > 0:
-            raise ValueError(f"strike must be positive (got {strike!r})")
+        check_option(kind, strike, "strike must be positive")
         n_exp = _step_of(expiry_t)
         left = self._days_left(n_exp)
         live = int(np.count_nonzero(left > 0))  # columns 0..live-1 are before expiry
@@ -187,9 +185,7 @@ class SimulatedPaths(PathClock):
             price[:, :live] = p
             delta[:, :live] = d
         if live <= self.n_steps:
-            s_exp = self.spot[:, n_exp]
-            settle = np.maximum(s_exp - strike, 0.0) if kind == "C" else np.maximum(strike - s_exp, 0.0)
-            price[:, live:] = settle[:, None]
+            price[:, live:] = payoff(kind, strike, self.spot[:, n_exp])[:, None]
         return price, delta
 
     def _vix_instrument(self, kind: str, strike: float, expiry_t: float) -> np.ndarray:
@@ -202,14 +198,7 @@ class SimulatedPaths(PathClock):
             table = vp.values(kind, strike, n_exp)
             out[:, :live] = vp.evaluate(table, left[None, :live], self.h_q[:, :live])
         if live <= self.n_steps:
-            v_exp = 100.0 * self.vix[:, n_exp]
-            if kind == "F":
-                settle = v_exp
-            elif kind == "C":
-                settle = np.maximum(v_exp - strike, 0.0)
-            else:
-                settle = np.maximum(strike - v_exp, 0.0)
-            out[:, live:] = settle[:, None]
+            out[:, live:] = payoff(kind, strike, 100.0 * self.vix[:, n_exp])[:, None]
         return out
 
     def vix_option_at(self, kind: OptionKind, strike: float | np.ndarray, expiry_t: float, rows: np.ndarray,
@@ -225,10 +214,7 @@ class SimulatedPaths(PathClock):
 
     def vix_option(self, kind: OptionKind, strike: float, expiry_t: float) -> np.ndarray:
         """VIX option (VIX points, strike in VIX points) at every (path, date); payoff from expiry on."""
-        if kind not in ("P", "C"):
-            raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
-        if not strike > 0:
-            raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
+        check_option(kind, strike, "VIX strike must be positive vol points")
         return self._vix_instrument(kind, float(strike), expiry_t)
 
     def realized_vol(self, start: int = 0, end: int | None = None) -> np.ndarray:
@@ -238,16 +224,21 @@ class SimulatedPaths(PathClock):
         return np.sqrt(TRADING_DAYS * np.mean(r * r, axis=1))
 
 
+def check_option(kind: str, strike, what: str) -> None:
+    """One message for a bad option kind or a non-positive strike (``what``: the strike's message)."""
+    if kind not in ("P", "C"):
+        raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+    if not np.all(np.asarray(strike, dtype=float) > 0):
+        raise ValueError(f"{what} (got {strike!r})")
+
+
 def vix_options_at(pricers: list[VixGridPricer], which: np.ndarray, h_q: np.ndarray, vix: np.ndarray, kind: str,
                    strike: float | np.ndarray, expiry_t: float, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
     """VIX option prices at points (rows, days) of paths with states ``h_q`` and VIX ``vix`` (N, T+1), point i
     priced by ``pricers[which[i]]``; on/after expiry the payoff at expiry (as ``SimulatedPaths.vix_option``)."""
-    if kind not in ("P", "C"):
-        raise ValueError(f"option kind must be 'P' or 'C' (got {kind!r})")
+    check_option(kind, strike, "VIX strike must be positive vol points")
     rows, days = np.broadcast_arrays(np.asarray(rows, np.intp), np.asarray(days, np.intp))
     strikes = np.broadcast_to(np.asarray(strike, float), rows.shape)
-    if not np.all(strikes > 0):
-        raise ValueError(f"VIX strike must be positive vol points (got {strike!r})")
     n_exp = _step_of(expiry_t)
     left = n_exp - days
     live = left > 0
