@@ -456,13 +456,15 @@ def main(argv: list[str] | None = None) -> int:
         k = [i for i, r in enumerate(rows) if lo <= r["vix"] < hi]
         print(f"| {label} | {len(k)} | {np.median([rows[i]['ratio'] for i in k]):.3f} "
               f"| {np.median([flat[i]['ratio'] for i in k]):.3f} |")
+    # each split's folds fitted once: the quotes' errors and the far wing's from the same fits
+    runs = {split: _out_of_sample(sample, split, FREE_PARAMS, VIX_WEIGHT, 0.0, None, RIGHT_SLOPE, True, wing)
+            for split in SPLITS}
     for split in ("week", "walk"):
-        werr = wing_out_of_sample(sample, wing, split)
         print(f"\nbeyond the fitted range, out of sample, split {split!r} (0.2-5 delta; the puts' wing fitted on "
               "the training dates only)\n")
-        print(markdown_table(wing_split_table(wing, werr)))
+        print(markdown_table(wing_split_table(wing, runs[split][2])))
     for split in SPLITS:
-        e, m = out_of_sample(sample, split, wing=wing)
+        e, m, _ = runs[split]
         print(f"\nout of sample, split {split!r} ({int(m.sum())} quotes)\n")
         print(markdown_table(error_table(e[m], p.delta[m], sample.vix[m], sample.half_spread[m],
                                          band_error(e[m], sample, m))))
