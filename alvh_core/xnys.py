@@ -4,7 +4,8 @@
 about a second per process (and three modules used to build their own). Here the calendar is reduced to
 what every user needs: the covered span ``[first, last]`` and the weekdays in it on which NYSE is closed
 (holidays and ad-hoc closures). That list is built once per ``exchange_calendars`` version and kept in a
-small JSON file (``~/.cache/alvh/``, or ``cache_dir``), so later processes read a few kB instead.
+small JSON file (``~/.cache/alvh/``, or ``cache_dir``), so later processes read a few kB instead. The file is
+written by a short-lived child interpreter, so no alvh process carries pandas (about 40 MB) for its life.
 
 - ``trading_days(start, end)``: NYSE sessions in ``[start, end]`` (``np.busday_count`` with the holidays;
   vectorised over date arrays);
@@ -109,8 +110,37 @@ def _save(path: Path, cal: Xnys) -> None:
         pass
 
 
+#: the child interpreter that builds the cache file: ``exchange_calendars`` imports pandas, which a process
+#: keeps resident for its life (about 40 MB, and the bot and a 1,000,000-path compare run for long: issue 16)
+_CHILD = """import sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from alvh_core import xnys
+cal = xnys.build_from_package()
+if cal.first is None:
+    sys.exit(3)
+xnys._save(Path(sys.argv[2]), cal)
+"""
+
+
+def _build_in_child(path: Path) -> Xnys | None:
+    """Build the calendar in a child interpreter that writes ``path``; ``None`` if that failed (no writable
+    cache, no package, no interpreter to start), and the caller builds it in this process."""
+    import subprocess
+    import sys
+
+    package_root = str(Path(__file__).resolve().parent.parent)
+    try:
+        subprocess.run([sys.executable, "-c", _CHILD, package_root, str(path)], check=True, timeout=300,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return _load(path)
+
+
 def calendar(cache_dir: Path | None = None, refresh: bool = False) -> Xnys:
-    """The calendar: in-process copy, else the disk cache, else built from the package (and cached)."""
+    """The calendar: in-process copy, else the disk cache, else built from the package (in a child process
+    that writes the cache, so this one never imports pandas; in this process if that fails)."""
     cal = _state.get("cal")
     if cal is not None and not refresh:
         return cal
@@ -120,6 +150,8 @@ def calendar(cache_dir: Path | None = None, refresh: bool = False) -> Xnys:
             return cal
         path = _cache_file(cache_dir or default_cache_dir(), _package_version())
         cal = None if refresh else _load(path)
+        if cal is None:
+            cal = _build_in_child(path)
         if cal is None:
             cal = build_from_package()
             _save(path, cal)

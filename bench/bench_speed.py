@@ -188,14 +188,20 @@ print(json.dumps({{"base_mb": base, "peak_mb": resource.getrusage(resource.RUSAG
 MEM_BOUND_MB = 400
 
 
-def section_d(counts: list[int], big: bool) -> None:
-    print("D. peak memory (max RSS of a fresh process) and time against path count")
+def section_d(counts: list[int], big: bool, empty_cache: bool = False) -> None:
+    print("D. peak memory (max RSS of a fresh process) and time against path count"
+          + (": each process on an EMPTY cache (a new HOME: its 200-path run builds every table)" if empty_cache
+             else ""))
     print(f"   {'paths':>10}{'days':>6}{'RSS after 200 paths':>21}{'peak RSS':>10}{'wall':>8}{'CPU':>8}"
           f"{'CPU us/path-day':>17}")
     runs = [(n, 66) for n in counts] + ([(1_000_000, 134)] if big else [])  # 44 and 90 trading days
     worst = 0.0
     for n, cal_days in runs:
-        r = run_py(MEM.format(n=n, days=cal_days))
+        if empty_cache:
+            with tempfile.TemporaryDirectory() as home:
+                r = run_py(MEM.format(n=n, days=cal_days), home=home)
+        else:
+            r = run_py(MEM.format(n=n, days=cal_days))
         worst = max(worst, r["peak_mb"])
         print(f"   {n:>10,}{r['days']:>6}{r['base_mb']:>19.0f}MB{r['peak_mb']:>8.0f}MB{r['s']:>7.1f}s{r['cpu']:>7.1f}s"
               f"{1e6 * r['cpu'] / (n * r['days']):>17.2f}")
@@ -348,6 +354,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--mem", default="10000,50000,200000", help="path counts for section D")
     ap.add_argument("--big", action="store_true", help="also 1,000,000 paths x 90 trading days in D (minutes)")
+    ap.add_argument("--empty-cache", action="store_true",
+                    help="D: each process starts on an empty table cache (a machine's first run)")
     ap.add_argument("--options", type=int, default=1_000_000, help="options in E and F")
     ap.add_argument("--only", default="ABCDEF", help="sections to run, e.g. AE")
     ap.add_argument("--trees", default="", help="B only: source trees to alternate, e.g. /work/main,/work/wt/x")
@@ -359,7 +367,7 @@ def main() -> int:
         "B": (lambda: section_b_trees(trees, a.paths, a.repeat, a.rounds)) if trees else
              (lambda: section_b(a.paths, a.repeat)),
         "C": section_c,
-        "D": lambda: section_d([int(x) for x in a.mem.split(",") if x], a.big),
+        "D": lambda: section_d([int(x) for x in a.mem.split(",") if x], a.big, a.empty_cache),
         "E": lambda: section_e(a.options),
         "F": lambda: section_f(a.options, 5000),
     }

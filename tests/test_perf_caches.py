@@ -182,3 +182,34 @@ def test_vix_tables_from_the_disk_cache_equal_computed_ones(tmp_path, monkeypatc
     assert np.load(files[0]).shape == (65, N_VG)
     far = VixGridPricer(jump_q, 0.04)._compute("C", 27.0, 300)  # past 256 days: computed, not cached
     np.testing.assert_array_equal(far[:41], ref40)
+
+
+def test_vix_first_step_in_blocks_equals_the_whole_grid_and_stays_small(tmp_path, monkeypatch, jump_q):
+    """A VIX table's first backward step is computed a block of grid nodes at a time (issue 16: the whole
+    grid's two-jump branch held ~58 MB of states and model VIX at once, in the middle of a 1,000,000-path run
+    that missed a strike in the disk cache). Its rows equal the expectation written out on the whole grid, for a
+    future, calls and puts of several strikes at once; and computing them allocates a few MB, not ~58."""
+    import tracemalloc
+
+    from alvh_core.scenarios.pricer import payoff
+
+    monkeypatch.setattr(xnys, "default_cache_dir", lambda: tmp_path)
+    vp = VixGridPricer(jump_q, 0.04)
+    h_next, p0, branches = vp._next_states()
+    assert branches and (p0 < 1).all()
+    for kind, strikes in (("F", [0.0]), ("C", [15.0, 27.5, 60.0]), ("P", [20.0, 35.0])):
+        got = vp._first_rows(kind, strikes)
+        for k, row in zip(strikes, got):
+            want = p0 * (payoff(kind, k, vp.vix_points(h_next)) @ vp.zw)
+            for prob, h, w in branches:
+                want = want + prob * (payoff(kind, k, vp.vix_points(h)) @ w)
+            np.testing.assert_allclose(row, want, rtol=1e-13, atol=1e-12)
+    assert got[1, 0] > got[0, 0] > 0 and got[1, -1] == got[0, -1] == 0.0  # puts: worth most at the calm end
+    del h_next, branches
+    tracemalloc.start()
+    try:
+        vp._first_rows("C", [20.0, 25.0, 30.0, 35.0])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12e6, peak / 1e6

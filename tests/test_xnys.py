@@ -72,3 +72,42 @@ def test_one_session_rule_beyond_the_covered_span():
         day += dt.timedelta(days=1)
     assert not xnys.is_session(dt.date(2030, 4, 19)) and xnys.is_session(dt.date(2030, 4, 18))
     assert xnys.easter(2030) == dt.date(2030, 4, 21) and xnys.easter(2024) == dt.date(2024, 3, 31)
+
+
+def test_a_missing_cache_is_built_in_a_child_without_pandas_here(tmp_path):
+    """On an empty cache the calendar file is written by a child interpreter: the process that asked never
+    imports pandas/exchange_calendars (about 40 MB it would keep for its life: issue 16's memory bound), and
+    what it reads back is the package's calendar."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("exchange_calendars")
+    code = ("import json, sys; from alvh_core import xnys; c = xnys.calendar(); "
+            "print(json.dumps({'pandas': 'pandas' in sys.modules, 'xcals': 'exchange_calendars' in sys.modules, "
+            "'first': str(c.first), 'last': str(c.last), 'holidays': [str(h) for h in c.holidays], 'source': c.source}))")
+    root = str(Path(xnys.__file__).resolve().parent.parent)
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": root}
+    out = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                    check=True, timeout=300).stdout)
+    assert not out["pandas"] and not out["xcals"]
+    assert out["source"].endswith("(disk cache)")  # written by the child, read here
+    assert len(list((tmp_path / ".cache" / "alvh").glob("xnys-*.json"))) == 1
+    want = xnys.build_from_package()
+    assert out["first"] == str(want.first) and out["last"] == str(want.last)
+    assert out["holidays"] == [str(h) for h in want.holidays]
+    assert "2001-09-12" in out["holidays"] and "2026-11-26" in out["holidays"]
+
+
+def test_the_calendar_is_built_here_when_the_child_fails(tmp_path, monkeypatch):
+    """The child could not run (no interpreter to start, a sandbox): built in this process and written, the
+    package's sessions."""
+    pytest.importorskip("exchange_calendars")
+    monkeypatch.setattr(xnys, "_state", {})
+    monkeypatch.setattr(xnys, "_build_in_child", lambda path: None)
+    cal = xnys.calendar(cache_dir=tmp_path)
+    want = xnys.build_from_package()
+    assert cal.first == want.first and cal.last == want.last
+    np.testing.assert_array_equal(cal.holidays, want.holidays)
+    assert len(list(tmp_path.glob("xnys-*.json"))) == 1

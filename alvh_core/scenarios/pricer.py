@@ -595,6 +595,9 @@ N_ZJ, N_J1, N_J2 = 48, 24, 12
 #: they start afresh from the disk cache (0.3 ms a table); was 16 MB with doubling past it: 60-78 MB over the 4 laws
 #: of a 90-day compare (issue 16)
 VIX_BANK_BYTES = 8 * 2**20
+#: grid nodes of a VIX table's first backward step computed at a time (a disk-cache miss): 16 nodes of the
+#: two-jump branch are 0.9 MB of states (the whole grid 17.7 MB, and as much again of model VIX)
+FIRST_STEP_ROWS = 16
 #: bump when the arrays cached on disk (the VIX transition matrices and tables) change meaning
 VIX_CACHE_VERSION = 1
 #: VIX option/future tables are cached on disk per (law, kind, strike) for 0..64 days to expiry (128, 256 for
@@ -798,11 +801,6 @@ class VixGridPricer:
         z = np.linspace(-Z_MAX, Z_MAX, N_Z)
         w = np.exp(-0.5 * z * z)
         self.zw = w / w.sum()
-        self.p_no_jump = np.ones(N_VG)
-        # the first backward step's model VIX at every (grid node, shock) and jump branch: needed only when a
-        # table is computed (a disk-cache miss), so built then and dropped after that batch (issue 16: 5-6 MB a
-        # jump regime, 15 regimes)
-        self._step1: tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None = None
         trans = _load_array(self._cache_path(), (N_VG, N_VG))
         if trans is None:
             trans = self._transition(*self._next_states())
@@ -817,29 +815,27 @@ class VixGridPricer:
         key = repr((self.q, VG_LO, VG_HI, N_VG, N_Z, Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
         return _cache_file("vix-trans", key)
 
-    def _next_states(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-        """Next state for every (grid node, shock) (N_VG, N_Z), clipped to the grid, and the jump branches
-        [(prob per node, h', weights)] of a law whose crashes load next day's variance (else none)."""
+    @property
+    def _jumps_load_variance(self) -> bool:
+        """Crashes that load next day's variance change H's law (jumps that do not leave it alone)."""
+        return bool(self.q.has_jumps and self.q.jump_var > 0)
+
+    def _next_states(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """Next state for every (grid node, shock) (N_VG, N_Z), clipped to the grid, the probability of no jump
+        per node and the jump branches [(prob per node, h', weights)] (none unless crashes load the variance)."""
         z = np.linspace(-Z_MAX, Z_MAX, N_Z)
-        # jumps that do not load next day's variance leave H's law alone
-        branches = self._jump_branches() if self.q.has_jumps and self.q.jump_var > 0 else []
-        return np.clip(self.q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI), branches
+        h_next = np.clip(self.q.next_variance(self.grid[:, None], z[None, :]), VG_LO, VG_HI)
+        if not self._jumps_load_variance:
+            return h_next, np.ones(N_VG), []
+        return (h_next, *self._jump_branches(slice(None)))
 
-    def _first_step(self) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-        """(model VIX after one day (N_VG, N_Z), [(prob per node, model VIX after a jump branch, weights)]): what
-        the first backward step reads (the payoffs read the model VIX only), kept until ``tables`` ends its batch."""
-        step = self._step1
-        if step is None:
-            h_next, jumps = self._next_states()
-            step = (self.vix_points(h_next), [(prob, self.vix_points(h), w) for prob, h, w in jumps])
-            self._step1 = step
-        return step
-
-    def _jump_branches(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _jump_branches(self, rows: slice) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """For the grid nodes ``rows``: (probability of no jump, [(prob, h' after one or two jumps, weights)])."""
         q = self.q
+        g = self.grid[rows]
         xz, wz = np.polynomial.hermite.hermgauss(N_ZJ)
         zj, wz = math.sqrt(2.0) * xz, wz / wz.sum()
-        base = q.next_variance(self.grid[:, None], zj[None, :])  # (N_VG, N_ZJ)
+        base = q.next_variance(g[:, None], zj[None, :])  # (rows, N_ZJ)
         x1, w1 = np.polynomial.hermite.hermgauss(N_J1)
         j1, w1 = q.jump_mean + math.sqrt(2.0) * q.jump_std * x1, w1 / w1.sum()
         x2, w2 = np.polynomial.hermite.hermgauss(N_J2)
@@ -847,15 +843,35 @@ class VixGridPricer:
         # two jumps: J1^2 + J2^2 = (sqrt(2) m + s eta)^2 + s^2 xi^2, eta, xi iid N(0, 1)
         q2 = ((math.sqrt(2.0) * q.jump_mean + q.jump_std * e2[:, None]) ** 2 + (q.jump_std * e2[None, :]) ** 2).ravel()
         wq2 = np.outer(w2, w2).ravel()
-        lam = q.intensity(self.grid)
+        lam = q.intensity(g)
         p0 = np.exp(-lam)
         p1 = lam * p0
         p2 = np.maximum(1.0 - p0 - p1, 0.0)
         out = []
         for prob, sq, wq in ((p1, j1 * j1, w1), (p2, q2, wq2)):
             h = base[:, :, None] + q.jump_var * sq[None, None, :]
-            out.append((prob, np.clip(h, VG_LO, VG_HI).reshape(N_VG, -1), np.outer(wz, wq).ravel()))
-        self.p_no_jump = p0  # the same numbers whichever thread sets them
+            out.append((prob, np.clip(h, VG_LO, VG_HI).reshape(len(g), -1), np.outer(wz, wq).ravel()))
+        return p0, out
+
+    def _first_rows(self, kind: str, strikes) -> np.ndarray:  # noqa: ANN001 - a sequence of floats
+        """(len(strikes), N_VG): each strike's value one day before expiry (undiscounted), the first backward
+        step, read from the model VIX after one day at every (node, shock) and jump branch. Computed
+        ``FIRST_STEP_ROWS`` grid nodes at a time: the whole grid's two-jump branch is 17.7 MB of states and as
+        much of model VIX, which a cache miss in the middle of a 1,000,000-path run used to add to its peak
+        (issue 16)."""
+        ks = np.asarray(strikes, float).reshape(-1, 1, 1)
+        out = np.empty((ks.shape[0], N_VG))
+        z = np.linspace(-Z_MAX, Z_MAX, N_Z)
+        for r0 in range(0, N_VG, FIRST_STEP_ROWS):
+            rows = slice(r0, r0 + FIRST_STEP_ROWS)
+            h = np.clip(self.q.next_variance(self.grid[rows, None], z[None, :]), VG_LO, VG_HI)
+            blk = self._payoff(kind, ks, self.vix_points(h)) @ self.zw
+            if self._jumps_load_variance:
+                p0, branches = self._jump_branches(rows)
+                blk = p0 * blk
+                for prob, h_j, weights in branches:
+                    blk += prob * (self._payoff(kind, ks, self.vix_points(h_j)) @ weights)
+            out[:, rows] = blk
         return out
 
     def vix_points(self, h: np.ndarray) -> np.ndarray:
@@ -867,11 +883,12 @@ class VixGridPricer:
         i0, t = _stencil(pos, N_VG)
         return i0, lagrange4(t)
 
-    def _transition(self, h_next: np.ndarray, jumps: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
+    def _transition(self, h_next: np.ndarray, p_no_jump: np.ndarray,
+                    jumps: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> np.ndarray:
         """(N_VG, N_VG) matrix M with (M v)[g] = E[v(H') | H = grid[g]] (cubic interpolation of v)."""
         M = self._expectation_matrix(h_next, self.zw)
         if jumps:
-            M = self.p_no_jump[:, None] * M
+            M = p_no_jump[:, None] * M
             for prob, h_next, weights in jumps:
                 M += prob[:, None] * self._expectation_matrix(h_next, weights)
         return M
@@ -914,10 +931,7 @@ class VixGridPricer:
             missing = [k for k in dict.fromkeys(ks) if k not in slot_of]
         if not missing:
             return bank, np.array([slot_of[k] for k in ks], np.intp)
-        try:
-            built = {k: self._compute(kind, k, n_exp) for k in missing}  # outside the lock: threads price on
-        finally:
-            self._step1 = None  # the first step's arrays (a disk miss) are not kept between batches
+        built = self._compute_many(kind, missing, n_exp)  # outside the lock: threads price on
         per = (int(n_exp) + 1) * N_VG * 8
         with self._lock:
             bank, slot_of = self._banks.get(key, (None, {}))
@@ -926,12 +940,8 @@ class VixGridPricer:
             if others + (len(slot_of) + len(new)) * per > VIX_BANK_BYTES:  # bounded: a long-running bot (and
                 self._banks.clear()  # 1,000,000 paths) prices many strikes; the disk cache serves them again
                 bank, slot_of, others = None, {}, 0
-                try:
-                    for k in dict.fromkeys(ks):  # every strike of this call goes in the fresh bank
-                        if k not in built:
-                            built[k] = self._compute(kind, k, n_exp)
-                finally:
-                    self._step1 = None
+                # every strike of this call goes in the fresh bank
+                built.update(self._compute_many(kind, [k for k in dict.fromkeys(ks) if k not in built], n_exp))
                 new = list(built)
             used = len(slot_of)
             need = used + len(new)
@@ -950,22 +960,39 @@ class VixGridPricer:
             return bank, np.array([slot_of[k] for k in ks], np.intp)
 
     def _compute(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
-        """``values(kind, strike, n_exp)``: read from the disk cache (one file per law, kind and strike holding
-        64, 128 or 256 days: row m is m days to expiry whatever the expiry, issue 16), else computed and written."""
+        """``values(kind, strike, n_exp)``, from the disk cache or computed (``_compute_many``)."""
+        return self._compute_many(kind, [strike], n_exp)[strike]
+
+    def _compute_many(self, kind: str, strikes, n_exp: int) -> dict[float, np.ndarray]:  # noqa: ANN001
+        """{strike: values(kind, strike, n_exp)}: read from the disk cache (one file per law, kind and strike
+        holding 64, 128 or 256 days: row m is m days to expiry whatever the expiry, issue 16), else computed
+        (the first backward step of all the missing strikes together) and written."""
         rows = _vix_rows(n_exp)
-        if rows is None:
-            return self._compute_rows(kind, strike, n_exp)
-        path = self._table_path(kind, strike, rows)
-        out = _load_array(path, (rows + 1, N_VG))
-        if out is None:
-            out = self._compute_rows(kind, strike, rows)
-            _save_array(path, out)
-            _SAVED["vix-table"] = _SAVED.get("vix-table", 0) + 1
-            if _SAVED["vix-table"] % 64 == 1:  # the directory scanned now and then, not per file
-                _prune_files(path, "vix-table-*.npy", VIX_TABLE_CACHE_BYTES)
-        else:
-            _touch(path)
-        return out[: n_exp + 1].copy()
+        out: dict[float, np.ndarray] = {}
+        todo = []
+        for k in strikes:  # files, one a strike
+            got = None if rows is None else _load_array(self._table_path(kind, k, rows), (rows + 1, N_VG))
+            if got is None:
+                todo.append(k)
+            else:
+                _touch(self._table_path(kind, k, rows))
+                out[k] = got[: n_exp + 1].copy()
+        if not todo:
+            return out
+        n = n_exp if rows is None else rows
+        first = self._first_rows(kind, todo) if n >= 1 else [None] * len(todo)
+        for k, f in zip(todo, first):
+            table = self._compute_rows(kind, k, n, first=f)
+            if rows is not None:
+                path = self._table_path(kind, k, rows)
+                _save_array(path, table)
+                _SAVED["vix-table"] = _SAVED.get("vix-table", 0) + 1
+                if _SAVED["vix-table"] % 64 == 1:  # the directory scanned now and then, not per file
+                    _prune_files(path, "vix-table-*.npy", VIX_TABLE_CACHE_BYTES)
+            out[k] = table[: n_exp + 1].copy()
+        del first
+        _release_after_build()
+        return out
 
     def _table_path(self, kind: str, strike: float, rows: int):  # noqa: ANN202 - pathlib.Path
         """Disk-cache file of one (kind, strike) table for 0..rows days: keyed on the Q law, rate, every grid and
@@ -974,16 +1001,12 @@ class VixGridPricer:
                     Z_MAX, N_ZJ, N_J1, N_J2, VIX_CACHE_VERSION))
         return _cache_file("vix-table", key)
 
-    def _compute_rows(self, kind: str, strike: float, n_exp: int) -> np.ndarray:
+    def _compute_rows(self, kind: str, strike: float, n_exp: int, first: np.ndarray | None = None) -> np.ndarray:
+        """(n_exp + 1, N_VG) by backward induction; ``first``: row 1 (``_first_rows``) when already computed."""
         out = np.empty((n_exp + 1, N_VG))
         out[0] = self._payoff(kind, strike, self.vix_points(self.grid))
         if n_exp >= 1:
-            v_first, branches = self._first_step()
-            out[1] = self._payoff(kind, strike, v_first) @ self.zw
-            if branches:
-                out[1] = self.p_no_jump * out[1]
-                for prob, v_next, weights in branches:
-                    out[1] += prob * (self._payoff(kind, strike, v_next) @ weights)
+            out[1] = self._first_rows(kind, [strike])[0] if first is None else first
             for m in range(2, n_exp + 1):
                 out[m] = self._trans @ out[m - 1]
         if kind != "F":
