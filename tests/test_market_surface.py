@@ -55,6 +55,22 @@ def test_out_of_sample_error_leave_one_week_out(sample, wing):
     assert days["2018-02-06"]["bias"] < -1.0 and days["2018-02-07"]["bias"] > 1.0
 
 
+def test_each_stressed_date_alone_is_within_the_goal(sample):
+    """The floor under the VIX >= 25 miss: each stressed date fitted on its own quotes alone (the smile family
+    with the answer known; one expiry a date, so any surface is one smile a date) is within the issue's 0.8 RMS
+    (0.49; 1.09 on the crash close 2018-02-05, whose mids are +-2.4 vol points wide) and inside the bid-ask band
+    but for 0.09: the out-of-sample 1.96 is the day-to-day change of the smile that VIX, VIX9D, VIX3M and SKEW
+    do not carry, over six stressed dates in one week, not the family's shape (README "Against the goal")."""
+    err = mfit.per_date_errors(sample, min_vix=25.0)
+    m = np.isfinite(err)
+    assert m.sum() == 670 and np.isnan(err[sample.vix < 25.0]).all()
+    rows = {r["group"]: r for r in mfit.error_table(err[m], sample.points.delta[m], sample.vix[m],
+                                                  sample.half_spread[m], mfit.band_error(err[m], sample, m))}
+    assert rows["VIX >= 25"]["rms"] < 0.6 and rows["VIX >= 25"]["rms_outside"] < 0.15
+    days = {d["date"]: d for d in mfit.day_table(sample, err, 25.0)}
+    assert 0.8 < days["2018-02-05"]["rms"] < 1.3 and days["2018-02-07"]["rms"] < 0.1
+
+
 def test_pillar_variant_plumbing(sample):
     """``--variants`` machinery: with pillar weight 0 the VIX9D/VIX3M inputs do not move the surface, so
     predicting with them blanked gives the same errors; with weight 1 they do (and the fit differs)."""

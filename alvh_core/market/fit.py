@@ -288,6 +288,19 @@ def day_table(sample: QuoteSample, err: np.ndarray, min_vix: float = 0.0) -> lis
     return out
 
 
+def per_date_errors(sample: QuoteSample, min_vix: float = 0.0) -> np.ndarray:
+    """Errors (vol points; NaN below ``min_vix``) of each date's quotes against the surface fitted to that date
+    ALONE: what the smile family can do on a day when its answer is known, the floor under any out-of-sample
+    error of a surface that is one smile per date (every date of ``../shared/data/options`` has one expiry)."""
+    qd = sample.points.quote_date
+    err = np.full(len(sample), np.nan)
+    for d in np.unique(qd):  # one fit per date
+        m = qd == d
+        if sample.vix[m][0] >= min_vix:
+            err[m] = 100.0 * (sample.model_vol(fit(sample, mask=m), m) - sample.points.vol[m])
+    return err
+
+
 def wing_table(wing: QuoteSample, surfaces: dict[str, SpxSurface]) -> list[dict]:
     """Error rows (:func:`error_table` format, with half-spread and RMS outside bid-ask) of each surface on
     ``wing`` (quotes beyond the fitted delta range), calls and puts, all and at VIX >= 25."""
@@ -413,9 +426,10 @@ def variants_table(sample: QuoteSample, splits: Iterable[str] = ("week", "walk",
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.fit [DATA_DIR] [--variants]``: refit on all quotes, print the parameters
-    and the error tables (in-sample and each out-of-sample split) as markdown (the README's tables);
-    ``--variants``: the out-of-sample table of the structural variants tried (about 10 CPU-minutes)."""
+    """``python -m alvh_core.market.fit [DATA_DIR] [--variants | --per-date]``: refit on all quotes, print the
+    parameters and the error tables (in-sample and each out-of-sample split) as markdown (the README's tables);
+    ``--variants``: the out-of-sample table of the structural variants tried (about 10 CPU-minutes);
+    ``--per-date``: each date with VIX >= 15 fitted on its own quotes alone (:func:`per_date_errors`)."""
     import sys
 
     from alvh_core.settings import Settings
@@ -425,6 +439,14 @@ def main(argv: list[str] | None = None) -> int:
     args = [a for a in args if not a.startswith("--")]
     data = args[0] if args else (Settings().alvh_data or "../shared/data")
     sample = load_sample(data)
+    if "--per-date" in flags:
+        err = per_date_errors(sample, min_vix=15.0)
+        m = np.isfinite(err)
+        print("each date (VIX >= 15) fitted on its own quotes alone\n")
+        print(markdown_days(day_table(sample, err, min_vix=15.0)) + "\n")
+        print(markdown_table(error_table(err[m], sample.points.delta[m], sample.vix[m], sample.half_spread[m],
+                                         band_error(err[m], sample, m))))
+        return 0
     if "--variants" in flags:
         labels = [lab for _, _, lab in VIX_REGIMES]
         print("| variant | split | all | " + " | ".join(labels) + " |")
