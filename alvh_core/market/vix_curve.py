@@ -13,7 +13,10 @@ So the curve starts at spot VIX, is in contango when VIX is low and in backwarda
 (``a1 < 0``), steepens when VIX3M sits above what VIX predicts, and its front bends with VIX9D.
 Parameters are a robust least-squares fit to the first three VX contracts, 2009-10..2018 (VX settles
 from 2013, last-trade closes before), see README "VIX futures curve"; ``fit_futures`` refits them and
-``python -m alvh_core.market.vix_curve`` reprints the error tables.
+``python -m alvh_core.market.vix_curve`` reprints the error tables. Tried for the stressed curve and not
+adopted (``--tried``): a term-structure-dependent ``kappa`` and three VVIX terms (a level shift, a
+convexity ``-c (VVIX^2 - 0.881^2) tau``, a level x VIX interaction): the VVIX terms lower the calm
+buckets (all 0.85 -> 0.78 leaving each year out) but raise VIX >= 30 (1.63 -> 1.74-1.86).
 
 Options. VIX options are priced with Black-76 on the VX future of the same expiry (for a weekly expiry
 without a future: the put-call parity forward). The ATM vol is flat up to ``flat_days`` and decays as a
@@ -54,6 +57,10 @@ TAU_30D = 30.0 / 365.0
 FUTURE_PARAMS = ("a0", "a1", "a2", "a3", "kappa", "b3", "b9", "kappa2")
 #: the term-structure-dependent mean reversion (``kappa_ts``), tried for the stressed curve (README)
 TS_PARAMS = FUTURE_PARAMS + ("kappa_ts",)
+#: the VVIX terms tried for the stressed curve (README): level shift, convexity, level x VIX interaction
+VVIX_FORMS = {"level": ("b_vvix",), "convexity": ("c_vvix",), "interaction": ("b_vvix", "d_vvix")}
+#: ln(VVIX / MEAN_VVIX) clipped to its 1st-99th percentiles 2009-10..2018 (no extrapolation)
+VV_RANGE = (-0.30, 0.40)
 XT_RANGE = (-0.35, 0.30)
 VIX_ONLY_PARAMS = ("o0", "o1", "o2", "o_kappa")
 X3_RANGE = (-0.11, 0.15)
@@ -87,6 +94,9 @@ class VixCurve(BaseModel):
     kappa2: float = Field(8.8746, gt=0.0, description="rate (1/year) of the VIX3M/VIX9D terms")
     kappa_ts: float = Field(0.0, description="kappa x exp(kappa_ts ln(VIX/VIX3M)) when VIX3M is given (0: tried, "
                             "README)")
+    b_vvix: float = Field(0.0, description="s1 b_vvix ln(VVIX/MEAN_VVIX) when VVIX is given (0: tried, README)")
+    c_vvix: float = Field(0.0, description="-c_vvix (VVIX^2 - MEAN_VVIX^2) tau when VVIX is given (0: tried, README)")
+    d_vvix: float = Field(0.0, description="s1 d_vvix ln(VVIX/MEAN_VVIX) ln(VIX/20) when VVIX is given (0: tried)")
     o0: float = Field(0.1499, description="VIX-only law (no VIX3M given): a0")
     o1: float = Field(-0.409, description="VIX-only law: a1")
     o2: float = Field(-0.145, description="VIX-only law: a2")
@@ -107,9 +117,11 @@ class VixCurve(BaseModel):
     max_vol: float = Field(3.0, gt=0.0)
 
     # ----- futures -------------------------------------------------------------------------------------
-    def future(self, vix, tau, vix9d=None, vix3m=None) -> np.ndarray:
+    def future(self, vix, tau, vix9d=None, vix3m=None, vvix=None) -> np.ndarray:
         """VX future (index points) for tenor ``tau`` (years) given VIX (decimal) and optionally VIX9D,
-        VIX3M (decimals, NaN = absent); arrays broadcast; ``tau <= 0`` gives spot VIX (settlement)."""
+        VIX3M (decimals, NaN = absent); arrays broadcast; ``tau <= 0`` gives spot VIX (settlement). ``vvix``
+        (decimal, NaN = absent) enters only through the VVIX terms tried (``b_vvix, c_vvix, d_vvix``, 0 in
+        the shipped curve: README "Tried for the stressed curve"), so it changes nothing by default."""
         from alvh_core.market.surface import DEFAULT_SURFACE, TAU_3M, TAU_9D
 
         v = np.asarray(vix, dtype=float)
@@ -140,6 +152,13 @@ class VixCurve(BaseModel):
         s2 = -np.expm1(-self.kappa2 * tau)
         ln_prem = (s1 * (self.a0 + self.a1 * x + self.a2 * x * x) + s2 * (self.b3 * x3 + self.a3 * x3 * x)
                    + self.b9 * x9 * np.exp(-kappa * tau) * s2)
+        if vvix is not None and (self.b_vvix or self.c_vvix or self.d_vvix):
+            vv = np.asarray(vvix, dtype=float)
+            okv = np.isfinite(vv) & (vv > 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                xv = np.where(okv, np.clip(np.log(vv / MEAN_VVIX), *VV_RANGE), 0.0)
+            vq = np.where(okv, vv * vv - MEAN_VVIX**2, 0.0)
+            ln_prem = ln_prem + s1 * (self.b_vvix + self.d_vvix * x) * xv - self.c_vvix * vq * tau
         # without VIX3M the VIX-only law (fitted on its own: the VIX3M terms carry most of the fit)
         s0 = -np.expm1(-self.o_kappa * tau)
         ln_only = s0 * (self.o0 + self.o1 * x + self.o2 * x * x)
@@ -200,34 +219,35 @@ FORMER_SMILE = VixCurve(atm_30d=0.852, vvix_to_atm=0.9792, term_decay=0.1137, fl
 
 def vx_sample(history, first: str = "2009-10-01", contracts: int = 3) -> dict[str, np.ndarray]:
     """The first ``contracts`` VX contracts (more than half a day to expiry) on each day from ``first``:
-    arrays ``date, rank (1..), tau, price, vix, vix9d, vix3m`` (indices in points)."""
+    arrays ``date, rank (1..), tau, price, vix, vix9d, vix3m, vvix`` (indices in points)."""
     h = history
     tau = (h.vx_expiries[None, :] - h.dates[:, None]).astype(float) / 365.0
     valid = np.isfinite(h.vx) & (tau > 0.5 / 365.0) & (h.dates[:, None] >= np.datetime64(first))
     rank = np.cumsum(valid, axis=1) * valid
     di, ci = np.nonzero(valid & (rank >= 1) & (rank <= contracts))
     return {"date": h.dates[di], "rank": rank[di, ci], "tau": tau[di, ci], "price": h.vx[di, ci],
-            "vix": h.vix[di], "vix9d": h.vix9d[di], "vix3m": h.vix3m[di]}
+            "vix": h.vix[di], "vix9d": h.vix9d[di], "vix3m": h.vix3m[di], "vvix": h.vvix[di]}
 
 
 def fit_futures(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
-                start: VixCurve | None = None, ts: bool = False) -> VixCurve:
+                start: VixCurve | None = None, ts: bool = False, vvix: str | None = None) -> VixCurve:
     """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows
-    (``ts``: also ``kappa_ts``)."""
+    (``ts``: also ``kappa_ts``; ``vvix``: also the VVIX term of that :data:`VVIX_FORMS` form)."""
     from scipy.optimize import least_squares
 
     s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
     base = start or VixCurve()
-    names = TS_PARAMS if ts else FUTURE_PARAMS
-    x0 = np.array([0.1, -0.6, 0.0, 0.0, 3.0, 0.5, 0.0, 6.0, 0.0][:len(names)])
+    names = (TS_PARAMS if ts else FUTURE_PARAMS) + (VVIX_FORMS[vvix] if vvix else ())
+    x0 = np.array([0.1, -0.6, 0.0, 0.0, 3.0, 0.5, 0.0, 6.0] + [0.0] * (len(names) - 8))
 
     def params(x: np.ndarray) -> np.ndarray:
         return np.r_[x[:4], np.exp(x[4]), x[5:7], np.exp(x[7]), x[8:]]
 
     def resid(x: np.ndarray) -> np.ndarray:
         c = base.with_params(names, params(x))
-        return c.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100) - s["price"]
+        return c.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100, vv) - s["price"]
 
+    vv = s["vvix"] / 100 if vvix else None
     x0[4], x0[7] = np.log(x0[4]), np.log(x0[7])
     r = least_squares(resid, x0, loss="soft_l1", f_scale=1.0)
     return base.with_params(names, params(r.x))
@@ -250,9 +270,10 @@ def fit_vix_only(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
 
 
 def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = tuple(range(2010, 2019)),
-                          vix_only: bool = False, ts: bool = False) -> np.ndarray:
+                          vix_only: bool = False, ts: bool = False, vvix: str | None = None) -> np.ndarray:
     """Errors (model minus data, points) with each calendar year predicted by a fit on the other years
-    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored; ``ts``: with ``kappa_ts`` fitted)."""
+    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored; ``ts``: with ``kappa_ts`` fitted; ``vvix``: with
+    that VVIX form fitted)."""
     err = np.full(sample["price"].shape, np.nan)
     year = sample["date"].astype("datetime64[Y]").astype(int) + 1970
     for y in years:
@@ -263,9 +284,10 @@ def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = 
             c = fit_vix_only(sample, ~test)
             err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test]) - sample["price"][test]
             continue
-        c = fit_futures(sample, ~test, ts=ts)
+        c = fit_futures(sample, ~test, ts=ts, vvix=vvix)
         err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test], sample["vix9d"][test] / 100,
-                             sample["vix3m"][test] / 100) - sample["price"][test]
+                             sample["vix3m"][test] / 100, sample["vvix"][test] / 100 if vvix else None) \
+            - sample["price"][test]
     return err
 
 
@@ -418,29 +440,43 @@ def _rms(e: np.ndarray) -> str:
     return f"{np.sqrt(np.mean(e**2)):.2f} / {np.mean(e):+.2f} ({e.size})" if e.size else "-"
 
 
-def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, str, str]]:
-    """(group, shipped law, with ``kappa_ts`` fitted): RMS / bias (n) leaving each year out, points."""
-    e0, e1 = futures_out_of_sample(s), futures_out_of_sample(s, ts=True)
+TRIED_COLUMNS = ("shipped curve", "+ kappa_ts ln(VIX/VIX3M) in the mean reversion",
+                 "+ VVIX level: s1 b_vvix ln(VVIX/88.1)", "+ VVIX convexity: -c_vvix (VVIX^2 - 0.881^2) tau",
+                 "+ VVIX level x VIX: s1 (b_vvix + d_vvix ln(VIX/20)) ln(VVIX/88.1)")
+
+
+def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, ...]]:
+    """(group, then one cell per :data:`TRIED_COLUMNS`): RMS / bias (n) leaving each year out, points."""
+    errs = [futures_out_of_sample(s), futures_out_of_sample(s, ts=True)]
+    errs += [futures_out_of_sample(s, vvix=f) for f in ("level", "convexity", "interaction")]
     d10 = s["date"] >= np.datetime64("2010-01-01")
+    year = s["date"].astype("datetime64[Y]").astype(int) + 1970
     hi = d10 & (s["vix"] >= 30)
     groups = [("all 2010-2018", d10)]
-    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_)) for lo, hi_ in ((0, 20), (20, 30), (30, 100))]
+    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_))
+               for lo, hi_ in ((0, 15), (15, 20), (0, 20), (20, 30), (30, 100))]
+    groups += [(f"contract {r}", d10 & (s["rank"] == r)) for r in (1, 2, 3)]
     groups += [(f"VIX >= 30, contract {r}", hi & (s["rank"] == r)) for r in (1, 2, 3)]
-    return [(label, _rms(e0[g]), _rms(e1[g])) for label, g in groups]
+    groups += [(f"VIX >= 30, {y}", hi & (year == y)) for y in np.unique(year[hi])]
+    return [(label, *(_rms(e[g]) for e in errs)) for label, g in groups]
 
 
 def print_tried(s: dict[str, np.ndarray]) -> None:
-    print("| quotes (year left out) | shipped curve | + kappa_ts ln(VIX/VIX3M) in the mean reversion |")
-    print("|---|---|---|")
-    for label, a, b in tried_table(s):
-        print(f"| {label} | {a} | {b} |")
+    print("| quotes (year left out) | " + " | ".join(TRIED_COLUMNS) + " |")
+    print("|---|" + "---|" * len(TRIED_COLUMNS))
+    for row in tried_table(s):
+        print("| " + " | ".join(row) + " |")
+    for f in ("level", "convexity", "interaction"):
+        c = fit_futures(s, vvix=f)
+        print(f"\nfitted on 2009-10..2018, VVIX {f}: "
+              + ", ".join(f"{n} {getattr(c, n):+.4f}" for n in FUTURE_PARAMS + VVIX_FORMS[f]))
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried | --options]``: the README's tables (futures
     errors by VIX level and tenor, in sample and leaving each year out; contango statistics; VIX option smile
-    and the VVIX rule tried); ``--tried``: the stressed-curve variant tried (``kappa_ts``), leaving each year
-    out; ``--options``: the VIX option tables alone."""
+    and the VVIX rule tried); ``--tried``: the stressed-curve variants tried (``kappa_ts``, three VVIX terms),
+    leaving each year out; ``--options``: the VIX option tables alone."""
     import sys
 
     from alvh_core.history.data import load_daily
