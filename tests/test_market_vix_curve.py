@@ -1,5 +1,6 @@
-"""The stressed-curve variant tried for the VX futures curve (README "VIX futures curve", ``kappa_ts``):
-its plumbing. It is not adopted (0 in the shipped curve); ``python -m alvh_core.market.vix_curve --tried``."""
+"""The stressed-curve variants tried for the VX futures curve (README "VIX futures curve", ``kappa_ts`` and
+the VVIX terms ``b_vvix, c_vvix, d_vvix``): their plumbing. None is adopted (0 in the shipped curve);
+``python -m alvh_core.market.vix_curve --tried``."""
 from __future__ import annotations
 
 import numpy as np
