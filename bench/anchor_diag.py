@@ -73,10 +73,11 @@ def run(label, condor, market, detail: bool) -> dict:
     tol = np.array([t.tolerance for t in targets])
     t_all, pi = minimax(prices, tgt, tol)
     worst = fit.worst()
+    bb = next(r for r in fit.rows if r.name == "buy-back")
     issue_ok = all(r.within for r in fit.rows if r.name != "VIX^2")  # the issue's targets: legs, buy-back, VX, spread
     print(f"{label:14s} anchor: {'ok ' if fit.ok else 'MISS'} worst {worst.name} {worst.market:.2f}/{worst.model:.2f}"
           f" ({abs(worst.error) / worst.tolerance:.1f} tol), issue targets {'ok' if issue_ok else 'MISS'}"
-          f"  KL {fit.entropy:.2f} | hull (LP): {t_all:.2f} tol",
+          f"  KL {fit.entropy:.2f} | hull (LP): {t_all:.2f} tol | buy-back {100 * bb.error / bb.market:+.1f}%",
           flush=True)
     # which target blocks: drop each one, LP again
     if t_all > 1:

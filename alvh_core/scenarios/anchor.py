@@ -42,7 +42,8 @@ from alvh_core.scenarios.params import ModelParams
 from alvh_core.scenarios.pricer import H_LO, TABLE_ACCURACY, cos_put_reference, event_pattern, spx_pricer, vix_pricer
 
 #: the Q regimes: (multiplier of the variance-driven crash intensity, mean log jump, constant crash intensity
-#: per day, leverage multiplier[, variance half-life multiplier, default 1]). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
+#: per day, leverage multiplier[, variance half-life multiplier, default 1[, std of the log jump, default the
+#: shipped law's]]). A multiplier of 0 means crashes at the constant intensity only (0: no jumps)
 #: that do not feed next day's variance; otherwise the jump loading on next day's variance is rescaled so the
 #: regime keeps the shipped law's variance persistence. Leverage x L scales gamma by L and alpha by 1/L^2
 #: (same persistence, steeper diffusive skew). Chosen on the demo and a put/call-tested grid (VIX 14-60,
@@ -59,7 +60,12 @@ REGIMES = ((0.0, 0.0, 0.0, 1.0), (1.0, -0.06, 0.0, 1.0),
            # ... and larger, more frequent constant-intensity crashes (-35% / -50%): a fat left tail at a low
            # diffusive variance, the desk surface's steep put wing with narrow put spreads at VIX 35-60
            (0.0, -0.35, 0.01, 1.0), (0.0, -0.5, 0.005, 1.0), (0.0, -0.35, 0.02, 1.0), (0.0, -0.25, 0.03, 1.0),
-           (0.0, -0.35, 0.005, 1.0, 0.5), (0.0, -0.5, 0.002, 1.0), (0.0, -0.35, 0.003, 0.6))
+           (0.0, -0.35, 0.005, 1.0, 0.5), (0.0, -0.5, 0.002, 1.0), (0.0, -0.35, 0.003, 0.6),
+           # ... and crashes of widely spread size, log N(-0.5, 0.35^2), at half the fitted law's variance-driven
+           # intensity, leverage x0.6 and half the variance half-life: the desk's far 45-day put wing at VIX 60
+           # (2845P 41.6 with 3.9% risk-neutral chance below 2870, the mean there near 1,780) under a cheap call
+           # wing (5630C at 37% vol): call VIX 60 45d (README "Where the anchor misses")
+           (0.5, -0.5, 0.0, 0.6, 0.5, 0.35))
 #: (dropped before the tables' 512 COS terms and the table check: frequent -20% variance-loading crashes and -35%
 #: crashes, where the SPX tables mispriced by up to 2 points against the direct COS reference; a node of any
 #: regime whose tables miss the exact COS prices is now refused by ``table_errors``)
@@ -197,16 +203,18 @@ def regimes(params: ModelParams) -> list[ModelParams]:
     out = []
     for scale, mean, rate, lev, *rest in REGIMES:
         half = rest[0] if rest else 1.0
+        std = rest[1] if len(rest) > 1 else params.jump_std
         d = params.model_dump()
         if lev != 1.0:  # leverage: gamma = lev x REFERENCE_GAMMA at the same variance persistence (alpha gamma^2 kept)
             g = lev * REFERENCE_GAMMA / params.gamma
             d.update(gamma=params.gamma * g, alpha=params.alpha / g**2)
         if scale == 0.0:  # no jumps, or constant-intensity crashes that do not feed next day's variance
-            d.update(jump_rate=rate, jump_rate_h=0.0, jump_var=0.0, jump_mean=mean if rate > 0 else params.jump_mean)
+            d.update(jump_rate=rate, jump_rate_h=0.0, jump_var=0.0, jump_mean=mean if rate > 0 else params.jump_mean,
+                     jump_std=std if rate > 0 else params.jump_std)
         else:
             rate_h = params.jump_rate_h * scale
-            d.update(jump_rate_h=rate_h, jump_mean=mean, jump_rate=rate,
-                     jump_var=loading / (rate_h * (mean**2 + params.jump_std**2)))
+            d.update(jump_rate_h=rate_h, jump_mean=mean, jump_rate=rate, jump_std=std,
+                     jump_var=loading / (rate_h * (mean**2 + std**2)))
         if half != 1.0:
             d = _shorter_half_life(d, half)
             if d is None:

@@ -473,7 +473,7 @@ def cos_put_reference(
 COS_COEFFICIENTS_KEPT = 256
 
 #: SPX / VIX pricers kept per process (each reads its table rows from disk on use): at least every pricing regime
-#: of the anchor (``anchor.REGIMES``, 26) for one expiry's event pattern, or the next compare reloads them all from
+#: of the anchor (``anchor.REGIMES``, 27) for one expiry's event pattern, or the next compare reloads them all from
 #: disk (a warm compare went 1.1 -> 3.2 s when the regimes outgrew a cache of 16; tests/test_scenarios_anchor.py)
 PRICERS_KEPT = 40
 #: the COS range's half-width unit sqrt(n x mean variance) is rounded up to a power of this step, so states
