@@ -12,7 +12,8 @@ SLACK_CLIENT_SECRET (optional: the OAuth install flow for several workspaces), A
 installation store of that flow), ALVH_DEBUG (tracebacks on
 internal errors), USER (who is asking in ``alvh chat``); the bot's queue and budget: ALVH_WORKERS,
 ALVH_TEAM_CONCURRENCY, ALVH_TEAM_QUEUE, ALVH_QUEUE_MAX, ALVH_JOB_LEASE_S, ALVH_JOB_STUCK_S,
-ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS; ALVH_CHARTS (chart uploads on/off).
+ALVH_MAX_PATHS, ALVH_MAX_PATH_DAYS; ALVH_CHARTS (chart uploads on/off); ALVH_ACCELERATE (the bot loads the
+numba interpolation kernel at start).
 """
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
     max_path_days: int = Field(default=5_000_000, ge=1_000, validation_alias="ALVH_MAX_PATH_DAYS")
     #: upload the P&L chart with results (off: text answers only, e.g. load tests)
     charts: bool = Field(default=True, validation_alias="ALVH_CHARTS")
+    #: the bot loads the compiled (numba) interpolation kernel at start: a compare about 10% faster, but
+    #: numba and LLVM stay resident (about 110 MB: the process then peaks near 450-490 MB, over issue 16's
+    #: 400 MB), so off by default
+    accelerate: bool = Field(default=False, validation_alias="ALVH_ACCELERATE")
     user: str | None = Field(default=None, validation_alias="USER")
 
     @property

@@ -30,6 +30,8 @@ class Services:
     compare_paths: int = 20_000
     seed: int = 7
     charts: bool = True
+    #: load the compiled interpolation kernel at start (``Settings.accelerate``)
+    accelerate: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -50,4 +52,4 @@ def default_services(settings: Settings, clock: Clock = system_clock) -> Service
     if settings.alvh_data:
         sources.append(CsvDailyMarks(settings.alvh_data))
     return Services(store=store, market_data=FirstAvailable(*sources), clock=clock,
-                    compare_paths=settings.compare_paths, charts=settings.charts)
+                    compare_paths=settings.compare_paths, charts=settings.charts, accelerate=settings.accelerate)

@@ -107,14 +107,15 @@ def likely_expiries(store: Any, today: dt.date) -> list[dt.date]:
 
 
 def start_warm_up(services: Any) -> threading.Thread:
-    """Build the pricing tables, calendar and kernel in a background thread (``alvh_core.scenarios.warm``), with
-    the event-day tables of the open positions' expiries, so the first comparison costs about a warm one."""
+    """Build the pricing tables and calendar in a background thread (``alvh_core.scenarios.warm``), with the
+    event-day tables of the open positions' expiries, so the first comparison costs about a warm one; the
+    compiled kernel too when ``services.accelerate`` (ALVH_ACCELERATE)."""
     from alvh_core.clock import desk_today
     from alvh_core.scenarios.warm import warm_up
 
     today = desk_today(services.clock)
     expiries = likely_expiries(services.store, today)
-    thread = threading.Thread(target=warm_up, kwargs={"expiries": expiries, "asof": today}, name="alvh-warm-up",
-                              daemon=True)
+    thread = threading.Thread(target=warm_up, name="alvh-warm-up", daemon=True,
+                              kwargs={"expiries": expiries, "asof": today, "load_kernel": services.accelerate})
     thread.start()
     return thread

@@ -72,5 +72,31 @@ def test_start_warm_up_runs_in_a_thread_with_the_store_expiries(tmp_path, monkey
     store = Store(tmp_path / "s.sqlite")
     store.add_position("T1", "U", "C", _condor(dt.date(2026, 3, 20)))
     clock = lambda: dt.datetime(2026, 3, 9, 15, 0, tzinfo=dt.UTC)  # noqa: E731
-    start_warm_up(types.SimpleNamespace(store=store, clock=clock)).join(10)
-    assert seen == {"expiries": [dt.date(2026, 3, 20)], "asof": ASOF}
+    start_warm_up(types.SimpleNamespace(store=store, clock=clock, accelerate=False)).join(10)
+    assert seen == {"expiries": [dt.date(2026, 3, 20)], "asof": ASOF, "load_kernel": False}
+
+
+def test_the_compiled_kernel_is_loaded_only_when_asked(tmp_path, monkeypatch):
+    """numba and LLVM keep ~110 MB resident (the bot peaked at 446-487 MB with them, 371-373 MB without: issue
+    16's 400 MB), so the bot's warm-up loads the kernel only with ALVH_ACCELERATE; the settings carry it to the
+    services and the warm-up thread."""
+    from alvh_core.scenarios import kernels
+    from bot.services import default_services
+    from bot.settings import Settings
+
+    monkeypatch.delenv("ALVH_ACCELERATE", raising=False)
+    monkeypatch.setattr(xnys, "default_cache_dir", lambda: tmp_path)
+    monkeypatch.setattr("alvh_core.scenarios.pricer.DISK_CACHE_DAYS", 8)
+    asked = []
+    monkeypatch.setattr(kernels, "numba_kernel", lambda: asked.append(1))  # None: "not installed"
+    spx_pricer.cache_clear()
+    try:
+        warm_up(asof=ASOF)
+        assert asked == []
+        warm_up(asof=ASOF, load_kernel=True)
+        assert asked == [1]
+    finally:
+        spx_pricer.cache_clear()
+    off = default_services(Settings(_env_file=None, ALVH_DB=str(tmp_path / "a.sqlite")))
+    on = default_services(Settings(_env_file=None, ALVH_DB=str(tmp_path / "b.sqlite"), ALVH_ACCELERATE="true"))
+    assert off.accelerate is False and on.accelerate is True

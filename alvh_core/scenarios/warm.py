@@ -2,8 +2,9 @@
 
 ``warm_up()`` loads (or builds and caches) the XNYS calendar, the SPX COS tables for 1..64 trading days
 (disk cache, ``scenarios.pricer``) and the VIX grid pricer (transition matrix, disk cache) of the default
-model and of every Q regime the market-anchored mixture prices with (``scenarios.anchor.regimes``), and
-loads the compiled interpolation kernel (numba, when installed). ``expiries`` (the bot passes the expiries of
+model and of every Q regime the market-anchored mixture prices with (``scenarios.anchor.regimes``), and with
+``load_kernel`` the compiled interpolation kernel (numba, when installed: about 10% off a compare, about
+110 MB more resident, so the bot loads it only with ALVH_ACCELERATE). ``expiries`` (the bot passes the expiries of
 the open positions, ``bot.startup.likely_expiries``): the event-day SPX tables of each expiry as seen from
 ``asof`` are built and written to the disk cache (issue 16; about half a second per regime for a 17-day
 expiry, once: later days of the same expiry are served by the same file). The bot calls it in a background
@@ -21,7 +22,8 @@ import numpy as np
 
 
 def warm_up(params: Any = None, rate: float | None = None, div: float | None = None,
-            expiries: Iterable[dt.date] = (), asof: dt.date | None = None) -> dict[str, float]:
+            expiries: Iterable[dt.date] = (), asof: dt.date | None = None, load_kernel: bool = False
+            ) -> dict[str, float]:
     from alvh_core import xnys
     from alvh_core.models import MarketState
     from alvh_core.scenarios import kernels
@@ -49,7 +51,7 @@ def warm_up(params: Any = None, rate: float | None = None, div: float | None = N
         vix_pricer(law, rate)
     took["vix_grid"] = time.perf_counter() - t
     t = time.perf_counter()
-    if kernels.ACCELERATE and kernels.numba_kernel() is not None:
+    if load_kernel and kernels.ACCELERATE and kernels.numba_kernel() is not None:
         st = pricer.prepare(np.array([5]), np.array([1e-4]))
         pricer.put_per_strike(np.array([5]), np.array([0.0]), np.array([1e-4]), st)
     took["kernel"] = time.perf_counter() - t
