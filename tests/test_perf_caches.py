@@ -213,3 +213,29 @@ def test_vix_first_step_in_blocks_equals_the_whole_grid_and_stays_small(tmp_path
     finally:
         tracemalloc.stop()
     assert peak < 12e6, peak / 1e6
+
+
+def test_cache_headers_are_parsed_under_one_lock(tmp_path, monkeypatch):
+    """numpy parses .npy headers with ``ast.literal_eval``, which CPython 3.11 cannot run in several threads at
+    once ("SystemError: AST constructor recursion depth mismatch" failed one of a flood's compares in the bot):
+    both readers of the disk cache (whole arrays and the lazily read SPX tables) parse headers under
+    ``pricer._NPY_HEADER_LOCK``, and read back exactly what was written; a short file is a miss."""
+    import alvh_core.scenarios.pricer as pricer
+
+    seen = []
+    real = np.lib.format.read_array_header_1_0
+
+    def spy(fh, *a, **k):
+        seen.append(pricer._NPY_HEADER_LOCK.locked())
+        return real(fh, *a, **k)
+
+    monkeypatch.setattr(np.lib.format, "read_array_header_1_0", spy)
+    a = np.random.default_rng(1).normal(size=(2, 3, 4))
+    np.save(tmp_path / "t.npy", a)
+    np.testing.assert_array_equal(pricer._load_array(tmp_path / "t.npy", (2, 3, 4)), a)
+    assert pricer._load_array(tmp_path / "t.npy", (3, 2, 4)) is None
+    assert pricer._LazyTables.open(tmp_path / "t.npy", (2, 3, 4)) is not None
+    (tmp_path / "s.npy").write_bytes((tmp_path / "t.npy").read_bytes()[:-8])
+    assert pricer._load_array(tmp_path / "s.npy", (2, 3, 4)) is None
+    assert pricer._LazyTables.open(tmp_path / "s.npy", (2, 3, 4)) is None
+    assert len(seen) == 5 and all(seen)

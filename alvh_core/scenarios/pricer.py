@@ -616,17 +616,36 @@ def _cache_file(prefix: str, key: str):  # noqa: ANN202 - pathlib.Path
     return default_cache_dir() / f"{prefix}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
 
 
+#: numpy parses a .npy header with ``ast.literal_eval``, and CPython 3.11's AST construction is not safe when
+#: threads parse at once (cpython gh-106905: "SystemError: AST constructor recursion depth mismatch", seen in a
+#: bot worker reading the disk cache while three others did): every header of the caches is read under this lock
+_NPY_HEADER_LOCK = threading.Lock()
+
+
+def _npy_header(fh) -> tuple[tuple[int, ...], bool, np.dtype]:  # noqa: ANN001 - a binary file
+    """(shape, Fortran order, dtype) of the open .npy file ``fh``, left at the first byte of its data."""
+    fmt = np.lib.format
+    with _NPY_HEADER_LOCK:
+        version = fmt.read_magic(fh)
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        return read(fh)
+
+
 def _load_array(path, shape: tuple[int, ...] | None) -> np.ndarray | None:  # noqa: ANN001 - pathlib.Path
     """A float array of ``shape`` (None: any vector) from ``path``, or None when missing, unreadable, partial,
     of another shape or not finite."""
     try:
-        arr = np.load(path, allow_pickle=False)
+        with open(path, "rb") as fh:
+            got, fortran, dtype = _npy_header(fh)
+            if fortran or dtype != np.dtype("<f8") or (len(got) != 1 if shape is None else tuple(got) != shape):
+                return None
+            n = int(np.prod(got))
+            arr = np.fromfile(fh, dtype="<f8", count=n)
     except (OSError, ValueError, EOFError):
         return None
-    if (arr.ndim != 1 if shape is None else arr.shape != shape) or arr.dtype != np.float64 \
-            or not np.isfinite(arr).all():
+    if arr.size != n or not np.isfinite(arr).all():
         return None
-    return arr
+    return arr.reshape(got)
 
 
 def _pattern_file(path):  # noqa: ANN001, ANN202 - pathlib.Path
@@ -712,10 +731,7 @@ class _LazyTables:
 
         try:
             with open(path, "rb") as fh:
-                fmt = np.lib.format
-                version = fmt.read_magic(fh)
-                header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-                got, fortran, dtype = header(fh)
+                got, fortran, dtype = _npy_header(fh)
                 offset = fh.tell()
             size = os.path.getsize(path)
         except (OSError, ValueError, EOFError):
