@@ -76,14 +76,15 @@ def section_a(n: int, repeat: int) -> None:
 
 # ----- B. first vs warm ---------------------------------------------------------------------------
 FIRST = """
-import json, os, statistics, time
+import json, statistics, time
 from alvh_core.cli.demo import demo_condor, NOW
 from alvh_core.edge import compare
 import resource
 c = demo_condor()
 if {bot}:  # the bot: start-up warm-up (tables, the open position's event tables) before the first compare;
-    from alvh_core.scenarios.warm import warm_up  # the numba kernel too with ALVH_ACCELERATE=1 in the environment
-    warm_up(expiries=[c.expiry], asof=NOW.asof, load_kernel=os.environ.get("ALVH_ACCELERATE") == "1")
+    from alvh_core.scenarios.warm import warm_up  # the numba kernel too with ALVH_ACCELERATE, read as the bot does
+    from alvh_core.settings import Settings
+    warm_up(expiries=[c.expiry], asof=NOW.asof, load_kernel=Settings().accelerate)
 t0, c0 = time.perf_counter(), time.process_time(); compare(c, NOW, n_paths={n}, seed=7)
 t1, c1 = time.perf_counter(), time.process_time()
 warm, warm_cpu, moved, moved_cpu = [], [], [], []
@@ -115,7 +116,7 @@ def section_b(n: int, repeat: int) -> None:
               f"({r['first'] / r['warm']:.2f}x the same market); CPU first {r['first_cpu']:.2f} s = "
               f"{r['first_cpu'] / r['moved_cpu']:.2f}x ({r['first_cpu'] / r['warm_cpu']:.2f}x)")
     print("   (goals: warm on a new market <= 1 s; first <= 1.5x warm with the cache filled; CPU seconds move less "
-          "than wall with the load; the bot's warm-up loads numba only with ALVH_ACCELERATE=1)")
+          "than wall with the load; the bot's warm-up loads numba only with ALVH_ACCELERATE=true)")
 
 
 def section_b_trees(trees: list[str], n: int, repeat: int, rounds: int) -> None:

@@ -985,13 +985,14 @@ class VixGridPricer:
         (the first backward step of all the missing strikes together) and written."""
         rows = _vix_rows(n_exp)
         out: dict[float, np.ndarray] = {}
+        paths = {k: None if rows is None else self._table_path(kind, k, rows) for k in strikes}  # one file a strike
         todo = []
-        for k in strikes:  # files, one a strike
-            got = None if rows is None else _load_array(self._table_path(kind, k, rows), (rows + 1, N_VG))
+        for k, path in paths.items():
+            got = None if path is None else _load_array(path, (rows + 1, N_VG))
             if got is None:
                 todo.append(k)
             else:
-                _touch(self._table_path(kind, k, rows))
+                _touch(path)
                 out[k] = got[: n_exp + 1].copy()
         if not todo:
             return out
@@ -999,8 +1000,8 @@ class VixGridPricer:
         first = self._first_rows(kind, todo) if n >= 1 else [None] * len(todo)
         for k, f in zip(todo, first):
             table = self._compute_rows(kind, k, n, first=f)
-            if rows is not None:
-                path = self._table_path(kind, k, rows)
+            path = paths[k]
+            if path is not None:
                 _save_array(path, table)
                 _SAVED["vix-table"] = _SAVED.get("vix-table", 0) + 1
                 if _SAVED["vix-table"] % 64 == 1:  # the directory scanned now and then, not per file
