@@ -13,7 +13,7 @@ from alvh_core.grammar import Command, GrammarError, Question, vocabulary
 from alvh_core.hedge import HedgePlan
 from alvh_core.models import IronCondor, MarketState
 
-__all__ = ["GrammarError", "Command", "Question", "parse_command", "parse_question", "command_name", "parse_position",
+__all__ = ["GrammarError", "Command", "Question", "parse_command", "parse_question", "command_name", "command_text", "parse_position",
            "analyze", "what_if", "size_hedge", "compare", "explain"]
 
 
@@ -30,6 +30,11 @@ def parse_question(text: str, asof: dt.date | None = None) -> Question:
 def command_name(word: str) -> str | None:
     """Canonical command of a first word (``ls`` -> ``list``), None when it is not a command."""
     return vocabulary.command_name(word)
+
+
+def command_text(text: str) -> str:
+    """A trader's sentence in the vocabulary's words ("I sold SPX ..." -> "open SPX ..."); other text as is."""
+    return vocabulary.command_text(text)
 
 
 def parse_position(text: str, asof: dt.date) -> IronCondor:

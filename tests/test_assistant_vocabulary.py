@@ -181,3 +181,29 @@ def test_thread_lines_that_change_state_are_commands_with_the_threads_position()
         assert thread_command_text(q, 3) is None, q
     # outside a position's own thread no id is filled in: the command keeps its usage error
     assert thread_command_text("close at 3.20", None) == "close at 3.20"
+
+
+def test_a_sentence_that_records_a_condor_is_open_everywhere(tmp_path: typing.Any) -> None:
+    """"I sold SPX ..." is ``open SPX ...`` in the grammar, in a thread, in a DM and in ``alvh chat``; a question
+    that mentions selling stays a question, and a sentence with an unreadable condor gets open's usage error."""
+    from alvh_core.grammar.vocabulary import command_text
+    from bot.assistant.commands import thread_command_text
+
+    line = "I sold SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80"
+    assert command_text(line) == "open SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80"
+    ref = parse_command("open SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80", ASOF)
+    for text in (line, "we sold 10 SPX 2026-12-18 5600/5650P 6150/6200C @13.80",
+                 "I've just opened SPX IC 5600/5650/6150/6200 2026-12-18 x10 @13.8", "sold spx 17DTE 5600/5650/6150/6200 x10 @13.8"):
+        assert parse_command(text, ASOF) == ref, text
+    for q in ("what if I sold more?", "I sold 10 vix calls", "should I leg out", "sold"):
+        assert command_text(q) == q
+    assert thread_command_text(line, 3) == command_text(line)
+    services = terminal_services(str(tmp_path / "s.sqlite"), None, asof=ASOF)
+    session = ChatSession(services, "trader1", io.StringIO())
+    reply = session.handle(line)
+    assert reply is not None and reply.kind == "open" and reply.status != "error"
+    row = services.store.position(session.ctx.team_id, reply.position_id or 0)
+    stored = services.store.condor_of(row) if row is not None else None
+    assert stored is not None and stored.model_copy(update={"opened": None}) == ref.position  # type: ignore[attr-defined]
+    bad = session.handle("I sold SPX 2026-12-18 5600/5650Q 6150/6200C x10 @13.80")
+    assert bad is not None and bad.status == "error" and "5600/5650Q" in bad.text and "open SPX" in bad.text

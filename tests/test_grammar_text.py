@@ -37,6 +37,7 @@ REF = IronCondor(expiry=dt.date(2026, 12, 18), long_put=5600, short_put=5650, sh
     "sold 10 SPX December 18, 2026 5600/5650P 6150/6200C for 4.80",
     "SPX 18-Dec-2026 IC 5600/5650/6150/6200 x10 cr 4.8",
     "10 SPX condors exp Dec 18 5600/5650P 6150/6200C @4.8",
+    "10 SPX 2026-12-18 5600/5650P 6150/6200C @4.80",          # a count right before the underlying
 ])
 def test_position_forms_read_the_same_condor(text):
     assert parse_position(text, ASOF) == REF

@@ -22,7 +22,7 @@ from alvh_core.grammar.text import (
     _refuse_spaced_numbers,
     _show,
 )
-from alvh_core.grammar.vocabulary import COMMAND_NAMES, command_name
+from alvh_core.grammar.vocabulary import COMMAND_NAMES, command_name, command_text
 from alvh_core.models import IronCondor
 
 # ----- commands -------------------------------------------------------------------------------
@@ -332,6 +332,7 @@ def parse_command(text: str, asof: dt.date) -> Command:
         raw = raw[5:].strip()
     if not raw:
         return HelpCommand()
+    raw = command_text(raw)
     word, _, rest = raw.partition(" ")
     name = command_name(word)
     if name is None:

@@ -92,6 +92,7 @@ def _position_tokens(text: str, asof: dt.date) -> list[str]:
     t = re.sub(r"@\$\s*", "@", t)                            # @$4.80 -> @4.80
     t = re.sub(r"\b(?:sold|sell|short)\s+([0-9]+)(?![0-9./])", r"x\1", t)            # sold 10 -> x10
     t = re.sub(r"(?<![0-9./@-])([0-9]+)\s+(?:spxw?\s+)?(?:condors?|ics?|lots?)\b", r"x\1 ", t)  # 10 condors -> x10
+    t = re.sub(r"(?<![0-9./@-])\b([0-9]+)\s+(spxw?)\b", r"x\1 \2", t)       # 10 SPX 5600/... -> x10 spx
     t = re.sub(r"\bx\s+(?=[0-9])", "x", t)                   # x 10 -> x10
     t = re.sub(r"(?<=[0-9])\s+(dte|x)\b", r"\1", t)          # 45 dte -> 45dte, 10 x -> 10x
     t = re.sub(r"\s*/\s*", "/", t)                           # 5600 / 5650 -> 5600/5650

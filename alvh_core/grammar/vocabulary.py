@@ -8,6 +8,7 @@ checks that both tables name the same commands and that no alias is claimed twic
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: how a command is written in Slack; ``alvh chat`` writes commands with no prefix
@@ -25,7 +26,8 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("open", ("add", "new"), "SPX IC 5600/5650/6150/6200 45DTE x10 @4.80",
                 "record a condor: long put/short put/short call/long call, expiry as 45DTE or 2026-12-18, "
-                "quantity, credit per condor in points; in Slack no text opens a form"),
+                "quantity, credit per condor in points; a sentence like 'I sold SPX ...' reads as open; "
+                "in Slack no text opens a form"),
     CommandSpec("list", ("ls", "positions"), "", "open positions of this workspace"),
     CommandSpec("status", ("show",), "[id]", "marks, greeks and P&L now; default: your latest position"),
     CommandSpec("mark", ("marks",), "spot 5712 vix 24.3 [asof 2026-11-24]",
@@ -63,6 +65,20 @@ COMMAND_WORDS_ALL: frozenset[str] = frozenset(_BY_WORD)
 def command_name(word: str) -> str | None:
     """The canonical command for a first word (``ls`` -> ``list``), or None when it is not a command."""
     return _BY_WORD.get(word.lower())
+
+
+#: "I sold SPX ...", "we opened 10 SPX ...", "sold SPX ...": a trader's sentence that records a condor (``open``)
+_OPEN_SENTENCE = re.compile(
+    r"^(?:(?:i|we)(?:'ve|\s+have|\s+just)?\s+)?(?:just\s+)?(?:sold|opened|shorted)\s+(?P<rest>.*\bspxw?\b.*)$",
+    re.IGNORECASE)
+
+
+def command_text(text: str) -> str:
+    """The command a line asks for, in the vocabulary's words: a sentence that records a condor ("I sold SPX
+    2026-12-18 5600/5650P 6150/6200C x10 @13.80") reads as ``open SPX ...``; any other line is returned as is.
+    The verb must come first and the rest must name SPX, so "what if I sold more?" stays a question."""
+    m = _OPEN_SENTENCE.match(text.strip())
+    return f"open {m.group('rest').strip()}" if m else text
 
 
 def spec(name: str) -> CommandSpec:

@@ -54,8 +54,8 @@ def thread_command_text(text: str, position_id: int | None) -> str | None:
     is stored (close, edit, roll ID, hedge ... bought/sold, mark, open, daily). The thread's position id is
     filled in where it is left out: "close at 3.20" in #3's thread is "close 3 at 3.20", "hedge bought 5
     vix 22/32 jan @1.95" is "hedge 3 bought ...". Everything else ("close?", "roll the put side down 50",
-    "hedge 20 lots with vxm") stays a question about the thread's position."""
-    words = text.split()
+    "hedge 20 lots with vxm") stays a question about the thread's position. "I sold SPX ..." is ``open SPX ...``."""
+    words = core.command_text(text).split()
     if not words or text.rstrip().endswith("?"):
         return None
     name = core.command_name(words[0])
@@ -73,8 +73,8 @@ class CommandsMixin(ResultsMixin):
     def reads_as_command(self, text: str) -> bool:
         """Whether a line is a command (else a thread question): its first word is a command word and it
         reads as that command, or it changes state, or it reads as no answerable question. One rule for
-        ``/alvh`` in Slack and for ``alvh chat``."""
-        words = text.split()
+        ``/alvh`` in Slack and for ``alvh chat``. "I sold SPX ..." reads as ``open SPX ...``."""
+        words = core.command_text(text).split()
         name = core.command_name(words[0]) if words else "help"
         if name is None:
             return False
