@@ -428,6 +428,8 @@ def test_understood_line_says_the_source_of_each_value(session: ChatSession) -> 
     first = got["text"].splitlines()[0]
     assert first == ("Understood: SPX 5,426.40 (-5.0% from 5,712.00), VIX 34.3 (+10.0 from 24.3), "
                      "in 3 calendar days (Fri 2026-12-04), 10 condors")
+    one = session.answer_json("what if spx 5600 on wednesday")["text"].splitlines()[0]
+    assert one.endswith("on Wed 2026-12-02 (1 calendar day), 10 condors"), one  # not "1 calendar days"
 
 
 def test_roll_answers_with_its_cost_and_the_new_position(session: ChatSession) -> None:

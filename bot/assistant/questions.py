@@ -68,16 +68,17 @@ def understood_what_if(q: Any, state: MarketState, condor: IronCondor, spot: flo
     else:
         vx = f"VIX {v:.1f} (unchanged)"
     when = state.asof + dt.timedelta(days=days)
+    cal = f"{days} calendar day{'s' if days != 1 else ''}"
     if q.at_expiry:
-        horizon = f"at expiry ({_day(when)}, {days} calendar days)"
+        horizon = f"at expiry ({_day(when)}, {cal})"
     elif days == 0:
         horizon = f"today ({_day(when)})"
     elif q.trading_days is not None:
-        horizon = f"in {q.trading_days} trading days ({_day(when)}, {days} calendar days)"
+        horizon = f"in {q.trading_days} trading day{'s' if q.trading_days != 1 else ''} ({_day(when)}, {cal})"
     elif q.date is not None:
-        horizon = f"on {_day(when)} ({days} calendar days)"
+        horizon = f"on {_day(when)} ({cal})"
     else:
-        horizon = f"in {days} calendar day{'s' if days != 1 else ''} ({_day(when)})"
+        horizon = f"in {cal} ({_day(when)})"
     if when > condor.expiry:
         horizon += f", after the expiry {condor.expiry}: valued as expired"
     line = f"Understood: {spx}, {vx}, {horizon}, {condor.quantity} condors"
