@@ -193,7 +193,7 @@ def test_a_sentence_that_records_a_condor_is_open_everywhere(tmp_path: typing.An
     assert command_text(line) == "open SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80"
     ref = parse_command("open SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80", ASOF)
     for text in (line, "we sold 10 SPX 2026-12-18 5600/5650P 6150/6200C @13.80",
-                 "I've just opened SPX IC 5600/5650/6150/6200 2026-12-18 x10 @13.8", "sold spx 17DTE 5600/5650/6150/6200 x10 @13.8"):
+                 "I’ve just opened SPX IC 5600/5650/6150/6200 2026-12-18 x10 @13.8", "sold spx 17DTE 5600/5650/6150/6200 x10 @13.8"):
         assert parse_command(text, ASOF) == ref, text
     for q in ("what if I sold more?", "I sold 10 vix calls", "should I leg out", "sold"):
         assert command_text(q) == q

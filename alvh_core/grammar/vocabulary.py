@@ -69,7 +69,7 @@ def command_name(word: str) -> str | None:
 
 #: "I sold SPX ...", "we opened 10 SPX ...", "sold SPX ...": a trader's sentence that records a condor (``open``)
 _OPEN_SENTENCE = re.compile(
-    r"^(?:(?:i|we)(?:'ve|\s+have|\s+just)?\s+)?(?:just\s+)?(?:sold|opened|shorted)\s+(?P<rest>.*\bspxw?\b.*)$",
+    r"^(?:(?:i|we)(?:['’]ve|\s+have|\s+just)?\s+)?(?:just\s+)?(?:sold|opened|shorted)\s+(?P<rest>.*\bspxw?\b.*)$",
     re.IGNORECASE)
 
 
