@@ -54,3 +54,15 @@ def test_manifest_subscribes_to_home_and_dms() -> None:
     assert m["features"]["app_home"]["home_tab_enabled"] and m["features"]["app_home"]["messages_tab_enabled"]
     assert {"im:history", "im:read", "im:write", "chat:write"} <= set(m["oauth_config"]["scopes"]["bot"])
     assert {"message.im", "app_home_opened"} <= set(m["settings"]["event_subscriptions"]["bot_events"])
+
+
+def test_a_dm_sentence_that_records_a_condor_opens_it(env: Env) -> None:  # noqa: F811
+    """"I sold SPX ..." in a DM, over HTTP against the fake Slack: the condor is recorded and posted."""
+    dm = {"type": "message", "channel": "D1", "channel_type": "im", "user": "U1", "ts": "1700000300.000001",
+          "team": "T1", "text": "I sold SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80"}
+    assert env.served.event(dm, "EvS1")[0] == 200
+    posts = env.rec.wait_for(lambda calls: any(c.method in ("chat.postMessage", "chat.update")
+                                               and c.args.get("channel") == "D1"
+                                               and "Recorded #1" in str(c.args.get("text", "")) for c in calls))
+    texts = [str(c.args.get("text", "")) for c in posts if c.args.get("channel") == "D1"]
+    assert any("Recorded #1: SPX 2026-12-18 5600/5650P 6150/6200C x10 @13.80" in t for t in texts), texts
