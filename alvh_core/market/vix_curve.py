@@ -797,8 +797,8 @@ def main(argv: list[str] | None = None) -> int:
               f"| {_rms(oos_v[g])} |")
     d13 = s["date"] >= np.datetime64("2013-01-01")
     hi13, mid13 = d13 & (s["vix"] >= 30), d13 & (s["vix"] >= 20) & (s["vix"] < 30)
-    print(f"\nStressed 2013-2018 (VX settles; VIX >= 30 on {np.unique(s['date'][hi13]).size} days), "
-          "year left out, RMS / bias (n), points\n")
+    print(f"\nStressed 2013-2018 (VX settles, not the last-trade closes before 2013; VIX >= 30 on "
+          f"{np.unique(s['date'][hi13]).size} days), RMS / bias (n), points\n")
     print("| quotes | former curve | this curve, in sample | this curve, year left out |")
     print("|---|---|---|---|")
     stressed = [("VIX 20-30", mid13), ("VIX >= 30", hi13)]
