@@ -18,6 +18,17 @@ adopted (``--tried``): a term-structure-dependent ``kappa`` and three VVIX terms
 convexity ``-c (VVIX^2 - 0.881^2) tau``, a level x VIX interaction): the VVIX terms lower the calm
 buckets (all 0.85 -> 0.78 leaving each year out) but raise VIX >= 30 (1.63 -> 1.74-1.86).
 
+Also tried, off by default (``fwd_weight = 0``): a forward-variance form. The total variance
+``TV(T) = VIX_T^2 T`` through the pillars VIX9D (9 days), VIX (30) and VIX3M (93), on the forward-variance
+curve ``theta + A e^{-fwd_k1 t} + B e^{-fwd_k2 t}`` (the VIX9D surprise clipped as above; a missing VIX9D
+is its prediction from VIX), mean-reverting beyond 93 days to the term structure's long-run level, gives
+the 30-day forward vol ``fwd_vol(tau) = sqrt((TV(tau + 30d) - TV(tau)) / 30d)`` (:meth:`VixCurve.forward_vol`)
+and ``ln F = ln fwd_vol + (1 - e^{-fwd_kappa tau}) fwd_g``; the blend ``ln F = (1 - w) ln F_ts + w ln F_fwd``
+(``w = fwd_weight``) of the two forms, each fitted on its own. At ``w = 0.5`` the blend is better leaving
+each year out (all 0.85 -> 0.82, VIX 20-30 1.14 -> 1.10, VIX >= 30 1.63 -> 1.45, 2013-2018 at VIX >= 30
+2.54 -> 2.07) but prices 2018-02-05 (in sample) 4.2 points below the second and third VX settles, outside
+the 2-point check of ``tests/test_cli_curve.py``: not adopted (README; ``--forward`` reprints the table).
+
 Options. VIX options are priced with Black-76 on the VX future of the same expiry (for a weekly expiry
 without a future: the put-call parity forward). The ATM vol is flat up to ``flat_days`` and decays as a
 power of tenor beyond,
@@ -49,6 +60,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,6 +75,9 @@ VVIX_FORMS = {"level": ("b_vvix",), "convexity": ("c_vvix",), "interaction": ("b
 VV_RANGE = (-0.30, 0.40)
 XT_RANGE = (-0.35, 0.30)
 VIX_ONLY_PARAMS = ("o0", "o1", "o2", "o_kappa")
+#: the forward-variance form's parameters: ``ln F = ln fwd_vol + (1 - e^{-fwd_kappa tau}) fwd_g``, the forward
+#: variance ``theta + A e^{-fwd_k1 t} + B e^{-fwd_k2 t}`` through the VIX9D / VIX / VIX3M pillars
+FWD_PARAMS = ("fwd_g", "fwd_kappa", "fwd_k1", "fwd_k2")
 X3_RANGE = (-0.11, 0.15)
 X9_RANGE = (-0.18, 0.22)
 OPTION_PARAMS = ("vvix_to_atm", "term_decay", "flat_days", "skew", "curvature", "curvature_slope")
@@ -97,6 +112,14 @@ class VixCurve(BaseModel):
     b_vvix: float = Field(0.0, description="s1 b_vvix ln(VVIX/MEAN_VVIX) when VVIX is given (0: tried, README)")
     c_vvix: float = Field(0.0, description="-c_vvix (VVIX^2 - MEAN_VVIX^2) tau when VVIX is given (0: tried, README)")
     d_vvix: float = Field(0.0, description="s1 d_vvix ln(VVIX/MEAN_VVIX) ln(VIX/20) when VVIX is given (0: tried)")
+    fwd_weight: float = Field(0.0, ge=0.0, le=1.0, description="weight of the forward-variance form in ln F "
+                              "when VIX3M is given (0: the term-structure form alone; tried at 0.5, README)")
+    fwd_clip: Literal["none", "vix9d", "both"] = Field(
+        "vix9d", description="surprises clipped (X9_RANGE, X3_RANGE) before the forward-variance pillars")
+    fwd_g: float = Field(-0.0543, description="ln(F / fwd_vol) of a far future (forward-variance form)")
+    fwd_kappa: float = Field(11.92, gt=0.0, description="rate (1/year) at which that discount builds with tenor")
+    fwd_k1: float = Field(7.202, gt=0.0, description="slow rate (1/year) of the forward-variance curve")
+    fwd_k2: float = Field(111.03, gt=0.0, description="fast rate (1/year) of the forward-variance curve (VIX9D)")
     o0: float = Field(0.1499, description="VIX-only law (no VIX3M given): a0")
     o1: float = Field(-0.409, description="VIX-only law: a1")
     o2: float = Field(-0.145, description="VIX-only law: a2")
@@ -159,10 +182,72 @@ class VixCurve(BaseModel):
                 xv = np.where(okv, np.clip(np.log(vv / MEAN_VVIX), *VV_RANGE), 0.0)
             vq = np.where(okv, vv * vv - MEAN_VVIX**2, 0.0)
             ln_prem = ln_prem + s1 * (self.b_vvix + self.d_vvix * x) * xv - self.c_vvix * vq * tau
+        if self.fwd_weight > 0.0:  # the blend with the forward-variance form (module docstring)
+            ln_prem = (1.0 - self.fwd_weight) * ln_prem + self.fwd_weight * self._forward_premium(v, tau, v9, v3)
         # without VIX3M the VIX-only law (fitted on its own: the VIX3M terms carry most of the fit)
         s0 = -np.expm1(-self.o_kappa * tau)
         ln_only = s0 * (self.o0 + self.o1 * x + self.o2 * x * x)
         return 100.0 * v * np.exp(np.where(np.isfinite(v3) & (v3 > 0), ln_prem, ln_only))
+
+    def forward_vol(self, vix, tau, vix9d=None, vix3m=None, linear: bool = False) -> np.ndarray:
+        """The 30-day vol (decimal) from ``tau`` to ``tau`` + 30 days implied by the index term structure:
+        ``sqrt((TV(tau + 30d) - TV(tau)) / 30d)``, total variance ``TV(T) = VIX_T^2 T`` through the pillars
+        VIX9D (9 days), VIX (30) and VIX3M (93) on the forward-variance curve ``theta + A e^{-fwd_k1 t} +
+        B e^{-fwd_k2 t}``; beyond 93 days the forward variance mean-reverts from its 93-day value to the
+        variance term structure's long-run level (``SpxSurface.kappa``, ``long_run_vol``). A missing VIX9D
+        (before 2011) is the term structure's prediction from VIX (as in ``SpxSurface.level``; the VIX9D
+        surprise is then 0), a missing VIX3M likewise (``future`` then uses the VIX-only law).
+        ``linear``: total variance linear in ``T`` between the pillars (the form tried, README). Floored at
+        0.3 x VIX."""
+        from alvh_core.market.surface import DEFAULT_SURFACE, TAU_3M, TAU_9D, TAU_VIX
+
+        v, tau, v9, v3 = np.broadcast_arrays(np.asarray(vix, dtype=float), np.maximum(np.asarray(tau, float), 0.0),
+                                             _nan_if_none(vix9d), _nan_if_none(vix3m))
+        has9, has3 = np.isfinite(v9) & (v9 > 0), np.isfinite(v3) & (v3 > 0)
+        hat3, hat9 = DEFAULT_SURFACE.variance_swap_vol(TAU_3M, v), DEFAULT_SURFACE.variance_swap_vol(TAU_9D, v)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x3 = np.where(has3, np.log(v3 / hat3), 0.0)
+            x9 = np.where(has9, np.log(v9 / hat9), 0.0)
+        if self.fwd_clip == "both":
+            x3 = np.clip(x3, *X3_RANGE)
+        if self.fwd_clip != "none":
+            x9 = np.clip(x9, *X9_RANGE)
+        v3, v9 = hat3 * np.exp(x3), hat9 * np.exp(x9)
+        w = np.stack([v9**2 * TAU_9D, v**2 * TAU_VIX, v3**2 * TAU_3M], -1)
+        lr2, kr = DEFAULT_SURFACE.long_run_vol**2, DEFAULT_SURFACE.kappa
+        pillars = (TAU_9D, TAU_VIX, TAU_3M)
+        if linear:
+            xi93 = (w[..., 2] - w[..., 1]) / (TAU_3M - TAU_VIX)
+
+            def tv_in(t):
+                lo = np.where(t <= TAU_9D, w[..., 0] * t / TAU_9D,
+                              w[..., 0] + (w[..., 1] - w[..., 0]) * (t - TAU_9D) / (TAU_VIX - TAU_9D))
+                return np.where(t <= TAU_VIX, lo, w[..., 1] + xi93 * (t - TAU_VIX))
+        else:
+            k1, k2 = self.fwd_k1, self.fwd_k2
+
+            def h(k, t):
+                return -np.expm1(-k * t) / k
+
+            coef = w @ np.linalg.inv(np.array([[t, h(k1, t), h(k2, t)] for t in pillars])).T
+            th, a, b = coef[..., 0], coef[..., 1], coef[..., 2]
+            xi93 = th + a * np.exp(-k1 * TAU_3M) + b * np.exp(-k2 * TAU_3M)
+
+            def tv_in(t):
+                return th * t + a * h(k1, t) + b * h(k2, t)
+        xi93 = np.maximum(xi93, (0.3 * v3) ** 2)
+
+        def tv(t):
+            u = np.maximum(t - TAU_3M, 0.0)
+            return tv_in(np.minimum(t, TAU_3M)) + lr2 * u + (xi93 - lr2) * (-np.expm1(-kr * u)) / kr
+
+        var = (tv(tau + TAU_VIX) - tv(tau)) / TAU_VIX
+        return np.sqrt(np.maximum(var, (0.3 * v) ** 2))
+
+    def _forward_premium(self, v, tau, v9, v3, linear: bool = False) -> np.ndarray:
+        """ln(F / VIX) of the forward-variance form: ``ln fwd_vol - ln VIX + (1 - e^{-fwd_kappa tau}) fwd_g``."""
+        fv = self.forward_vol(v, tau, v9, v3, linear=linear)
+        return np.log(fv / v) + (-np.expm1(-self.fwd_kappa * np.maximum(tau, 0.0))) * self.fwd_g
 
     def monthly_curve(self, asof: dt.date, vix, vix9d=None, vix3m=None, months: int = 9,
                       marks: dict[dt.date, float] | None = None) -> list[dict]:
@@ -230,9 +315,12 @@ def vx_sample(history, first: str = "2009-10-01", contracts: int = 3) -> dict[st
 
 
 def fit_futures(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
-                start: VixCurve | None = None, ts: bool = False, vvix: str | None = None) -> VixCurve:
-    """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows
-    (``ts``: also ``kappa_ts``; ``vvix``: also the VVIX term of that :data:`VVIX_FORMS` form)."""
+                start: VixCurve | None = None, ts: bool = False, vvix: str | None = None,
+                forward: bool = True) -> VixCurve:
+    """Robust (soft-L1, 1-point scale) least squares of the futures parameters on ``sample`` rows: the
+    term-structure form on its own (``fwd_weight`` 0 while fitting; ``ts``: also ``kappa_ts``; ``vvix``: also
+    the VVIX term of that :data:`VVIX_FORMS` form), then (``forward`` and a ``fwd_weight`` above 0) the
+    forward-variance form on its own (:func:`fit_forward`); the blend weight is kept from ``start``."""
     from scipy.optimize import least_squares
 
     s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
@@ -249,6 +337,39 @@ def fit_futures(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
 
     vv = s["vvix"] / 100 if vvix else None
     x0[4], x0[7] = np.log(x0[4]), np.log(x0[7])
+    weight = base.fwd_weight
+    base = base.model_copy(update={"fwd_weight": 0.0})  # the term-structure form is fitted on its own
+    r = least_squares(resid, x0, loss="soft_l1", f_scale=1.0)
+    c = base.with_params(names, params(r.x))
+    if weight > 0.0 and forward:
+        c = fit_forward(sample, mask, start=c)
+    return c.model_copy(update={"fwd_weight": weight})
+
+
+def fit_forward(sample: dict[str, np.ndarray], mask: np.ndarray | None = None, start: VixCurve | None = None,
+                linear: bool = False) -> VixCurve:
+    """Robust (soft-L1, 1-point scale) least squares of the forward-variance form alone (:data:`FWD_PARAMS`;
+    ``linear``: total variance linear between the pillars, ``fwd_g`` and ``fwd_kappa`` only) on the
+    ``sample`` rows with VIX3M; the other parameters are kept from ``start``."""
+    from scipy.optimize import least_squares
+
+    s = {k: (v if mask is None else v[mask]) for k, v in sample.items()}
+    ok = np.isfinite(s["vix3m"]) & (s["vix3m"] > 0)
+    s = {k: v[ok] for k, v in s.items()}
+    base = start or DEFAULT_VIX_CURVE
+    v, v9, v3 = s["vix"] / 100, s["vix9d"] / 100, s["vix3m"] / 100
+
+    def params(x: np.ndarray) -> np.ndarray:  # rates in logs, fwd_k2 above fwd_k1
+        return np.r_[x[0], np.exp(x[1])] if linear else np.r_[x[0], np.exp(x[1]), np.exp(x[2]),
+                                                              np.exp(x[2]) + np.exp(x[3])]
+
+    names = FWD_PARAMS[:2] if linear else FWD_PARAMS
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        c = base.with_params(names, params(x))
+        return 100.0 * v * np.exp(c._forward_premium(v, s["tau"], v9, v3, linear=linear)) - s["price"]
+
+    x0 = np.array([-0.05, np.log(12.0)] + ([] if linear else [np.log(6.0), np.log(130.0)]))
     r = least_squares(resid, x0, loss="soft_l1", f_scale=1.0)
     return base.with_params(names, params(r.x))
 
@@ -269,26 +390,94 @@ def fit_vix_only(sample: dict[str, np.ndarray], mask: np.ndarray | None = None,
     return base.with_params(VIX_ONLY_PARAMS, np.r_[x[:3], np.exp(x[3])])
 
 
+FORMS = ("ts", "blend", "forward", "forward_linear")
+#: the blend weight tried (equal weights, set before any fit)
+TRIED_FWD_WEIGHT = 0.5
+
+
+def _fit_form(sample: dict[str, np.ndarray], mask: np.ndarray, form: str, weight: float | None = None,
+              ts: bool = False, vvix: str | None = None, clip: str = "vix9d") -> VixCurve:
+    """The curve of ``form`` (:data:`FORMS`: the term-structure form alone, the shipped curve, with the
+    ``ts`` / ``vvix`` variants; the blend of it with the forward-variance form, weight ``weight``
+    (default :data:`TRIED_FWD_WEIGHT`); the forward-variance form alone, two-exponential or linear total
+    variance; ``clip`` its ``fwd_clip``) fitted on the ``mask`` rows."""
+    if form in ("forward", "forward_linear"):
+        return fit_forward(sample, mask, start=VixCurve(fwd_weight=1.0, fwd_clip=clip),
+                           linear=form == "forward_linear")
+    w = 0.0 if form == "ts" else (TRIED_FWD_WEIGHT if weight is None else weight)
+    return fit_futures(sample, mask, start=VixCurve(fwd_weight=w, fwd_clip=clip), ts=ts, vvix=vvix)
+
+
+def _predict_form(c: VixCurve, s: dict[str, np.ndarray], form: str, vvix: str | None = None) -> np.ndarray:
+    if form in ("forward", "forward_linear"):
+        v = s["vix"] / 100
+        return 100.0 * v * np.exp(c._forward_premium(v, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100,
+                                                     linear=form == "forward_linear"))
+    return c.future(s["vix"] / 100, s["tau"], s["vix9d"] / 100, s["vix3m"] / 100,
+                    s["vvix"] / 100 if vvix else None)
+
+
 def futures_out_of_sample(sample: dict[str, np.ndarray], years: Sequence[int] = tuple(range(2010, 2019)),
-                          vix_only: bool = False, ts: bool = False, vvix: str | None = None) -> np.ndarray:
+                          vix_only: bool = False, ts: bool = False, vvix: str | None = None,
+                          form: str = "ts", weight: float | None = None, clip: str = "vix9d") -> np.ndarray:
     """Errors (model minus data, points) with each calendar year predicted by a fit on the other years
-    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored; ``ts``: with ``kappa_ts`` fitted; ``vvix``: with
-    that VVIX form fitted)."""
+    (``vix_only``: the VIX-only law, VIX9D/VIX3M ignored; ``form``: one of :data:`FORMS`, the shipped
+    term-structure form by default, ``weight`` and ``clip`` the blend's / forward-variance form's; ``ts``:
+    the term-structure form with ``kappa_ts`` fitted; ``vvix``: with that VVIX form fitted)."""
     err = np.full(sample["price"].shape, np.nan)
     year = sample["date"].astype("datetime64[Y]").astype(int) + 1970
+    if ts or vvix:
+        form = "ts"
     for y in years:
         test = year == y
         if not test.any():
             continue
+        st = {k: v[test] for k, v in sample.items()}
         if vix_only:
             c = fit_vix_only(sample, ~test)
-            err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test]) - sample["price"][test]
+            err[test] = c.future(st["vix"] / 100, st["tau"]) - st["price"]
             continue
-        c = fit_futures(sample, ~test, ts=ts, vvix=vvix)
-        err[test] = c.future(sample["vix"][test] / 100, sample["tau"][test], sample["vix9d"][test] / 100,
-                             sample["vix3m"][test] / 100, sample["vvix"][test] / 100 if vvix else None) \
-            - sample["price"][test]
+        c = _fit_form(sample, ~test, form, weight, ts=ts, vvix=vvix, clip=clip)
+        err[test] = _predict_form(c, st, form, vvix) - st["price"]
     return err
+
+
+def blend_out_of_sample_nested(sample: dict[str, np.ndarray], years: Sequence[int] = tuple(range(2010, 2019)),
+                               grid: Sequence[float] = tuple(np.linspace(0.0, 1.0, 21))
+                               ) -> tuple[np.ndarray, dict[int, float]]:
+    """The blend with its weight chosen inside each fold: for each year left out, the weight on the grid that
+    minimises the soft-L1 (1 point) loss of the blended predictions of the other years, each predicted by
+    the two forms fitted without it (and without the year left out). Returns the errors (model minus
+    data, points) and the weight chosen for each year."""
+    err = np.full(sample["price"].shape, np.nan)
+    year = sample["date"].astype("datetime64[Y]").astype(int) + 1970
+    grid = np.asarray(grid, dtype=float)
+
+    def two(mask, sel):
+        st = {k: v[sel] for k, v in sample.items()}
+        a = _predict_form(_fit_form(sample, mask, "ts"), st, "ts")
+        b = _predict_form(_fit_form(sample, mask, "forward"), st, "forward")
+        return np.log(a), np.log(b)
+
+    weights = {}
+    for y in years:
+        test = year == y
+        if not test.any():
+            continue
+        la, lb, p = [], [], []
+        for z in years:
+            inner = year == z
+            if z == y or not inner.any():
+                continue
+            a, b = two(~test & ~inner, inner)
+            la.append(a), lb.append(b), p.append(sample["price"][inner])
+        la, lb, p = (np.concatenate(u) for u in (la, lb, p))
+        e = np.exp(grid[:, None] * lb[None, :] + (1.0 - grid[:, None]) * la[None, :]) - p[None, :]
+        w = float(grid[np.argmin(np.sum(np.sqrt(1.0 + e * e) - 1.0, axis=1))])
+        weights[y] = w
+        a, b = two(~test, test)
+        err[test] = np.exp(w * b + (1.0 - w) * a) - sample["price"][test]
+    return err, weights
 
 
 def vix_option_sample(data_dir) -> dict[str, np.ndarray]:
@@ -445,6 +634,25 @@ TRIED_COLUMNS = ("shipped curve", "+ kappa_ts ln(VIX/VIX3M) in the mean reversio
                  "+ VVIX level x VIX: s1 (b_vvix + d_vvix ln(VIX/20)) ln(VVIX/88.1)")
 
 
+def contango_table(s: dict[str, np.ndarray], curves: Sequence[tuple[VixCurve, bool]]
+                   ) -> list[tuple[str, list[float]]]:
+    """The contango statistics 2013-2018 (first two contracts): (name, [data, then each curve]); each curve
+    with VIX9D/VIX3M given (``True``) or VIX alone (``False``)."""
+    sel = s["date"] >= np.datetime64("2013-01-01")
+    d = {k: v[sel] for k, v in s.items()}
+    models = [c.future(d["vix"] / 100, d["tau"], d["vix9d"] / 100, d["vix3m"] / 100) if full
+              else c.future(d["vix"] / 100, d["tau"]) for c, full in curves]
+    f1, f2 = d["rank"] == 1, d["rank"] == 2
+    same = np.intersect1d(d["date"][f1], d["date"][f2])
+    a1, a2 = np.isin(d["date"], same) & f1, np.isin(d["date"], same) & f2
+    low = d["vix"][a1] < 14
+    stats = (("front over spot VIX, mean", lambda x: np.mean(x[f1] / d["vix"][f1] - 1)),
+             ("days front above spot", lambda x: np.mean(x[f1] > d["vix"][f1])),
+             ("second over front, mean", lambda x: np.mean(x[a2] / x[a1] - 1)),
+             ("second over front, VIX < 14", lambda x: np.mean((x[a2] / x[a1] - 1)[low])))
+    return [(name, [float(fn(x)) for x in [d["price"], *models]]) for name, fn in stats]
+
+
 def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, ...]]:
     """(group, then one cell per :data:`TRIED_COLUMNS`): RMS / bias (n) leaving each year out, points."""
     errs = [futures_out_of_sample(s), futures_out_of_sample(s, ts=True)]
@@ -461,6 +669,75 @@ def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, ...]]:
     return [(label, *(_rms(e[g]) for e in errs)) for label, g in groups]
 
 
+FORWARD_COLUMNS = ("shipped curve (term-structure form)",
+                   "forward-variance form alone, total variance linear between the pillars, no clip",
+                   "forward-variance form alone, two-exponential forward variance, VIX9D surprise clipped",
+                   "blend 50/50, VIX9D surprise clipped", "blend 50/50, no clip", "blend 50/50, both surprises clipped",
+                   "blend, weight chosen inside each fold")
+
+
+def forward_tried_table(s: dict[str, np.ndarray]) -> tuple[list[tuple[str, ...]], dict[int, float]]:
+    """(group, then one cell per :data:`FORWARD_COLUMNS`): RMS / bias (n) leaving each year out, points; and
+    the blend weight chosen inside each fold (:func:`blend_out_of_sample_nested`)."""
+    nested, weights = blend_out_of_sample_nested(s)
+    errs = [futures_out_of_sample(s), futures_out_of_sample(s, form="forward_linear", clip="none"),
+            futures_out_of_sample(s, form="forward"), futures_out_of_sample(s, form="blend"),
+            futures_out_of_sample(s, form="blend", clip="none"), futures_out_of_sample(s, form="blend", clip="both"),
+            nested]
+    d10, d13 = s["date"] >= np.datetime64("2010-01-01"), s["date"] >= np.datetime64("2013-01-01")
+    year = s["date"].astype("datetime64[Y]").astype(int) + 1970
+    hi, hi13 = d10 & (s["vix"] >= 30), d13 & (s["vix"] >= 30)
+    groups = [("all 2010-2018", d10), ("2013-2018", d13)]
+    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_))
+               for lo, hi_ in ((0, 15), (15, 20), (20, 30), (30, 100))]
+    groups += [(f"contract {r}", d10 & (s["rank"] == r)) for r in (1, 2, 3)]
+    groups += [(f"VIX >= 30, {y}", hi & (year == y)) for y in np.unique(year[hi])]
+    groups += [("2010 (no VIX9D)", year == 2010)]
+    groups += [("2013-2018, VIX 20-30", d13 & (s["vix"] >= 20) & (s["vix"] < 30)), ("2013-2018, VIX >= 30", hi13)]
+    groups += [(f"2013-2018, VIX >= 30, contract {r}", hi13 & (s["rank"] == r)) for r in (1, 2, 3)]
+    return [(label, *(_rms(e[g]) for e in errs)) for label, g in groups], weights
+
+
+def print_forward_tried(s: dict[str, np.ndarray]) -> None:
+    """The forward-variance form tried (README "Tried for the stressed curve"): year-left-out table, the
+    fold weights, the fitted parameters, the in-sample blend on the two stressed days of the lead's note
+    and its contango statistics."""
+    rows, weights = forward_tried_table(s)
+    print("| quotes (year left out) | " + " | ".join(FORWARD_COLUMNS) + " |")
+    print("|---|" + "---|" * len(FORWARD_COLUMNS))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print("\nblend weight chosen inside each fold: " + ", ".join(f"{y} {w:.2f}" for y, w in weights.items()))
+    blends = {clip: fit_futures(s, start=VixCurve(fwd_weight=TRIED_FWD_WEIGHT, fwd_clip=clip))
+              for clip in ("vix9d", "none", "both")}
+    for clip, c in blends.items():
+        print(f"fitted on 2009-10..2018, blend, clip {clip}: "
+              + ", ".join(f"{n} {getattr(c, n):+.4f}" for n in FWD_PARAMS))
+    lin = fit_forward(s, start=VixCurve(fwd_weight=1.0, fwd_clip="none"), linear=True)
+    print(f"fitted on 2009-10..2018, forward-variance form alone, linear: fwd_g {lin.fwd_g:+.4f}, "
+          f"fwd_kappa {lin.fwd_kappa:+.4f}")
+    print("\nIn sample, two stressed days (VX settles), points\n")
+    print("| day | VIX / VIX9D / VIX3M | contract: days, settle | 30-day forward vol (linear, no clip / "
+          "two-exp., VIX9D clipped) "
+          "| shipped curve | blend, VIX9D clipped | blend, no clip | blend, both clipped |")
+    print("|---|---|---|---|---|---|---|---|")
+    for day in ("2015-08-24", "2018-02-05"):
+        m = s["date"] == np.datetime64(day)
+        v, v9, v3, tau = s["vix"][m] / 100, s["vix9d"][m] / 100, s["vix3m"][m] / 100, s["tau"][m]
+        fl = 100 * lin.forward_vol(v, tau, v9, v3, linear=True)
+        fe = 100 * blends["vix9d"].forward_vol(v, tau, v9, v3)
+        cells = [DEFAULT_VIX_CURVE.future(v, tau, v9, v3)] + [c.future(v, tau, v9, v3) for c in blends.values()]
+        for j in range(int(m.sum())):
+            print(f"| {day} | {s['vix'][m][j]:.2f} / {s['vix9d'][m][j]:.2f} / {s['vix3m'][m][j]:.2f} | "
+                  f"{s['rank'][m][j]}: {round(tau[j] * 365)}, {s['price'][m][j]:.3f} | {fl[j]:.2f} / {fe[j]:.2f} | "
+                  + " | ".join(f"{x[j]:.2f}" for x in cells) + " |")
+    print("\nContango 2013-2018 (first two contracts), in sample\n")
+    print("| statistic | data | shipped curve | blend, VIX9D clipped |")
+    print("|---|---|---|---|")
+    for name, row in contango_table(s, [(DEFAULT_VIX_CURVE, True), (blends["vix9d"], True)]):
+        print(f"| {name} | " + " | ".join(f"{x:+.1%}" for x in row) + " |")
+
+
 def print_tried(s: dict[str, np.ndarray]) -> None:
     print("| quotes (year left out) | " + " | ".join(TRIED_COLUMNS) + " |")
     print("|---|" + "---|" * len(TRIED_COLUMNS))
@@ -473,10 +750,12 @@ def print_tried(s: dict[str, np.ndarray]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried | --options]``: the README's tables (futures
-    errors by VIX level and tenor, in sample and leaving each year out; contango statistics; VIX option smile
-    and the VVIX rule tried); ``--tried``: the stressed-curve variants tried (``kappa_ts``, three VVIX terms),
-    leaving each year out; ``--options``: the VIX option tables alone."""
+    """``python -m alvh_core.market.vix_curve [DATA_DIR] [--tried | --forward | --options]``: the README's
+    tables (futures errors by VIX level and tenor, in sample and leaving each year out; the stressed
+    2013-2018 rows; contango statistics; VIX option smile and the VVIX rule tried); ``--tried``: the
+    stressed-curve variants tried (``kappa_ts``, three VVIX terms, the forward-variance form), leaving each
+    year out (about 2 minutes); ``--forward``: the forward-variance form's tables alone; ``--options``: the
+    VIX option tables alone."""
     import sys
 
     from alvh_core.history.data import load_daily
@@ -490,6 +769,11 @@ def main(argv: list[str] | None = None) -> int:
     s = vx_sample(h)
     if "--tried" in flags:
         print_tried(s)
+        print("\nForward-variance form (year left out)\n")
+        print_forward_tried(s)
+        return 0
+    if "--forward" in flags:
+        print_forward_tried(s)
         return 0
     if "--options" in flags:
         print_options(data, h)
@@ -511,6 +795,16 @@ def main(argv: list[str] | None = None) -> int:
     for label, g in groups:
         print(f"| {label} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} | {_rms(vix_only[g])} "
               f"| {_rms(oos_v[g])} |")
+    d13 = s["date"] >= np.datetime64("2013-01-01")
+    hi13, mid13 = d13 & (s["vix"] >= 30), d13 & (s["vix"] >= 20) & (s["vix"] < 30)
+    print(f"\nStressed 2013-2018 (VX settles, not the last-trade closes before 2013; VIX >= 30 on "
+          f"{np.unique(s['date'][hi13]).size} days), RMS / bias (n), points\n")
+    print("| quotes | former curve | this curve, in sample | this curve, year left out |")
+    print("|---|---|---|---|")
+    stressed = [("VIX 20-30", mid13), ("VIX >= 30", hi13)]
+    stressed += [(f"VIX >= 30, contract {r}", hi13 & (s["rank"] == r)) for r in (1, 2, 3)]
+    for label, g in stressed:
+        print(f"| {label} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} |")
     s04 = vx_sample(h, first="2004-01-01")
     pre = s04["date"] < np.datetime64("2009-10-01")
     crisis = pre & (s04["date"] >= np.datetime64("2008-09-01")) & (s04["date"] < np.datetime64("2009-06-01"))
@@ -521,22 +815,11 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|")
     print(f"| 2004-03..2009-09 | {_rms(f04[pre])} | {_rms(e04[pre])} |")
     print(f"| 2008-09..2009-05 crisis | {_rms(f04[crisis])} | {_rms(e04[crisis])} |")
-    sel = s["date"] >= np.datetime64("2013-01-01")
-    d = {k: v[sel] for k, v in s.items()}
-    model = DEFAULT_VIX_CURVE.future(d["vix"] / 100, d["tau"], d["vix9d"] / 100, d["vix3m"] / 100)
-    old = FORMER_CURVE.future(d["vix"] / 100, d["tau"])
-    f1, f2 = d["rank"] == 1, d["rank"] == 2
-    same = np.intersect1d(d["date"][f1], d["date"][f2])
-    a1, a2 = np.isin(d["date"], same) & f1, np.isin(d["date"], same) & f2
-    low = d["vix"][a1] < 14
     print("\nContango 2013-2018 (first two contracts)\n")
     print("| statistic | data | this curve | former curve |")
     print("|---|---|---|---|")
-    for name, fn in (("front over spot VIX, mean", lambda x: np.mean(x[f1] / d["vix"][f1] - 1)),
-                     ("days front above spot", lambda x: np.mean(x[f1] > d["vix"][f1])),
-                     ("second over front, mean", lambda x: np.mean(x[a2] / x[a1] - 1)),
-                     ("second over front, VIX < 14", lambda x: np.mean((x[a2] / x[a1] - 1)[low]))):
-        print(f"| {name} | {fn(d['price']):+.1%} | {fn(model):+.1%} | {fn(old):+.1%} |")
+    for name, row in contango_table(s, [(DEFAULT_VIX_CURVE, True), (FORMER_CURVE, False)]):
+        print(f"| {name} | " + " | ".join(f"{x:+.1%}" for x in row) + " |")
     print_options(data, h)
     return 0
 
