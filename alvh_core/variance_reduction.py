@@ -28,7 +28,11 @@ Two parts, kept apart on purpose:
      tested short's |delta|; each once over every day and once more per "held" mask (the days a strategy
      still holds its condor, e.g. before a take-profit/stop exit, or an ALVH hedge layer: ``held_masks``
      reads them from the strategy's ``extra``). Every weight is known at day j's close, so the mean is
-     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included).
+     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included);
+   - crash paths (issue 11), from the jumps the simulation drew (``hn_garch.JumpRecord``): the compensated jump
+     counts sum_j disc_j w_j (N_{j+1} - l(h_j)) with w = 1 and the tested short's |delta|, and the compensated
+     sums of log jumps sum_j disc_j (S_{j+1} - l(h_j) E[J]), over every day and per held mask; mean exactly 0
+     for the same reason (l(h_j) is the law's intensity on day j + 1, known at day j's close).
 
    ``union`` merges every strategy's controls into one set, so one regression per chunk serves all.
 
@@ -283,15 +287,17 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     ``held[name]``: (N, k) bool masks of the days (before the condor's expiry) on which that strategy
     holds something whose value moves with SPX/VIX beyond the plain condor (the condor until a
     take-profit/stop exit, each ALVH hedge layer from its add to its removal); see ``held_masks``.
-    Every strategy gets the common controls (module docstring) plus five per mask (the mask times the
-    delta-hedge gains, SPX and variance innovations, weighted by 1, h, |delta| of the tested short): all
-    mean 0 exactly, since each mask is known at the close of its day. The key "" holds the common set.
+    Every strategy gets the common controls (module docstring) plus eight per mask (the mask times the
+    delta-hedge gains, SPX and variance innovations, weighted by 1, h, |delta| of the tested short, and the
+    compensated jump counts, weighted by 1 and |delta|, and jump sizes): all mean 0 exactly, since each mask
+    is known at the close of its day. The key "" holds the common set.
     None when the paths' law is not known (bootstrap, history).
 
     A mixture of laws (the anchored engine's ``MixturePaths``: blocks of rows, each block one law and
     starting state) gets the same controls computed per block under the block's own law and CENTRED by
     the block's exact means: each centred control has mean 0 in every block, hence exactly 0 under the
-    mixture (the rows per block are fixed by the weights, not drawn).
+    mixture (the rows per block are fixed by the weights, not drawn); the block indicators and one indicator
+    per law of several blocks stratify it.
 
     Accuracy of a leg's mean: |table price - exact COS price| of that leg today under the pricing law,
     the pricer's own interpolation error (a few 1e-4 of the ATM price), since the strategies trade at
