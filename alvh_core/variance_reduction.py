@@ -28,11 +28,7 @@ Two parts, kept apart on purpose:
      tested short's |delta|; each once over every day and once more per "held" mask (the days a strategy
      still holds its condor, e.g. before a take-profit/stop exit, or an ALVH hedge layer: ``held_masks``
      reads them from the strategy's ``extra``). Every weight is known at day j's close, so the mean is
-     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included);
-   - crash paths (issue 11), from the jumps the simulation drew (``hn_garch.JumpRecord``): the compensated jump
-     counts sum_j disc_j w_j (N_{j+1} - l(h_j)) with w = 1 and the tested short's |delta|, and the compensated
-     sums of log jumps sum_j disc_j (S_{j+1} - l(h_j) E[J]), over every day and per held mask; mean exactly 0
-     for the same reason (l(h_j) is the law's intensity on day j + 1, known at day j's close).
+     exactly 0 (one-day conditional means of the Heston-Nandi recursion, jumps included).
 
    ``union`` merges every strategy's controls into one set, so one regression per chunk serves all.
 
@@ -230,16 +226,13 @@ class _Increments:
     net_delta: np.ndarray  # the condor's signed delta per condor
     tested: np.ndarray  # |delta| of the tested short strike
     disc: np.ndarray  # (k,) discount factors of the days
-    dn: np.ndarray  # N_{j+1} - l(h_j): the day's jump count less its intensity
-    dj: np.ndarray  # S_{j+1} - l(h_j) E[J]: the day's sum of log jumps less its mean
 
     def weighted(self, mask: np.ndarray | None) -> list[np.ndarray]:
         """Controls sum_j disc_j m_j w_j x_j for the weights/increments below (mask None: every day)."""
         m = 1.0 if mask is None else mask
-        h, dh, ds, dn = self.h, self.dh, self.ds, self.dn
+        h, dh, ds = self.h, self.dh, self.ds
         return [((m * self.net_delta) * ds) @ self.disc, (m * ds) @ self.disc, (m * dh) @ self.disc,
-                (m * h * dh) @ self.disc, (m * self.tested * dh) @ self.disc,
-                (m * dn) @ self.disc, (m * self.tested * dn) @ self.disc, (m * self.dj) @ self.disc]
+                (m * h * dh) @ self.disc, (m * self.tested * dh) @ self.disc]
 
 
 #: (law, state, horizon, legs) sets of exact terminal means kept: one per weighted node of the mixture (64 of weight
@@ -287,10 +280,9 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     ``held[name]``: (N, k) bool masks of the days (before the condor's expiry) on which that strategy
     holds something whose value moves with SPX/VIX beyond the plain condor (the condor until a
     take-profit/stop exit, each ALVH hedge layer from its add to its removal); see ``held_masks``.
-    Every strategy gets the common controls (module docstring) plus eight per mask (the mask times the
-    delta-hedge gains, SPX and variance innovations, weighted by 1, h, |delta| of the tested short, and the
-    compensated jump counts, weighted by 1 and |delta|, and jump sizes): all mean 0 exactly, since each mask
-    is known at the close of its day. The key "" holds the common set.
+    Every strategy gets the common controls (module docstring) plus five per mask (the mask times the
+    delta-hedge gains, SPX and variance innovations, weighted by 1, h, |delta| of the tested short): all
+    mean 0 exactly, since each mask is known at the close of its day. The key "" holds the common set.
     None when the paths' law is not known (bootstrap, history).
 
     A mixture of laws (the anchored engine's ``MixturePaths``: blocks of rows, each block one law and
@@ -346,7 +338,7 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     # The same per law (the blocks of one regime together) for every law of more than one block: a block of fewer
     # than MIN_EFFECTIVE_UNITS units is no control (``ControlVariates.result``), but its law's indicator is: a
     # crash regime's many small state blocks are then still stratified (issue 11, a trial regime (0.5, -0.35, 0, 1,
-    # 0.35) with 1,674 of the demo's 10,000 units, most of its blocks under 50: ALVH's SE 86 -> 34, the plain 222).
+    # 0.35) with 1,674 of the demo's 10,000 units, most of its blocks under 50: ALVH's SE 86 -> 36, the plain 222).
     # Exact as well: a sum of block indicators.
     strata = [rows[b] for b in sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]]
     by_law: dict[int, list[int]] = {}
@@ -358,6 +350,7 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     for j, idx in enumerate(strata):
         indicators[:, j] = -idx.size / n_total
         indicators[idx, j] += 1.0
+
     def centred(name: str, cols: slice) -> tuple[np.ndarray, np.ndarray]:
         """Columns ``cols`` of ``name``'s controls, each block centred by its exact means, and their accuracy."""
         width = len(range(*cols.indices(parts[0][name].values.shape[1])))
@@ -401,10 +394,8 @@ def _law_controls(paths: Any, k: int, legs: tuple[tuple[str, float], ...], table
     if got is None:
         return None
     law, to_law = got
-    record = getattr(paths, "jumps", None)
     values, extras = _law_values(np.asarray(paths.spot), np.asarray(paths.h_q), np.asarray(paths.t), float(paths.rate),
-                                 float(paths.div), law, to_law, k, legs, delta, sign, tested_wing, held,
-                                 _jump_days([record], k))
+                                 float(paths.div), law, to_law, k, legs, delta, sign, tested_wing, held)
     return _law_assemble(values, extras, *_law_means(paths, law, to_law, k, legs, table_prices))
 
 
@@ -422,12 +413,10 @@ def _law_means(paths: Any, law: Any, to_law: float, k: int, legs: tuple[tuple[st
 
 def _law_values(spot: np.ndarray, h_q: np.ndarray, t: np.ndarray, rate: float, div: float, law: Any, to_law: float,
                 k: int, legs: tuple[tuple[str, float], ...], delta: np.ndarray, sign: np.ndarray, tested_wing: str,
-                held: dict[str, list[np.ndarray]] | None, jumps: tuple[np.ndarray, np.ndarray] | None,
-                ) -> tuple[np.ndarray, dict[str, np.ndarray | None]]:
+                held: dict[str, list[np.ndarray]] | None) -> tuple[np.ndarray, dict[str, np.ndarray | None]]:
     """The controls' values on rows that follow ``law`` (any starting states): (N, K0) the common ones (terminal
     then martingale), and per ``held`` name its extra martingale columns (None: none). Row by row: a set of rows
-    gives each row the numbers it gets alone. ``jumps``: (N, k) jump counts and sums of log jumps per day
-    (``_jump_days``; None: not recorded, the jump columns are then 0)."""
+    gives each row the numbers it gets alone."""
     from alvh_core.scenarios.hn_garch import TRADING_DAYS
 
     h = h_q[:, : k + 1] * to_law
@@ -442,11 +431,6 @@ def _law_values(spot: np.ndarray, h_q: np.ndarray, t: np.ndarray, rate: float, d
             controls.append(disc[k] * np.maximum(s_k - strike, 0.0))
     # martingale differences along the path (mean exactly 0)
     growth, h_next = _one_day_means(law, h[:, :k], mu)
-    if jumps is None or not law.has_jumps:  # no jumps drawn (or not recorded): the jump columns are 0
-        dn = dj = np.zeros((spot.shape[0], k))
-    else:
-        lj = law.intensity(h[:, :k])
-        dn, dj = jumps[0] - lj, jumps[1] - lj * law.jump_mean
     inc = _Increments(
         ds=spot[:, 1 : k + 1] - spot[:, :k] * growth,
         dh=h[:, 1 : k + 1] - h_next,
@@ -454,8 +438,6 @@ def _law_values(spot: np.ndarray, h_q: np.ndarray, t: np.ndarray, rate: float, d
         net_delta=np.tensordot(sign, delta[:, :, :k], axes=1),
         tested=np.abs(delta[1 if tested_wing == "put" else 2, :, :k]),
         disc=disc[:k],
-        dn=dn,
-        dj=dj,
     )
     controls.extend(inc.weighted(None))
     extras: dict[str, np.ndarray | None] = {}
@@ -501,8 +483,7 @@ def _mixture_parts(paths: Any, rows: list[np.ndarray], k: int, legs: tuple[tuple
         rg = np.concatenate([rows[i] for i in ids])
         sub_held = {name: [m[rg] for m in masks] for name, masks in (held or {}).items()}
         values, extras = _law_values(spot[rg], h_q[rg], np.asarray(b0.t), float(b0.rate), float(b0.div), law, to_law,
-                                     k, legs, delta[:, rg], cp.sign, tested_wing, sub_held,
-                                     _jump_days([getattr(blocks[i], "jumps", None) for i in ids], k))
+                                     k, legs, delta[:, rg], cp.sign, tested_wing, sub_held)
         off = 0
         for i in ids:
             sl = slice(off, off + rows[i].size)
@@ -511,20 +492,6 @@ def _mixture_parts(paths: Any, rows: list[np.ndarray], k: int, legs: tuple[tuple
             parts[i] = _law_assemble(values[sl], {n: None if e is None else e[sl] for n, e in extras.items()},
                                      *_law_means(blocks[i], law, to_law, k, legs, table))
     return parts
-
-
-def _jump_days(records: list[Any], k: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(N, k) jump counts and sums of log jumps per day of the rows of ``records`` (``hn_garch.JumpRecord``, one per
-    path set, their rows side by side in that order); None if any set has none recorded."""
-    if any(r is None for r in records):
-        return None
-    n_rows = [int(r.n_paths) for r in records]
-    counts, sizes = np.zeros((sum(n_rows), k)), np.zeros((sum(n_rows), k))
-    off = 0
-    for r, n in zip(records, n_rows, strict=True):
-        r.fill(counts, sizes, off)
-        off += n
-    return counts, sizes
 
 
 def union(controls: dict[str, Controls]) -> Controls:

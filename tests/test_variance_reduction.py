@@ -70,41 +70,9 @@ def test_control_means_are_exact(premia, jumps):
     ctl = model_controls(paths, cp, "put")[""]
     u = sampling_units(ctl.values, True)
     se = u.std(axis=0, ddof=1) / np.sqrt(u.shape[0])
-    jump_cols = slice(10, 13)  # the compensated jump counts (weights 1 and |delta|) and sums of log jumps
-    if jumps:  # drawn and varying: real controls
-        assert np.all(se[jump_cols] > 0) and paths.jumps.count.sum() > 100
-    else:  # no jumps in the law: exactly 0
-        assert np.all(ctl.values[:, jump_cols] == 0)
-        se[jump_cols] = np.inf
     z = (u.mean(axis=0) - ctl.means) / se
     assert np.all(np.abs(z) < 4.5), z
     assert ctl.means[0] > 0 and np.all(ctl.means[1:5] >= 0) and np.all(ctl.means[5:] == 0)
-
-
-def test_jump_record_is_the_simulated_jumps():
-    """The sparse jump record of a path set (the crash-path controls' input) is the jumps the paths took: on a law
-    whose only jumps are -30% crashes at a constant 1% a day, every recorded jump day's log return is below -20%
-    and every day with a return below -20% is recorded; the record's count averages the pricing law's intensity
-    (the crash premium doubles the real-world 1% a day)."""
-    from alvh_core.scenarios.params import ModelParams
-
-    base = load_default_params(jumps=True)
-    d = base.model_dump()
-    d.update(jump_rate=0.01, jump_rate_h=0.0, jump_var=0.0, jump_mean=-0.3, jump_std=0.01)
-    paths = simulate(MARKET, 20, n_paths=20_000, seed=2, premia=False, params=ModelParams.model_validate(d))
-    rec = paths.jumps
-    r = np.diff(np.log(paths.spot), axis=1)
-    crash = np.zeros(r.shape, bool)
-    crash[rec.row, rec.day] = True
-    assert np.all(r[crash] < -0.2) and np.all(crash[r < -0.2])
-    lam = paths.params.risk_neutral().jump_rate
-    assert lam == pytest.approx(0.02)
-    mean, se = rec.count.sum() / r.size, np.sqrt(lam / (r.size / 2))  # a pair shares its draws: r.size / 2 draws
-    assert abs(mean - lam) < 4.5 * se
-    np.testing.assert_allclose(rec.size, -0.3 * rec.count, atol=0.06 * rec.count.max())
-    # antithetic pairs share their jump draws: path i and i + N/2 crash on the same days here (constant intensity)
-    half = paths.n_paths // 2
-    np.testing.assert_array_equal(crash[:half], crash[half:])
 
 
 def test_reduced_estimate_is_unbiased_against_a_much_larger_plain_run():
@@ -171,8 +139,8 @@ def test_mixture_controls_have_mean_zero_and_match_their_blocks():
     ctl = model_controls(paths, cp, "put")[""]
     laws = {id(b.params) for b in paths.blocks}
     several = sum(1 for law in laws if sum(id(b.params) == law for b in paths.blocks) > 1)
-    # 13 controls + an indicator per block but one + one per law of several blocks
-    assert ctl.values.shape[1] == 13 + len(paths.blocks) - 1 + several
+    # 10 controls + an indicator per block but one + one per law of several blocks
+    assert ctl.values.shape[1] == 10 + len(paths.blocks) - 1 + several
     assert np.all(ctl.means == 0)
     u = sampling_units(ctl.values, True)
     se = u.std(axis=0, ddof=1) / np.sqrt(u.shape[0])

@@ -218,8 +218,8 @@ def poisson_counts(lam: np.ndarray, u: np.ndarray, n_max: int = 30) -> np.ndarra
 
 
 def simulate_jump_day(p: GarchParams, h: np.ndarray, rng: np.random.Generator, pairs: bool
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One day's (S, Q, N) = (sum J_i, sum J_i^2, number of jumps) given the states ``h`` (N,), exact.
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """One day's (S, Q) = (sum J_i, sum J_i^2) given the states ``h`` (N,), exact.
 
     N ~ Poisson(l(h)) by inversion; given N: sum xi = sqrt(N) eta, sum xi^2 = eta^2 + chi2(N - 1), so
     S = N m + s sqrt(N) eta and Q = N m^2 + 2 m s sqrt(N) eta + s^2 (eta^2 + chi2(N - 1)).
@@ -243,44 +243,18 @@ def simulate_jump_day(p: GarchParams, h: np.ndarray, rng: np.random.Generator, p
         chi[many] = 2.0 * rng.standard_gamma(0.5 * (n[many] - 1))
     big_s = n * m + s * rn * eta
     big_q = n * m * m + 2.0 * m * s * rn * eta + s * s * (np.where(n > 0, eta * eta, 0.0) + chi)
-    return big_s, big_q, n
-
-
-@dataclasses.dataclass(frozen=True)
-class JumpRecord:
-    """The jumps a simulation drew, sparse (only the (path, day) cells with at least one jump): ``day`` j is the
-    day of return R[:, j] (intensity l(H[:, j])), ``row`` the path, ``count`` N >= 1 and ``size`` S = sum J_i.
-    A few bytes per jump (calm laws draw one per tens of path-days), not an (N, T) array."""
-
-    day: np.ndarray
-    row: np.ndarray
-    count: np.ndarray
-    size: np.ndarray
-    n_paths: int
-
-    @staticmethod
-    def empty(n_paths: int) -> JumpRecord:
-        return JumpRecord(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0), n_paths)
-
-    def fill(self, counts: np.ndarray, sizes: np.ndarray, offset: int = 0) -> None:
-        """Write the counts and sizes of the days before ``counts.shape[1]`` into (rows, days) arrays, record row r
-        at row ``offset + r`` (the rows of several records side by side)."""
-        keep = self.day < counts.shape[1]
-        at, day = self.row[keep] + offset, self.day[keep]
-        counts[at, day] = self.count[keep]
-        sizes[at, day] = self.size[keep]
+    return big_s, big_q
 
 
 def simulate_returns(
     p: GarchParams, h1: np.ndarray, mu: float, z: np.ndarray,
-    rng: np.random.Generator | None = None, pairs: bool = False, record: list[JumpRecord] | None = None,
+    rng: np.random.Generator | None = None, pairs: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact simulation of the daily recursion.
 
     ``h1``: (N,) state h_{t+1} at day 0; ``z``: (T, N) standard normal shocks; ``rng``: draws the jumps
     (required when the law has jumps, unused otherwise); ``pairs``: antithetic pairs share jump draws.
     Returns log returns R (N, T) and states H (N, T+1) with H[:, j] = h_{j+1} (known at day j).
-    ``record``: a list that receives the ``JumpRecord`` of the jumps drawn (empty without jumps).
     """
     T, N = z.shape
     H = np.empty((T + 1, N))
@@ -293,26 +267,13 @@ def simulate_returns(
         comp0, comp1 = p.compensator()
         drift = mu - comp0
         lam = p.lam - comp1
-        parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         for j in range(T):
             sq = np.sqrt(h)
-            big_s, big_q, n = simulate_jump_day(p, h, rng, pairs)
+            big_s, big_q = simulate_jump_day(p, h, rng, pairs)
             R[j] = drift + lam * h + sq * z[j] + big_s
             h = p.omega + p.beta * h + p.alpha * (z[j] - p.gamma * sq) ** 2 + p.jump_var * big_q
             H[j + 1] = h
-            if record is not None:
-                nz = np.flatnonzero(n)
-                parts.append((j, nz, n[nz], big_s[nz]))
-        if record is not None and parts:
-            record.append(JumpRecord(np.concatenate([np.full(r.size, j, np.int32) for j, r, _, _ in parts]),
-                                     np.concatenate([r for _, r, _, _ in parts]).astype(np.int64),
-                                     np.concatenate([c for _, _, c, _ in parts]).astype(np.int32),
-                                     np.concatenate([s for _, _, _, s in parts]), N))
-        elif record is not None:
-            record.append(JumpRecord.empty(N))
         return R.T.copy(), H.T.copy()
-    if record is not None:
-        record.append(JumpRecord.empty(N))
     for j in range(T):
         sq = np.sqrt(h)
         R[j] = mu + p.lam * h + sq * z[j]

@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from alvh_core.models import MarketState, OptionKind
-from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, JumpRecord, simulate_returns
+from alvh_core.scenarios.hn_garch import TRADING_DAYS, GarchParams, simulate_returns
 from alvh_core.scenarios.params import ModelParams, load_default_params
 from alvh_core.scenarios.pricer import (
     SpxTablePricer,
@@ -139,9 +139,6 @@ class SimulatedPaths(PathClock):
     antithetic: bool = False
     #: (T,) variance multiplier of each step's return (event days, issue 17), the same in both laws; None: all 1
     event_mult: np.ndarray | None = None
-    #: the jumps the simulation drew (sparse, ``hn_garch.JumpRecord``: the crash-path control variates of
-    #: ``alvh_core.variance_reduction``); None: not recorded (bootstrap, history)
-    jumps: JumpRecord | None = None
     _stencils: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @staticmethod
@@ -307,14 +304,13 @@ def simulate(
         clamped = False
     mu = (market.rate - market.div_yield) / TRADING_DAYS
     # jumps (if any) are drawn after z inside the recursion; without jumps the stream is unchanged
-    record: list[JumpRecord] = []
     if premia:
         law = params.real_world()
-        R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z, rng, antithetic, record)
+        R, H = simulate_returns(law, np.full(n_paths, h_q0 / params.variance_ratio), mu, z, rng, antithetic)
         R = apply_event_variance(R, H, z, event_variance)
         H *= params.variance_ratio
     else:
-        R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z, rng, antithetic, record)
+        R, H = simulate_returns(q, np.full(n_paths, h_q0), mu, z, rng, antithetic)
         R = apply_event_variance(R, H, z, event_variance)
     spot = np.empty((n_paths, n_days + 1))
     spot[:, 0] = market.spot
@@ -358,7 +354,6 @@ def simulate(
         asof=market.asof,
         antithetic=antithetic,
         event_mult=ev,
-        jumps=record[0],
     )
 
 
