@@ -288,7 +288,8 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     A mixture of laws (the anchored engine's ``MixturePaths``: blocks of rows, each block one law and
     starting state) gets the same controls computed per block under the block's own law and CENTRED by
     the block's exact means: each centred control has mean 0 in every block, hence exactly 0 under the
-    mixture (the rows per block are fixed by the weights, not drawn).
+    mixture (the rows per block are fixed by the weights, not drawn); the block indicators and one indicator
+    per law of several blocks stratify it.
 
     Accuracy of a leg's mean: |table price - exact COS price| of that leg today under the pricing law,
     the pricer's own interpolation error (a few 1e-4 of the ATM price), since the strategies trade at
@@ -334,24 +335,45 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     # exact means are known only to ~1e-5 point, which moved the demo's estimates by thousands of dollars.
     # Layout per strategy: [common controls, indicators, the strategy's extra controls] (``union`` reads
     # the common prefix).
-    strata = sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]
+    # The same per law (the blocks of one regime together) for every law of more than one block: a block of fewer
+    # than MIN_EFFECTIVE_UNITS units is no control (``ControlVariates.result``), but its law's indicator is: a
+    # crash regime's many small state blocks are then still stratified (issue 11, a trial regime (0.5, -0.35, 0, 1,
+    # 0.35) with 1,674 of the demo's 10,000 units, most of its blocks under 50: ALVH's SE 86 -> 36, the plain 222).
+    # Exact as well: a sum of block indicators.
+    strata = [rows[b] for b in sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]]
+    by_law: dict[int, list[int]] = {}
+    for b, block in enumerate(blocks):
+        by_law.setdefault(id(block.params), []).append(b)
+    strata += [np.concatenate([rows[b] for b in ids]) for ids in by_law.values() if len(ids) > 1]
     k0 = parts[0][""].values.shape[1]
     indicators = np.zeros((n_total, len(strata)))
-    for j, b in enumerate(strata):
-        indicators[:, j] = -rows[b].size / n_total
-        indicators[rows[b], j] += 1.0
-    out: dict[str, Controls] = {}
-    for name in parts[0]:
-        kc = parts[0][name].values.shape[1]
-        centred = np.empty((n_total, kc))
-        accuracy = np.zeros(kc)
+    for j, idx in enumerate(strata):
+        indicators[:, j] = -idx.size / n_total
+        indicators[idx, j] += 1.0
+
+    def centred(name: str, cols: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Columns ``cols`` of ``name``'s controls, each block centred by its exact means, and their accuracy."""
+        width = len(range(*cols.indices(parts[0][name].values.shape[1])))
+        values, accuracy = np.empty((n_total, width)), np.zeros(width)
         for got, idx in zip(parts, rows, strict=True):
             c = got[name]
-            centred[idx] = c.values - c.means  # centred by the block's exact means
-            accuracy += c.accuracy * (idx.size / n_total)
-        values = np.concatenate([centred[:, :k0], indicators, centred[:, k0:]], axis=1)
-        acc = np.concatenate([accuracy[:k0], np.zeros(len(strata)), accuracy[k0:]])
-        out[name] = Controls(values, np.zeros(values.shape[1]), acc)
+            values[idx] = c.values[:, cols] - c.means[cols]
+            accuracy += c.accuracy[cols] * (idx.size / n_total)
+        return values, accuracy
+
+    # the common columns and the indicators once; each strategy's extra columns after them
+    values, accuracy = centred("", slice(0, k0))
+    common = Controls(np.concatenate([values, indicators], axis=1), np.zeros(k0 + len(strata)),
+                      np.concatenate([accuracy, np.zeros(len(strata))]))
+    out: dict[str, Controls] = {}
+    for name in parts[0]:
+        if parts[0][name].values.shape[1] == k0:
+            out[name] = common
+            continue
+        values, accuracy = centred(name, slice(k0, None))
+        out[name] = Controls(np.concatenate([common.values, values], axis=1),
+                             np.zeros(common.values.shape[1] + values.shape[1]),
+                             np.concatenate([common.accuracy, accuracy]))
     return out
 
 
