@@ -1,7 +1,7 @@
 """Re-measure the claims with the market-anchored engine (issue 11): hold, close-tested and ALVH minus leg out,
 each with its paired SE, premia on and off, on the demo and a grid of put- and call-tested condors.
 
-    PYTHONPATH=. python bench/claims_grid.py [--paths 4000] [--seed 7] > claims.md
+    PYTHONPATH=. python bench/claims_grid.py [--paths 20000] [--seed 7] > claims.md
 
 A measurement, not a speed benchmark: prints a Markdown table (dollars for the whole 10-lot, costs on).
 Condors: SPX 5000, short strike of the tested wing 0.6 sd from spot, the other 2 sd, 50-point wings, sold
@@ -43,7 +43,7 @@ def cell(c, name: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--paths", type=int, default=4000)
+    ap.add_argument("--paths", type=int, default=20_000)  # the bot's default (4,000 misses rare crashes: README)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     cases = [("demo (put tested)", demo_condor(), NOW)]
