@@ -140,8 +140,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_position_arg(p)
     add_market_args(p)
-    p.add_argument("--paths", type=bounded_int("paths", 100, 1_000_000), default=4000,
-                   help="simulated paths (default 4000; up to 1,000,000: valued in chunks, memory stays flat)")
+    p.add_argument("--paths", type=bounded_int("paths", 100, 1_000_000), default=20_000,
+                   help="simulated paths (default 20000, as the bot; up to 1,000,000: valued in chunks, memory "
+                        "stays flat)")
     p.add_argument("--seed", type=bounded_int("seed", 0, 2**31 - 1), default=7, help="random seed (default 7)")
     p.add_argument("--no-premia", action="store_true",
                    help="simulate under the pricing law (no variance or equity premium): no strategy should win")
