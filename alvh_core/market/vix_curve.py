@@ -653,20 +653,43 @@ def contango_table(s: dict[str, np.ndarray], curves: Sequence[tuple[VixCurve, bo
     return [(name, [float(fn(x)) for x in [d["price"], *models]]) for name, fn in stats]
 
 
+def _error_groups(s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every group of VX prices the error tables report, by label: 2010-2018 (all, by VIX bucket, by contract, at
+    VIX >= 30 by contract and year), 2010 alone (no VIX9D) and the 2013-2018 settles (all, stressed)."""
+    d10, d13 = s["date"] >= np.datetime64("2010-01-01"), s["date"] >= np.datetime64("2013-01-01")
+    year = s["date"].astype("datetime64[Y]").astype(int) + 1970
+    hi, hi13 = d10 & (s["vix"] >= 30), d13 & (s["vix"] >= 30)
+    g = {"all 2010-2018": d10, "2013-2018": d13}
+    g |= {f"VIX {lo}-{up}": d10 & (s["vix"] >= lo) & (s["vix"] < up)
+          for lo, up in ((0, 15), (15, 20), (0, 20), (20, 30), (30, 100))}
+    g |= {f"contract {r}": d10 & (s["rank"] == r) for r in (1, 2, 3)}
+    g |= {f"VIX >= 30, contract {r}": hi & (s["rank"] == r) for r in (1, 2, 3)}
+    g |= {f"VIX >= 30, {y}": hi & (year == y) for y in np.unique(year[hi])}
+    g["2010 (no VIX9D)"] = year == 2010
+    g["2013-2018, VIX 20-30"] = d13 & (s["vix"] >= 20) & (s["vix"] < 30)
+    g["2013-2018, VIX >= 30"] = hi13
+    g |= {f"2013-2018, VIX >= 30, contract {r}": hi13 & (s["rank"] == r) for r in (1, 2, 3)}
+    return g
+
+
+_BUCKETS = ("VIX 0-15", "VIX 15-20", "VIX 20-30", "VIX 30-100")
+_CONTRACTS = ("contract 1", "contract 2", "contract 3")
+_STRESSED_13 = ("2013-2018, VIX 20-30", "2013-2018, VIX >= 30") + tuple(
+    f"2013-2018, VIX >= 30, contract {r}" for r in (1, 2, 3))
+
+
+def _years_at_30(groups: dict[str, np.ndarray]) -> list[str]:
+    return [k for k in groups if k.startswith("VIX >= 30, 20")]
+
+
 def tried_table(s: dict[str, np.ndarray]) -> list[tuple[str, ...]]:
     """(group, then one cell per :data:`TRIED_COLUMNS`): RMS / bias (n) leaving each year out, points."""
     errs = [futures_out_of_sample(s), futures_out_of_sample(s, ts=True)]
     errs += [futures_out_of_sample(s, vvix=f) for f in ("level", "convexity", "interaction")]
-    d10 = s["date"] >= np.datetime64("2010-01-01")
-    year = s["date"].astype("datetime64[Y]").astype(int) + 1970
-    hi = d10 & (s["vix"] >= 30)
-    groups = [("all 2010-2018", d10)]
-    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_))
-               for lo, hi_ in ((0, 15), (15, 20), (0, 20), (20, 30), (30, 100))]
-    groups += [(f"contract {r}", d10 & (s["rank"] == r)) for r in (1, 2, 3)]
-    groups += [(f"VIX >= 30, contract {r}", hi & (s["rank"] == r)) for r in (1, 2, 3)]
-    groups += [(f"VIX >= 30, {y}", hi & (year == y)) for y in np.unique(year[hi])]
-    return [(label, *(_rms(e[g]) for e in errs)) for label, g in groups]
+    g = _error_groups(s)
+    labels = ["all 2010-2018", "VIX 0-15", "VIX 15-20", "VIX 0-20", "VIX 20-30", "VIX 30-100", *_CONTRACTS,
+              *(f"VIX >= 30, contract {r}" for r in (1, 2, 3)), *_years_at_30(g)]
+    return [(label, *(_rms(e[g[label]]) for e in errs)) for label in labels]
 
 
 FORWARD_COLUMNS = ("shipped curve (term-structure form)",
@@ -684,18 +707,10 @@ def forward_tried_table(s: dict[str, np.ndarray]) -> tuple[list[tuple[str, ...]]
             futures_out_of_sample(s, form="forward"), futures_out_of_sample(s, form="blend"),
             futures_out_of_sample(s, form="blend", clip="none"), futures_out_of_sample(s, form="blend", clip="both"),
             nested]
-    d10, d13 = s["date"] >= np.datetime64("2010-01-01"), s["date"] >= np.datetime64("2013-01-01")
-    year = s["date"].astype("datetime64[Y]").astype(int) + 1970
-    hi, hi13 = d10 & (s["vix"] >= 30), d13 & (s["vix"] >= 30)
-    groups = [("all 2010-2018", d10), ("2013-2018", d13)]
-    groups += [(f"VIX {lo}-{hi_}", d10 & (s["vix"] >= lo) & (s["vix"] < hi_))
-               for lo, hi_ in ((0, 15), (15, 20), (20, 30), (30, 100))]
-    groups += [(f"contract {r}", d10 & (s["rank"] == r)) for r in (1, 2, 3)]
-    groups += [(f"VIX >= 30, {y}", hi & (year == y)) for y in np.unique(year[hi])]
-    groups += [("2010 (no VIX9D)", year == 2010)]
-    groups += [("2013-2018, VIX 20-30", d13 & (s["vix"] >= 20) & (s["vix"] < 30)), ("2013-2018, VIX >= 30", hi13)]
-    groups += [(f"2013-2018, VIX >= 30, contract {r}", hi13 & (s["rank"] == r)) for r in (1, 2, 3)]
-    return [(label, *(_rms(e[g]) for e in errs)) for label, g in groups], weights
+    g = _error_groups(s)
+    labels = ["all 2010-2018", "2013-2018", *_BUCKETS, *_CONTRACTS, *_years_at_30(g), "2010 (no VIX9D)",
+              *_STRESSED_13]
+    return [(label, *(_rms(e[g[label]]) for e in errs)) for label in labels], weights
 
 
 def print_forward_tried(s: dict[str, np.ndarray]) -> None:
@@ -787,24 +802,18 @@ def main(argv: list[str] | None = None) -> int:
     print("| quotes | former curve | this curve, in sample | this curve, year left out | VIX-only law, in sample "
           "| VIX-only law, year left out |")
     print("|---|---|---|---|---|---|")
-    groups = [("all 2010-2018", s["date"] >= np.datetime64("2010-01-01")),
-              ("2013-2018", s["date"] >= np.datetime64("2013-01-01"))]
-    groups += [(f"VIX {lo}-{hi}", (s["vix"] >= lo) & (s["vix"] < hi) & (s["date"] >= np.datetime64("2010-01-01")))
-               for lo, hi in ((0, 15), (15, 20), (20, 30), (30, 100))]
-    groups += [(f"contract {r}", (s["rank"] == r) & (s["date"] >= np.datetime64("2010-01-01"))) for r in (1, 2, 3)]
-    for label, g in groups:
+    groups = _error_groups(s)
+    for label in ("all 2010-2018", "2013-2018", *_BUCKETS, *_CONTRACTS):
+        g = groups[label]
         print(f"| {label} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} | {_rms(vix_only[g])} "
               f"| {_rms(oos_v[g])} |")
-    d13 = s["date"] >= np.datetime64("2013-01-01")
-    hi13, mid13 = d13 & (s["vix"] >= 30), d13 & (s["vix"] >= 20) & (s["vix"] < 30)
     print(f"\nStressed 2013-2018 (VX settles, not the last-trade closes before 2013; VIX >= 30 on "
-          f"{np.unique(s['date'][hi13]).size} days), RMS / bias (n), points\n")
+          f"{np.unique(s['date'][groups['2013-2018, VIX >= 30']]).size} days), RMS / bias (n), points\n")
     print("| quotes | former curve | this curve, in sample | this curve, year left out |")
     print("|---|---|---|---|")
-    stressed = [("VIX 20-30", mid13), ("VIX >= 30", hi13)]
-    stressed += [(f"VIX >= 30, contract {r}", hi13 & (s["rank"] == r)) for r in (1, 2, 3)]
-    for label, g in stressed:
-        print(f"| {label} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} |")
+    for key in _STRESSED_13:
+        g = groups[key]
+        print(f"| {key.removeprefix('2013-2018, ')} | {_rms(former[g])} | {_rms(fitted[g])} | {_rms(oos[g])} |")
     s04 = vx_sample(h, first="2004-01-01")
     pre = s04["date"] < np.datetime64("2009-10-01")
     crisis = pre & (s04["date"] >= np.datetime64("2008-09-01")) & (s04["date"] < np.datetime64("2009-06-01"))
