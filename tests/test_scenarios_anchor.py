@@ -144,11 +144,11 @@ def test_every_regime_fits_in_the_kept_pricers():
     """The pricers are kept per process in LRU caches; with more regimes than kept, every compare reloaded every
     regime's tables from disk (a warm demo compare went 1.1 -> 3.2 s when 26 regimes met a cache of 16)."""
     from alvh_core.scenarios import pricer
-    from alvh_core.scenarios.anchor import REGIMES
+    from alvh_core.scenarios.anchor import REGIMES, STRESS_REGIMES
 
-    assert len(REGIMES) <= pricer.PRICERS_KEPT
+    assert len(REGIMES) + len(STRESS_REGIMES) <= pricer.PRICERS_KEPT
     for cached in (pricer._plain_pricer, pricer._event_pricer, pricer.vix_pricer):
-        assert cached.cache_info().maxsize >= len(REGIMES)
+        assert cached.cache_info().maxsize >= len(REGIMES) + len(STRESS_REGIMES)
 
 
 def test_call_tested_vix_60_45_days_meets_every_issue_target():
@@ -185,3 +185,87 @@ def test_regime_jump_std_entry_keeps_the_variance_loading():
     assert (wide.jump_mean, wide.jump_std, wide.jump_rate_h) == (-0.5, 0.35, 0.5 * base.jump_rate_h)
     assert wide.jump_var * wide.jump_rate_h * (0.25 + 0.35**2) == pytest.approx(loading, rel=1e-12)
     assert regs[(0.0, -0.5, 0.002, 1.0)].jump_std == base.jump_std  # no 6th entry: the shipped law's spread
+
+
+def _grid_fit(wing: str, vix: float, dte: int):
+    """(targets, regimes, fit) of the claims grid's case, anchored as ``compare`` anchors it."""
+    import sys
+    from pathlib import Path
+
+    from alvh_core.scenarios.anchor import anchor
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from claims_grid import grid_condor
+
+    from alvh_core.edge import _resolve_costs
+    from alvh_core.hedge import recommend
+
+    condor, market = grid_condor(wing, vix, dte)
+    plan, _ = recommend(condor, market, LayerPolicy(), costs=_resolve_costs(True))  # the plan compare starts from
+    targets = market_targets(condor, market, {plan.wing: plan} if plan is not None else {})
+    model = HNGarchModel(load_default_params(jumps=True))
+    n = max(t.steps for t in targets if t.kind in ("SPX_P", "SPX_C", "CONDOR"))
+    events = model.event_multipliers(market, n)
+    return market, targets, events, anchor(model.params, market, targets, events)
+
+
+def _issue_targets_met(rows) -> bool:
+    """Issue 11's targets: each leg within its tolerance (0.25 vol points or 1%), the buy-back within 1%, the VX
+    future within 0.10, the VIX call spread within 5% (today's VIX is a looser target of the fit, not the issue's)."""
+    return all(r.within for r in rows if r.name != "VIX^2")
+
+
+@pytest.mark.parametrize("vix, worst_before", [(35.0, "VIX "), (60.0, "buy-back")])
+def test_put_tested_45_day_stress_cases_meet_every_issue_target_with_the_stress_regimes(vix, worst_before):
+    """Issue 11: put VIX 35 / 60 with 45 days missed with the 27 regimes (VIX 32/42C +5.6%; buy-back +10.3%).
+    The stress regimes join only there: the fit meets every target of the issue, and the 27 alone still miss."""
+    from alvh_core.scenarios.anchor import REGIMES, STRESS_REGIMES, _Nodes, fit_rows, node_states, regimes
+
+    market, targets, events, (regs, nodes, fit) = _grid_fit("put", vix, 45)
+    assert "stress regimes joined" in fit.method and len(regs) == len(STRESS_REGIMES) + len(
+        [p for p in regimes(load_default_params(jumps=True)) if node_states(p, market.vix).size])
+    assert _issue_targets_met(fit.rows), [(r.name, r.market, r.model) for r in fit.rows]
+    bb = next(r for r in fit.rows if r.name == "buy-back")
+    assert abs(bb.error) <= 0.01 * bb.market
+    stress_weight = sum(n.weight for n in nodes if n.regime >= len(regs) - len(STRESS_REGIMES))
+    assert stress_weight > 0.2  # the stress regimes carry the fit, not a rounding
+    # the 27 regimes alone (the fit before): the same target missed
+    base = _Nodes(market, targets, events)
+    base.add([p for p in regimes(load_default_params(jumps=True)) if node_states(p, market.vix).size])
+    pi, _ = base.fit()
+    before = next(r for r in fit_rows(targets, base.prices @ pi) if r.name.startswith(worst_before))
+    assert len(REGIMES) == 27 and not before.within, before  # VIX spread +5.6% (5% allowed); buy-back +10.3%
+
+
+def test_markets_the_27_regimes_reach_do_not_take_the_stress_regimes(anchored):
+    """The demo (VIX 24.3, 17 days) and a call-tested VIX 60 7-day condor fit with the 27 regimes: their law is the one
+    before the stress regimes were added. Put VIX 14 45d misses only today's VIX (a looser helper target, 1.5x its
+    tolerance): that alone does not call the stress regimes (with them its SEs grew 3-9x for a VIX^2 0.5 tol closer)."""
+    _, _, model = anchored
+    assert "stress" not in model.fit.method and all(n.regime < 27 for n in model.nodes)
+    _, _, _, (regs, _, fit) = _grid_fit("call", 60.0, 7)
+    assert "stress" not in fit.method and len(regs) <= 27 and fit.ok
+    _, _, _, (regs, _, fit) = _grid_fit("put", 14.0, 45)
+    assert "stress" not in fit.method and [r.name for r in fit.rows if not r.within] == ["VIX^2"]
+
+
+@pytest.mark.parametrize("vix", [35.0, 60.0])
+def test_stress_regimes_keep_the_honesty_test(vix):
+    """Premia and costs off, the paths follow the pricing law: with the stress regimes carrying the fit (put-tested,
+    45 days, VIX 35 / 60) no strategy beats legging out beyond 3 paired SEs (measured at seeds 7 and 11: within
+    1.4 SE). A stress regime whose tables priced off its law would show here as an edge."""
+    import sys
+    from pathlib import Path
+
+    from alvh_core.edge import compare
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from claims_grid import grid_condor
+
+    assert "stress regimes joined" in _grid_fit("put", vix, 45)[3][2].method
+    condor, market = grid_condor("put", vix, 45)
+    r = compare(condor, market, n_paths=40_000, seed=7, premia=False, costs=False)
+    assert all(row.within for row in r.today.calibration if row.name != "VIX^2")
+    for name, d in r.vs_leg_out.items():
+        if name != "leg_out":
+            assert d.se > 0 and abs(d.diff) <= 3 * d.se, (name, d.diff, d.se)

@@ -53,7 +53,7 @@ def test_warm_up_writes_the_expiries_event_tables(tmp_path, monkeypatch):
     try:
         took = warm_up(expiries=[dt.date(2026, 3, 20)], asof=ASOF)
         assert took["event_tables"] > 0
-        laws = [p.risk_neutral() for p in regimes(load_default_params(jumps=True))]
+        laws = [p.risk_neutral() for p in regimes(load_default_params(jumps=True), stress=True)]
         files = [f for f in tmp_path.glob("spx-events-*.npy") if not f.name.endswith(".pattern.npy")]
         assert len(files) == len(laws)
         spx_pricer.cache_clear()  # a later process: served from the files, nothing computed

@@ -5,7 +5,9 @@ consistent, costs milliseconds, and keeps every price along the paths a martinga
 
 - Nodes. A grid of risk-neutral laws ("regimes": the shipped Q law with its crash intensity, crash size
   and leverage set by ``REGIMES``, from no jumps to -50% crashes, leverage x0.6 to x2.5, variance half-life
-  x1/4 to x1) times a grid of starting variance states h* (model VIX from about 0.45x to 2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law started in a known state, so every
+  x1/4 to x1; where those miss today's targets, the ``STRESS_REGIMES`` too) times a grid of starting variance
+  states h* (model VIX from about 0.45x to 2.2x today's VIX). Each node m is an ordinary Heston-Nandi Q law
+  started in a known state, so every
   instrument has an exact model price on it: the four SPX legs (COS tables,
   :mod:`alvh_core.scenarios.pricer`), today's VIX^2 (the 30-day log contract, a0 + a1 h*), the VX
   future and VIX options of the hedge expiry (backward induction on the variance grid).
@@ -66,6 +68,15 @@ REGIMES = ((0.0, 0.0, 0.0, 1.0), (1.0, -0.06, 0.0, 1.0),
            # (2845P 41.6 with 3.9% risk-neutral chance below 2870, the mean there near 1,780) under a cheap call
            # wing (5630C at 37% vol): call VIX 60 45d (README "Where the anchor misses")
            (0.5, -0.5, 0.0, 0.6, 0.5, 0.35))
+#: stress regimes, tried only when the regimes above miss one of today's targets (``anchor``): variance-driven crashes
+#: of mean log size -0.5 / -0.35 (the shipped spread) at half the fitted intensity per unit of variance, with 0.25 /
+#: 0.35 times the shipped variance half-life (crashes that fade as VIX falls, an inverted VIX term structure): the
+#: desk's 45-day put wing at VIX 35-60 under a cheap VX future and VIX call spread, where the 27 missed (put VIX 35
+#: 45d: VIX 32/42C +5.6%; put VIX 60 45d: buy-back +10.3%). Not among the regimes of every fit: with them a calm
+#: market's mixture spreads over 29 regimes (a 90-day compare of 1,000,000 paths then peaked at 812 MB, every
+#: regime's tables in memory, and the demo's take-profit/stop SE ratio fell to 2.9-3.0x; README "Where the anchor
+#: misses")
+STRESS_REGIMES = ((0.5, -0.5, 0.0, 1.0, 0.25), (0.5, -0.35, 0.0, 1.0, 0.35))
 #: (dropped before the tables' 512 COS terms and the table check: frequent -20% variance-loading crashes and -35%
 #: crashes, where the SPX tables mispriced by up to 2 points against the direct COS reference; a node of any
 #: regime whose tables miss the exact COS prices is now refused by ``table_errors``)
@@ -191,8 +202,9 @@ def vix_target(market) -> MarketTarget:
 
 
 # ---- nodes ---------------------------------------------------------------------------------------
-def regimes(params: ModelParams) -> list[ModelParams]:
-    """The Q regimes built from ``params`` (see ``REGIMES``); a law without jumps gives itself only.
+def regimes(params: ModelParams, stress: bool = False) -> list[ModelParams]:
+    """The Q regimes built from ``params`` (see ``REGIMES``; with ``stress``, then ``STRESS_REGIMES``); a law
+    without jumps gives itself only.
 
     Each regime keeps the premia of ``params`` (variance ratio, equity premium, Q/P crash ratio), so its
     real-world law is the regime's pricing law plus the same premia."""
@@ -201,7 +213,7 @@ def regimes(params: ModelParams) -> list[ModelParams]:
     m2 = params.jump_mean**2 + params.jump_std**2
     loading = params.jump_var * params.jump_rate_h * m2
     out = []
-    for scale, mean, rate, lev, *rest in REGIMES:
+    for scale, mean, rate, lev, *rest in REGIMES + (STRESS_REGIMES if stress else ()):
         half = rest[0] if rest else 1.0
         std = rest[1] if len(rest) > 1 else params.jump_std
         d = params.model_dump()
@@ -393,61 +405,103 @@ def anchor(params: ModelParams, market, targets: list[MarketTarget], events: np.
            ) -> tuple[list[ModelParams], list[Node], MarketFit]:
     """Fit the mixture to ``targets``; returns (regimes, nodes with weights, the fit report).
 
-    ``events``: per-step variance multipliers from today (the event days the paths will carry): the legs'
-    model prices, and so the weights, respect the events inside the condor's life."""
-    regs = regimes(params)
-    blocks, hs, prior = [], [], []
-    lv = math.log(market.vix)
-    regs = [p for p in regs if node_states(p, market.vix).size]
+    The regimes of ``REGIMES`` first; when their mixture misses one of the issue's targets (a leg, the buy-back,
+    the VX future, the VIX option spread: today's VIX aside), the ``STRESS_REGIMES`` join them and the refit is
+    kept if its worst such miss (in units of each target's tolerance) is smaller. ``events``: per-step
+    variance multipliers from today (the event days the paths will carry): the legs' model prices, and so the
+    weights, respect the events inside the condor's life."""
+    regs = [p for p in regimes(params) if node_states(p, market.vix).size]
+    n_base = len(regs)
     if not regs:
         raise ValueError(f"VIX {market.vix:g} is below the reach of every pricing regime")
-    for p in regs:
-        h = node_states(p, market.vix)
-        a0, a1 = p.risk_neutral().vix_coefficients()
-        vix_nodes = 100.0 * np.sqrt(a0 + a1 * h)
-        w = np.exp(-0.5 * ((np.log(vix_nodes) - lv) / PRIOR_LOG_SD) ** 2)
-        prior.append(w / w.sum())
-        hs.append(h)
-        blocks.append(node_prices(p, h, targets, market.spot, market.rate, market.div_yield, events))
-    prices = np.concatenate(blocks, axis=1)
-    pri = np.concatenate(prior)
-    pri = pri / pri.sum()
-    tgt = np.array([t.market for t in targets])
-    tol = np.array([t.tolerance for t in targets])
-    # the paths are priced by the SPX tables: a node whose table prices at the targets are off the law's
-    # exact (COS) prices by more than the tables' stated accuracy would trade at prices that are not its
-    # law's expectations (a bias the honesty test sees), so it is refused and the weights refitted
-    keep = np.ones(pri.size, dtype=bool)
-    checked = np.zeros(pri.size, dtype=bool)
-    owner = np.concatenate([np.full(h.size, r) for r, h in enumerate(hs)])
-    local = np.concatenate([np.arange(h.size) for h in hs])
-    while True:
-        pi, kl = fit_mixture(prices[:, keep], tgt, tol, pri[keep] / pri[keep].sum())
-        full = np.zeros(pri.size)
-        full[keep] = pi
-        todo = np.flatnonzero((full >= CHECK_WEIGHT) & ~checked)
-        if not todo.size:
-            break
-        for r in np.unique(owner[todo]):
-            idx = todo[owner[todo] == r]
-            err = table_errors(regs[r], hs[r][local[idx]], targets, market.spot, market.rate, market.div_yield,
-                               events)
-            keep[idx[err > TABLE_ACCURACY]] = False
-            checked[idx] = True
-        if not keep.any():
-            raise ValueError("no pricing node prices today's strikes within the tables' accuracy")
-    pi = full
-    model = prices @ pi
-    nodes = []
+    nodes = _Nodes(market, targets, events)
+    nodes.add(regs)
+    pi, kl = nodes.fit()
+    model = nodes.prices @ pi
+    if _worst_units(targets, model) > 1.0:
+        extra = [p for p in regimes(params, stress=True)[len(regimes(params)):] if node_states(p, market.vix).size]
+        if extra:
+            nodes.add(extra)
+            pi2, kl2 = nodes.fit()
+            model2 = nodes.prices @ pi2
+            if _worst_units(targets, model2) < _worst_units(targets, model):
+                regs, pi, kl, model = regs + extra, pi2, kl2, model2
+    out = []
     j = 0
-    for r, h in enumerate(hs):
+    for r, h in enumerate(nodes.hs[:len(regs)]):
         for hv in h:
-            nodes.append(Node(regime=r, h_q0=float(hv), weight=float(pi[j])))
+            out.append(Node(regime=r, h_q0=float(hv), weight=float(pi[j])))
             j += 1
-    rows = fit_rows(targets, model)
-    fit = MarketFit(rows=rows, method=f"minimum-relative-entropy mixture of {len(regs)} Heston-Nandi Q regimes x "
-                    f"up to {len(STATE_MULTIPLES)} starting states", nodes=len(nodes), entropy=kl)
-    return regs, nodes, fit
+    method = (f"minimum-relative-entropy mixture of {len(regs)} Heston-Nandi Q regimes x up to "
+              f"{len(STATE_MULTIPLES)} starting states")
+    if len(regs) > n_base:
+        method += f" ({len(regs) - n_base} stress regimes joined: the {n_base} others missed today's market)"
+    return regs, out, MarketFit(rows=fit_rows(targets, model), method=method, nodes=len(out), entropy=kl)
+
+
+def _worst_units(targets: list[MarketTarget], model: np.ndarray) -> float:
+    """The largest error over the issue's targets (legs, buy-back, VX future, VIX option spread), in units of each
+    one's tolerance; today's VIX (a looser helper target) aside: its miss alone does not call the stress regimes."""
+    return max((abs(m - t.market) / t.tolerance for t, m in zip(targets, model, strict=True) if t.kind != "VIX2"),
+               default=0.0)
+
+
+class _Nodes:
+    """The anchor's nodes: regimes x starting states, their model prices of the targets and prior weights; the
+    weights fitted with every weighted node's SPX tables checked against its law's exact COS prices."""
+
+    def __init__(self, market, targets: list[MarketTarget], events: np.ndarray | None) -> None:
+        self.market, self.targets, self.events = market, targets, events
+        self.regs: list[ModelParams] = []
+        self.hs: list[np.ndarray] = []
+        self._blocks: list[np.ndarray] = []
+        self._prior: list[np.ndarray] = []
+        self.tgt = np.array([t.market for t in targets])
+        self.tol = np.array([t.tolerance for t in targets])
+        self.keep = np.zeros(0, dtype=bool)
+        self.checked = np.zeros(0, dtype=bool)
+
+    def add(self, regs: list[ModelParams]) -> None:
+        m = self.market
+        lv = math.log(m.vix)
+        for p in regs:
+            h = node_states(p, m.vix)
+            a0, a1 = p.risk_neutral().vix_coefficients()
+            vix_nodes = 100.0 * np.sqrt(a0 + a1 * h)
+            w = np.exp(-0.5 * ((np.log(vix_nodes) - lv) / PRIOR_LOG_SD) ** 2)
+            self._prior.append(w / w.sum())  # regimes equally likely, log-normal in model VIX within one
+            self.hs.append(h)
+            self._blocks.append(node_prices(p, h, self.targets, m.spot, m.rate, m.div_yield, self.events))
+            self.regs.append(p)
+            self.keep = np.concatenate([self.keep, np.ones(h.size, dtype=bool)])
+            self.checked = np.concatenate([self.checked, np.zeros(h.size, dtype=bool)])
+        self.prices = np.concatenate(self._blocks, axis=1)
+        pri = np.concatenate(self._prior)
+        self.prior = pri / pri.sum()
+        self.owner = np.concatenate([np.full(h.size, r) for r, h in enumerate(self.hs)])
+        self.local = np.concatenate([np.arange(h.size) for h in self.hs])
+
+    def fit(self) -> tuple[np.ndarray, float]:
+        """(weights over every node, KL to the prior). The paths are priced by the SPX tables: a node whose table
+        prices at the targets are off the law's exact (COS) prices by more than the tables' stated accuracy would
+        trade at prices that are not its law's expectations (a bias the honesty test sees), so it is refused and
+        the weights refitted."""
+        m, keep, checked = self.market, self.keep, self.checked
+        while True:
+            pi, kl = fit_mixture(self.prices[:, keep], self.tgt, self.tol, self.prior[keep] / self.prior[keep].sum())
+            full = np.zeros(self.prior.size)
+            full[keep] = pi
+            todo = np.flatnonzero((full >= CHECK_WEIGHT) & ~checked)
+            if not todo.size:
+                return full, kl
+            for r in np.unique(self.owner[todo]):
+                idx = todo[self.owner[todo] == r]
+                err = table_errors(self.regs[r], self.hs[r][self.local[idx]], self.targets, m.spot, m.rate,
+                                   m.div_yield, self.events)
+                keep[idx[err > TABLE_ACCURACY]] = False
+                checked[idx] = True
+            if not keep.any():
+                raise ValueError("no pricing node prices today's strikes within the tables' accuracy")
 
 
 def fit_rows(targets: list[MarketTarget], model: np.ndarray) -> list[FitRow]:

@@ -2,9 +2,9 @@
 
 ``warm_up()`` loads (or builds and caches) the XNYS calendar, the SPX COS tables for 1..64 trading days
 (disk cache, ``scenarios.pricer``) and the VIX grid pricer (transition matrix, disk cache) of the default
-model and of every Q regime the market-anchored mixture prices with (``scenarios.anchor.regimes``), and with
-``load_kernel`` the compiled interpolation kernel (numba, when installed: about 10% off a compare, about
-110 MB more resident, so the bot loads it only with ALVH_ACCELERATE). ``expiries`` (the bot passes the expiries of
+model and of every Q regime the market-anchored mixture prices with (``scenarios.anchor.regimes``, its stress
+regimes included), and with ``load_kernel`` the compiled interpolation kernel (numba, when installed: about 10%
+off a compare, about 110 MB more resident, so the bot loads it only with ALVH_ACCELERATE). ``expiries`` (the bot passes the expiries of
 the open positions, ``bot.startup.likely_expiries``): the event-day SPX tables of each expiry as seen from
 ``asof`` are built and written to the disk cache (issue 16; about half a second per regime for a 17-day
 expiry, once: later days of the same expiry are served by the same file). The bot calls it in a background
@@ -40,7 +40,7 @@ def warm_up(params: Any = None, rate: float | None = None, div: float | None = N
     took["calendar"] = time.perf_counter() - t
     from alvh_core.scenarios.anchor import regimes
 
-    laws = [q] + [p.risk_neutral() for p in regimes(params or load_default_params(jumps=True))]
+    laws = [q] + [p.risk_neutral() for p in regimes(params or load_default_params(jumps=True), stress=True)]
     t = time.perf_counter()
     pricer = spx_pricer(q, rate, div)
     for law in laws:  # mapped from the disk cache (built and saved the first time); one day's rows read in: the
