@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alvh_core.hedge import _spread_value, _vertical
+from alvh_core.hedge import _spread_value, _vertical, payoff_cap
 from alvh_core.models import MULTIPLIERS
 from alvh_core.pricing.smile import DEFAULT_SPX_SMILE
 from alvh_core.pricing.vix_curve import VixCurve
@@ -38,5 +38,6 @@ def stress_sizing_reference(wing: str, sizing, *, spot, vix_points, tau, k_short
                 - _spread_value(kind, k1, k2, future, tau_h, rate, curve, vol_offsets)) * MULTIPLIERS["VIX"]
     with np.errstate(divide="ignore", invalid="ignore"):
         full = np.where(gain > 0, wing_loss / np.where(gain > 0, gain, 1.0), 0.0)
+    full = np.minimum(full, payoff_cap(kind, k_short, k_long, k1, k2))  # the sizing rule's cap (not its evaluation)
     return {"spx": s1, "vix": v1, "future": f1, "wing_loss": wing_loss, "gain": gain, "full": full}
 
