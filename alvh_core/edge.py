@@ -502,6 +502,7 @@ class _Tally:
         self.margin: dict[str, float] = {}
         self.acc = ControlVariates()
         self.mu: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
+        self._mu_by_label: dict = {}  # labelled controls (a mixture's): label -> (exact mean, accuracy)
         self.names: list[str] = []
         self._res: CVResult | None = None
         self.entry_sum = 0.0
@@ -570,11 +571,19 @@ class _Tally:
         self.units.add({"entry": sampling_units(entry, anti), **dict(zip(names, ys)),
                         **{f"ev:{name}": u for name, u in zip(names, ys[len(names):])}})
         ctl = None if controls is None else union(controls)
-        if ctl is not None:
-            self.mu = (ctl.means, ctl.accuracy)
         self.names = names
         # one regression for every column: [vs leg out per strategy] + [EV per strategy]
-        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti))
+        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti),
+                     None if ctl is None else ctl.labels)
+        if ctl is not None:
+            if ctl.labels is None:
+                self.mu = (ctl.means, ctl.accuracy)
+            else:  # by label, in the regression's order (a column of an earlier chunk only: mean 0, exact)
+                for lab, m_, a_ in zip(ctl.labels, ctl.means, ctl.accuracy, strict=True):
+                    self._mu_by_label[lab] = (float(m_), float(a_))  # the latest chunk's, as unlabelled
+                order = self.acc.labels or []
+                self.mu = (np.array([self._mu_by_label.get(lab, (0.0, 0.0))[0] for lab in order]),
+                           np.array([self._mu_by_label.get(lab, (0.0, 0.0))[1] for lab in order]))
         self.n += n
 
     def joined_pnl(self) -> dict[str, np.ndarray]:

@@ -79,12 +79,26 @@ class ControlVariates:
         self.n = 0
         self._shift_y: np.ndarray | None = None
         self._shift_c: np.ndarray | None = None
+        #: the label of each control column (``add(labels=...)``), in the order of the sums
+        self.labels: list | None = None
 
-    def add(self, y: np.ndarray, c: np.ndarray | None) -> None:
+    def add(self, y: np.ndarray, c: np.ndarray | None, labels: tuple | None = None) -> None:
+        """Add a chunk: ``y`` (n, S), ``c`` (n, K). ``labels`` (K,): the columns by name, so a chunk may miss a
+        column another chunk has, or bring a new one: a missing control is 0 on that chunk's units (a stratum
+        indicator of a block the chunk does not have: exactly its value there, and its exact mean stays 0)."""
         y = np.atleast_2d(np.asarray(y, dtype=float).T).T  # (n,) -> (n, 1)
         c = np.zeros((y.shape[0], 0)) if c is None else np.atleast_2d(np.asarray(c, dtype=float).T).T
         if c.shape[0] != y.shape[0]:
             raise ValueError(f"controls have {c.shape[0]} rows but values have {y.shape[0]}")
+        if labels is not None:
+            if len(labels) != c.shape[1]:
+                raise ValueError(f"{len(labels)} labels for {c.shape[1]} controls")
+            if self.labels is None:
+                if self._shift_y is not None and c.shape[1] != self._sc.size:
+                    raise ValueError("labelled controls after unlabelled ones")
+                self.labels = list(labels)
+            elif list(labels) != self.labels:
+                c = self._aligned(c, list(labels))
         if self._shift_y is None:
             self._shift_y, self._shift_c = y.mean(axis=0), c.mean(axis=0)
             s, k = y.shape[1], c.shape[1]
@@ -105,6 +119,29 @@ class ControlVariates:
         self._scy += ct @ yc
         c2 = ct * ct
         self._sc4 += np.einsum("ki,ki->k", c2, c2)
+
+    def _aligned(self, c: np.ndarray, labels: list) -> np.ndarray:
+        """``c``'s columns in the order of ``self.labels``, new labels appended (their sums so far are 0: the
+        earlier chunks' units had the control at 0, and its shift is 0), missing ones 0."""
+        assert self.labels is not None
+        where = {lab: j for j, lab in enumerate(self.labels)}
+        new = [lab for lab in labels if lab not in where]
+        if new and self._shift_c is not None:
+            m = len(new)
+            self._shift_c = np.concatenate([self._shift_c, np.zeros(m)])
+            self._sc = np.concatenate([self._sc, np.zeros(m)])
+            self._sc4 = np.concatenate([self._sc4, np.zeros(m)])
+            k, s = self._scc.shape[0], self._scy.shape[1]
+            scc = np.zeros((k + m, k + m))
+            scc[:k, :k] = self._scc
+            self._scc = scc
+            self._scy = np.concatenate([self._scy, np.zeros((m, s))])
+        for lab in new:
+            where[lab] = len(self.labels)
+            self.labels.append(lab)
+        out = np.zeros((c.shape[0], len(self.labels)))
+        out[:, [where[lab] for lab in labels]] = c
+        return out
 
     def result(self, mu: np.ndarray | None = None, mu_err: np.ndarray | None = None) -> CVResult:
         """Estimates with controls of known means ``mu`` (K,) (None or K = 0: plain estimates only).
@@ -185,11 +222,19 @@ def estimate(y: np.ndarray, c: np.ndarray | None, mu: np.ndarray | None,
 
 @dataclasses.dataclass(frozen=True)
 class Controls:
-    """Per-path control values (N, K), their exact means (K,) and the numerical accuracy of those means (K,)."""
+    """Per-path control values (N, K), their exact means (K,) and the numerical accuracy of those means (K,).
+
+    ``labels`` (K,): what each column is, when a column may be missing from another chunk of the same compare (a
+    mixture's stratum indicators: a node of tiny weight gets a pair in one chunk and none in the next); None:
+    the columns are the same in every chunk, by position."""
 
     values: np.ndarray
     means: np.ndarray
     accuracy: np.ndarray
+    labels: tuple | None = None
+
+    def column_labels(self) -> tuple:
+        return self.labels if self.labels is not None else tuple(("c", j) for j in range(self.values.shape[1]))
 
 
 
@@ -340,11 +385,20 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     # crash regime's many small state blocks are then still stratified (issue 11, a trial regime (0.5, -0.35, 0, 1,
     # 0.35) with 1,674 of the demo's 10,000 units, most of its blocks under 50: ALVH's SE 86 -> 36, the plain 222).
     # Exact as well: a sum of block indicators.
-    strata = [rows[b] for b in sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]]
+    # Each stratum column is labelled by its block's node (or its law): a node of tiny weight can have a pair in
+    # one chunk and none in the next, so chunks differ in their strata; the regression lines them up by label
+    # (``ControlVariates.add``), a stratum a chunk lacks being 0 there (its value) with mean 0 still.
+    keys = getattr(paths, "keys", None) or list(range(len(blocks)))
+    order = sorted(range(len(rows)), key=lambda b: -rows[b].size)[1:]
+    strata = [rows[b] for b in order]
+    labels = [("block", keys[b]) for b in order]
     by_law: dict[int, list[int]] = {}
     for b, block in enumerate(blocks):
         by_law.setdefault(id(block.params), []).append(b)
-    strata += [np.concatenate([rows[b] for b in ids]) for ids in by_law.values() if len(ids) > 1]
+    for law, ids in by_law.items():
+        if len(ids) > 1:
+            strata.append(np.concatenate([rows[b] for b in ids]))
+            labels.append(("law", law))
     k0 = parts[0][""].values.shape[1]
     indicators = np.zeros((n_total, len(strata)))
     for j, idx in enumerate(strata):
@@ -364,7 +418,8 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
     # the common columns and the indicators once; each strategy's extra columns after them
     values, accuracy = centred("", slice(0, k0))
     common = Controls(np.concatenate([values, indicators], axis=1), np.zeros(k0 + len(strata)),
-                      np.concatenate([accuracy, np.zeros(len(strata))]))
+                      np.concatenate([accuracy, np.zeros(len(strata))]),
+                      tuple(("c", j) for j in range(k0)) + tuple(labels))
     out: dict[str, Controls] = {}
     for name in parts[0]:
         if parts[0][name].values.shape[1] == k0:
@@ -373,7 +428,8 @@ def model_controls(paths: Any, cp: Any, tested_wing: str = "put",
         values, accuracy = centred(name, slice(k0, None))
         out[name] = Controls(np.concatenate([common.values, values], axis=1),
                              np.zeros(common.values.shape[1] + values.shape[1]),
-                             np.concatenate([common.accuracy, accuracy]))
+                             np.concatenate([common.accuracy, accuracy]),
+                             common.column_labels() + tuple(("x", name, j) for j in range(values.shape[1])))
     return out
 
 
@@ -502,12 +558,16 @@ def union(controls: dict[str, Controls]) -> Controls:
     """
     common = controls[""]
     k0 = common.values.shape[1]
-    extra = [c for name, c in controls.items() if name and c.values.shape[1] > k0]
+    extra = [(name, c) for name, c in controls.items() if name and c.values.shape[1] > k0]
     if not extra:
         return common
-    return Controls(np.concatenate([common.values] + [c.values[:, k0:] for c in extra], axis=1),
-                    np.concatenate([common.means] + [c.means[k0:] for c in extra]),
-                    np.concatenate([common.accuracy] + [c.accuracy[k0:] for c in extra]))
+    labels = None
+    if common.labels is not None:  # the extras' own labels (they follow the common ones)
+        labels = common.labels + tuple(lab for name, c in extra for lab in (
+            c.labels[k0:] if c.labels is not None else tuple(("x", name, j) for j in range(c.values.shape[1] - k0))))
+    return Controls(np.concatenate([common.values] + [c.values[:, k0:] for _, c in extra], axis=1),
+                    np.concatenate([common.means] + [c.means[k0:] for _, c in extra]),
+                    np.concatenate([common.accuracy] + [c.accuracy[k0:] for _, c in extra]), labels)
 
 
 def held_masks(extra: dict[str, Any], n_paths: int, k: int) -> list[np.ndarray]:

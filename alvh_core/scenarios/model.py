@@ -108,6 +108,8 @@ class MixturePaths(PathClock):
     asof: dt.date | None
     assumptions: list[str]
     antithetic: bool = True
+    #: each block's node in the calibrated model (the same node in every chunk of a compare; None: block index)
+    keys: list[int] | None = None
     t: np.ndarray = dataclasses.field(init=False)
     spot: np.ndarray = dataclasses.field(init=False)
     vix: np.ndarray = dataclasses.field(init=False)
@@ -418,7 +420,7 @@ class HNGarchModel:
                            params=self.regimes[self.nodes[i].regime], h_q0=self.nodes[i].h_q0,
                            event_variance=mult)
                   for i, ss in zip(keep, children, strict=True)]
-        return MixturePaths(blocks=blocks, counts=[int(counts[i]) for i in keep], asof=market.asof,
+        return MixturePaths(blocks=blocks, counts=[int(counts[i]) for i in keep], asof=market.asof, keys=keep,
                             assumptions=self.assumptions(n_paths, n_days, seed, premia)
                             + [self.event_line(market, n_days)])
 
