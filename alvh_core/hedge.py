@@ -230,7 +230,7 @@ def payoff_cap(kind: str, k_short, k_long, k1, k2) -> np.ndarray | float:
     The stress ratio wing loss / spread gain has no bound of its own: where the spread barely moves in the stress
     (VIX far above its strikes, a path at VIX 205) it asked for 183,889 spreads on a 10-lot (put VIX 60, 90 trading
     days: ALVH's worst path -$85 million, margin $476 million). Measured on the demo and the put-tested grid at
-    20,000 paths (VIX 14-60, 7-90 days), a layer's spreads pay 0.8-2.9x its share of the wing's maximum loss at the
+    20,000 paths (VIX 14-60, 7-90 calendar days), a layer's spreads pay 0.8-2.9x its share of the wing's maximum loss at the
     median and at most 22.8x: the cap (30x) leaves those sizes alone and stops the runaway ones."""
     if kind in ("VX", "VXM") or k1 is None or k2 is None:
         return np.inf
