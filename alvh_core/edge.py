@@ -502,7 +502,7 @@ class _Tally:
         self.margin: dict[str, float] = {}
         self.acc = ControlVariates()
         self.mu: tuple[np.ndarray, np.ndarray] | tuple[None, None] = (None, None)
-        self._mu_by_label: dict = {}  # labelled controls (a mixture's): label -> (exact mean, accuracy)
+        self._mu_by_label: dict = {}  # control label -> (exact mean, accuracy)
         self.names: list[str] = []
         self._res: CVResult | None = None
         self.entry_sum = 0.0
@@ -573,17 +573,14 @@ class _Tally:
         ctl = None if controls is None else union(controls)
         self.names = names
         # one regression for every column: [vs leg out per strategy] + [EV per strategy]
-        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti),
-                     None if ctl is None else ctl.labels)
-        if ctl is not None:
-            if ctl.labels is None:
-                self.mu = (ctl.means, ctl.accuracy)
-            else:  # by label, in the regression's order (a column of an earlier chunk only: mean 0, exact)
-                for lab, m_, a_ in zip(ctl.labels, ctl.means, ctl.accuracy, strict=True):
-                    self._mu_by_label[lab] = (float(m_), float(a_))  # the latest chunk's, as unlabelled
-                order = self.acc.labels or []
-                self.mu = (np.array([self._mu_by_label.get(lab, (0.0, 0.0))[0] for lab in order]),
-                           np.array([self._mu_by_label.get(lab, (0.0, 0.0))[1] for lab in order]))
+        labels = None if ctl is None else ctl.column_labels()
+        self.acc.add(np.stack(ys, axis=1), None if ctl is None else sampling_units(ctl.values, anti), labels)
+        if ctl is not None:  # the means by label, in the regression's order (the latest chunk's accuracy; a
+            # stratum of an earlier chunk only: mean 0, exact)
+            for lab, m_, a_ in zip(labels, ctl.means, ctl.accuracy, strict=True):
+                self._mu_by_label[lab] = (float(m_), float(a_))
+            got = [self._mu_by_label.get(lab, (0.0, 0.0)) for lab in self.acc.labels or []]
+            self.mu = (np.array([m_ for m_, _ in got]), np.array([a_ for _, a_ in got]))
         self.n += n
 
     def joined_pnl(self) -> dict[str, np.ndarray]:

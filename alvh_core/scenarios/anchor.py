@@ -210,10 +210,16 @@ def regimes(params: ModelParams, stress: bool = False) -> list[ModelParams]:
     real-world law is the regime's pricing law plus the same premia."""
     if not params.has_jumps:
         return [params]
+    return _built(params, REGIMES + (STRESS_REGIMES if stress else ()))
+
+
+def _built(params: ModelParams, entries: tuple) -> list[ModelParams]:
+    """The regimes of ``entries`` (``REGIMES``' format) built from the jump law ``params``; an entry whose law is
+    not valid (a half-life the law cannot shorten, parameters out of range) is left out."""
     m2 = params.jump_mean**2 + params.jump_std**2
     loading = params.jump_var * params.jump_rate_h * m2
     out = []
-    for scale, mean, rate, lev, *rest in REGIMES + (STRESS_REGIMES if stress else ()):
+    for scale, mean, rate, lev, *rest in entries:
         half = rest[0] if rest else 1.0
         std = rest[1] if len(rest) > 1 else params.jump_std
         d = params.model_dump()
@@ -419,7 +425,8 @@ def anchor(params: ModelParams, market, targets: list[MarketTarget], events: np.
     pi, kl = nodes.fit()
     model = nodes.prices @ pi
     if _worst_units(targets, model) > 1.0:
-        extra = [p for p in regimes(params, stress=True)[len(regimes(params)):] if node_states(p, market.vix).size]
+        stress = _built(params, STRESS_REGIMES) if params.has_jumps else []
+        extra = [p for p in stress if node_states(p, market.vix).size]
         if extra:
             nodes.add(extra)
             pi2, kl2 = nodes.fit()
